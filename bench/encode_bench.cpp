@@ -1,0 +1,52 @@
+// Encode throughput of the golden batch encoders, one thread (elements/s per
+// core). Run through scripts/bench.sh, which writes reports/bench/*.json.
+#include <benchmark/benchmark.h>
+
+#include <random>
+#include <vector>
+
+#include "fp4v/golden/conventions.h"
+#include "fp4v/golden/encode_batch.h"
+
+namespace {
+
+using namespace fp4v::golden;
+
+std::vector<float> inputs(size_t n, float scale) {
+  std::mt19937 rng(1);
+  std::normal_distribution<float> normal(0.0f, scale);
+  std::vector<float> x(n);
+  for (float& v : x) v = normal(rng);
+  return x;
+}
+
+void encode_throughput(benchmark::State& state, const Format& format, const char* convention,
+                       Rounding rounding, float scale) {
+  const size_t n = static_cast<size_t>(state.range(0));
+  const auto in = inputs(n, scale);
+  std::vector<uint8_t> out(n);
+  const ConversionPolicy policy = find_policy(convention, format.name).policy.with(rounding);
+  for (auto _ : state) {
+    encode_batch(format, in, out, policy);
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(n));
+}
+
+// 64 Ki elements: in and out stay in L2, so this measures the encoder.
+BENCHMARK_CAPTURE(encode_throughput, f32_to_e2m1_rne, kE2M1, "cuda_host",
+                  Rounding::kNearestEven, 3.0f)->Arg(1 << 16);
+BENCHMARK_CAPTURE(encode_throughput, f32_to_e2m1_rz, kE2M1, "cuda_host",
+                  Rounding::kTowardZero, 3.0f)->Arg(1 << 16);
+BENCHMARK_CAPTURE(encode_throughput, f32_to_e4m3_rne_satfinite, kE4M3, "cuda_host.satfinite",
+                  Rounding::kNearestEven, 100.0f)->Arg(1 << 16);
+BENCHMARK_CAPTURE(encode_throughput, f32_to_e8m0_rp, kE8M0, "cuda_host.satfinite",
+                  Rounding::kTowardPositive, 100.0f)->Arg(1 << 16);
+// 16 Mi elements: streaming from memory.
+BENCHMARK_CAPTURE(encode_throughput, f32_to_e2m1_rne_16M, kE2M1, "cuda_host",
+                  Rounding::kNearestEven, 3.0f)->Arg(1 << 24);
+
+}  // namespace
+
+BENCHMARK_MAIN();
