@@ -1,6 +1,5 @@
 // Python bindings of the golden scalar formats, for the pytest conformance
 // suites that compare against Python references (ml_dtypes).
-#include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
@@ -35,44 +34,57 @@ ConversionPolicy policy_named(const std::string& convention, const std::string& 
   return p;
 }
 
-using Floats = py::array_t<float, py::array::c_style | py::array::forcecast>;
-using Halves = py::array_t<uint16_t, py::array::c_style | py::array::forcecast>;
-using Codes = py::array_t<uint8_t, py::array::c_style | py::array::forcecast>;
+// Arrays cross as Python buffers and bytes, not through NumPy's C API: Debian
+// 12's pybind11 (2.10) predates NumPy 2, which ml_dtypes 0.6 requires.
+// python/fp4v/__init__.py turns them into NumPy arrays.
+template <class T>
+std::span<const T> view(const py::buffer& b, const char* what) {
+  const py::buffer_info info = b.request();
+  if (info.itemsize != static_cast<py::ssize_t>(sizeof(T)) || info.ndim != 1 ||
+      info.strides[0] != info.itemsize) {
+    throw std::invalid_argument(std::string(what) + ": expected a contiguous 1-D array of " +
+                                std::to_string(sizeof(T)) + "-byte items");
+  }
+  return {static_cast<const T*>(info.ptr), static_cast<size_t>(info.size)};
+}
 
-Codes encode_floats(const std::string& format, Floats values, const std::string& convention,
-                    const std::optional<std::string>& rounding) {
-  Codes out(values.size());
-  encode_batch(format_named(format), std::span(values.data(), values.size()),
-               std::span(out.mutable_data(), out.size()), policy_named(convention, format, rounding));
-  return out;
+py::bytes encode_floats(const std::string& format, const py::buffer& values,
+                        const std::string& convention, const std::optional<std::string>& rounding) {
+  const Format& f = format_named(format);
+  const ConversionPolicy policy = policy_named(convention, format, rounding);
+  const auto in = view<float>(values, "values");
+  std::string out(in.size(), '\0');
+  encode_batch(f, in, std::span(reinterpret_cast<uint8_t*>(out.data()), out.size()), policy);
+  return py::bytes(out);
 }
 
 template <void (*Encode)(const Format&, std::span<const uint16_t>, std::span<uint8_t>,
                          const ConversionPolicy&)>
-Codes encode_halves(const std::string& format, Halves bits, const std::string& convention,
-                    const std::optional<std::string>& rounding) {
-  Codes out(bits.size());
-  Encode(format_named(format), std::span(bits.data(), bits.size()),
-         std::span(out.mutable_data(), out.size()), policy_named(convention, format, rounding));
-  return out;
+py::bytes encode_halves(const std::string& format, const py::buffer& bits,
+                        const std::string& convention, const std::optional<std::string>& rounding) {
+  const Format& f = format_named(format);
+  const ConversionPolicy policy = policy_named(convention, format, rounding);
+  const auto in = view<uint16_t>(bits, "bits");
+  std::string out(in.size(), '\0');
+  Encode(f, in, std::span(reinterpret_cast<uint8_t*>(out.data()), out.size()), policy);
+  return py::bytes(out);
 }
 
 template <const Format& F>
-void decode_into(const uint8_t* in, float* out, size_t n) {
-  for (size_t i = 0; i < n; ++i) out[i] = decode<F>(in[i]);
+void decode_into(std::span<const uint8_t> in, float* out) {
+  for (size_t i = 0; i < in.size(); ++i) out[i] = decode<F>(in[i]);
 }
 
-py::array_t<float> decode_codes(const std::string& format, Codes codes) {
-  py::array_t<float> out(codes.size());
-  const uint8_t* in = codes.data();
-  float* o = out.mutable_data();
-  const size_t n = codes.size();
-  if (format == "e2m1") decode_into<kE2M1>(in, o, n);
-  else if (format == "e4m3") decode_into<kE4M3>(in, o, n);
-  else if (format == "ue4m3") decode_into<kUE4M3>(in, o, n);
-  else if (format == "e8m0") decode_into<kE8M0>(in, o, n);
+py::bytes decode_codes(const std::string& format, const py::buffer& codes) {
+  const auto in = view<uint8_t>(codes, "codes");
+  std::string out(in.size() * sizeof(float), '\0');
+  float* o = reinterpret_cast<float*>(out.data());
+  if (format == "e2m1") decode_into<kE2M1>(in, o);
+  else if (format == "e4m3") decode_into<kE4M3>(in, o);
+  else if (format == "ue4m3") decode_into<kUE4M3>(in, o);
+  else if (format == "e8m0") decode_into<kE8M0>(in, o);
   else throw std::invalid_argument("unknown format '" + format + "'");
-  return out;
+  return py::bytes(out);
 }
 
 }  // namespace
@@ -80,7 +92,7 @@ py::array_t<float> decode_codes(const std::string& format, Codes codes) {
 PYBIND11_MODULE(_fp4v_golden, m) {
   m.doc() = "fp4v golden scalar formats";
   m.def("encode", &encode_floats, py::arg("format"), py::arg("values"), py::arg("convention"),
-        py::arg("rounding") = py::none(), "Encode float32 values; returns one code per byte.");
+        py::arg("rounding") = py::none(), "Encode float32 values; returns one code per byte (bytes).");
   m.def("encode_bf16", &encode_halves<encode_batch_from_bf16>, py::arg("format"),
         py::arg("bits"), py::arg("convention"), py::arg("rounding") = py::none());
   m.def("encode_fp16", &encode_halves<encode_batch_from_fp16>, py::arg("format"),

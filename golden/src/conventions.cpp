@@ -10,8 +10,10 @@ using R = Rounding;
 constexpr ConversionPolicy make(R rounding, Overflow overflow, NanResult nan,
                                 SignSource sign = SignSource::kSignBit,
                                 NegativeToUnsigned negative = NegativeToUnsigned::kMagnitude,
-                                ZeroWithoutZeroCode zero = ZeroWithoutZeroCode::kMinCode) {
-  return ConversionPolicy{rounding, overflow, nan, sign, negative, zero, StochasticRule{}};
+                                ZeroWithoutZeroCode zero = ZeroWithoutZeroCode::kMinCode,
+                                bool subnormal_input_rounds_up = false) {
+  return ConversionPolicy{rounding, overflow, nan,  sign, negative,
+                          zero,     StochasticRule{}, subnormal_input_rounds_up};
 }
 
 constexpr NamedPolicy kPolicies[] = {
@@ -61,8 +63,9 @@ constexpr NamedPolicy kPolicies[] = {
      "ml_dtypes.float8_e4m3fn: overflow and Inf -> NaN with sign"},
     {"ml_dtypes", "e8m0",
      make(R::kNearestAway, Overflow::kToNan, NanResult::kCanonicalNan, SignSource::kSignBit,
-          NegativeToUnsigned::kToNan, ZeroWithoutZeroCode::kToNan),
-     "ml_dtypes.float8_e8m0fnu: ties away, 0 and x<0 -> NaN, tiny -> 2^-127"},
+          NegativeToUnsigned::kToNan, ZeroWithoutZeroCode::kToNan, true),
+     "ml_dtypes.float8_e8m0fnu: ties away, 0 and x<0 -> NaN, tiny -> 2^-127, "
+     "FP32 subnormals round up"},
 
     // TransformerEngine NVFP4 reference, cast_to_fp4x2: comparisons against the
     // RNE thresholds; codes start at 0, so NaN -> 0 and -0.0 -> 0x0, while

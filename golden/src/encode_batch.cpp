@@ -14,10 +14,11 @@ template <const Format& F, Rounding R>
 [[gnu::always_inline]] inline void encode_loop(const float* in, uint8_t* out, size_t n,
                                                const ConversionPolicy& p,
                                                const uint32_t* random) {
+  const ResolvedPolicy r = resolve<F>(p);
   if constexpr (R == Rounding::kStochastic) {
-    for (size_t i = 0; i < n; ++i) out[i] = static_cast<uint8_t>(encode_as<F, R>(in[i], p, random[i]));
+    for (size_t i = 0; i < n; ++i) out[i] = static_cast<uint8_t>(encode_as<F, R>(in[i], r, random[i]));
   } else {
-    for (size_t i = 0; i < n; ++i) out[i] = static_cast<uint8_t>(encode_as<F, R>(in[i], p));
+    for (size_t i = 0; i < n; ++i) out[i] = static_cast<uint8_t>(encode_as<F, R>(in[i], r));
   }
 }
 

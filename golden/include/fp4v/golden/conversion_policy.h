@@ -62,6 +62,10 @@ struct ConversionPolicy {
   NegativeToUnsigned negative_to_unsigned = NegativeToUnsigned::kMagnitude;
   ZeroWithoutZeroCode zero_without_zero_code = ZeroWithoutZeroCode::kMinCode;
   StochasticRule stochastic{};
+  // ml_dtypes 0.6.0 quirk (E8M0): an input that is an FP32 subnormal rounds up
+  // in magnitude whatever the rounding direction: 2^-127 < x < 2^-126 gives
+  // 2^-126 where rounding to nearest gives 2^-127 below 1.5 * 2^-127.
+  bool subnormal_input_rounds_up = false;
 
   constexpr ConversionPolicy with(Rounding r) const {
     ConversionPolicy p = *this;

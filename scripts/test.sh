@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# README command 2: set up, build with warnings as errors, run every test
+# (CTest: unit, conformance, exhaustive; then pytest).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+bash scripts/build.sh ci
+echo "test: ctest --preset ci"
+ctest --preset ci -j 2
+echo "test: pytest tests/python"
+PYTHONPATH="$PWD/build/ci/python" .venv/bin/python -m pytest -q tests/python
