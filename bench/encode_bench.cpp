@@ -8,6 +8,11 @@
 #include "fp4v/golden/conventions.h"
 #include "fp4v/golden/encode_batch.h"
 
+#if FP4V_HAVE_CUDA_HOST
+#include <cuda_fp4.h>
+#include <cuda_fp8.h>
+#endif
+
 namespace {
 
 using namespace fp4v::golden;
@@ -46,6 +51,39 @@ BENCHMARK_CAPTURE(encode_throughput, f32_to_e8m0_rp, kE8M0, "cuda_host.satfinite
 // 16 Mi elements: streaming from memory.
 BENCHMARK_CAPTURE(encode_throughput, f32_to_e2m1_rne_16M, kE2M1, "cuda_host",
                   Rounding::kNearestEven, 3.0f)->Arg(1 << 24);
+
+#if FP4V_HAVE_CUDA_HOST
+// The reference side by side: NVIDIA's host conversions, one call per element.
+void cuda_host_e2m1_rne(benchmark::State& state) {
+  const size_t n = static_cast<size_t>(state.range(0));
+  const auto in = inputs(n, 3.0f);
+  std::vector<uint8_t> out(n);
+  for (auto _ : state) {
+    for (size_t i = 0; i < n; ++i) {
+      out[i] = static_cast<uint8_t>(__nv_cvt_float_to_fp4(in[i], __NV_E2M1, cudaRoundNearest));
+    }
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(n));
+}
+BENCHMARK(cuda_host_e2m1_rne)->Arg(1 << 16);
+
+void cuda_host_e4m3_rne_satfinite(benchmark::State& state) {
+  const size_t n = static_cast<size_t>(state.range(0));
+  const auto in = inputs(n, 100.0f);
+  std::vector<uint8_t> out(n);
+  for (auto _ : state) {
+    for (size_t i = 0; i < n; ++i) {
+      out[i] = static_cast<uint8_t>(__nv_cvt_float_to_fp8(in[i], __NV_SATFINITE, __NV_E4M3));
+    }
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(n));
+}
+BENCHMARK(cuda_host_e4m3_rne_satfinite)->Arg(1 << 16);
+#endif
 
 }  // namespace
 
