@@ -7,5 +7,7 @@ bash scripts/setup.sh
 bash scripts/build.sh ci
 echo "test: ctest --preset ci"
 ctest --preset ci -j 2
+echo "test: GPU tests (label gpu) skip without a CUDA device; their reason:"
+ctest --preset ci -L gpu -V 2>&1 | grep -E "SKIPPED|no CUDA|device:" || true
 echo "test: pytest tests/python"
 PYTHONPATH="$PWD/build/ci/python" .venv/bin/python -m pytest -q tests/python
