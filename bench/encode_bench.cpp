@@ -54,35 +54,28 @@ BENCHMARK_CAPTURE(encode_throughput, f32_to_e2m1_rne_16M, kE2M1, "cuda_host",
 
 #if FP4V_HAVE_CUDA_HOST
 // The reference side by side: NVIDIA's host conversions, one call per element.
-void cuda_host_e2m1_rne(benchmark::State& state) {
+void cuda_host_reference(benchmark::State& state, uint8_t (*convert)(float), float scale) {
   const size_t n = static_cast<size_t>(state.range(0));
-  const auto in = inputs(n, 3.0f);
+  const auto in = inputs(n, scale);
   std::vector<uint8_t> out(n);
   for (auto _ : state) {
-    for (size_t i = 0; i < n; ++i) {
-      out[i] = static_cast<uint8_t>(__nv_cvt_float_to_fp4(in[i], __NV_E2M1, cudaRoundNearest));
-    }
+    for (size_t i = 0; i < n; ++i) out[i] = convert(in[i]);
     benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(n));
 }
-BENCHMARK(cuda_host_e2m1_rne)->Arg(1 << 16);
 
-void cuda_host_e4m3_rne_satfinite(benchmark::State& state) {
-  const size_t n = static_cast<size_t>(state.range(0));
-  const auto in = inputs(n, 100.0f);
-  std::vector<uint8_t> out(n);
-  for (auto _ : state) {
-    for (size_t i = 0; i < n; ++i) {
-      out[i] = static_cast<uint8_t>(__nv_cvt_float_to_fp8(in[i], __NV_SATFINITE, __NV_E4M3));
-    }
-    benchmark::DoNotOptimize(out.data());
-    benchmark::ClobberMemory();
-  }
-  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(n));
+uint8_t cuda_e2m1_rne(float x) {
+  return static_cast<uint8_t>(__nv_cvt_float_to_fp4(x, __NV_E2M1, cudaRoundNearest));
 }
-BENCHMARK(cuda_host_e4m3_rne_satfinite)->Arg(1 << 16);
+uint8_t cuda_e4m3_satfinite(float x) {
+  return static_cast<uint8_t>(__nv_cvt_float_to_fp8(x, __NV_SATFINITE, __NV_E4M3));
+}
+
+BENCHMARK_CAPTURE(cuda_host_reference, e2m1_rne, cuda_e2m1_rne, 3.0f)->Arg(1 << 16);
+BENCHMARK_CAPTURE(cuda_host_reference, e4m3_rne_satfinite, cuda_e4m3_satfinite, 100.0f)
+    ->Arg(1 << 16);
 #endif
 
 }  // namespace

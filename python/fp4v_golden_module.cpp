@@ -48,23 +48,18 @@ std::span<const T> view(const py::buffer& b, const char* what) {
   return {static_cast<const T*>(info.ptr), static_cast<size_t>(info.size)};
 }
 
-py::bytes encode_floats(const std::string& format, const py::buffer& values,
-                        const std::string& convention, const std::optional<std::string>& rounding) {
-  const Format& f = format_named(format);
-  const ConversionPolicy policy = policy_named(convention, format, rounding);
-  const auto in = view<float>(values, "values");
-  std::string out(in.size(), '\0');
-  encode_batch(f, in, std::span(reinterpret_cast<uint8_t*>(out.data()), out.size()), policy);
-  return py::bytes(out);
+void encode_floats(const Format& f, std::span<const float> in, std::span<uint8_t> out,
+                   const ConversionPolicy& policy) {
+  encode_batch(f, in, out, policy);
 }
 
-template <void (*Encode)(const Format&, std::span<const uint16_t>, std::span<uint8_t>,
-                         const ConversionPolicy&)>
-py::bytes encode_halves(const std::string& format, const py::buffer& bits,
-                        const std::string& convention, const std::optional<std::string>& rounding) {
+// One binding for every input element type T; Encode is the golden batch encoder for T.
+template <class T, auto Encode>
+py::bytes encode_array(const std::string& format, const py::buffer& values,
+                       const std::string& convention, const std::optional<std::string>& rounding) {
   const Format& f = format_named(format);
   const ConversionPolicy policy = policy_named(convention, format, rounding);
-  const auto in = view<uint16_t>(bits, "bits");
+  const auto in = view<T>(values, "values");
   std::string out(in.size(), '\0');
   Encode(f, in, std::span(reinterpret_cast<uint8_t*>(out.data()), out.size()), policy);
   return py::bytes(out);
@@ -91,12 +86,12 @@ py::bytes decode_codes(const std::string& format, const py::buffer& codes) {
 
 PYBIND11_MODULE(_fp4v_golden, m) {
   m.doc() = "fp4v golden scalar formats";
-  m.def("encode", &encode_floats, py::arg("format"), py::arg("values"), py::arg("convention"),
+  m.def("encode", &encode_array<float, encode_floats>, py::arg("format"), py::arg("values"), py::arg("convention"),
         py::arg("rounding") = py::none(), "Encode float32 values; returns one code per byte (bytes).");
-  m.def("encode_bf16", &encode_halves<encode_batch_from_bf16>, py::arg("format"),
-        py::arg("bits"), py::arg("convention"), py::arg("rounding") = py::none());
-  m.def("encode_fp16", &encode_halves<encode_batch_from_fp16>, py::arg("format"),
-        py::arg("bits"), py::arg("convention"), py::arg("rounding") = py::none());
+  m.def("encode_bf16", &encode_array<uint16_t, encode_batch_from_bf16>, py::arg("format"),
+        py::arg("values"), py::arg("convention"), py::arg("rounding") = py::none());
+  m.def("encode_fp16", &encode_array<uint16_t, encode_batch_from_fp16>, py::arg("format"),
+        py::arg("values"), py::arg("convention"), py::arg("rounding") = py::none());
   m.def("decode", &decode_codes, py::arg("format"), py::arg("codes"));
   m.def("policies", [] {
     std::vector<std::pair<std::string, std::string>> out;
