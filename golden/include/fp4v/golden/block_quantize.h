@@ -1,0 +1,61 @@
+// The block quantizer: one implementation, driven by a BlockRecipe.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "fp4v/golden/block_recipe.h"
+
+namespace fp4v::golden {
+
+struct QuantizeOptions {
+  bool transpose = false;     // quantize x^T (a rows x cols input gives a cols x rows result)
+  bool two_d_blocks = false;  // NVFP4 16x16 blocks: one scale per tile, error over 256 elements
+  // 16-point random Hadamard transform along each row before quantization:
+  // x[16 j .. 16 j + 15] times diag(signs) H16 / 4, signs as in TransformerEngine
+  // and fouroversix. Each output is the exact sum rounded once (to BF16 when
+  // bf16_input, as a BF16 matmul does; else to FP32).
+  bool hadamard = false;
+  bool bf16_input = false;    // the input values are BF16 (checked)
+  // Stochastic rounding of the elements with the caller's random words: one
+  // word per element per candidate, in block order (block by block, row-major
+  // inside a block), the 6-candidate's stream first. Read per recipe.stochastic.
+  bool stochastic = false;
+  std::span<const uint32_t> random;
+  unsigned threads = 0;       // 0: all hardware threads
+};
+
+struct QuantizedTensor {
+  size_t rows = 0, cols = 0;        // of the quantized matrix (after transpose)
+  size_t block_rows = 1, block_cols = 16;
+  std::vector<uint8_t> codes;       // rows * cols E2M1 codes, one per byte, row-major
+  // One scale per block row-segment: rows x (cols / block_cols), row-major. 2D
+  // tiles repeat their scale on each of their 16 rows (the layout kernels read).
+  std::vector<uint8_t> scales;
+  std::vector<uint8_t> macro_scales;  // MBS: rows x (cols / 128) E0M8 bytes (f = 1 + m / 256)
+  std::vector<uint8_t> chose_four;    // per block (tile): 1 where the 4-candidate was kept
+  float amax = 0.0f;                  // tensor amax after transpose / transform
+  float tensor_scale = 1.0f;          // S_enc (torchao: per_tensor_scale); 1 without one
+  std::vector<float> transformed;     // the Hadamard-transformed input, when asked for
+
+  size_t scale_cols() const { return cols / block_cols; }
+  std::vector<uint8_t> packed_codes() const;      // layout.h pack_codes, row by row
+  std::vector<uint8_t> swizzled_scales() const;   // 128x4 tiles (layout.h)
+};
+
+// x holds rows * cols values, row-major. Throws std::invalid_argument with a
+// one-line message on shapes that do not divide into blocks, NaN/Inf inputs,
+// a missing random stream, or options the recipe does not define.
+QuantizedTensor quantize(const BlockRecipe& recipe, std::span<const float> x, size_t rows,
+                         size_t cols, const QuantizeOptions& options = {});
+
+// The value each code stands for: NVFP4 e2m1 * scale / S_enc (torchao:
+// * per_tensor_scale), MXFP4 e2m1 * 2^(e - 127) (MBS: / f), in FP32 in that order.
+std::vector<float> dequantize(const BlockRecipe& recipe, const QuantizedTensor& q);
+
+// The 16 x 16 matrix of the transform (diag(signs) H16 / 4), row-major.
+std::span<const float, 256> hadamard_matrix();
+
+}  // namespace fp4v::golden

@@ -1,0 +1,151 @@
+// A block-quantization recipe: everything that real NVFP4/MXFP4 quantizers
+// disagree on, written down as data. One quantizer (block_quantize.h) reads it.
+//
+// Each enumerator names one formula and the implementation it comes from; the
+// FP32 operation order of that formula is spelled out beside it, because it
+// decides the bits.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "fp4v/golden/conversion_policy.h"
+#include "fp4v/golden/format.h"
+
+namespace fp4v::golden {
+
+// The per-tensor FP32 scale, from the tensor amax A and the recipe's
+// `tensor_scale_numerator` N. S_enc multiplies the data on the way in.
+enum class TensorScaleRule : uint8_t {
+  kNone,            // MXFP4: block scales only (S_enc = 1)
+  kTe,              // S_enc = A == 0 ? 1 : min(fl(N / A), FLT_MAX)      TransformerEngine
+  kFos,             // S_enc = fl(N / A); A == 0 gives all-zero scales   fouroversix
+  kTorchao,         // per_tensor_scale = fl(A / N), divided out later    torchao
+};
+
+// The high-precision block scale s_hp from the block amax a (before the scale
+// is rounded to the scale format).
+enum class BlockScaleRule : uint8_t {
+  kTeProduct,       // fl(a * fl(S_enc * fl(1/6)))
+  kFosProduct,      // fl(fl(a / 6) * S_enc)
+  kTorchaoQuotient, // clamp(fl(fl(a / 6) / per_tensor_scale), scale_min, scale_max)
+  kExact,           // a * S_enc / 6, real arithmetic, rounded once to the scale format
+  // MXFP4: a power of two, stored as E8M0.
+  kMxFloor,         // 2^(floor(log2 a) - 2) from a's exponent bits, clamped to 2^-127  OCP MX v1.0
+  // 2^(floor(fl32(log2(a))) - 2), a == 0 read as 2^-126: microxcaling. log2 is
+  // rounded to FP32 before the floor, so a just below 2^k counts as 2^k.
+  kMxFloorOfLog2,
+  kMxCeilOfQuotient,// fl(a / 6) rounded up to a power of two through its bits  fouroversix mxfp4
+  // 2^ceil(fl32(log2(fl(a / 6)))), exponent clamped to [-127, 127]: torchao
+  // RCEIL and TE pow_2_scales. log2 is rounded to FP32 before the ceiling, so
+  // 6 * 2^k * (1 + 2^-23) gives 2^k, not 2^(k+1).
+  kMxCeilOfLog2,
+  kMxOverflowAware, // 2^(floor(log2 a) - 2), one binade up when a's significand > 1.75  OAS
+};
+
+// How an element x enters the E2M1 domain, given its block scale s (the
+// decoded scale value).
+enum class ElementScaling : uint8_t {
+  kTeReciprocal,      // fl(x * min(fl(1 / fl(s * fl(1/S_enc))), FLT_MAX))
+  kFosReciprocal,     // s == 0 ? 0 : fl(x * fl(1 / fl(fl(1/S_enc) * s)))
+  kFosCudaReciprocal, // fl(x * fl(1 / fl(fl(1/S_enc) * s))), s == 0 gives x * Inf
+  kTorchaoQuotient,   // fl(x / fl(per_tensor_scale * s))
+  kExact,             // x * S_enc / s, real arithmetic, rounded once to E2M1
+  kPowerOfTwo,        // x / s, exact (s is a power of two); see MxTinyScale
+};
+
+// What the MX element scaling does with the smallest E8M0 scale, 2^-127.
+enum class MxTinyScale : uint8_t {
+  kExact,              // x / 2^-127                                     OCP, microxcaling
+  kDivisorAtLeast2m126,// x / max(2^e, 2^-126)                           torchao FLOOR
+  kUnscaled,           // x * 1.0 (rcp = 1 for exponent byte 0)          torchao RCEIL
+};
+
+// How the scaled element becomes an E2M1 code.
+enum class ElementRounding : uint8_t {
+  kPolicy,          // encode<kE2M1> with `element_policy` (clamped to +-6 first when asked)
+  // fouroversix 1.0.5 reference, fake_quantize_to_e2m1 + quantize_bf16_to_unpacked_fp4:
+  // RNE onto the unbounded grid {0, .5, 1, 1.5, 2, 3, 4, 6, 8, 10, ...} (no
+  // saturation), then the code is built from the BF16 bits of that value,
+  // so 8.0 and -8.0 both give code 0b1000 (the E2M1 -0).
+  kFosUnbounded,
+  // microxcaling _quantize_elemwise_core, round='nearest': with
+  // e = max(floor(fl32(log2|v|)), 0), r = floor(fl32(|v| * 2^(1-e) + 0.5)),
+  // value = sign(v) * r * 2^(e-1), clamped to 6. The FP32 addition rounds
+  // values just below a midpoint (0.24999999) up to it, so they round away.
+  kMicroxcaling,
+};
+
+// How the random words of stochastic rounding are read.
+enum class StochasticStyle : uint8_t {
+  kNone,
+  kPtx,             // PTX cvt.rs: top 8 discarded bits + 8 random bits, carry rounds up
+  // fouroversix reference: r = torch.rand (= (word >> 8) * 2^-24) - 0.5, and
+  // round(2|x| + r)/2, round(|x| + r), 2 round(|x|/2 + r) by magnitude, step 3
+  // capped at 6; two independent streams, one per 4/6 candidate.
+  kFosUniform,
+};
+
+enum class ScaleSelection : uint8_t {
+  kMaxToSix,        // one candidate: block amax maps to 6 ("static_6")
+  kMaxToFour,       // one candidate: block amax maps to 4 ("static_4")
+  kFourOverSix,     // both; keep 4 iff error(4) < error(6) (ties keep 6)
+};
+
+enum class ErrorMetric : uint8_t { kSumSquares, kSumAbs, kMaxAbs };
+
+// How the 4/6 errors are computed.
+enum class ErrorArithmetic : uint8_t {
+  // fouroversix: deq = fl(fl(fl(q * s) * A) / N), e = deq - x in FP32, reduced in `sum_order`.
+  kFosFp32,
+  // Exact: sum over the block of (x*S_enc - q*s)^2 (or |.|, or max |.|) in
+  // real arithmetic. S_enc is common to both candidates, so this orders the
+  // candidates exactly as the error of x - q*s/S_enc does. Order-independent.
+  kExact,
+};
+
+enum class SumOrder : uint8_t {
+  kSequential,      // ((e0 + e1) + e2) + ...
+  // torch CPU float sum along a contiguous row (ATen cascade sum, measured on
+  // torch 2.15): 8-lane vectors, vector m into accumulator m % 4, the four
+  // accumulators added in order, then the 8 lanes added left to right.
+  kTorchCpu,
+};
+
+struct BlockRecipe {
+  std::string_view name;
+  std::string_view source;         // the file or paper it follows
+  int block_cols;                  // elements of a block along a row: 16 or 32
+  int block_rows;                  // 1, or 16 for the 16x16 blocks of 2D weight quantization
+  const Format* scale_format;      // kE4M3 / kUE4M3 (NVFP4) or kE8M0 (MXFP4)
+  ConversionPolicy scale_policy;
+  TensorScaleRule tensor_scale;
+  float tensor_scale_numerator;    // N: 6*448, 4*448, 6*256, ...
+  BlockScaleRule block_scale;
+  float scale_min;                 // kTorchaoQuotient clamp
+  float scale_max;
+  MxTinyScale mx_tiny_scale;
+  ElementScaling element_scaling;
+  ElementRounding element_rounding;
+  ConversionPolicy element_policy;
+  bool clamp_before_element_cast;  // clamp the scaled value to +-6 first (TE, torchao)
+  StochasticStyle stochastic;      // used when the caller asks for stochastic rounding
+  ScaleSelection selection;
+  ErrorMetric error_metric;
+  ErrorArithmetic error_arithmetic;
+  SumOrder sum_order;
+  // MBS (arXiv 2603.08713): a macro block of this many elements along a row is
+  // multiplied by f = 1 + m/256 first, m = bits 22..15 of fl(6 / macro amax);
+  // 0 disables it.
+  int macro_block_cols;
+
+  bool is_mx() const { return scale_format->name == "e8m0"; }
+};
+
+std::span<const BlockRecipe> block_recipes();
+// The recipe, or std::invalid_argument with a one-line message listing the names.
+const BlockRecipe& find_block_recipe(std::string_view name);
+
+}  // namespace fp4v::golden

@@ -1,0 +1,621 @@
+#include "fp4v/golden/block_quantize.h"
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+#include "fp4v/golden/decode.h"
+#include "fp4v/golden/encode.h"
+#include "fp4v/golden/layout.h"
+
+namespace fp4v::golden {
+namespace {
+
+constexpr float kFltMax = std::numeric_limits<float>::max();
+constexpr int kMaxBlockElements = 256;
+__extension__ typedef __int128 Int128;  // GCC/Clang: exact 4/6 error sums
+
+[[noreturn]] void bad_input(const std::string& what) { throw std::invalid_argument(what); }
+
+// Tensor-wide quantities, computed once.
+struct TensorContext {
+  float amax = 0.0f;
+  float s_enc = 1.0f;            // S_enc
+  float s_dec = 1.0f;            // fl(1 / S_enc)
+  float te_block_factor = 0.0f;  // fl(S_enc * fl(1/6))
+  float per_tensor_scale = 1.0f; // torchao
+  float per_tensor_reciprocal = 1.0f;
+  bool zero_scales = false;      // fouroversix: amax == 0 gives all-zero scales
+};
+
+TensorContext make_context(const BlockRecipe& r, float amax) {
+  TensorContext t;
+  t.amax = amax;
+  const float n = r.tensor_scale_numerator;
+  switch (r.tensor_scale) {
+    case TensorScaleRule::kNone: break;
+    case TensorScaleRule::kTe:
+      t.s_enc = amax == 0.0f ? 1.0f : std::min(n / amax, kFltMax);
+      break;
+    case TensorScaleRule::kFos:
+      t.zero_scales = amax == 0.0f;
+      t.s_enc = t.zero_scales ? 1.0f : n / amax;
+      break;
+    case TensorScaleRule::kTorchao:
+      t.per_tensor_scale = amax / n;
+      break;
+  }
+  t.s_dec = 1.0f / t.s_enc;
+  t.te_block_factor = t.s_enc * (1.0f / 6.0f);
+  t.per_tensor_reciprocal = 1.0f / t.per_tensor_scale;
+  return t;
+}
+
+float block_amax(const float* x, int n) {
+  float m = 0.0f;
+  for (int i = 0; i < n; ++i) m = std::max(m, std::fabs(x[i]));
+  return m;
+}
+
+// ---------------------------------------------------------------- elements
+
+// torch.round: half to even (the default FP environment).
+float round_half_even(float v) { return std::nearbyint(v); }
+
+// fouroversix fake_quantize_to_e2m1 (nearest or its stochastic form).
+float fos_fake_quantize(float x, bool stochastic, uint32_t word) {
+  // A NaN (0/0 of an all-zero MXFP4 block: x86's default NaN, sign bit set)
+  // passes through with its sign.
+  if (std::isnan(x)) return x;
+  const float a = std::fabs(x);
+  float step1, step2, step3;
+  if (stochastic) {
+    const float r = static_cast<float>(word >> 8) * 0x1p-24f - 0.5f;
+    step1 = round_half_even(2.0f * a + r) / 2.0f;
+    step2 = round_half_even(a + r);
+    step3 = std::min(2.0f * round_half_even(a / 2.0f + r), 6.0f);
+  } else {
+    step1 = round_half_even(2.0f * a) / 2.0f;
+    step2 = round_half_even(a);
+    step3 = 2.0f * round_half_even(a / 2.0f);
+  }
+  const float magnitude = a < 2.0f ? step1 : a < 4.0f ? step2 : step3;
+  // x.sign() is +0 for either zero, so -0.0 gives +0 and -0.1 gives -0.
+  const float sign = x > 0.0f ? 1.0f : x < 0.0f ? -1.0f : 0.0f;
+  return sign * magnitude;
+}
+
+// fouroversix quantize_bf16_to_unpacked_fp4: the code from the BF16 bits of a
+// fake-quantized value, (s << 3) | ((e - 126) << 1) | m6, low 4 bits kept.
+uint8_t fos_code_from_value(float v) {
+  ConversionPolicy torch_bf16{};
+  torch_bf16.nan = NanResult::kNanKeepSign;  // torch keeps a NaN's sign: -NaN -> 0xFFC0
+  const uint16_t bf16 = static_cast<uint16_t>(encode<kBF16>(v, torch_bf16));
+  const int s = (bf16 >> 15) & 1;
+  int e = (bf16 >> 7) & 0xFF;
+  int m = (bf16 >> 6) & 1;
+  const bool is_zero = (bf16 & 0x7FFF) == 0;
+  if (e == 126 && m == 0) m = 1;  // 0.5
+  e -= 126;
+  if (is_zero) e = 0, m = 0;
+  return static_cast<uint8_t>(((s << 3) | (e << 1) | m) & 0xF);
+}
+
+// microxcaling's element rounding (ElementRounding::kMicroxcaling).
+float microxcaling_quantize(float v) {
+  const float a = std::fabs(v);
+  const float l = static_cast<float>(std::log2(static_cast<double>(a == 0.0f ? 1.0f : a)));
+  const int e = std::max(static_cast<int>(std::floor(l)), 0);
+  const float r = std::floor(std::ldexp(a, 1 - e) + 0.5f);
+  const float sign = v > 0.0f ? 1.0f : v < 0.0f ? -1.0f : 0.0f;
+  return std::clamp(sign * std::ldexp(r, e - 1), -6.0f, 6.0f);
+}
+
+struct ElementCoder {
+  const BlockRecipe& r;
+  ResolvedPolicy nearest;
+  ResolvedPolicy stochastic_ptx;
+  bool stochastic;
+
+  ElementCoder(const BlockRecipe& recipe, bool use_stochastic)
+      : r(recipe), nearest(resolve<kE2M1>(recipe.element_policy)), stochastic(use_stochastic) {
+    ConversionPolicy p = recipe.element_policy.with(Rounding::kStochastic);
+    p.stochastic = StochasticRule{8};  // PTX cvt.rs: 8 random bits per E2M1 element
+    stochastic_ptx = resolve<kE2M1>(p);
+  }
+
+  // The code of a scaled element, and the value the fouroversix error uses.
+  uint8_t code(float v, uint32_t word, float* fake_value) const {
+    if (r.element_rounding == ElementRounding::kFosUnbounded) {
+      const float fq = fos_fake_quantize(v, stochastic, word);
+      *fake_value = fq;
+      return fos_code_from_value(fq);
+    }
+    if (r.element_rounding == ElementRounding::kMicroxcaling) v = microxcaling_quantize(v);  // on the grid
+    if (r.clamp_before_element_cast) v = std::clamp(v, -6.0f, 6.0f);  // NaN stays NaN
+    const uint32_t c = stochastic ? encode_as<kE2M1, Rounding::kStochastic>(v, stochastic_ptx, word)
+                                  : encode_with_rounding(v);
+    *fake_value = kE2M1Values[c];
+    return static_cast<uint8_t>(c);
+  }
+
+  uint32_t encode_with_rounding(float v) const {
+    return r.element_policy.rounding == Rounding::kNearestAway
+               ? encode_as<kE2M1, Rounding::kNearestAway>(v, nearest)
+               : encode_as<kE2M1, Rounding::kNearestEven>(v, nearest);
+  }
+};
+
+// ---------------------------------------------------------- error and sums
+
+float sum_fp32(const float* e, int n, SumOrder order) {
+  if (order == SumOrder::kSequential || n % 8 != 0) {
+    float s = 0.0f;
+    for (int i = 0; i < n; ++i) s += e[i];
+    return s;
+  }
+  // torch CPU: 8-lane vectors, vector m into accumulator m % 4.
+  float acc[4][8];
+  const int vectors = n / 8;
+  for (int m = 0; m < vectors; ++m) {
+    for (int l = 0; l < 8; ++l) acc[m % 4][l] = m < 4 ? e[m * 8 + l] : acc[m % 4][l] + e[m * 8 + l];
+  }
+  float lanes[8];
+  for (int l = 0; l < 8; ++l) {
+    lanes[l] = acc[0][l];
+    for (int a = 1; a < std::min(vectors, 4); ++a) lanes[l] += acc[a][l];
+  }
+  float s = lanes[0];
+  for (int l = 1; l < 8; ++l) s += lanes[l];
+  return s;
+}
+
+// fouroversix select_fouroversix error of one candidate, in FP32.
+float fos_error(const BlockRecipe& r, const TensorContext& t, const float* x, const float* fake,
+                float scale, int n) {
+  float e[kMaxBlockElements];
+  for (int i = 0; i < n; ++i) {
+    const float deq = ((fake[i] * scale) * t.amax) / r.tensor_scale_numerator;
+    e[i] = deq - x[i];
+  }
+  switch (r.error_metric) {
+    case ErrorMetric::kSumSquares:
+      for (int i = 0; i < n; ++i) e[i] = e[i] * e[i];
+      return sum_fp32(e, n, r.sum_order);
+    case ErrorMetric::kSumAbs:
+      for (int i = 0; i < n; ++i) e[i] = std::fabs(e[i]);
+      return sum_fp32(e, n, r.sum_order);
+    case ErrorMetric::kMaxAbs: {
+      float m = 0.0f;
+      for (int i = 0; i < n; ++i) m = std::max(m, std::fabs(e[i]));
+      return m;
+    }
+  }
+  return 0.0f;
+}
+
+// ------------------------------------------------------ exact (nvfp4.46)
+
+// E2M1 round-to-nearest-even of |y| / s, by comparing |y| with each midpoint
+// times s (all exact in double), so no quotient is ever rounded.
+uint8_t exact_e2m1_magnitude(double y_abs, double s) {
+  static constexpr double kMidpoints[7] = {0.25, 0.75, 1.25, 1.75, 2.5, 3.5, 5.0};
+  uint8_t code = 0;
+  for (int k = 0; k < 7; ++k) {
+    const double m = kMidpoints[k] * s;
+    code += (y_abs > m) || (y_abs == m && (k & 1));  // a tie goes to the even code k + 1
+  }
+  return code;
+}
+
+// The exact 4/6 decision: true when the 4-candidate's error is strictly
+// smaller. y = x * S_enc exactly; a, b the dequantized values q * s of the
+// 6- and 4-candidates.
+bool exact_prefers_four(ErrorMetric metric, const double* y, const double* a, const double* b,
+                        int n, double s6, double s4) {
+  if (metric == ErrorMetric::kMaxAbs) {
+    // |y - a| is exact in long double: a == 0 gives |y|; otherwise |y| >
+    // s / 4 and y's 48 significant bits and a's lie within 64 bits.
+    long double e6 = 0, e4 = 0;
+    for (int i = 0; i < n; ++i) {
+      e6 = std::max(e6, std::fabs(static_cast<long double>(y[i]) - a[i]));
+      e4 = std::max(e4, std::fabs(static_cast<long double>(y[i]) - b[i]));
+    }
+    return e4 < e6;
+  }
+  // Only elements where a != b differ between the two sums; each of those has
+  // |y| > min(s6, s4) / 4, so in units of 2^(floor(log2 s_min) - 52) every y,
+  // a and b there is an integer below 2^58 and the sums fit in 128 bits.
+  const double s_min = s6 > 0 ? s6 : s4;
+  if (s_min == 0) return false;
+  const int unit = std::ilogb(s_min) - 52;
+  const auto integer = [unit](double v) { return static_cast<Int128>(std::ldexp(v, -unit)); };
+  Int128 difference = 0;  // error(6) - error(4)
+  for (int i = 0; i < n; ++i) {
+    if (a[i] == b[i]) continue;
+    const Int128 yi = integer(y[i]), ai = integer(a[i]), bi = integer(b[i]);
+    if (metric == ErrorMetric::kSumSquares) {
+      difference += (bi - ai) * (2 * yi - ai - bi);  // (y-a)^2 - (y-b)^2
+    } else {
+      const Int128 ea = yi > ai ? yi - ai : ai - yi;
+      const Int128 eb = yi > bi ? yi - bi : bi - yi;
+      difference += ea - eb;
+    }
+  }
+  return difference > 0;
+}
+
+// ------------------------------------------------------------------ blocks
+
+struct BlockOut {
+  uint8_t codes[kMaxBlockElements];
+  uint8_t scale;
+  bool chose_four;
+};
+
+uint8_t mx_scale_byte(const BlockRecipe& r, float a) {
+  const uint32_t bits = std::bit_cast<uint32_t>(a);
+  const int field = static_cast<int>(bits >> 23) & 0xFF;
+  const uint32_t mantissa = bits & 0x7FFFFFu;
+  switch (r.block_scale) {
+    case BlockScaleRule::kMxFloor:
+      return static_cast<uint8_t>(std::clamp(field - 2, 0, 254));  // field 0 (zero, subnormal) -> 2^-127
+    case BlockScaleRule::kMxFloorOfLog2: {
+      const float v = a == 0.0f ? 0x1p-126f : a;
+      const float l = static_cast<float>(std::log2(static_cast<double>(v)));
+      return static_cast<uint8_t>(std::clamp(static_cast<int>(std::floor(l)) - 2 + 127, 0, 254));
+    }
+    case BlockScaleRule::kMxCeilOfQuotient: {
+      const float d = a / 6.0f;
+      const uint32_t db = std::bit_cast<uint32_t>(d);
+      const uint32_t e = (db >> 23) & 0xFF;
+      return static_cast<uint8_t>(e + ((db & 0x7FFFFFu) != 0));  // uint8 arithmetic, as torch
+    }
+    case BlockScaleRule::kMxCeilOfLog2: {
+      const float d = a / 6.0f;
+      if (d == 0.0f) return 0;
+      const float l = static_cast<float>(std::log2(static_cast<double>(d)));
+      return static_cast<uint8_t>(std::clamp(static_cast<int>(std::ceil(l)), -127, 127) + 127);
+    }
+    case BlockScaleRule::kMxOverflowAware: {
+      if (a == 0.0f) return 127;
+      const int bump = mantissa > 0x600000u ? 1 : 0;  // significand above 1.75
+      return static_cast<uint8_t>(std::clamp(field - 2 + bump, 0, 254));
+    }
+    default: return 0;
+  }
+}
+
+void quantize_mx_block(const BlockRecipe& r, const ElementCoder& coder, const float* x, int n,
+                       const uint32_t* random, BlockOut& out) {
+  const uint8_t byte = mx_scale_byte(r, block_amax(x, n));
+  out.scale = byte;
+  out.chose_four = false;
+  const int e = static_cast<int>(byte) - 127;
+  float multiplier = std::ldexp(1.0f, -e);  // exact: 2^-e for e in [-127, 127]
+  bool divide_by_bits = false;
+  float divisor = 0.0f;
+  if (r.block_scale == BlockScaleRule::kMxCeilOfQuotient) {
+    divide_by_bits = true;  // fouroversix divides by the float with these exponent bits (0 -> 0.0)
+    divisor = std::bit_cast<float>(static_cast<uint32_t>(byte) << 23);
+  } else if (r.mx_tiny_scale == MxTinyScale::kDivisorAtLeast2m126) {
+    multiplier = std::ldexp(1.0f, -std::max(e, -126));
+  } else if (r.mx_tiny_scale == MxTinyScale::kUnscaled && byte == 0) {
+    multiplier = 1.0f;
+  }
+  for (int i = 0; i < n; ++i) {
+    const float v = divide_by_bits ? x[i] / divisor : x[i] * multiplier;
+    float fake;
+    out.codes[i] = coder.code(v, random ? random[i] : 0u, &fake);
+  }
+}
+
+// One NVFP4 candidate (FP32 families): scale code, codes, fake-quantized values.
+struct Candidate {
+  uint8_t scale_code;
+  float scale;
+  uint8_t codes[kMaxBlockElements];
+  float fake[kMaxBlockElements];
+};
+
+void fp32_candidate(const BlockRecipe& r, const TensorContext& t, const ElementCoder& coder,
+                    const ResolvedPolicy& scale_policy, const float* x, int n, float s_hp,
+                    const uint32_t* random, Candidate& c) {
+  c.scale_code = static_cast<uint8_t>(
+      r.scale_policy.rounding == Rounding::kNearestEven
+          ? encode_as<kE4M3, Rounding::kNearestEven>(s_hp, scale_policy)
+          : encode<kE4M3>(s_hp, r.scale_policy));
+  c.scale = kE4M3Values[c.scale_code];
+  float multiplier = 0.0f;
+  switch (r.element_scaling) {
+    case ElementScaling::kTeReciprocal:
+      multiplier = std::min(1.0f / (c.scale * t.s_dec), kFltMax);
+      break;
+    case ElementScaling::kFosReciprocal:
+    case ElementScaling::kFosCudaReciprocal:
+      multiplier = 1.0f / (t.s_dec * c.scale);
+      break;
+    case ElementScaling::kTorchaoQuotient:
+      multiplier = t.per_tensor_reciprocal / c.scale;
+      break;
+    default: break;
+  }
+  const bool zero_guard = r.element_scaling == ElementScaling::kFosReciprocal && c.scale == 0.0f;
+  for (int i = 0; i < n; ++i) {
+    const float v = zero_guard ? 0.0f : x[i] * multiplier;
+    c.codes[i] = coder.code(v, random ? random[i] : 0u, &c.fake[i]);
+  }
+}
+
+void quantize_nvfp4_fp32_block(const BlockRecipe& r, const TensorContext& t,
+                               const ElementCoder& coder, const ResolvedPolicy& scale_policy,
+                               const float* x, int n, const uint32_t* random6,
+                               const uint32_t* random4, BlockOut& out) {
+  const float a = block_amax(x, n);
+  const float element_max = r.selection == ScaleSelection::kMaxToFour ? 4.0f : 6.0f;
+  float s_hp = 0.0f;
+  switch (r.block_scale) {
+    case BlockScaleRule::kTeProduct: s_hp = a * t.te_block_factor; break;
+    case BlockScaleRule::kFosProduct: s_hp = t.zero_scales ? 0.0f : (a / element_max) * t.s_enc; break;
+    case BlockScaleRule::kTorchaoQuotient:
+      s_hp = std::clamp((a / 6.0f) / t.per_tensor_scale, r.scale_min, r.scale_max);
+      break;
+    default: break;
+  }
+  Candidate six, four;
+  fp32_candidate(r, t, coder, scale_policy, x, n, s_hp, random6, six);
+  const Candidate* chosen = &six;
+  if (r.selection == ScaleSelection::kFourOverSix) {
+    fp32_candidate(r, t, coder, scale_policy, x, n, s_hp * 1.5f, random4, four);
+    const float e6 = fos_error(r, t, x, six.fake, six.scale, n);
+    const float e4 = fos_error(r, t, x, four.fake, four.scale, n);
+    if (e4 < e6) chosen = &four;
+  }
+  out.scale = chosen->scale_code;
+  out.chose_four = chosen == &four;
+  std::copy(chosen->codes, chosen->codes + n, out.codes);
+}
+
+void quantize_nvfp4_exact_block(const BlockRecipe& r, const TensorContext& t,
+                                const ResolvedPolicy& scale_policy, const float* x, int n,
+                                BlockOut& out) {
+  double y[kMaxBlockElements];
+  for (int i = 0; i < n; ++i) y[i] = static_cast<double>(x[i]) * t.s_enc;  // exact: 24 x 24 bits
+  const double z = static_cast<double>(block_amax(x, n)) * t.s_enc;
+  // z has at most 48 significant bits, so z / 6 and z / 4 are either exact in
+  // double or far from every E4M3 rounding boundary: one correct rounding.
+  struct Exact {
+    uint8_t scale_code;
+    double scale;
+    uint8_t codes[kMaxBlockElements];
+    double value[kMaxBlockElements];
+  } c6, c4;
+  const auto candidate = [&](double s_hp, Exact& c) {
+    c.scale_code = t.zero_scales ? 0 : static_cast<uint8_t>(encode_as<kE4M3, Rounding::kNearestEven>(s_hp, scale_policy));
+    c.scale = kE4M3Values[c.scale_code];
+    for (int i = 0; i < n; ++i) {
+      const uint8_t magnitude = c.scale == 0.0 ? 0 : exact_e2m1_magnitude(std::fabs(y[i]), c.scale);
+      c.codes[i] = static_cast<uint8_t>(magnitude | (std::signbit(x[i]) ? 8 : 0));
+      c.value[i] = std::copysign(static_cast<double>(kE2M1Values[magnitude]) * c.scale, x[i]);
+    }
+  };
+  candidate(z / 6.0, c6);
+  candidate(z / 4.0, c4);
+  const bool four = exact_prefers_four(r.error_metric, y, c6.value, c4.value, n, c6.scale, c4.scale);
+  const Exact& chosen = four ? c4 : c6;
+  out.scale = chosen.scale_code;
+  out.chose_four = four;
+  std::copy(chosen.codes, chosen.codes + n, out.codes);
+}
+
+// ------------------------------------------------------------------ tensor
+
+bool is_bf16_value(float v) { return (std::bit_cast<uint32_t>(v) & 0xFFFFu) == 0; }
+
+std::vector<float> hadamard_rows(std::span<const float> x, size_t rows, size_t cols, bool bf16) {
+  const std::span<const float, 256> h = hadamard_matrix();
+  std::vector<float> out(x.size());
+  for (size_t r = 0; r < rows; ++r) {
+    for (size_t c0 = 0; c0 < cols; c0 += 16) {
+      const float* in = &x[r * cols + c0];
+      for (int j = 0; j < 16; ++j) {
+        // Terms are x * (+-1/4): exact; their sum is exact in double unless the
+        // 16 inputs span more than 2^29 in magnitude.
+        double sum = 0.0;
+        for (int k = 0; k < 16; ++k) sum += static_cast<double>(in[k]) * h[k * 16 + j];
+        out[r * cols + c0 + j] =
+            bf16 ? decode<kBF16>(encode<kBF16>(sum, ConversionPolicy{})) : static_cast<float>(sum);
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::span<const float, 256> hadamard_matrix() {
+  // TransformerEngine / fouroversix get_wgrad_sign_vector.
+  static constexpr int kSigns[16] = {1, 1, 1, -1, 1, -1, -1, -1, -1, -1, -1, 1, -1, 1, -1, -1};
+  static const std::array<float, 256> matrix = [] {
+    std::array<float, 256> m{};
+    for (int i = 0; i < 16; ++i) {
+      for (int j = 0; j < 16; ++j) {
+        // Sylvester H16: (-1)^popcount(i & j).
+        const float h = (std::popcount(static_cast<unsigned>(i & j)) & 1) ? -1.0f : 1.0f;
+        m[i * 16 + j] = static_cast<float>(kSigns[i]) * h * 0.25f;
+      }
+    }
+    return m;
+  }();
+  return std::span<const float, 256>(matrix);
+}
+
+std::vector<uint8_t> QuantizedTensor::packed_codes() const { return pack_codes(codes); }
+
+std::vector<uint8_t> QuantizedTensor::swizzled_scales() const {
+  return swizzle_scales(scales, rows, scale_cols());
+}
+
+QuantizedTensor quantize(const BlockRecipe& r, std::span<const float> input, size_t in_rows,
+                         size_t in_cols, const QuantizeOptions& o) {
+  const std::string where = std::string(r.name) + ": ";
+  if (input.size() != in_rows * in_cols) {
+    bad_input(where + std::to_string(input.size()) + " values for a " + std::to_string(in_rows) +
+              "x" + std::to_string(in_cols) + " tensor");
+  }
+  QuantizedTensor q;
+  q.rows = o.transpose ? in_cols : in_rows;
+  q.cols = o.transpose ? in_rows : in_cols;
+  q.block_cols = static_cast<size_t>(r.block_cols);
+  q.block_rows = o.two_d_blocks ? 16 : 1;
+  if (o.two_d_blocks && (r.is_mx() || r.block_cols != 16)) bad_input(where + "16x16 blocks are an NVFP4 option");
+  if (q.cols % q.block_cols != 0) {
+    bad_input(where + "row length " + std::to_string(q.cols) + " is not a multiple of the block width " +
+              std::to_string(q.block_cols));
+  }
+  if (q.rows % q.block_rows != 0) {
+    bad_input(where + std::to_string(q.rows) + " rows are not a multiple of the 16-row tile");
+  }
+  if (r.macro_block_cols && q.cols % static_cast<size_t>(r.macro_block_cols) != 0) {
+    bad_input(where + "row length " + std::to_string(q.cols) + " is not a multiple of the macro block " +
+              std::to_string(r.macro_block_cols));
+  }
+  if (o.hadamard && q.cols % 16 != 0) bad_input(where + "the Hadamard transform needs rows of 16k values");
+  if (o.stochastic && r.stochastic == StochasticStyle::kNone) bad_input(where + "defines no stochastic rounding");
+  if (o.stochastic && r.element_scaling == ElementScaling::kExact) {
+    bad_input(where + "the exact recipe defines no stochastic rounding");
+  }
+  const size_t count = input.size();
+  const int candidates = r.selection == ScaleSelection::kFourOverSix ? 2 : 1;
+  if (o.stochastic && o.random.size() != count * static_cast<size_t>(candidates)) {
+    bad_input(where + "stochastic rounding needs " + std::to_string(count * candidates) +
+              " random words (" + std::to_string(candidates) + " per element), got " +
+              std::to_string(o.random.size()));
+  }
+  for (size_t i = 0; i < count; ++i) {
+    if (!std::isfinite(input[i])) {
+      bad_input(where + "input element " + std::to_string(i) + " is " +
+                (std::isnan(input[i]) ? "NaN" : "Inf") + "; the recipe defines no result for it");
+    }
+    if (o.bf16_input && !is_bf16_value(input[i])) {
+      bad_input(where + "input element " + std::to_string(i) + " is not a BF16 value");
+    }
+  }
+
+  // The matrix that is quantized: transposed, transformed.
+  std::vector<float> x(count);
+  if (o.transpose) {
+    for (size_t i = 0; i < in_rows; ++i)
+      for (size_t j = 0; j < in_cols; ++j) x[j * in_rows + i] = input[i * in_cols + j];
+  } else {
+    std::copy(input.begin(), input.end(), x.begin());
+  }
+  if (o.hadamard) {
+    x = hadamard_rows(x, q.rows, q.cols, o.bf16_input);
+    q.transformed = x;
+  }
+  if (r.macro_block_cols) {
+    const size_t m = static_cast<size_t>(r.macro_block_cols);
+    q.macro_scales.resize(q.rows * (q.cols / m));
+    for (size_t row = 0; row < q.rows; ++row) {
+      for (size_t c0 = 0; c0 < q.cols; c0 += m) {
+        float* v = &x[row * q.cols + c0];
+        const float a = block_amax(v, static_cast<int>(m));
+        const uint8_t byte = a == 0.0f ? 0 : static_cast<uint8_t>(std::bit_cast<uint32_t>(6.0f / a) >> 15);
+        q.macro_scales[row * (q.cols / m) + c0 / m] = byte;
+        const float f = 1.0f + static_cast<float>(byte) / 256.0f;
+        for (size_t i = 0; i < m; ++i) v[i] *= f;
+      }
+    }
+  }
+  q.amax = 0.0f;
+  for (float v : x) q.amax = std::max(q.amax, std::fabs(v));
+  const TensorContext t = make_context(r, q.amax);
+  q.tensor_scale = r.tensor_scale == TensorScaleRule::kTorchao ? t.per_tensor_scale : t.s_enc;
+
+  const size_t scale_cols = q.scale_cols();
+  const size_t tiles_per_row = scale_cols;
+  const size_t tile_rows = q.rows / q.block_rows;
+  const int n = static_cast<int>(q.block_rows * q.block_cols);
+  q.codes.resize(count);
+  q.scales.resize(q.rows * scale_cols);
+  q.chose_four.resize(tile_rows * tiles_per_row);
+
+  const ElementCoder coder(r, o.stochastic);
+  const ResolvedPolicy scale_policy = resolve<kE4M3>(r.scale_policy);
+  const auto work = [&](size_t tile_row_begin, size_t tile_row_end) {
+    float block[kMaxBlockElements];
+    BlockOut out;
+    for (size_t tr = tile_row_begin; tr < tile_row_end; ++tr) {
+      for (size_t tc = 0; tc < tiles_per_row; ++tc) {
+        for (size_t i = 0; i < q.block_rows; ++i) {
+          const float* src = &x[(tr * q.block_rows + i) * q.cols + tc * q.block_cols];
+          std::copy(src, src + q.block_cols, block + i * q.block_cols);
+        }
+        const size_t block_index = tr * tiles_per_row + tc;
+        const uint32_t* random6 = o.stochastic ? o.random.data() + block_index * n : nullptr;
+        const uint32_t* random4 = o.stochastic && candidates == 2 ? random6 + count : nullptr;
+        if (r.is_mx()) {
+          quantize_mx_block(r, coder, block, n, random6, out);
+        } else if (r.element_scaling == ElementScaling::kExact) {
+          quantize_nvfp4_exact_block(r, t, scale_policy, block, n, out);
+        } else {
+          quantize_nvfp4_fp32_block(r, t, coder, scale_policy, block, n, random6, random4, out);
+        }
+        for (size_t i = 0; i < q.block_rows; ++i) {
+          const size_t row = tr * q.block_rows + i;
+          std::copy(out.codes + i * q.block_cols, out.codes + (i + 1) * q.block_cols,
+                    &q.codes[row * q.cols + tc * q.block_cols]);
+          q.scales[row * scale_cols + tc] = out.scale;
+        }
+        q.chose_four[block_index] = out.chose_four;
+      }
+    }
+  };
+  unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+  threads = static_cast<unsigned>(std::min<size_t>(threads, std::max<size_t>(1, tile_rows / 4)));
+  if (threads <= 1) {
+    work(0, tile_rows);
+  } else {
+    std::vector<std::thread> pool;
+    const size_t per = (tile_rows + threads - 1) / threads;
+    for (unsigned k = 0; k < threads; ++k) {
+      const size_t b = std::min(tile_rows, k * per), e = std::min(tile_rows, b + per);
+      if (b < e) pool.emplace_back(work, b, e);
+    }
+    for (std::thread& th : pool) th.join();
+  }
+  return q;
+}
+
+std::vector<float> dequantize(const BlockRecipe& r, const QuantizedTensor& q) {
+  std::vector<float> out(q.codes.size());
+  const size_t scale_cols = q.scale_cols();
+  for (size_t row = 0; row < q.rows; ++row) {
+    for (size_t col = 0; col < q.cols; ++col) {
+      const float e = kE2M1Values[q.codes[row * q.cols + col] & 0xF];
+      const uint8_t s = q.scales[row * scale_cols + col / q.block_cols];
+      float v;
+      if (r.is_mx()) {
+        v = e * kE8M0Values[s];
+        if (!q.macro_scales.empty()) {
+          const size_t m = static_cast<size_t>(r.macro_block_cols);
+          v /= 1.0f + static_cast<float>(q.macro_scales[row * (q.cols / m) + col / m]) / 256.0f;
+        }
+      } else if (r.tensor_scale == TensorScaleRule::kTorchao) {
+        v = e * (q.tensor_scale * kE4M3Values[s]);
+      } else {
+        v = (e * kE4M3Values[s]) / q.tensor_scale;
+      }
+      out[row * q.cols + col] = v;
+    }
+  }
+  return out;
+}
+
+}  // namespace fp4v::golden

@@ -1,0 +1,202 @@
+#include <deque>
+#include <vector>
+#include <stdexcept>
+#include <string>
+
+#include "fp4v/golden/block_recipe.h"
+#include "fp4v/golden/conventions.h"
+
+namespace fp4v::golden {
+namespace {
+
+constexpr float kE4M3Max = 448.0f;
+constexpr float kE4M3MinNormal = 0x1p-6f;
+
+const ConversionPolicy kRneSaturate{};
+
+// Fields shared by every recipe of one family; each recipe below changes only
+// what differs, so the differences are what the table shows.
+BlockRecipe nvfp4_base() {
+  BlockRecipe r{};
+  r.block_cols = 16;
+  r.scale_format = &kE4M3;
+  r.scale_policy = kRneSaturate;
+  r.scale_max = kE4M3Max;
+  r.element_rounding = ElementRounding::kPolicy;
+  r.element_policy = kRneSaturate;
+  r.selection = ScaleSelection::kMaxToSix;
+  r.error_metric = ErrorMetric::kSumSquares;
+  r.error_arithmetic = ErrorArithmetic::kExact;
+  r.sum_order = SumOrder::kSequential;
+  r.mx_tiny_scale = MxTinyScale::kExact;
+  return r;
+}
+
+BlockRecipe te() {
+  BlockRecipe r = nvfp4_base();
+  r.name = "nvfp4.te";
+  r.source = "TransformerEngine transformer_engine/pytorch/custom_recipes/quantization_nvfp4.py "
+             "(NVFP4QuantizerRef, v2.10-v2.15; same numerics in reference_nvfp4.py)";
+  r.scale_policy = find_policy("te", "e4m3").policy;
+  r.tensor_scale = TensorScaleRule::kTe;
+  r.tensor_scale_numerator = 6.0f * kE4M3Max;
+  r.block_scale = BlockScaleRule::kTeProduct;
+  r.element_scaling = ElementScaling::kTeReciprocal;
+  r.element_policy = find_policy("te", "e2m1").policy;
+  r.clamp_before_element_cast = true;
+  r.stochastic = StochasticStyle::kPtx;
+  return r;
+}
+
+BlockRecipe torchao(std::string_view name, TensorScaleRule tensor_scale) {
+  BlockRecipe r = nvfp4_base();
+  r.name = name;
+  r.source = "torchao 0.18.0 torchao/prototype/mx_formats/nvfp4_tensor.py nvfp4_quantize";
+  r.scale_policy = find_policy("ml_dtypes", "e4m3").policy;  // torch .to(float8_e4m3fn)
+  r.tensor_scale = tensor_scale;
+  r.tensor_scale_numerator = 6.0f * kE4M3Max;
+  r.block_scale = BlockScaleRule::kTorchaoQuotient;
+  r.scale_min = kE4M3MinNormal;
+  r.element_scaling = ElementScaling::kTorchaoQuotient;
+  r.clamp_before_element_cast = true;
+  r.stochastic = StochasticStyle::kPtx;
+  return r;
+}
+
+BlockRecipe fos(std::string_view name, ScaleSelection selection, ErrorMetric metric,
+                bool cuda_kernel) {
+  BlockRecipe r = nvfp4_base();
+  r.name = name;
+  r.tensor_scale = TensorScaleRule::kFos;
+  // fouroversix ScaleRule: E4M3 max is taken as 256 under 4/6 so that 1.5 * 256 fits.
+  r.tensor_scale_numerator = selection == ScaleSelection::kFourOverSix ? 6.0f * 256.0f
+                             : selection == ScaleSelection::kMaxToFour ? 4.0f * kE4M3Max
+                                                                       : 6.0f * kE4M3Max;
+  r.block_scale = BlockScaleRule::kFosProduct;
+  r.selection = selection;
+  r.error_metric = metric;
+  r.error_arithmetic = ErrorArithmetic::kFosFp32;
+  if (cuda_kernel) {
+    r.source = "fouroversix 1.0.5 CUDA quantize kernel (csrc): cvt.rn.satfinite, no zero-scale "
+               "guard, sequential FP32 error sum";
+    r.scale_policy = find_policy("ptx.satfinite", "e4m3").policy;
+    r.element_scaling = ElementScaling::kFosCudaReciprocal;
+    r.element_policy = find_policy("ptx.satfinite", "e2m1").policy;
+    r.stochastic = StochasticStyle::kPtx;
+    r.sum_order = SumOrder::kSequential;
+  } else {
+    r.source = "fouroversix 1.0.5 src/fouroversix/quantize/pytorch/reference.py quantize_to_fp4";
+    r.scale_policy = find_policy("ml_dtypes", "e4m3").policy;  // torch .to(float8_e4m3fn)
+    r.element_scaling = ElementScaling::kFosReciprocal;
+    r.element_rounding = ElementRounding::kFosUnbounded;
+    r.stochastic = StochasticStyle::kFosUniform;
+    r.sum_order = SumOrder::kTorchCpu;
+  }
+  return r;
+}
+
+BlockRecipe canonical46(std::string_view name, ErrorMetric metric) {
+  BlockRecipe r = nvfp4_base();
+  r.name = name;
+  r.source = "fp4v specification: Four Over Six with exact arithmetic (docs/formats.md)";
+  r.tensor_scale = TensorScaleRule::kFos;
+  r.tensor_scale_numerator = 6.0f * 256.0f;
+  r.block_scale = BlockScaleRule::kExact;
+  r.element_scaling = ElementScaling::kExact;
+  r.selection = ScaleSelection::kFourOverSix;
+  r.error_metric = metric;
+  r.error_arithmetic = ErrorArithmetic::kExact;
+  return r;
+}
+
+BlockRecipe mx(std::string_view name, std::string_view source, BlockScaleRule rule, int block) {
+  BlockRecipe r = nvfp4_base();
+  r.name = name;
+  r.source = source;
+  r.block_cols = block;
+  r.scale_format = &kE8M0;
+  r.tensor_scale = TensorScaleRule::kNone;
+  r.block_scale = rule;
+  r.element_scaling = ElementScaling::kPowerOfTwo;
+  r.stochastic = StochasticStyle::kPtx;
+  return r;
+}
+
+std::vector<BlockRecipe> make_recipes() {
+  std::vector<BlockRecipe> v;
+  v.push_back(te());
+  v.push_back(torchao("nvfp4.torchao", TensorScaleRule::kTorchao));
+  v.push_back(torchao("nvfp4.torchao.block_scale_only", TensorScaleRule::kNone));
+  static std::deque<std::string> names;  // stable storage for the composed names
+  for (bool cuda : {false, true}) {
+    const std::string prefix = cuda ? "nvfp4.fos_cuda." : "nvfp4.fos.";
+    auto add = [&](std::string_view rule, ScaleSelection s, ErrorMetric m) {
+      names.push_back(prefix + std::string(rule));
+      v.push_back(fos(names.back(), s, m, cuda));
+    };
+    add("static_6", ScaleSelection::kMaxToSix, ErrorMetric::kSumSquares);
+    add("static_4", ScaleSelection::kMaxToFour, ErrorMetric::kSumSquares);
+    add("mse", ScaleSelection::kFourOverSix, ErrorMetric::kSumSquares);
+    add("mae", ScaleSelection::kFourOverSix, ErrorMetric::kSumAbs);
+    add("abs_max", ScaleSelection::kFourOverSix, ErrorMetric::kMaxAbs);
+  }
+  v.push_back(canonical46("nvfp4.46", ErrorMetric::kSumSquares));
+  v.push_back(canonical46("nvfp4.46.mae", ErrorMetric::kSumAbs));
+  v.push_back(canonical46("nvfp4.46.abs_max", ErrorMetric::kMaxAbs));
+
+  v.push_back(mx("mxfp4.ocp", "OCP Microscaling Formats v1.0, section 6.3 (floor rule, RNE, saturate)",
+                 BlockScaleRule::kMxFloor, 32));
+  BlockRecipe floor = mx("mxfp4.torchao.floor",
+                         "torchao 0.18.0 mx_formats/mx_tensor.py to_mx, ScaleCalculationMode.FLOOR",
+                         BlockScaleRule::kMxFloor, 32);
+  floor.mx_tiny_scale = MxTinyScale::kDivisorAtLeast2m126;
+  v.push_back(floor);
+  BlockRecipe rceil = mx("mxfp4.rceil",
+                         "torchao 0.18.0 to_mx ScaleCalculationMode.RCEIL; TransformerEngine "
+                         "NVFP4QuantizerRef pow_2_scales",
+                         BlockScaleRule::kMxCeilOfLog2, 32);
+  rceil.mx_tiny_scale = MxTinyScale::kUnscaled;
+  rceil.clamp_before_element_cast = true;
+  v.push_back(rceil);
+  BlockRecipe mxs = mx("mxfp4.microxcaling",
+                       "microsoft/microxcaling mx/mx_ops.py _quantize_mx, round='nearest' (ties away)",
+                       BlockScaleRule::kMxFloorOfLog2, 32);
+  mxs.element_rounding = ElementRounding::kMicroxcaling;
+  v.push_back(mxs);
+  BlockRecipe fos_mx = mx("mxfp4.fos", "fouroversix 1.0.5 reference.py quantize_to_mxfp4",
+                          BlockScaleRule::kMxCeilOfQuotient, 32);
+  fos_mx.element_rounding = ElementRounding::kFosUnbounded;
+  fos_mx.stochastic = StochasticStyle::kFosUniform;
+  v.push_back(fos_mx);
+  v.push_back(mx("mxfp4.oas",
+                 "arXiv 2603.08713 Overflow-Aware Scaling, 1x16 blocks (MXFP4-16), RNE, saturate",
+                 BlockScaleRule::kMxOverflowAware, 16));
+  BlockRecipe mbs = mx("mxfp4.mbs",
+                       "arXiv 2603.08713 Macro Block Scaling, static (MBS-S): 1x128 E0M8 factor, "
+                       "then OAS on 1x16 blocks",
+                       BlockScaleRule::kMxOverflowAware, 16);
+  mbs.macro_block_cols = 128;
+  v.push_back(mbs);
+  return v;
+}
+
+}  // namespace
+
+std::span<const BlockRecipe> block_recipes() {
+  static const std::vector<BlockRecipe> recipes = make_recipes();
+  return recipes;
+}
+
+const BlockRecipe& find_block_recipe(std::string_view name) {
+  for (const BlockRecipe& r : block_recipes()) {
+    if (r.name == name) return r;
+  }
+  std::string known;
+  for (const BlockRecipe& r : block_recipes()) {
+    if (!known.empty()) known += ' ';
+    known += r.name;
+  }
+  throw std::invalid_argument("unknown recipe '" + std::string(name) + "' (known: " + known + ")");
+}
+
+}  // namespace fp4v::golden
