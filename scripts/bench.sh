@@ -8,3 +8,14 @@ mkdir -p reports/bench
 build/default/bench/encode_bench --benchmark_min_time=0.5 \
   --benchmark_out=reports/bench/encode_bench.json --benchmark_out_format=json
 echo "bench: wrote reports/bench/encode_bench.json"
+build/default/bench/block_quantize_bench --benchmark_min_time=0.5 \
+  --benchmark_out=reports/bench/block_quantize_bench.json --benchmark_out_format=json
+echo "bench: wrote reports/bench/block_quantize_bench.json"
+# The fouroversix PyTorch reference, side by side, where torch and fouroversix
+# are installed (FP4V_REFERENCE_PYTHON; see vectors/reference/make_block_fixtures.py).
+if [ -n "${FP4V_REFERENCE_PYTHON:-}" ]; then
+  "$FP4V_REFERENCE_PYTHON" bench/fouroversix_reference_bench.py --threads 1 \
+    --out reports/bench/fouroversix_reference_1thread.json
+else
+  echo "bench: FP4V_REFERENCE_PYTHON not set: fouroversix reference not measured"
+fi

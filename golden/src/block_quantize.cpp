@@ -56,7 +56,7 @@ TensorContext make_context(const BlockRecipe& r, float amax) {
   return t;
 }
 
-float block_amax(const float* x, int n) {
+[[gnu::always_inline]] inline float block_amax(const float* x, int n) {
   float m = 0.0f;
   for (int i = 0; i < n; ++i) m = std::max(m, std::fabs(x[i]));
   return m;
@@ -130,7 +130,7 @@ struct ElementCoder {
   }
 
   // The code of a scaled element, and the value the fouroversix error uses.
-  uint8_t code(float v, uint32_t word, float* fake_value) const {
+  [[gnu::always_inline]] uint8_t code(float v, uint32_t word, float* fake_value) const {
     if (r.element_rounding == ElementRounding::kFosUnbounded) {
       const float fq = fos_fake_quantize(v, stochastic, word);
       *fake_value = fq;
@@ -153,7 +153,7 @@ struct ElementCoder {
 
 // ---------------------------------------------------------- error and sums
 
-float sum_fp32(const float* e, int n, SumOrder order) {
+[[gnu::always_inline]] inline float sum_fp32(const float* e, int n, SumOrder order) {
   if (order == SumOrder::kSequential || n % 8 != 0) {
     float s = 0.0f;
     for (int i = 0; i < n; ++i) s += e[i];
@@ -176,7 +176,7 @@ float sum_fp32(const float* e, int n, SumOrder order) {
 }
 
 // fouroversix select_fouroversix error of one candidate, in FP32.
-float fos_error(const BlockRecipe& r, const TensorContext& t, const float* x, const float* fake,
+[[gnu::always_inline]] inline float fos_error(const BlockRecipe& r, const TensorContext& t, const float* x, const float* fake,
                 float scale, int n) {
   float e[kMaxBlockElements];
   for (int i = 0; i < n; ++i) {
@@ -291,7 +291,7 @@ uint8_t mx_scale_byte(const BlockRecipe& r, float a) {
   }
 }
 
-void quantize_mx_block(const BlockRecipe& r, const ElementCoder& coder, const float* x, int n,
+[[gnu::always_inline]] inline void quantize_mx_block(const BlockRecipe& r, const ElementCoder& coder, const float* x, int n,
                        const uint32_t* random, BlockOut& out) {
   const uint8_t byte = mx_scale_byte(r, block_amax(x, n));
   out.scale = byte;
@@ -315,6 +315,30 @@ void quantize_mx_block(const BlockRecipe& r, const ElementCoder& coder, const fl
   }
 }
 
+// fos_fake_quantize and fos_code_from_value for round-to-nearest, as
+// straight-line code over a block. On the reachable range (|v| <= 9) the value
+// is k/2, k or 2k for the three magnitude bands and its code is k, k + 2 or
+// k + 4 (8 for 2k = 8, whatever the sign). Returns false, leaving the work to
+// the general path, when some |v| is NaN or beyond 9.
+[[gnu::always_inline]] inline bool fos_nearest_fast(const float* x, int n, float multiplier,
+                                                    uint8_t* codes, float* fake) {
+  bool in_range = true;
+  for (int i = 0; i < n; ++i) {
+    const float v = x[i] * multiplier;
+    const float a = std::fabs(v);
+    in_range &= a <= 9.0f;
+    const float k1 = std::nearbyint(2.0f * a), k2 = std::nearbyint(a), k3 = std::nearbyint(a * 0.5f);
+    const bool band1 = a < 2.0f, band2 = a < 4.0f;
+    const float magnitude = band1 ? k1 * 0.5f : band2 ? k2 : 2.0f * k3;
+    const int code = band1 ? static_cast<int>(k1)
+                     : band2 ? static_cast<int>(k2) + 2
+                             : (k3 >= 4.0f ? 8 : static_cast<int>(k3) + 4);
+    fake[i] = v < 0.0f ? -magnitude : v > 0.0f ? magnitude : 0.0f;
+    codes[i] = static_cast<uint8_t>(code | (v < 0.0f ? 8 : 0));
+  }
+  return in_range;
+}
+
 // One NVFP4 candidate (FP32 families): scale code, codes, fake-quantized values.
 struct Candidate {
   uint8_t scale_code;
@@ -323,7 +347,7 @@ struct Candidate {
   float fake[kMaxBlockElements];
 };
 
-void fp32_candidate(const BlockRecipe& r, const TensorContext& t, const ElementCoder& coder,
+[[gnu::always_inline]] inline void fp32_candidate(const BlockRecipe& r, const TensorContext& t, const ElementCoder& coder,
                     const ResolvedPolicy& scale_policy, const float* x, int n, float s_hp,
                     const uint32_t* random, Candidate& c) {
   c.scale_code = static_cast<uint8_t>(
@@ -346,13 +370,32 @@ void fp32_candidate(const BlockRecipe& r, const TensorContext& t, const ElementC
     default: break;
   }
   const bool zero_guard = r.element_scaling == ElementScaling::kFosReciprocal && c.scale == 0.0f;
+  if (r.element_rounding == ElementRounding::kFosUnbounded && !coder.stochastic &&
+      fos_nearest_fast(x, n, zero_guard ? 0.0f : multiplier, c.codes, c.fake)) {
+    return;
+  }
+  if (r.element_rounding == ElementRounding::kPolicy && !coder.stochastic &&
+      r.element_policy.rounding == Rounding::kNearestEven) {
+    // Straight-line loops (no per-element policy branches) so they vectorize.
+    float v[kMaxBlockElements];
+    const float m = zero_guard ? 0.0f : multiplier;
+    for (int i = 0; i < n; ++i) v[i] = x[i] * m;
+    if (r.clamp_before_element_cast) {
+      for (int i = 0; i < n; ++i) v[i] = std::clamp(v[i], -6.0f, 6.0f);
+    }
+    for (int i = 0; i < n; ++i) {
+      c.codes[i] = static_cast<uint8_t>(encode_as<kE2M1, Rounding::kNearestEven>(v[i], coder.nearest));
+    }
+    for (int i = 0; i < n; ++i) c.fake[i] = kE2M1Values[c.codes[i]];
+    return;
+  }
   for (int i = 0; i < n; ++i) {
     const float v = zero_guard ? 0.0f : x[i] * multiplier;
     c.codes[i] = coder.code(v, random ? random[i] : 0u, &c.fake[i]);
   }
 }
 
-void quantize_nvfp4_fp32_block(const BlockRecipe& r, const TensorContext& t,
+[[gnu::always_inline]] inline void quantize_nvfp4_fp32_block(const BlockRecipe& r, const TensorContext& t,
                                const ElementCoder& coder, const ResolvedPolicy& scale_policy,
                                const float* x, int n, const uint32_t* random6,
                                const uint32_t* random4, BlockOut& out) {
@@ -414,6 +457,56 @@ void quantize_nvfp4_exact_block(const BlockRecipe& r, const TensorContext& t,
 }
 
 // ------------------------------------------------------------------ tensor
+
+struct Job {
+  const BlockRecipe& r;
+  const TensorContext& t;
+  ElementCoder coder;
+  ResolvedPolicy scale_policy;
+  std::span<const float> x;
+  QuantizedTensor& q;
+  const QuantizeOptions& o;
+  size_t count;
+  int candidates;
+};
+
+// One clone per x86-64 level (SSE4.1 rounding, AVX2, AVX-512); the block
+// functions above are inlined into each.
+[[gnu::target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")]]
+void quantize_tile_rows(const Job& job, size_t tile_row_begin, size_t tile_row_end) {
+  const BlockRecipe& r = job.r;
+  QuantizedTensor& q = job.q;
+  const size_t scale_cols = q.scale_cols();
+  const size_t tiles_per_row = scale_cols;
+  const int n = static_cast<int>(q.block_rows * q.block_cols);
+  float block[kMaxBlockElements];
+  BlockOut out;
+  for (size_t tr = tile_row_begin; tr < tile_row_end; ++tr) {
+    for (size_t tc = 0; tc < tiles_per_row; ++tc) {
+      for (size_t i = 0; i < q.block_rows; ++i) {
+        const float* src = &job.x[(tr * q.block_rows + i) * q.cols + tc * q.block_cols];
+        std::copy(src, src + q.block_cols, block + i * q.block_cols);
+      }
+      const size_t block_index = tr * tiles_per_row + tc;
+      const uint32_t* random6 = job.o.stochastic ? job.o.random.data() + block_index * n : nullptr;
+      const uint32_t* random4 = job.o.stochastic && job.candidates == 2 ? random6 + job.count : nullptr;
+      if (r.is_mx()) {
+        quantize_mx_block(r, job.coder, block, n, random6, out);
+      } else if (r.element_scaling == ElementScaling::kExact) {
+        quantize_nvfp4_exact_block(r, job.t, job.scale_policy, block, n, out);
+      } else {
+        quantize_nvfp4_fp32_block(r, job.t, job.coder, job.scale_policy, block, n, random6, random4, out);
+      }
+      for (size_t i = 0; i < q.block_rows; ++i) {
+        const size_t row = tr * q.block_rows + i;
+        std::copy(out.codes + i * q.block_cols, out.codes + (i + 1) * q.block_cols,
+                  &q.codes[row * q.cols + tc * q.block_cols]);
+        q.scales[row * scale_cols + tc] = out.scale;
+      }
+      q.chose_four[block_index] = out.chose_four;
+    }
+  }
+}
 
 bool is_bf16_value(float v) { return (std::bit_cast<uint32_t>(v) & 0xFFFFu) == 0; }
 
@@ -508,17 +601,20 @@ QuantizedTensor quantize(const BlockRecipe& r, std::span<const float> input, siz
   }
 
   // The matrix that is quantized: transposed, transformed.
-  std::vector<float> x(count);
+  // The input is read in place unless an option changes it.
+  std::vector<float> x;
   if (o.transpose) {
+    x.resize(count);
     for (size_t i = 0; i < in_rows; ++i)
       for (size_t j = 0; j < in_cols; ++j) x[j * in_rows + i] = input[i * in_cols + j];
-  } else {
-    std::copy(input.begin(), input.end(), x.begin());
+  } else if (o.hadamard || r.macro_block_cols) {
+    x.assign(input.begin(), input.end());
   }
   if (o.hadamard) {
     x = hadamard_rows(x, q.rows, q.cols, o.bf16_input);
     q.transformed = x;
   }
+  const std::span<const float> matrix = x.empty() ? input : std::span<const float>(x);
   if (r.macro_block_cols) {
     const size_t m = static_cast<size_t>(r.macro_block_cols);
     q.macro_scales.resize(q.rows * (q.cols / m));
@@ -534,59 +630,28 @@ QuantizedTensor quantize(const BlockRecipe& r, std::span<const float> input, siz
     }
   }
   q.amax = 0.0f;
-  for (float v : x) q.amax = std::max(q.amax, std::fabs(v));
+  for (float v : matrix) q.amax = std::max(q.amax, std::fabs(v));
   const TensorContext t = make_context(r, q.amax);
   q.tensor_scale = r.tensor_scale == TensorScaleRule::kTorchao ? t.per_tensor_scale : t.s_enc;
 
   const size_t scale_cols = q.scale_cols();
-  const size_t tiles_per_row = scale_cols;
   const size_t tile_rows = q.rows / q.block_rows;
-  const int n = static_cast<int>(q.block_rows * q.block_cols);
   q.codes.resize(count);
   q.scales.resize(q.rows * scale_cols);
-  q.chose_four.resize(tile_rows * tiles_per_row);
+  q.chose_four.resize(tile_rows * scale_cols);
 
-  const ElementCoder coder(r, o.stochastic);
-  const ResolvedPolicy scale_policy = resolve<kE4M3>(r.scale_policy);
-  const auto work = [&](size_t tile_row_begin, size_t tile_row_end) {
-    float block[kMaxBlockElements];
-    BlockOut out;
-    for (size_t tr = tile_row_begin; tr < tile_row_end; ++tr) {
-      for (size_t tc = 0; tc < tiles_per_row; ++tc) {
-        for (size_t i = 0; i < q.block_rows; ++i) {
-          const float* src = &x[(tr * q.block_rows + i) * q.cols + tc * q.block_cols];
-          std::copy(src, src + q.block_cols, block + i * q.block_cols);
-        }
-        const size_t block_index = tr * tiles_per_row + tc;
-        const uint32_t* random6 = o.stochastic ? o.random.data() + block_index * n : nullptr;
-        const uint32_t* random4 = o.stochastic && candidates == 2 ? random6 + count : nullptr;
-        if (r.is_mx()) {
-          quantize_mx_block(r, coder, block, n, random6, out);
-        } else if (r.element_scaling == ElementScaling::kExact) {
-          quantize_nvfp4_exact_block(r, t, scale_policy, block, n, out);
-        } else {
-          quantize_nvfp4_fp32_block(r, t, coder, scale_policy, block, n, random6, random4, out);
-        }
-        for (size_t i = 0; i < q.block_rows; ++i) {
-          const size_t row = tr * q.block_rows + i;
-          std::copy(out.codes + i * q.block_cols, out.codes + (i + 1) * q.block_cols,
-                    &q.codes[row * q.cols + tc * q.block_cols]);
-          q.scales[row * scale_cols + tc] = out.scale;
-        }
-        q.chose_four[block_index] = out.chose_four;
-      }
-    }
-  };
+  const Job job{r, t, ElementCoder(r, o.stochastic), resolve<kE4M3>(r.scale_policy), matrix, q, o, count,
+                candidates};
   unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
   threads = static_cast<unsigned>(std::min<size_t>(threads, std::max<size_t>(1, tile_rows / 4)));
   if (threads <= 1) {
-    work(0, tile_rows);
+    quantize_tile_rows(job, 0, tile_rows);
   } else {
     std::vector<std::thread> pool;
     const size_t per = (tile_rows + threads - 1) / threads;
     for (unsigned k = 0; k < threads; ++k) {
       const size_t b = std::min(tile_rows, k * per), e = std::min(tile_rows, b + per);
-      if (b < e) pool.emplace_back(work, b, e);
+      if (b < e) pool.emplace_back([&job, b, e] { quantize_tile_rows(job, b, e); });
     }
     for (std::thread& th : pool) th.join();
   }

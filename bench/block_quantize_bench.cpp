@@ -1,0 +1,64 @@
+// Block quantization throughput of the golden quantizer: NVFP4 Four Over Six
+// (MSE) on an 8192 x 8192 tensor, one thread and all threads. The fouroversix
+// PyTorch reference is measured beside it by bench/fouroversix_reference_bench.py
+// (scripts/bench.sh runs both and writes reports/bench/).
+#include <benchmark/benchmark.h>
+
+#include <array>
+#include <bit>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "fp4v/golden/block_quantize.h"
+
+namespace {
+
+using namespace fp4v::golden;
+
+constexpr size_t kSide = 8192;
+
+const std::vector<float>& tensor(bool bf16) {
+  static const std::array<std::vector<float>, 2> data = [] {
+    std::vector<float> f(kSide * kSide), b(kSide * kSide);
+    std::mt19937 rng(1);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    for (size_t i = 0; i < f.size(); ++i) {
+      f[i] = normal(rng);
+      b[i] = std::bit_cast<float>(std::bit_cast<uint32_t>(f[i]) & 0xFFFF0000u);  // a BF16 value
+    }
+    return std::array<std::vector<float>, 2>{f, b};
+  }();
+  return data[bf16 ? 1 : 0];
+}
+
+void quantize_tensor(benchmark::State& state, const char* recipe_name, bool bf16) {
+  const BlockRecipe& recipe = find_block_recipe(recipe_name);
+  const std::vector<float>& x = tensor(bf16);
+  QuantizeOptions options;
+  options.threads = static_cast<unsigned>(state.range(0));
+  options.bf16_input = bf16;
+  for (auto _ : state) {
+    QuantizedTensor q = quantize(recipe, x, kSide, kSide, options);
+    benchmark::DoNotOptimize(q.codes.data());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(x.size()));
+  state.counters["threads"] = static_cast<double>(options.threads);
+}
+
+const int kAllThreads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+
+BENCHMARK_CAPTURE(quantize_tensor, nvfp4_fos_mse_fp32, "nvfp4.fos.mse", false)
+    ->Arg(1)->Arg(kAllThreads)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(quantize_tensor, nvfp4_fos_mse_bf16, "nvfp4.fos.mse", true)
+    ->Arg(1)->Arg(kAllThreads)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(quantize_tensor, nvfp4_46_exact_fp32, "nvfp4.46", false)
+    ->Arg(1)->Arg(kAllThreads)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(quantize_tensor, nvfp4_te_fp32, "nvfp4.te", false)
+    ->Arg(1)->Arg(kAllThreads)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(quantize_tensor, mxfp4_ocp_fp32, "mxfp4.ocp", false)
+    ->Arg(1)->Arg(kAllThreads)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();
