@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fp4v/golden/block_recipe.h"
 #include "fp4v/golden/conventions.h"
 #include "fp4v/golden/decode.h"
 #include "fp4v/golden/encode.h"
@@ -24,6 +25,7 @@ constexpr const char* kUsage =
     "  formats [FORMAT...]                    print the value table of e2m1, e4m3, ue4m3, e8m0\n"
     "  policies                               list the named conversion policies and their sources\n"
     "  encode FORMAT POLICY [--rounding R] X... encode values (R: rne rna rz rp rm)\n"
+    "  recipes                                list the block-quantization recipes and their sources\n"
     "  --help                                 this text\n";
 
 struct UsageError : std::runtime_error {
@@ -117,6 +119,14 @@ int run(int argc, char** argv) {
     return 0;
   }
   if (command == "encode") return run_encode(argc, argv);
+  if (command == "recipes") {
+    for (const BlockRecipe& r : block_recipes()) {
+      std::printf("%-32s 1x%-3d %-5s %.*s\n", std::string(r.name).c_str(), r.block_cols,
+                  std::string(r.scale_format->name).c_str(), static_cast<int>(r.source.size()),
+                  r.source.data());
+    }
+    return 0;
+  }
   throw UsageError("unknown command '" + std::string(command) + "'");
 }
 
