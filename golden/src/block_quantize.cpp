@@ -56,10 +56,12 @@ TensorContext make_context(const BlockRecipe& r, float amax) {
   return t;
 }
 
+// The largest magnitude of finite values: the largest bit pattern with the
+// sign cleared (an integer reduction, which vectorizes).
 [[gnu::always_inline]] inline float block_amax(const float* x, int n) {
-  float m = 0.0f;
-  for (int i = 0; i < n; ++i) m = std::max(m, std::fabs(x[i]));
-  return m;
+  uint32_t m = 0;
+  for (int i = 0; i < n; ++i) m = std::max(m, std::bit_cast<uint32_t>(x[i]) & 0x7FFFFFFFu);
+  return std::bit_cast<float>(m);
 }
 
 // ---------------------------------------------------------------- elements
@@ -142,6 +144,11 @@ struct ElementCoder {
                                   : encode_with_rounding(v);
     *fake_value = kE2M1Values[c];
     return static_cast<uint8_t>(c);
+  }
+
+  bool nearest_even_fast() const {
+    return r.element_rounding == ElementRounding::kPolicy && !stochastic &&
+           r.element_policy.rounding == Rounding::kNearestEven;
   }
 
   uint32_t encode_with_rounding(float v) const {
@@ -258,6 +265,25 @@ struct BlockOut {
   bool chose_four;
 };
 
+// kPolicy elements, round to nearest even: straight-line loops (no
+// per-element policy branches) so they vectorize.
+[[gnu::always_inline]] inline void nearest_even_codes(const ElementCoder& coder, const float* x,
+                                                      int n, float multiplier, uint8_t* codes,
+                                                      float* fake) {
+  float v[kMaxBlockElements];
+  for (int i = 0; i < n; ++i) v[i] = x[i] * multiplier;
+  if (coder.r.clamp_before_element_cast) {
+    for (int i = 0; i < n; ++i) v[i] = std::clamp(v[i], -6.0f, 6.0f);
+  }
+  const ResolvedPolicy policy = coder.nearest;  // a local copy: the byte stores cannot alias it
+  uint32_t code[kMaxBlockElements];
+  for (int i = 0; i < n; ++i) code[i] = encode_as<kE2M1, Rounding::kNearestEven>(v[i], policy);
+  for (int i = 0; i < n; ++i) codes[i] = static_cast<uint8_t>(code[i]);
+  if (fake) {
+    for (int i = 0; i < n; ++i) fake[i] = kE2M1Values[code[i]];
+  }
+}
+
 uint8_t mx_scale_byte(const BlockRecipe& r, float a) {
   const uint32_t bits = std::bit_cast<uint32_t>(a);
   const int field = static_cast<int>(bits >> 23) & 0xFF;
@@ -308,6 +334,10 @@ uint8_t mx_scale_byte(const BlockRecipe& r, float a) {
   } else if (r.mx_tiny_scale == MxTinyScale::kUnscaled && byte == 0) {
     multiplier = 1.0f;
   }
+  if (!divide_by_bits && coder.nearest_even_fast()) {
+    nearest_even_codes(coder, x, n, multiplier, out.codes, nullptr);
+    return;
+  }
   for (int i = 0; i < n; ++i) {
     const float v = divide_by_bits ? x[i] / divisor : x[i] * multiplier;
     float fake;
@@ -315,28 +345,35 @@ uint8_t mx_scale_byte(const BlockRecipe& r, float a) {
   }
 }
 
+// Round half to even for 0 <= v < 2^22: adding and removing 2^23 leaves the
+// rounded integer (FP32 addition rounds to nearest even). Vectorizes.
+[[gnu::always_inline]] inline float round_small_half_even(float v) {
+  constexpr float kShift = 0x1p23f;
+  return (v + kShift) - kShift;
+}
+
 // fos_fake_quantize and fos_code_from_value for round-to-nearest, as
-// straight-line code over a block. On the reachable range (|v| <= 9) the value
-// is k/2, k or 2k for the three magnitude bands and its code is k, k + 2 or
-// k + 4 (8 for 2k = 8, whatever the sign). Returns false, leaving the work to
-// the general path, when some |v| is NaN or beyond 9.
-[[gnu::always_inline]] inline bool fos_nearest_fast(const float* x, int n, float multiplier,
-                                                    uint8_t* codes, float* fake) {
-  bool in_range = true;
+// straight-line code over a block, valid when every |v| <= 9 (the caller
+// checks that once per block). The value is k/2, k or 2k for the three
+// magnitude bands and its code is k, k + 2 or k + 4, with 2k = 8 giving code 8
+// whatever the sign.
+[[gnu::always_inline]] inline void fos_nearest_fast(const float* __restrict x, int n,
+                                                    float multiplier, uint8_t* __restrict codes,
+                                                    float* __restrict fake) {
+  int32_t code[kMaxBlockElements];
   for (int i = 0; i < n; ++i) {
     const float v = x[i] * multiplier;
     const float a = std::fabs(v);
-    in_range &= a <= 9.0f;
-    const float k1 = std::nearbyint(2.0f * a), k2 = std::nearbyint(a), k3 = std::nearbyint(a * 0.5f);
+    const float k1 = round_small_half_even(2.0f * a);
+    const float k2 = round_small_half_even(a);
+    const float k3 = round_small_half_even(a * 0.5f);
     const bool band1 = a < 2.0f, band2 = a < 4.0f;
     const float magnitude = band1 ? k1 * 0.5f : band2 ? k2 : 2.0f * k3;
-    const int code = band1 ? static_cast<int>(k1)
-                     : band2 ? static_cast<int>(k2) + 2
-                             : (k3 >= 4.0f ? 8 : static_cast<int>(k3) + 4);
+    const float code_value = band1 ? k1 : band2 ? k2 + 2.0f : std::min(k3 + 4.0f, 8.0f);
     fake[i] = v < 0.0f ? -magnitude : v > 0.0f ? magnitude : 0.0f;
-    codes[i] = static_cast<uint8_t>(code | (v < 0.0f ? 8 : 0));
+    code[i] = static_cast<int32_t>(code_value) | (v < 0.0f ? 8 : 0);
   }
-  return in_range;
+  for (int i = 0; i < n; ++i) codes[i] = static_cast<uint8_t>(code[i]);
 }
 
 // One NVFP4 candidate (FP32 families): scale code, codes, fake-quantized values.
@@ -348,8 +385,8 @@ struct Candidate {
 };
 
 [[gnu::always_inline]] inline void fp32_candidate(const BlockRecipe& r, const TensorContext& t, const ElementCoder& coder,
-                    const ResolvedPolicy& scale_policy, const float* x, int n, float s_hp,
-                    const uint32_t* random, Candidate& c) {
+                    const ResolvedPolicy& scale_policy, const float* x, int n, float amax,
+                    float s_hp, const uint32_t* random, Candidate& c) {
   c.scale_code = static_cast<uint8_t>(
       r.scale_policy.rounding == Rounding::kNearestEven
           ? encode_as<kE4M3, Rounding::kNearestEven>(s_hp, scale_policy)
@@ -370,23 +407,15 @@ struct Candidate {
     default: break;
   }
   const bool zero_guard = r.element_scaling == ElementScaling::kFosReciprocal && c.scale == 0.0f;
-  if (r.element_rounding == ElementRounding::kFosUnbounded && !coder.stochastic &&
-      fos_nearest_fast(x, n, zero_guard ? 0.0f : multiplier, c.codes, c.fake)) {
-    return;
-  }
-  if (r.element_rounding == ElementRounding::kPolicy && !coder.stochastic &&
-      r.element_policy.rounding == Rounding::kNearestEven) {
-    // Straight-line loops (no per-element policy branches) so they vectorize.
-    float v[kMaxBlockElements];
+  if (r.element_rounding == ElementRounding::kFosUnbounded && !coder.stochastic) {
     const float m = zero_guard ? 0.0f : multiplier;
-    for (int i = 0; i < n; ++i) v[i] = x[i] * m;
-    if (r.clamp_before_element_cast) {
-      for (int i = 0; i < n; ++i) v[i] = std::clamp(v[i], -6.0f, 6.0f);
+    if (amax * m <= 9.0f) {  // |x * m| <= fl(amax * m): multiplication is monotone
+      fos_nearest_fast(x, n, m, c.codes, c.fake);
+      return;
     }
-    for (int i = 0; i < n; ++i) {
-      c.codes[i] = static_cast<uint8_t>(encode_as<kE2M1, Rounding::kNearestEven>(v[i], coder.nearest));
-    }
-    for (int i = 0; i < n; ++i) c.fake[i] = kE2M1Values[c.codes[i]];
+  }
+  if (coder.nearest_even_fast()) {
+    nearest_even_codes(coder, x, n, zero_guard ? 0.0f : multiplier, c.codes, c.fake);
     return;
   }
   for (int i = 0; i < n; ++i) {
@@ -411,10 +440,10 @@ struct Candidate {
     default: break;
   }
   Candidate six, four;
-  fp32_candidate(r, t, coder, scale_policy, x, n, s_hp, random6, six);
+  fp32_candidate(r, t, coder, scale_policy, x, n, a, s_hp, random6, six);
   const Candidate* chosen = &six;
   if (r.selection == ScaleSelection::kFourOverSix) {
-    fp32_candidate(r, t, coder, scale_policy, x, n, s_hp * 1.5f, random4, four);
+    fp32_candidate(r, t, coder, scale_policy, x, n, a, s_hp * 1.5f, random4, four);
     const float e6 = fos_error(r, t, x, six.fake, six.scale, n);
     const float e4 = fos_error(r, t, x, four.fake, four.scale, n);
     if (e4 < e6) chosen = &four;
@@ -470,42 +499,74 @@ struct Job {
   int candidates;
 };
 
-// One clone per x86-64 level (SSE4.1 rounding, AVX2, AVX-512); the block
-// functions above are inlined into each.
-[[gnu::target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")]]
-void quantize_tile_rows(const Job& job, size_t tile_row_begin, size_t tile_row_end) {
+// The block loop for blocks of N elements (16, 32 or 256). N is a constant
+// here, so the inlined block functions become fixed-length vector code.
+template <int N, int BlockCols>
+[[gnu::always_inline]] inline void quantize_tile_rows_of(const Job& job, size_t tile_row_begin,
+                                                         size_t tile_row_end) {
   const BlockRecipe& r = job.r;
   QuantizedTensor& q = job.q;
-  const size_t scale_cols = q.scale_cols();
-  const size_t tiles_per_row = scale_cols;
-  const int n = static_cast<int>(q.block_rows * q.block_cols);
-  float block[kMaxBlockElements];
+  constexpr int kBlockRows = N / BlockCols;
+  const size_t tiles_per_row = q.scale_cols();
+  float block[N];
   BlockOut out;
   for (size_t tr = tile_row_begin; tr < tile_row_end; ++tr) {
     for (size_t tc = 0; tc < tiles_per_row; ++tc) {
-      for (size_t i = 0; i < q.block_rows; ++i) {
-        const float* src = &job.x[(tr * q.block_rows + i) * q.cols + tc * q.block_cols];
-        std::copy(src, src + q.block_cols, block + i * q.block_cols);
+      for (int i = 0; i < kBlockRows; ++i) {
+        const float* src = &job.x[(tr * kBlockRows + i) * q.cols + tc * BlockCols];
+        std::copy(src, src + BlockCols, block + i * BlockCols);
       }
       const size_t block_index = tr * tiles_per_row + tc;
-      const uint32_t* random6 = job.o.stochastic ? job.o.random.data() + block_index * n : nullptr;
+      const uint32_t* random6 = job.o.stochastic ? job.o.random.data() + block_index * N : nullptr;
       const uint32_t* random4 = job.o.stochastic && job.candidates == 2 ? random6 + job.count : nullptr;
       if (r.is_mx()) {
-        quantize_mx_block(r, job.coder, block, n, random6, out);
+        quantize_mx_block(r, job.coder, block, N, random6, out);
       } else if (r.element_scaling == ElementScaling::kExact) {
-        quantize_nvfp4_exact_block(r, job.t, job.scale_policy, block, n, out);
+        quantize_nvfp4_exact_block(r, job.t, job.scale_policy, block, N, out);
       } else {
-        quantize_nvfp4_fp32_block(r, job.t, job.coder, job.scale_policy, block, n, random6, random4, out);
+        quantize_nvfp4_fp32_block(r, job.t, job.coder, job.scale_policy, block, N, random6, random4, out);
       }
-      for (size_t i = 0; i < q.block_rows; ++i) {
-        const size_t row = tr * q.block_rows + i;
-        std::copy(out.codes + i * q.block_cols, out.codes + (i + 1) * q.block_cols,
-                  &q.codes[row * q.cols + tc * q.block_cols]);
-        q.scales[row * scale_cols + tc] = out.scale;
+      for (int i = 0; i < kBlockRows; ++i) {
+        const size_t row = tr * kBlockRows + i;
+        std::copy(out.codes + i * BlockCols, out.codes + (i + 1) * BlockCols,
+                  &q.codes[row * q.cols + tc * BlockCols]);
+        q.scales[row * tiles_per_row + tc] = out.scale;
       }
       q.chose_four[block_index] = out.chose_four;
     }
   }
+}
+
+// One clone per x86-64 level (SSE4.1 rounding, AVX2, AVX-512); the block
+// functions above are inlined into each.
+[[gnu::target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")]]
+void quantize_tile_rows(const Job& job, size_t tile_row_begin, size_t tile_row_end) {
+  const size_t cols = job.q.block_cols, rows = job.q.block_rows;
+  if (rows == 1 && cols == 16) return quantize_tile_rows_of<16, 16>(job, tile_row_begin, tile_row_end);
+  if (rows == 1 && cols == 32) return quantize_tile_rows_of<32, 32>(job, tile_row_begin, tile_row_end);
+  quantize_tile_rows_of<256, 16>(job, tile_row_begin, tile_row_end);  // 16x16 tiles
+}
+
+// Whole-tensor scans, vectorized in the same clones as the block loop.
+[[gnu::target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")]]
+bool all_finite(const float* x, size_t n) {
+  uint32_t worst = 0;  // the largest exponent field seen
+  for (size_t i = 0; i < n; ++i) worst = std::max(worst, std::bit_cast<uint32_t>(x[i]) & 0x7F800000u);
+  return worst != 0x7F800000u;
+}
+
+[[gnu::target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")]]
+bool all_bf16(const float* x, size_t n) {
+  uint32_t low = 0;
+  for (size_t i = 0; i < n; ++i) low |= std::bit_cast<uint32_t>(x[i]) & 0xFFFFu;
+  return low == 0;
+}
+
+[[gnu::target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")]]
+float tensor_amax(const float* x, size_t n) {
+  uint32_t m = 0;
+  for (size_t i = 0; i < n; ++i) m = std::max(m, std::bit_cast<uint32_t>(x[i]) & 0x7FFFFFFFu);
+  return std::bit_cast<float>(m);
 }
 
 bool is_bf16_value(float v) { return (std::bit_cast<uint32_t>(v) & 0xFFFFu) == 0; }
@@ -590,13 +651,15 @@ QuantizedTensor quantize(const BlockRecipe& r, std::span<const float> input, siz
               " random words (" + std::to_string(candidates) + " per element), got " +
               std::to_string(o.random.size()));
   }
-  for (size_t i = 0; i < count; ++i) {
-    if (!std::isfinite(input[i])) {
-      bad_input(where + "input element " + std::to_string(i) + " is " +
-                (std::isnan(input[i]) ? "NaN" : "Inf") + "; the recipe defines no result for it");
-    }
-    if (o.bf16_input && !is_bf16_value(input[i])) {
-      bad_input(where + "input element " + std::to_string(i) + " is not a BF16 value");
+  if (!all_finite(input.data(), count) || (o.bf16_input && !all_bf16(input.data(), count))) {
+    for (size_t i = 0; i < count; ++i) {  // name the first offending element
+      if (!std::isfinite(input[i])) {
+        bad_input(where + "input element " + std::to_string(i) + " is " +
+                  (std::isnan(input[i]) ? "NaN" : "Inf") + "; the recipe defines no result for it");
+      }
+      if (o.bf16_input && !is_bf16_value(input[i])) {
+        bad_input(where + "input element " + std::to_string(i) + " is not a BF16 value");
+      }
     }
   }
 
@@ -629,8 +692,7 @@ QuantizedTensor quantize(const BlockRecipe& r, std::span<const float> input, siz
       }
     }
   }
-  q.amax = 0.0f;
-  for (float v : matrix) q.amax = std::max(q.amax, std::fabs(v));
+  q.amax = tensor_amax(matrix.data(), count);
   const TensorContext t = make_context(r, q.amax);
   q.tensor_scale = r.tensor_scale == TensorScaleRule::kTorchao ? t.per_tensor_scale : t.s_enc;
 
