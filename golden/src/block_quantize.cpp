@@ -263,7 +263,11 @@ struct BlockOut {
   uint8_t codes[kMaxBlockElements];
   uint8_t scale;
   bool chose_four;
+  float error_six, error_four;  // the 4/6 decision inputs (FP32 recipes)
 };
+
+// A 4/6 decision imposed by the caller: -1 none, 0 six, 1 four.
+using ForcedChoice = int;
 
 // kPolicy elements, round to nearest even: straight-line loops (no
 // per-element policy branches) so they vectorize.
@@ -338,8 +342,11 @@ uint8_t mx_scale_byte(const BlockRecipe& r, float a) {
     nearest_even_codes(coder, x, n, multiplier, out.codes, nullptr);
     return;
   }
+  const float default_nan = std::bit_cast<float>(
+      r.default_nan == DefaultNan::kNegative ? 0xFFC00000u : 0x7FFFFFFFu);
   for (int i = 0; i < n; ++i) {
-    const float v = divide_by_bits ? x[i] / divisor : x[i] * multiplier;
+    float v = divide_by_bits ? x[i] / divisor : x[i] * multiplier;
+    if (std::isnan(v)) v = default_nan;  // 0/0 of an all-zero block, as the reference's machine makes it
     float fake;
     out.codes[i] = coder.code(v, random ? random[i] : 0u, &fake);
   }
@@ -427,7 +434,7 @@ struct Candidate {
 [[gnu::always_inline]] inline void quantize_nvfp4_fp32_block(const BlockRecipe& r, const TensorContext& t,
                                const ElementCoder& coder, const ResolvedPolicy& scale_policy,
                                const float* x, int n, const uint32_t* random6,
-                               const uint32_t* random4, BlockOut& out) {
+                               const uint32_t* random4, ForcedChoice forced, BlockOut& out) {
   const float a = block_amax(x, n);
   const float element_max = r.selection == ScaleSelection::kMaxToFour ? 4.0f : 6.0f;
   float s_hp = 0.0f;
@@ -444,9 +451,9 @@ struct Candidate {
   const Candidate* chosen = &six;
   if (r.selection == ScaleSelection::kFourOverSix) {
     fp32_candidate(r, t, coder, scale_policy, x, n, a, s_hp * 1.5f, random4, four);
-    const float e6 = fos_error(r, t, x, six.fake, six.scale, n);
-    const float e4 = fos_error(r, t, x, four.fake, four.scale, n);
-    if (e4 < e6) chosen = &four;
+    out.error_six = fos_error(r, t, x, six.fake, six.scale, n);
+    out.error_four = fos_error(r, t, x, four.fake, four.scale, n);
+    if (forced < 0 ? out.error_four < out.error_six : forced == 1) chosen = &four;
   }
   out.scale = chosen->scale_code;
   out.chose_four = chosen == &four;
@@ -455,7 +462,7 @@ struct Candidate {
 
 void quantize_nvfp4_exact_block(const BlockRecipe& r, const TensorContext& t,
                                 const ResolvedPolicy& scale_policy, const float* x, int n,
-                                BlockOut& out) {
+                                ForcedChoice forced, BlockOut& out) {
   double y[kMaxBlockElements];
   for (int i = 0; i < n; ++i) y[i] = static_cast<double>(x[i]) * t.s_enc;  // exact: 24 x 24 bits
   const double z = static_cast<double>(block_amax(x, n)) * t.s_enc;
@@ -478,7 +485,9 @@ void quantize_nvfp4_exact_block(const BlockRecipe& r, const TensorContext& t,
   };
   candidate(z / 6.0, c6);
   candidate(z / 4.0, c4);
-  const bool four = exact_prefers_four(r.error_metric, y, c6.value, c4.value, n, c6.scale, c4.scale);
+  const bool four = forced < 0 ? exact_prefers_four(r.error_metric, y, c6.value, c4.value, n,
+                                                    c6.scale, c4.scale)
+                               : forced == 1;
   const Exact& chosen = four ? c4 : c6;
   out.scale = chosen.scale_code;
   out.chose_four = four;
@@ -519,12 +528,15 @@ template <int N, int BlockCols>
       const size_t block_index = tr * tiles_per_row + tc;
       const uint32_t* random6 = job.o.stochastic ? job.o.random.data() + block_index * N : nullptr;
       const uint32_t* random4 = job.o.stochastic && job.candidates == 2 ? random6 + job.count : nullptr;
+      const ForcedChoice forced = job.o.forced_four.empty() ? -1 : job.o.forced_four[block_index] != 0;
+      out.error_six = out.error_four = 0.0f;
       if (r.is_mx()) {
         quantize_mx_block(r, job.coder, block, N, random6, out);
       } else if (r.element_scaling == ElementScaling::kExact) {
-        quantize_nvfp4_exact_block(r, job.t, job.scale_policy, block, N, out);
+        quantize_nvfp4_exact_block(r, job.t, job.scale_policy, block, N, forced, out);
       } else {
-        quantize_nvfp4_fp32_block(r, job.t, job.coder, job.scale_policy, block, N, random6, random4, out);
+        quantize_nvfp4_fp32_block(r, job.t, job.coder, job.scale_policy, block, N, random6, random4,
+                                  forced, out);
       }
       for (int i = 0; i < kBlockRows; ++i) {
         const size_t row = tr * kBlockRows + i;
@@ -533,6 +545,10 @@ template <int N, int BlockCols>
         q.scales[row * tiles_per_row + tc] = out.scale;
       }
       q.chose_four[block_index] = out.chose_four;
+      if (!q.error_six.empty()) {
+        q.error_six[block_index] = out.error_six;
+        q.error_four[block_index] = out.error_four;
+      }
     }
   }
 }
@@ -701,6 +717,14 @@ QuantizedTensor quantize(const BlockRecipe& r, std::span<const float> input, siz
   q.codes.resize(count);
   q.scales.resize(q.rows * scale_cols);
   q.chose_four.resize(tile_rows * scale_cols);
+  if (r.selection == ScaleSelection::kFourOverSix && r.error_arithmetic == ErrorArithmetic::kFosFp32) {
+    q.error_six.resize(q.chose_four.size());
+    q.error_four.resize(q.chose_four.size());
+  }
+  if (!o.forced_four.empty() && o.forced_four.size() != q.chose_four.size()) {
+    bad_input(where + "forced 4/6 decisions: " + std::to_string(o.forced_four.size()) + " for " +
+              std::to_string(q.chose_four.size()) + " blocks");
+  }
 
   const Job job{r, t, ElementCoder(r, o.stochastic), resolve<kE4M3>(r.scale_policy), matrix, q, o, count,
                 candidates};

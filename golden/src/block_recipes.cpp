@@ -29,6 +29,7 @@ BlockRecipe nvfp4_base() {
   r.error_arithmetic = ErrorArithmetic::kExact;
   r.sum_order = SumOrder::kSequential;
   r.mx_tiny_scale = MxTinyScale::kExact;
+  r.default_nan = DefaultNan::kNegative;
   return r;
 }
 
@@ -168,6 +169,11 @@ std::vector<BlockRecipe> make_recipes() {
   fos_mx.element_rounding = ElementRounding::kFosUnbounded;
   fos_mx.stochastic = StochasticStyle::kFosUniform;
   v.push_back(fos_mx);
+  BlockRecipe fos_mx_gpu = fos_mx;
+  fos_mx_gpu.name = "mxfp4.fos.gpu";
+  fos_mx_gpu.source = "fouroversix 1.0.5 reference.py quantize_to_mxfp4, run on a CUDA device";
+  fos_mx_gpu.default_nan = DefaultNan::kPositive;
+  v.push_back(fos_mx_gpu);
   v.push_back(mx("mxfp4.oas",
                  "arXiv 2603.08713 Overflow-Aware Scaling, 1x16 blocks (MXFP4-16), RNE, saturate",
                  BlockScaleRule::kMxOverflowAware, 16));

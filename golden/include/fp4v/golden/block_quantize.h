@@ -24,6 +24,10 @@ struct QuantizeOptions {
   // inside a block), the 6-candidate's stream first. Read per recipe.stochastic.
   bool stochastic = false;
   std::span<const uint32_t> random;
+  // Four Over Six decisions imposed per block (1: keep 4), instead of the
+  // error comparison: replays another implementation's choices so that the
+  // rest of its datapath (scales, codes) can be checked bit for bit.
+  std::span<const uint8_t> forced_four;
   unsigned threads = 0;       // 0: all hardware threads
 };
 
@@ -36,6 +40,8 @@ struct QuantizedTensor {
   std::vector<uint8_t> scales;
   std::vector<uint8_t> macro_scales;  // MBS: rows x (cols / 128) E0M8 bytes (f = 1 + m / 256)
   std::vector<uint8_t> chose_four;    // per block (tile): 1 where the 4-candidate was kept
+  // The two errors the FP32 4/6 recipes compare, per block (empty otherwise).
+  std::vector<float> error_six, error_four;
   float amax = 0.0f;                  // tensor amax after transpose / transform
   float tensor_scale = 1.0f;          // S_enc (torchao: per_tensor_scale); 1 without one
   std::vector<float> transformed;     // the Hadamard-transformed input, when asked for

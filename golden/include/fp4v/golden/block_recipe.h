@@ -114,6 +114,13 @@ enum class SumOrder : uint8_t {
   kTorchCpu,
 };
 
+// The NaN an invalid operation (0/0) produces where the reference runs: it
+// reaches the codes in fouroversix's MXFP4 path (all-zero blocks).
+enum class DefaultNan : uint8_t {
+  kNegative,  // x86 SSE/AVX "real indefinite", 0xFFC00000: torch on the CPU
+  kPositive,  // 0x7FFFFFFF: CUDA GPUs
+};
+
 struct BlockRecipe {
   std::string_view name;
   std::string_view source;         // the file or paper it follows
@@ -127,6 +134,7 @@ struct BlockRecipe {
   float scale_min;                 // kTorchaoQuotient clamp
   float scale_max;
   MxTinyScale mx_tiny_scale;
+  DefaultNan default_nan;
   ElementScaling element_scaling;
   ElementRounding element_rounding;
   ConversionPolicy element_policy;
