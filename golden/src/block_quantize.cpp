@@ -12,6 +12,7 @@
 #include "fp4v/golden/decode.h"
 #include "fp4v/golden/encode.h"
 #include "fp4v/golden/layout.h"
+#include "hadamard.h"
 
 namespace fp4v::golden {
 namespace {
@@ -43,8 +44,10 @@ TensorContext make_context(const BlockRecipe& r, float amax) {
       t.s_enc = amax == 0.0f ? 1.0f : std::min(n / amax, kFltMax);
       break;
     case TensorScaleRule::kFos:
+    case TensorScaleRule::kFosFinite:
       t.zero_scales = amax == 0.0f;
       t.s_enc = t.zero_scales ? 1.0f : n / amax;
+      if (r.tensor_scale == TensorScaleRule::kFosFinite) t.s_enc = std::min(t.s_enc, kFltMax);
       break;
     case TensorScaleRule::kTorchao:
       t.per_tensor_scale = amax / n;
@@ -587,43 +590,7 @@ float tensor_amax(const float* x, size_t n) {
 
 bool is_bf16_value(float v) { return (std::bit_cast<uint32_t>(v) & 0xFFFFu) == 0; }
 
-std::vector<float> hadamard_rows(std::span<const float> x, size_t rows, size_t cols, bool bf16) {
-  const std::span<const float, 256> h = hadamard_matrix();
-  std::vector<float> out(x.size());
-  for (size_t r = 0; r < rows; ++r) {
-    for (size_t c0 = 0; c0 < cols; c0 += 16) {
-      const float* in = &x[r * cols + c0];
-      for (int j = 0; j < 16; ++j) {
-        // Terms are x * (+-1/4): exact; their sum is exact in double unless the
-        // 16 inputs span more than 2^29 in magnitude.
-        double sum = 0.0;
-        for (int k = 0; k < 16; ++k) sum += static_cast<double>(in[k]) * h[k * 16 + j];
-        out[r * cols + c0 + j] =
-            bf16 ? decode<kBF16>(encode<kBF16>(sum, ConversionPolicy{})) : static_cast<float>(sum);
-      }
-    }
-  }
-  return out;
-}
-
 }  // namespace
-
-std::span<const float, 256> hadamard_matrix() {
-  // TransformerEngine / fouroversix get_wgrad_sign_vector.
-  static constexpr int kSigns[16] = {1, 1, 1, -1, 1, -1, -1, -1, -1, -1, -1, 1, -1, 1, -1, -1};
-  static const std::array<float, 256> matrix = [] {
-    std::array<float, 256> m{};
-    for (int i = 0; i < 16; ++i) {
-      for (int j = 0; j < 16; ++j) {
-        // Sylvester H16: (-1)^popcount(i & j).
-        const float h = (std::popcount(static_cast<unsigned>(i & j)) & 1) ? -1.0f : 1.0f;
-        m[i * 16 + j] = static_cast<float>(kSigns[i]) * h * 0.25f;
-      }
-    }
-    return m;
-  }();
-  return std::span<const float, 256>(matrix);
-}
 
 std::vector<uint8_t> QuantizedTensor::packed_codes() const { return pack_codes(codes); }
 

@@ -100,7 +100,7 @@ BlockRecipe canonical46(std::string_view name, ErrorMetric metric) {
   BlockRecipe r = nvfp4_base();
   r.name = name;
   r.source = "fp4v specification: Four Over Six with exact arithmetic (docs/formats.md)";
-  r.tensor_scale = TensorScaleRule::kFos;
+  r.tensor_scale = TensorScaleRule::kFosFinite;
   r.tensor_scale_numerator = 6.0f * 256.0f;
   r.block_scale = BlockScaleRule::kExact;
   r.element_scaling = ElementScaling::kExact;

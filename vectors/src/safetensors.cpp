@@ -27,8 +27,17 @@ constexpr DTypeInfo kDTypes[] = {
 // implementation's limit is 100 MB).
 constexpr uint64_t kMaxHeaderBytes = 100u << 20;
 
+// Messages are one line: control characters from the file (names, dtypes)
+// are shown as '?'.
+std::string one_line(std::string text) {
+  for (char& c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = '?';
+  }
+  return text;
+}
+
 [[noreturn]] void fail(const std::string& source, const std::string& what) {
-  throw FormatError(source + ": " + what);
+  throw FormatError(one_line(source + ": " + what));
 }
 
 uint64_t read_le64(const std::byte* p) {
@@ -184,6 +193,9 @@ void SafetensorsWriter::set_metadata(std::string key, std::string value) {
 
 void SafetensorsWriter::add(std::string name, DType dtype, std::vector<int64_t> shape,
                             std::span<const std::byte> bytes) {
+  if (name == "__metadata__") {
+    throw std::invalid_argument("safetensors writer: '__metadata__' is reserved, not a tensor name");
+  }
   int64_t count = 1;
   for (int64_t d : shape) count *= d;
   if (static_cast<size_t>(count) * dtype_size(dtype) != bytes.size()) {

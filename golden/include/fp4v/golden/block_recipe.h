@@ -22,6 +22,7 @@ enum class TensorScaleRule : uint8_t {
   kNone,            // MXFP4: block scales only (S_enc = 1)
   kTe,              // S_enc = A == 0 ? 1 : min(fl(N / A), FLT_MAX)      TransformerEngine
   kFos,             // S_enc = fl(N / A); A == 0 gives all-zero scales   fouroversix
+  kFosFinite,       // as kFos, S_enc clamped to FLT_MAX (tiny A)         fp4v nvfp4.46
   kTorchao,         // per_tensor_scale = fl(A / N), divided out later    torchao
 };
 
