@@ -18,6 +18,10 @@ namespace fp4v::golden {
 namespace {
 
 constexpr float kFltMax = std::numeric_limits<float>::max();
+
+// Before a fixed-length loop over a block: GCC would otherwise unroll it
+// completely before the loop vectorizer runs, leaving scalar code.
+#define FP4V_VECTOR_LOOP _Pragma("GCC unroll 1")
 constexpr int kMaxBlockElements = 256;
 __extension__ typedef __int128 Int128;  // GCC/Clang: exact 4/6 error sums
 
@@ -63,6 +67,7 @@ TensorContext make_context(const BlockRecipe& r, float amax) {
 // sign cleared (an integer reduction, which vectorizes).
 [[gnu::always_inline]] inline float block_amax(const float* x, int n) {
   uint32_t m = 0;
+  FP4V_VECTOR_LOOP
   for (int i = 0; i < n; ++i) m = std::max(m, std::bit_cast<uint32_t>(x[i]) & 0x7FFFFFFFu);
   return std::bit_cast<float>(m);
 }
@@ -189,15 +194,18 @@ struct ElementCoder {
 [[gnu::always_inline]] inline float fos_error(const BlockRecipe& r, const TensorContext& t, const float* x, const float* fake,
                 float scale, int n) {
   float e[kMaxBlockElements];
+  FP4V_VECTOR_LOOP
   for (int i = 0; i < n; ++i) {
     const float deq = ((fake[i] * scale) * t.amax) / r.tensor_scale_numerator;
     e[i] = deq - x[i];
   }
   switch (r.error_metric) {
     case ErrorMetric::kSumSquares:
+      FP4V_VECTOR_LOOP
       for (int i = 0; i < n; ++i) e[i] = e[i] * e[i];
       return sum_fp32(e, n, r.sum_order);
     case ErrorMetric::kSumAbs:
+      FP4V_VECTOR_LOOP
       for (int i = 0; i < n; ++i) e[i] = std::fabs(e[i]);
       return sum_fp32(e, n, r.sum_order);
     case ErrorMetric::kMaxAbs: {
@@ -266,7 +274,6 @@ struct BlockOut {
   uint8_t codes[kMaxBlockElements];
   uint8_t scale;
   bool chose_four;
-  float error_six, error_four;  // the 4/6 decision inputs (FP32 recipes)
 };
 
 // A 4/6 decision imposed by the caller: -1 none, 0 six, 1 four.
@@ -278,15 +285,20 @@ using ForcedChoice = int;
                                                       int n, float multiplier, uint8_t* codes,
                                                       float* fake) {
   float v[kMaxBlockElements];
+  FP4V_VECTOR_LOOP
   for (int i = 0; i < n; ++i) v[i] = x[i] * multiplier;
   if (coder.r.clamp_before_element_cast) {
+    FP4V_VECTOR_LOOP
     for (int i = 0; i < n; ++i) v[i] = std::clamp(v[i], -6.0f, 6.0f);
   }
   const ResolvedPolicy policy = coder.nearest;  // a local copy: the byte stores cannot alias it
   uint32_t code[kMaxBlockElements];
+  FP4V_VECTOR_LOOP
   for (int i = 0; i < n; ++i) code[i] = encode_as<kE2M1, Rounding::kNearestEven>(v[i], policy);
+  FP4V_VECTOR_LOOP
   for (int i = 0; i < n; ++i) codes[i] = static_cast<uint8_t>(code[i]);
   if (fake) {
+    FP4V_VECTOR_LOOP
     for (int i = 0; i < n; ++i) fake[i] = kE2M1Values[code[i]];
   }
 }
@@ -371,6 +383,7 @@ uint8_t mx_scale_byte(const BlockRecipe& r, float a) {
                                                     float multiplier, uint8_t* __restrict codes,
                                                     float* __restrict fake) {
   int32_t code[kMaxBlockElements];
+  FP4V_VECTOR_LOOP
   for (int i = 0; i < n; ++i) {
     const float v = x[i] * multiplier;
     const float a = std::fabs(v);
@@ -383,84 +396,93 @@ uint8_t mx_scale_byte(const BlockRecipe& r, float a) {
     fake[i] = v < 0.0f ? -magnitude : v > 0.0f ? magnitude : 0.0f;
     code[i] = static_cast<int32_t>(code_value) | (v < 0.0f ? 8 : 0);
   }
+  FP4V_VECTOR_LOOP
   for (int i = 0; i < n; ++i) codes[i] = static_cast<uint8_t>(code[i]);
 }
 
-// One NVFP4 candidate (FP32 families): scale code, codes, fake-quantized values.
-struct Candidate {
-  uint8_t scale_code;
-  float scale;
-  uint8_t codes[kMaxBlockElements];
-  float fake[kMaxBlockElements];
+// The block scales of one candidate for a whole row of blocks: these loops run
+// across blocks (one policy branch per row, not per block) and vectorize.
+struct CandidateScales {
+  std::vector<uint8_t> code;
+  std::vector<float> scale, multiplier;
+  std::vector<uint8_t> zero_guard;  // fouroversix: scale 0 gives 0 elements
 };
 
-[[gnu::always_inline]] inline void fp32_candidate(const BlockRecipe& r, const TensorContext& t, const ElementCoder& coder,
-                    const ResolvedPolicy& scale_policy, const float* x, int n, float amax,
-                    float s_hp, const uint32_t* random, Candidate& c) {
-  c.scale_code = static_cast<uint8_t>(
-      r.scale_policy.rounding == Rounding::kNearestEven
-          ? encode_as<kE4M3, Rounding::kNearestEven>(s_hp, scale_policy)
-          : encode<kE4M3>(s_hp, r.scale_policy));
-  c.scale = kE4M3Values[c.scale_code];
-  float multiplier = 0.0f;
+[[gnu::always_inline]] inline void candidate_scales(const BlockRecipe& r, const TensorContext& t,
+                                                    const ResolvedPolicy& scale_policy,
+                                                    const float* s_hp, size_t blocks,
+                                                    CandidateScales& c) {
+  c.code.resize(blocks);
+  c.scale.resize(blocks);
+  c.multiplier.resize(blocks);
+  c.zero_guard.resize(blocks);
+  const ResolvedPolicy policy = scale_policy;  // local: the byte stores cannot alias it
+  if (r.scale_policy.rounding == Rounding::kNearestEven) {
+    uint32_t code[1024];
+    for (size_t b0 = 0; b0 < blocks; b0 += 1024) {
+      const size_t m = std::min<size_t>(1024, blocks - b0);
+      for (size_t b = 0; b < m; ++b) code[b] = encode_as<kE4M3, Rounding::kNearestEven>(s_hp[b0 + b], policy);
+      for (size_t b = 0; b < m; ++b) c.code[b0 + b] = static_cast<uint8_t>(code[b]);
+    }
+  } else {
+    for (size_t b = 0; b < blocks; ++b) c.code[b] = static_cast<uint8_t>(encode<kE4M3>(s_hp[b], r.scale_policy));
+  }
+  for (size_t b = 0; b < blocks; ++b) c.scale[b] = kE4M3Values[c.code[b]];
+  float* m = c.multiplier.data();
+  const float* s = c.scale.data();
   switch (r.element_scaling) {
     case ElementScaling::kTeReciprocal:
-      multiplier = std::min(1.0f / (c.scale * t.s_dec), kFltMax);
+      for (size_t b = 0; b < blocks; ++b) m[b] = std::min(1.0f / (s[b] * t.s_dec), kFltMax);
       break;
     case ElementScaling::kFosReciprocal:
     case ElementScaling::kFosCudaReciprocal:
-      multiplier = 1.0f / (t.s_dec * c.scale);
+      for (size_t b = 0; b < blocks; ++b) m[b] = 1.0f / (t.s_dec * s[b]);
       break;
     case ElementScaling::kTorchaoQuotient:
-      multiplier = t.per_tensor_reciprocal / c.scale;
+      for (size_t b = 0; b < blocks; ++b) m[b] = t.per_tensor_reciprocal / s[b];
       break;
     default: break;
   }
-  const bool zero_guard = r.element_scaling == ElementScaling::kFosReciprocal && c.scale == 0.0f;
-  if (r.element_rounding == ElementRounding::kFosUnbounded && !coder.stochastic) {
-    const float m = zero_guard ? 0.0f : multiplier;
-    if (amax * m <= 9.0f) {  // |x * m| <= fl(amax * m): multiplication is monotone
-      fos_nearest_fast(x, n, m, c.codes, c.fake);
-      return;
-    }
-  }
-  if (coder.nearest_even_fast()) {
-    nearest_even_codes(coder, x, n, zero_guard ? 0.0f : multiplier, c.codes, c.fake);
-    return;
-  }
-  for (int i = 0; i < n; ++i) {
-    const float v = zero_guard ? 0.0f : x[i] * multiplier;
-    c.codes[i] = coder.code(v, random ? random[i] : 0u, &c.fake[i]);
-  }
+  const bool guard = r.element_scaling == ElementScaling::kFosReciprocal;
+  for (size_t b = 0; b < blocks; ++b) c.zero_guard[b] = guard && s[b] == 0.0f;
 }
 
-[[gnu::always_inline]] inline void quantize_nvfp4_fp32_block(const BlockRecipe& r, const TensorContext& t,
-                               const ElementCoder& coder, const ResolvedPolicy& scale_policy,
-                               const float* x, int n, const uint32_t* random6,
-                               const uint32_t* random4, ForcedChoice forced, BlockOut& out) {
-  const float a = block_amax(x, n);
+// The codes of one candidate for one block, and the values its error uses.
+[[gnu::always_inline]] inline void candidate_codes(const ElementCoder& coder, const float* x, int n,
+                                                   float amax, float multiplier, bool zero_guard,
+                                                   const uint32_t* random, uint8_t* codes,
+                                                   float* fake) {
+  const float m = zero_guard ? 0.0f : multiplier;
+  if (coder.r.element_rounding == ElementRounding::kFosUnbounded && !coder.stochastic &&
+      amax * m <= 9.0f) {  // |x * m| <= fl(amax * m): multiplication is monotone
+    fos_nearest_fast(x, n, m, codes, fake);
+    return;
+  }
+  if (coder.nearest_even_fast()) {
+    nearest_even_codes(coder, x, n, m, codes, fake);
+    return;
+  }
+  for (int i = 0; i < n; ++i) codes[i] = coder.code(x[i] * m, random ? random[i] : 0u, &fake[i]);
+}
+
+// The high-precision block scales s_hp of a row of blocks (6-candidate).
+[[gnu::always_inline]] inline void block_scales_hp(const BlockRecipe& r, const TensorContext& t,
+                                                   const float* amax, size_t blocks, float* s_hp) {
   const float element_max = r.selection == ScaleSelection::kMaxToFour ? 4.0f : 6.0f;
-  float s_hp = 0.0f;
   switch (r.block_scale) {
-    case BlockScaleRule::kTeProduct: s_hp = a * t.te_block_factor; break;
-    case BlockScaleRule::kFosProduct: s_hp = t.zero_scales ? 0.0f : (a / element_max) * t.s_enc; break;
+    case BlockScaleRule::kTeProduct:
+      for (size_t b = 0; b < blocks; ++b) s_hp[b] = amax[b] * t.te_block_factor;
+      break;
+    case BlockScaleRule::kFosProduct:
+      for (size_t b = 0; b < blocks; ++b) s_hp[b] = t.zero_scales ? 0.0f : (amax[b] / element_max) * t.s_enc;
+      break;
     case BlockScaleRule::kTorchaoQuotient:
-      s_hp = std::clamp((a / 6.0f) / t.per_tensor_scale, r.scale_min, r.scale_max);
+      for (size_t b = 0; b < blocks; ++b) {
+        s_hp[b] = std::clamp((amax[b] / 6.0f) / t.per_tensor_scale, r.scale_min, r.scale_max);
+      }
       break;
     default: break;
   }
-  Candidate six, four;
-  fp32_candidate(r, t, coder, scale_policy, x, n, a, s_hp, random6, six);
-  const Candidate* chosen = &six;
-  if (r.selection == ScaleSelection::kFourOverSix) {
-    fp32_candidate(r, t, coder, scale_policy, x, n, a, s_hp * 1.5f, random4, four);
-    out.error_six = fos_error(r, t, x, six.fake, six.scale, n);
-    out.error_four = fos_error(r, t, x, four.fake, four.scale, n);
-    if (forced < 0 ? out.error_four < out.error_six : forced == 1) chosen = &four;
-  }
-  out.scale = chosen->scale_code;
-  out.chose_four = chosen == &four;
-  std::copy(chosen->codes, chosen->codes + n, out.codes);
 }
 
 void quantize_nvfp4_exact_block(const BlockRecipe& r, const TensorContext& t,
@@ -511,8 +533,33 @@ struct Job {
   int candidates;
 };
 
+// Writes one block's result into the tensor.
+template <int N, int BlockCols>
+[[gnu::always_inline]] inline void store_block(const Job& job, size_t tile_row, size_t tile_col,
+                                               const uint8_t* codes, uint8_t scale, bool four,
+                                               float error_six, float error_four) {
+  QuantizedTensor& q = job.q;
+  constexpr int kBlockRows = N / BlockCols;
+  const size_t tiles_per_row = q.scale_cols();
+  for (int i = 0; i < kBlockRows; ++i) {
+    const size_t row = tile_row * kBlockRows + i;
+    std::copy(codes + i * BlockCols, codes + (i + 1) * BlockCols,
+              &q.codes[row * q.cols + tile_col * BlockCols]);
+    q.scales[row * tiles_per_row + tile_col] = scale;
+  }
+  const size_t block_index = tile_row * tiles_per_row + tile_col;
+  q.chose_four[block_index] = four;
+  if (!q.error_six.empty()) {
+    q.error_six[block_index] = error_six;
+    q.error_four[block_index] = error_four;
+  }
+}
+
 // The block loop for blocks of N elements (16, 32 or 256). N is a constant
 // here, so the inlined block functions become fixed-length vector code.
+// NVFP4 recipes in FP32 arithmetic go a tile row at a time in phases (block
+// amax, scales of both candidates, then codes and errors per block), so that
+// the per-block scalar work runs as loops across blocks.
 template <int N, int BlockCols>
 [[gnu::always_inline]] inline void quantize_tile_rows_of(const Job& job, size_t tile_row_begin,
                                                          size_t tile_row_end) {
@@ -520,38 +567,66 @@ template <int N, int BlockCols>
   QuantizedTensor& q = job.q;
   constexpr int kBlockRows = N / BlockCols;
   const size_t tiles_per_row = q.scale_cols();
-  float block[N];
+  const bool phased = !r.is_mx() && r.element_scaling != ElementScaling::kExact;
+  const bool four_over_six = r.selection == ScaleSelection::kFourOverSix;
+  std::vector<float> blocks(kBlockRows > 1 ? tiles_per_row * N : 0);
+  std::vector<float> amax(tiles_per_row), s_hp(tiles_per_row);
+  CandidateScales six, four;
+  float fake6[N], fake4[N];
+  uint8_t codes6[N], codes4[N];
   BlockOut out;
   for (size_t tr = tile_row_begin; tr < tile_row_end; ++tr) {
-    for (size_t tc = 0; tc < tiles_per_row; ++tc) {
-      for (int i = 0; i < kBlockRows; ++i) {
-        const float* src = &job.x[(tr * kBlockRows + i) * q.cols + tc * BlockCols];
-        std::copy(src, src + BlockCols, block + i * BlockCols);
+    // 1D blocks are read in place; 16x16 tiles are gathered into `blocks`.
+    const float* row_blocks = &job.x[tr * kBlockRows * q.cols];
+    if constexpr (kBlockRows > 1) {
+      for (size_t tc = 0; tc < tiles_per_row; ++tc) {
+        for (int i = 0; i < kBlockRows; ++i) {
+          const float* src = &job.x[(tr * kBlockRows + i) * q.cols + tc * BlockCols];
+          std::copy(src, src + BlockCols, &blocks[tc * N + i * BlockCols]);
+        }
       }
+      row_blocks = blocks.data();
+    }
+    if (!phased) {
+      for (size_t tc = 0; tc < tiles_per_row; ++tc) {
+        const size_t block_index = tr * tiles_per_row + tc;
+        const uint32_t* random = job.o.stochastic ? job.o.random.data() + block_index * N : nullptr;
+        const ForcedChoice forced = job.o.forced_four.empty() ? -1 : job.o.forced_four[block_index] != 0;
+        if (r.is_mx()) {
+          quantize_mx_block(r, job.coder, &row_blocks[tc * N], N, random, out);
+        } else {
+          quantize_nvfp4_exact_block(r, job.t, job.scale_policy, &row_blocks[tc * N], N, forced, out);
+        }
+        store_block<N, BlockCols>(job, tr, tc, out.codes, out.scale, out.chose_four, 0.0f, 0.0f);
+      }
+      continue;
+    }
+    for (size_t tc = 0; tc < tiles_per_row; ++tc) amax[tc] = block_amax(&row_blocks[tc * N], N);
+    block_scales_hp(r, job.t, amax.data(), tiles_per_row, s_hp.data());
+    candidate_scales(r, job.t, job.scale_policy, s_hp.data(), tiles_per_row, six);
+    if (four_over_six) {
+      for (size_t tc = 0; tc < tiles_per_row; ++tc) s_hp[tc] *= 1.5f;
+      candidate_scales(r, job.t, job.scale_policy, s_hp.data(), tiles_per_row, four);
+    }
+    for (size_t tc = 0; tc < tiles_per_row; ++tc) {
+      const float* block = &row_blocks[tc * N];
       const size_t block_index = tr * tiles_per_row + tc;
       const uint32_t* random6 = job.o.stochastic ? job.o.random.data() + block_index * N : nullptr;
-      const uint32_t* random4 = job.o.stochastic && job.candidates == 2 ? random6 + job.count : nullptr;
+      const uint32_t* random4 = job.o.stochastic && four_over_six ? random6 + job.count : nullptr;
+      candidate_codes(job.coder, block, N, amax[tc], six.multiplier[tc], six.zero_guard[tc], random6,
+                      codes6, fake6);
+      if (!four_over_six) {
+        store_block<N, BlockCols>(job, tr, tc, codes6, six.code[tc], false, 0.0f, 0.0f);
+        continue;
+      }
+      candidate_codes(job.coder, block, N, amax[tc], four.multiplier[tc], four.zero_guard[tc],
+                      random4, codes4, fake4);
+      const float e6 = fos_error(r, job.t, block, fake6, six.scale[tc], N);
+      const float e4 = fos_error(r, job.t, block, fake4, four.scale[tc], N);
       const ForcedChoice forced = job.o.forced_four.empty() ? -1 : job.o.forced_four[block_index] != 0;
-      out.error_six = out.error_four = 0.0f;
-      if (r.is_mx()) {
-        quantize_mx_block(r, job.coder, block, N, random6, out);
-      } else if (r.element_scaling == ElementScaling::kExact) {
-        quantize_nvfp4_exact_block(r, job.t, job.scale_policy, block, N, forced, out);
-      } else {
-        quantize_nvfp4_fp32_block(r, job.t, job.coder, job.scale_policy, block, N, random6, random4,
-                                  forced, out);
-      }
-      for (int i = 0; i < kBlockRows; ++i) {
-        const size_t row = tr * kBlockRows + i;
-        std::copy(out.codes + i * BlockCols, out.codes + (i + 1) * BlockCols,
-                  &q.codes[row * q.cols + tc * BlockCols]);
-        q.scales[row * tiles_per_row + tc] = out.scale;
-      }
-      q.chose_four[block_index] = out.chose_four;
-      if (!q.error_six.empty()) {
-        q.error_six[block_index] = out.error_six;
-        q.error_four[block_index] = out.error_four;
-      }
+      const bool keep_four = forced < 0 ? e4 < e6 : forced == 1;
+      store_block<N, BlockCols>(job, tr, tc, keep_four ? codes4 : codes6,
+                                keep_four ? four.code[tc] : six.code[tc], keep_four, e6, e4);
     }
   }
 }
