@@ -168,53 +168,59 @@ struct ElementCoder {
 
 // ---------------------------------------------------------- error and sums
 
-[[gnu::always_inline]] inline float sum_fp32(const float* e, int n, SumOrder order) {
-  if (order == SumOrder::kSequential || n % 8 != 0) {
-    float s = 0.0f;
-    for (int i = 0; i < n; ++i) s += e[i];
-    return s;
-  }
-  // torch CPU: 8-lane vectors, vector m into accumulator m % 4.
+// torch's CPU float sum of a contiguous row (SumOrder::kTorchCpu) up to its
+// last step: 8-lane vectors, vector m into accumulator m % 4, the
+// accumulators added in order. The caller adds the 8 lanes left to right
+// (across many blocks at once, see lane_sums).
+[[gnu::always_inline]] inline void torch_lanes(const float* e, int n, float lanes[8]) {
   float acc[4][8];
   const int vectors = n / 8;
   for (int m = 0; m < vectors; ++m) {
     for (int l = 0; l < 8; ++l) acc[m % 4][l] = m < 4 ? e[m * 8 + l] : acc[m % 4][l] + e[m * 8 + l];
   }
-  float lanes[8];
   for (int l = 0; l < 8; ++l) {
     lanes[l] = acc[0][l];
     for (int a = 1; a < std::min(vectors, 4); ++a) lanes[l] += acc[a][l];
   }
-  float s = lanes[0];
-  for (int l = 1; l < 8; ++l) s += lanes[l];
-  return s;
 }
 
-// fouroversix select_fouroversix error of one candidate, in FP32.
-[[gnu::always_inline]] inline float fos_error(const BlockRecipe& r, const TensorContext& t, const float* x, const float* fake,
-                float scale, int n) {
-  float e[kMaxBlockElements];
+// The per-element terms of fouroversix's select_fouroversix error, in FP32:
+// deq = ((q * s) * A) / N, e = deq - x, then e^2 or |e|.
+[[gnu::always_inline]] inline void fos_error_terms(const BlockRecipe& r, const TensorContext& t,
+                                                   const float* x, const float* fake, float scale,
+                                                   int n, float* e) {
   FP4V_VECTOR_LOOP
   for (int i = 0; i < n; ++i) {
     const float deq = ((fake[i] * scale) * t.amax) / r.tensor_scale_numerator;
     e[i] = deq - x[i];
   }
-  switch (r.error_metric) {
-    case ErrorMetric::kSumSquares:
-      FP4V_VECTOR_LOOP
-      for (int i = 0; i < n; ++i) e[i] = e[i] * e[i];
-      return sum_fp32(e, n, r.sum_order);
-    case ErrorMetric::kSumAbs:
-      FP4V_VECTOR_LOOP
-      for (int i = 0; i < n; ++i) e[i] = std::fabs(e[i]);
-      return sum_fp32(e, n, r.sum_order);
-    case ErrorMetric::kMaxAbs: {
-      float m = 0.0f;
-      for (int i = 0; i < n; ++i) m = std::max(m, std::fabs(e[i]));
-      return m;
-    }
+  if (r.error_metric == ErrorMetric::kSumSquares) {
+    FP4V_VECTOR_LOOP
+    for (int i = 0; i < n; ++i) e[i] = e[i] * e[i];
+  } else {
+    FP4V_VECTOR_LOOP
+    for (int i = 0; i < n; ++i) e[i] = std::fabs(e[i]);
   }
-  return 0.0f;
+}
+
+// The error of one block from its terms, for the orders that are not
+// finished across blocks: a sequential sum, or the maximum.
+[[gnu::always_inline]] inline float reduce_terms(const BlockRecipe& r, const float* e, int n) {
+  float s = 0.0f;
+  if (r.error_metric == ErrorMetric::kMaxAbs) {
+    for (int i = 0; i < n; ++i) s = std::max(s, e[i]);
+  } else {
+    for (int i = 0; i < n; ++i) s += e[i];
+  }
+  return s;
+}
+
+// Adds the 8 lanes of many blocks left to right: lanes[l * blocks + b].
+[[gnu::always_inline]] inline void lane_sums(const float* lanes, size_t blocks, float* sums) {
+  for (size_t b = 0; b < blocks; ++b) sums[b] = lanes[b];
+  for (int l = 1; l < 8; ++l) {
+    for (size_t b = 0; b < blocks; ++b) sums[b] += lanes[l * blocks + b];
+  }
 }
 
 // ------------------------------------------------------ exact (nvfp4.46)
@@ -573,7 +579,11 @@ template <int N, int BlockCols>
   std::vector<float> amax(tiles_per_row), s_hp(tiles_per_row);
   CandidateScales six, four;
   float fake6[N], fake4[N];
-  uint8_t codes6[N], codes4[N];
+  // Both candidates' codes for the whole tile row, and the errors, which are
+  // finished across blocks (the last step of torch's sum is 7 dependent adds).
+  std::vector<uint8_t> row_codes6(tiles_per_row * N), row_codes4(tiles_per_row * N);
+  std::vector<float> lanes6(8 * tiles_per_row), lanes4(8 * tiles_per_row);
+  std::vector<float> error6(tiles_per_row), error4(tiles_per_row);
   BlockOut out;
   for (size_t tr = tile_row_begin; tr < tile_row_end; ++tr) {
     // 1D blocks are read in place; 16x16 tiles are gathered into `blocks`.
@@ -608,11 +618,14 @@ template <int N, int BlockCols>
       for (size_t tc = 0; tc < tiles_per_row; ++tc) s_hp[tc] *= 1.5f;
       candidate_scales(r, job.t, job.scale_policy, s_hp.data(), tiles_per_row, four);
     }
+    const bool lanes_across_blocks =
+        r.sum_order == SumOrder::kTorchCpu && r.error_metric != ErrorMetric::kMaxAbs;
     for (size_t tc = 0; tc < tiles_per_row; ++tc) {
       const float* block = &row_blocks[tc * N];
       const size_t block_index = tr * tiles_per_row + tc;
       const uint32_t* random6 = job.o.stochastic ? job.o.random.data() + block_index * N : nullptr;
       const uint32_t* random4 = job.o.stochastic && four_over_six ? random6 + job.count : nullptr;
+      uint8_t* codes6 = &row_codes6[tc * N];
       candidate_codes(job.coder, block, N, amax[tc], six.multiplier[tc], six.zero_guard[tc], random6,
                       codes6, fake6);
       if (!four_over_six) {
@@ -620,13 +633,35 @@ template <int N, int BlockCols>
         continue;
       }
       candidate_codes(job.coder, block, N, amax[tc], four.multiplier[tc], four.zero_guard[tc],
-                      random4, codes4, fake4);
-      const float e6 = fos_error(r, job.t, block, fake6, six.scale[tc], N);
-      const float e4 = fos_error(r, job.t, block, fake4, four.scale[tc], N);
+                      random4, &row_codes4[tc * N], fake4);
+      float e6[N], e4[N];
+      fos_error_terms(r, job.t, block, fake6, six.scale[tc], N, e6);
+      fos_error_terms(r, job.t, block, fake4, four.scale[tc], N, e4);
+      if (lanes_across_blocks) {
+        float l6[8], l4[8];
+        torch_lanes(e6, N, l6);
+        torch_lanes(e4, N, l4);
+        for (int l = 0; l < 8; ++l) {
+          lanes6[l * tiles_per_row + tc] = l6[l];
+          lanes4[l * tiles_per_row + tc] = l4[l];
+        }
+      } else {
+        error6[tc] = reduce_terms(r, e6, N);
+        error4[tc] = reduce_terms(r, e4, N);
+      }
+    }
+    if (!four_over_six) continue;
+    if (lanes_across_blocks) {
+      lane_sums(lanes6.data(), tiles_per_row, error6.data());
+      lane_sums(lanes4.data(), tiles_per_row, error4.data());
+    }
+    for (size_t tc = 0; tc < tiles_per_row; ++tc) {
+      const size_t block_index = tr * tiles_per_row + tc;
       const ForcedChoice forced = job.o.forced_four.empty() ? -1 : job.o.forced_four[block_index] != 0;
-      const bool keep_four = forced < 0 ? e4 < e6 : forced == 1;
-      store_block<N, BlockCols>(job, tr, tc, keep_four ? codes4 : codes6,
-                                keep_four ? four.code[tc] : six.code[tc], keep_four, e6, e4);
+      const bool keep_four = forced < 0 ? error4[tc] < error6[tc] : forced == 1;
+      store_block<N, BlockCols>(job, tr, tc, keep_four ? &row_codes4[tc * N] : &row_codes6[tc * N],
+                                keep_four ? four.code[tc] : six.code[tc], keep_four, error6[tc],
+                                error4[tc]);
     }
   }
 }
@@ -642,13 +677,6 @@ void quantize_tile_rows(const Job& job, size_t tile_row_begin, size_t tile_row_e
 }
 
 // Whole-tensor scans, vectorized in the same clones as the block loop.
-[[gnu::target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")]]
-bool all_finite(const float* x, size_t n) {
-  uint32_t worst = 0;  // the largest exponent field seen
-  for (size_t i = 0; i < n; ++i) worst = std::max(worst, std::bit_cast<uint32_t>(x[i]) & 0x7F800000u);
-  return worst != 0x7F800000u;
-}
-
 [[gnu::target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")]]
 bool all_bf16(const float* x, size_t n) {
   uint32_t low = 0;
@@ -709,7 +737,11 @@ QuantizedTensor quantize(const BlockRecipe& r, std::span<const float> input, siz
               " random words (" + std::to_string(candidates) + " per element), got " +
               std::to_string(o.random.size()));
   }
-  if (!all_finite(input.data(), count) || (o.bf16_input && !all_bf16(input.data(), count))) {
+  // The largest magnitude bit pattern: at or above Inf's if any element is
+  // not finite. It is the amax too, unless an option changes the matrix.
+  const float input_amax = tensor_amax(input.data(), count);
+  const bool all_finite = std::bit_cast<uint32_t>(input_amax) < 0x7F800000u;
+  if (!all_finite || (o.bf16_input && !all_bf16(input.data(), count))) {
     for (size_t i = 0; i < count; ++i) {  // name the first offending element
       if (!std::isfinite(input[i])) {
         bad_input(where + "input element " + std::to_string(i) + " is " +
@@ -750,7 +782,8 @@ QuantizedTensor quantize(const BlockRecipe& r, std::span<const float> input, siz
       }
     }
   }
-  q.amax = tensor_amax(matrix.data(), count);
+  const bool values_changed = o.hadamard || r.macro_block_cols;  // a transpose only moves them
+  q.amax = values_changed ? tensor_amax(matrix.data(), count) : input_amax;
   const TensorContext t = make_context(r, q.amax);
   q.tensor_scale = r.tensor_scale == TensorScaleRule::kTorchao ? t.per_tensor_scale : t.s_enc;
 
