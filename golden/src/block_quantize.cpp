@@ -172,15 +172,18 @@ struct ElementCoder {
 // last step: 8-lane vectors, vector m into accumulator m % 4, the
 // accumulators added in order. The caller adds the 8 lanes left to right
 // (across many blocks at once, see lane_sums).
-[[gnu::always_inline]] inline void torch_lanes(const float* e, int n, float lanes[8]) {
+[[gnu::always_inline]] inline void torch_lanes(const float* e, int n, float* lanes) {
   float acc[4][8];
-  const int vectors = n / 8;
-  for (int m = 0; m < vectors; ++m) {
-    for (int l = 0; l < 8; ++l) acc[m % 4][l] = m < 4 ? e[m * 8 + l] : acc[m % 4][l] + e[m * 8 + l];
+  const int vectors = n / 8, accumulators = std::min(vectors, 4);
+  for (int a = 0; a < accumulators; ++a) {
+    for (int l = 0; l < 8; ++l) acc[a][l] = e[a * 8 + l];
   }
-  for (int l = 0; l < 8; ++l) {
-    lanes[l] = acc[0][l];
-    for (int a = 1; a < std::min(vectors, 4); ++a) lanes[l] += acc[a][l];
+  for (int m = 4; m < vectors; ++m) {
+    for (int l = 0; l < 8; ++l) acc[m % 4][l] += e[m * 8 + l];
+  }
+  for (int l = 0; l < 8; ++l) lanes[l] = acc[0][l];
+  for (int a = 1; a < accumulators; ++a) {
+    for (int l = 0; l < 8; ++l) lanes[l] += acc[a][l];
   }
 }
 
@@ -215,11 +218,13 @@ struct ElementCoder {
   return s;
 }
 
-// Adds the 8 lanes of many blocks left to right: lanes[l * blocks + b].
+// Adds the 8 lanes of each block left to right (lanes[b * 8 + l]). A tight
+// loop of its own, so that the blocks' dependent chains overlap.
 [[gnu::always_inline]] inline void lane_sums(const float* lanes, size_t blocks, float* sums) {
-  for (size_t b = 0; b < blocks; ++b) sums[b] = lanes[b];
-  for (int l = 1; l < 8; ++l) {
-    for (size_t b = 0; b < blocks; ++b) sums[b] += lanes[l * blocks + b];
+  for (size_t b = 0; b < blocks; ++b) {
+    float s = lanes[b * 8];
+    for (int l = 1; l < 8; ++l) s += lanes[b * 8 + l];
+    sums[b] = s;
   }
 }
 
@@ -581,7 +586,9 @@ template <int N, int BlockCols>
   float fake6[N], fake4[N];
   // Both candidates' codes for the whole tile row, and the errors, which are
   // finished across blocks (the last step of torch's sum is 7 dependent adds).
-  std::vector<uint8_t> row_codes6(tiles_per_row * N), row_codes4(tiles_per_row * N);
+  // six's codes, then four's: the choice is an index, not a branch.
+  std::vector<uint8_t> row_codes(2 * tiles_per_row * N);
+  std::vector<uint8_t> keep_four(tiles_per_row);
   std::vector<float> lanes6(8 * tiles_per_row), lanes4(8 * tiles_per_row);
   std::vector<float> error6(tiles_per_row), error4(tiles_per_row);
   BlockOut out;
@@ -625,7 +632,7 @@ template <int N, int BlockCols>
       const size_t block_index = tr * tiles_per_row + tc;
       const uint32_t* random6 = job.o.stochastic ? job.o.random.data() + block_index * N : nullptr;
       const uint32_t* random4 = job.o.stochastic && four_over_six ? random6 + job.count : nullptr;
-      uint8_t* codes6 = &row_codes6[tc * N];
+      uint8_t* codes6 = &row_codes[tc * N];
       candidate_codes(job.coder, block, N, amax[tc], six.multiplier[tc], six.zero_guard[tc], random6,
                       codes6, fake6);
       if (!four_over_six) {
@@ -633,18 +640,13 @@ template <int N, int BlockCols>
         continue;
       }
       candidate_codes(job.coder, block, N, amax[tc], four.multiplier[tc], four.zero_guard[tc],
-                      random4, &row_codes4[tc * N], fake4);
+                      random4, &row_codes[(tiles_per_row + tc) * N], fake4);
       float e6[N], e4[N];
       fos_error_terms(r, job.t, block, fake6, six.scale[tc], N, e6);
       fos_error_terms(r, job.t, block, fake4, four.scale[tc], N, e4);
       if (lanes_across_blocks) {
-        float l6[8], l4[8];
-        torch_lanes(e6, N, l6);
-        torch_lanes(e4, N, l4);
-        for (int l = 0; l < 8; ++l) {
-          lanes6[l * tiles_per_row + tc] = l6[l];
-          lanes4[l * tiles_per_row + tc] = l4[l];
-        }
+        torch_lanes(e6, N, &lanes6[tc * 8]);
+        torch_lanes(e4, N, &lanes4[tc * 8]);
       } else {
         error6[tc] = reduce_terms(r, e6, N);
         error4[tc] = reduce_terms(r, e4, N);
@@ -655,13 +657,17 @@ template <int N, int BlockCols>
       lane_sums(lanes6.data(), tiles_per_row, error6.data());
       lane_sums(lanes4.data(), tiles_per_row, error4.data());
     }
+    const size_t first_block = tr * tiles_per_row;
+    if (job.o.forced_four.empty()) {
+      for (size_t tc = 0; tc < tiles_per_row; ++tc) keep_four[tc] = error4[tc] < error6[tc];
+    } else {
+      for (size_t tc = 0; tc < tiles_per_row; ++tc) keep_four[tc] = job.o.forced_four[first_block + tc] != 0;
+    }
     for (size_t tc = 0; tc < tiles_per_row; ++tc) {
-      const size_t block_index = tr * tiles_per_row + tc;
-      const ForcedChoice forced = job.o.forced_four.empty() ? -1 : job.o.forced_four[block_index] != 0;
-      const bool keep_four = forced < 0 ? error4[tc] < error6[tc] : forced == 1;
-      store_block<N, BlockCols>(job, tr, tc, keep_four ? &row_codes4[tc * N] : &row_codes6[tc * N],
-                                keep_four ? four.code[tc] : six.code[tc], keep_four, error6[tc],
-                                error4[tc]);
+      const size_t k = keep_four[tc];
+      const uint8_t scale = static_cast<uint8_t>(six.code[tc] ^ ((six.code[tc] ^ four.code[tc]) & (0u - k)));
+      store_block<N, BlockCols>(job, tr, tc, &row_codes[(k * tiles_per_row + tc) * N], scale, k != 0,
+                                error6[tc], error4[tc]);
     }
   }
 }
