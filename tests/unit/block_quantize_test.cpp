@@ -488,32 +488,28 @@ TEST(Nvfp4Canonical46, MatchesExactReferenceForTinyTensorsWithSubnormalElements)
   EXPECT_GT(seen.subnormal_scale, 0);
 }
 
-TEST(Nvfp4Canonical46Mae, MatchesExactSumOfAbsoluteErrorsReference) {
-  std::mt19937 rng(1);
+// nvfp4.46.mae / .abs_max against the exact reference with that metric, on
+// laplace and near-tie tensors, 1D and 16x16.
+void expect_metric_matches_reference(ErrorMetric metric, unsigned seed, const std::string& label) {
+  std::mt19937 rng(seed);
   Coverage seen;
   for (int t = 0; t < 12; ++t) {
     const auto x = t % 2 ? near_tie_tensor(rng, 8, 64) : laplace_tensor(rng, 8 * 64);
     ASSERT_NO_FATAL_FAILURE(expect_nvfp4_46_matches_reference(
-        x, 8, 64, "mae #" + std::to_string(t), &seen, false, ErrorMetric::kSumAbs));
+        x, 8, 64, label + " #" + std::to_string(t), &seen, false, metric));
   }
   ASSERT_NO_FATAL_FAILURE(expect_nvfp4_46_matches_reference(
-      laplace_tensor(rng, 32 * 32), 32, 32, "mae 16x16", &seen, true, ErrorMetric::kSumAbs));
+      laplace_tensor(rng, 32 * 32), 32, 32, label + " 16x16", &seen, true, metric));
   EXPECT_GT(seen.chose_four, 0);
   EXPECT_LT(seen.chose_four, seen.blocks);
 }
 
+TEST(Nvfp4Canonical46Mae, MatchesExactSumOfAbsoluteErrorsReference) {
+  expect_metric_matches_reference(ErrorMetric::kSumAbs, 1, "mae");
+}
+
 TEST(Nvfp4Canonical46AbsMax, MatchesExactMaximumAbsoluteErrorReference) {
-  std::mt19937 rng(2);
-  Coverage seen;
-  for (int t = 0; t < 12; ++t) {
-    const auto x = t % 2 ? near_tie_tensor(rng, 8, 64) : laplace_tensor(rng, 8 * 64);
-    ASSERT_NO_FATAL_FAILURE(expect_nvfp4_46_matches_reference(
-        x, 8, 64, "abs_max #" + std::to_string(t), &seen, false, ErrorMetric::kMaxAbs));
-  }
-  ASSERT_NO_FATAL_FAILURE(expect_nvfp4_46_matches_reference(
-      laplace_tensor(rng, 32 * 32), 32, 32, "abs_max 16x16", &seen, true, ErrorMetric::kMaxAbs));
-  EXPECT_GT(seen.chose_four, 0);
-  EXPECT_LT(seen.chose_four, seen.blocks);
+  expect_metric_matches_reference(ErrorMetric::kMaxAbs, 2, "abs_max");
 }
 
 TEST(Nvfp4Canonical46, PowerOfTwoScalingOfTheTensorChangesOnlyTheTensorScale) {
@@ -760,16 +756,23 @@ std::vector<float> near_binade_edges_tensor(std::mt19937& rng, size_t rows, size
   return x;
 }
 
-TEST(Mxfp4Ocp, ScaleIsFloorLog2MinusTwoAndCodesAreRneOfQuotient) {
-  std::mt19937 rng(32);
+// An MX recipe against an independent scale-exponent rule, on normal,
+// log-uniform and binade-edge data.
+template <class ScaleExponent>
+void expect_mx_rule(const char* recipe, unsigned seed, size_t block, ScaleExponent rule) {
+  std::mt19937 rng(seed);
   for (int t = 0; t < 6; ++t) {
-    expect_mx_matches("mxfp4.ocp", normal_tensor(rng, 4 * 128, 3.0f), 4, 128, 32,
-                      ocp_scale_exponent, "normal #" + std::to_string(t));
-    expect_mx_matches("mxfp4.ocp", log_uniform_tensor(rng, 4 * 128, -30.0f, 30.0f, -60.0f), 4,
-                      128, 32, ocp_scale_exponent, "log-uniform #" + std::to_string(t));
-    expect_mx_matches("mxfp4.ocp", near_binade_edges_tensor(rng, 4, 128, 32), 4, 128, 32,
-                      ocp_scale_exponent, "binade edges #" + std::to_string(t));
+    expect_mx_matches(recipe, normal_tensor(rng, 4 * 128, 3.0f), 4, 128, block, rule,
+                      "normal #" + std::to_string(t));
+    expect_mx_matches(recipe, log_uniform_tensor(rng, 4 * 128, -30.0f, 30.0f, -60.0f), 4, 128,
+                      block, rule, "log-uniform #" + std::to_string(t));
+    expect_mx_matches(recipe, near_binade_edges_tensor(rng, 4, 128, block), 4, 128, block, rule,
+                      "binade edges #" + std::to_string(t));
   }
+}
+
+TEST(Mxfp4Ocp, ScaleIsFloorLog2MinusTwoAndCodesAreRneOfQuotient) {
+  expect_mx_rule("mxfp4.ocp", 32, 32, ocp_scale_exponent);
 }
 
 TEST(Mxfp4Ocp, ZeroBlockAndTinyBlockUseSmallestScaleByte) {
@@ -783,15 +786,7 @@ TEST(Mxfp4Ocp, ZeroBlockAndTinyBlockUseSmallestScaleByte) {
 }
 
 TEST(Mxfp4Oas, ScaleFollowsThePaperDefinition) {
-  std::mt19937 rng(16);
-  for (int t = 0; t < 6; ++t) {
-    expect_mx_matches("mxfp4.oas", normal_tensor(rng, 4 * 128, 3.0f), 4, 128, 16,
-                      oas_scale_exponent, "normal #" + std::to_string(t));
-    expect_mx_matches("mxfp4.oas", log_uniform_tensor(rng, 4 * 128, -30.0f, 30.0f, -60.0f), 4,
-                      128, 16, oas_scale_exponent, "log-uniform #" + std::to_string(t));
-    expect_mx_matches("mxfp4.oas", near_binade_edges_tensor(rng, 4, 128, 16), 4, 128, 16,
-                      oas_scale_exponent, "binade edges #" + std::to_string(t));
-  }
+  expect_mx_rule("mxfp4.oas", 16, 16, oas_scale_exponent);
 }
 
 TEST(Mxfp4Oas, SignificandAbove1p75MovesOneBinadeUp) {
