@@ -45,7 +45,7 @@ TensorContext make_context(const BlockRecipe& r, float amax) {
   switch (r.tensor_scale) {
     case TensorScaleRule::kNone: break;
     case TensorScaleRule::kTe:
-      t.s_enc = amax == 0.0f ? 1.0f : std::min(n / amax, kFltMax);
+      t.s_enc = std::min(n / amax, kFltMax);  // n / 0 = Inf -> FLT_MAX
       break;
     case TensorScaleRule::kFos:
     case TensorScaleRule::kFosFinite:
@@ -207,15 +207,26 @@ struct ElementCoder {
 }
 
 // The error of one block from its terms, for the orders that are not
-// finished across blocks: a sequential sum, or the maximum.
+// finished across blocks: the maximum, a sequential sum, or TE's row sums.
 [[gnu::always_inline]] inline float reduce_terms(const BlockRecipe& r, const float* e, int n) {
   float s = 0.0f;
   if (r.error_metric == ErrorMetric::kMaxAbs) {
     for (int i = 0; i < n; ++i) s = std::max(s, e[i]);
-  } else {
-    for (int i = 0; i < n; ++i) s += e[i];
+    return s;
   }
-  return s;
+  if (r.sum_order != SumOrder::kRowsThenTree || n != 256) {
+    for (int i = 0; i < n; ++i) s += e[i];
+    return s;
+  }
+  float rows[16];
+  for (int row = 0; row < 16; ++row) {
+    rows[row] = 0.0f;
+    for (int i = 0; i < 16; ++i) rows[row] += e[row * 16 + i];
+  }
+  for (int half = 8; half >= 1; half /= 2) {
+    for (int row = 0; row < half; ++row) rows[row] += rows[row + half];
+  }
+  return rows[0];
 }
 
 // Adds the 8 lanes of each block left to right (lanes[b * 8 + l]). A tight

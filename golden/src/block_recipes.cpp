@@ -49,6 +49,24 @@ BlockRecipe te() {
   return r;
 }
 
+// TransformerEngine's own Four Over Six (nvfp4_use_4over6): s_hp = (a/6) *
+// S_enc with S_enc = (6 * e4m3_max) / A, candidates s_hp and 1.5 s_hp clamped
+// to 448, TE element arithmetic, error of ((q * s) * A) / (6 * e4m3_max) - x.
+BlockRecipe te_four_over_six(std::string_view name, ErrorMetric metric, float e4m3_max) {
+  BlockRecipe r = te();
+  r.name = name;
+  r.source = "TransformerEngine v2.18 custom_recipes/quantization_ref_nvfp4.py "
+             "_quantize_blockwise_4over6_reference (err_use_fast_math=False)";
+  r.tensor_scale_numerator = 6.0f * e4m3_max;
+  r.block_scale = BlockScaleRule::kFosProduct;
+  r.selection = ScaleSelection::kFourOverSix;
+  r.error_metric = metric;
+  r.error_arithmetic = ErrorArithmetic::kFosFp32;
+  r.sum_order = SumOrder::kRowsThenTree;
+  r.stochastic = StochasticStyle::kNone;
+  return r;
+}
+
 BlockRecipe torchao(std::string_view name, TensorScaleRule tensor_scale) {
   BlockRecipe r = nvfp4_base();
   r.name = name;
@@ -126,6 +144,10 @@ BlockRecipe mx(std::string_view name, std::string_view source, BlockScaleRule ru
 std::vector<BlockRecipe> make_recipes() {
   std::vector<BlockRecipe> v;
   v.push_back(te());
+  v.push_back(te_four_over_six("nvfp4.te.46.mse", ErrorMetric::kSumSquares, kE4M3Max));
+  v.push_back(te_four_over_six("nvfp4.te.46.mae", ErrorMetric::kSumAbs, kE4M3Max));
+  v.push_back(te_four_over_six("nvfp4.te.46_256.mse", ErrorMetric::kSumSquares, 256.0f));
+  v.push_back(te_four_over_six("nvfp4.te.46_256.mae", ErrorMetric::kSumAbs, 256.0f));
   v.push_back(torchao("nvfp4.torchao", TensorScaleRule::kTorchao));
   v.push_back(torchao("nvfp4.torchao.block_scale_only", TensorScaleRule::kNone));
   static std::deque<std::string> names;  // stable storage for the composed names

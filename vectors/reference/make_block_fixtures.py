@@ -192,9 +192,16 @@ def run_torchao(x, out):
 
 
 def run_te(R, x, out):
-    for key, tile in [("nvfp4.te", (1, 16)), ("nvfp4.te.2d", (16, 16))]:
+    runs = [("nvfp4.te", (1, 16), {}), ("nvfp4.te.2d", (16, 16), {})]
+    for mode in ("mse", "mae"):
+        for e4m3_max, name in ((448, "46"), (256, "46_256")):
+            four_over_six = {"nvfp4_use_4over6": True, "nvfp4_4over6_err_mode": mode.upper(),
+                             "nvfp4_e4m3_max": e4m3_max}
+            runs.append((f"nvfp4.te.{name}.{mode}", (1, 16), four_over_six))
+            runs.append((f"nvfp4.te.{name}.{mode}.2d", (16, 16), four_over_six))
+    for key, tile, extra in runs:
         q = R.NVFP4QuantizerRef(dtype=R.utils.Fp4Formats.E2M1, rowwise=True, columnwise=False,
-                                quant_tile_shape=tile)
+                                quant_tile_shape=tile, **extra)
         r = q.quantize(torch.from_numpy(x))
         out[key + ".codes"] = u8(r.data)
         out[key + ".scales"] = u8(r.scale)[:ROWS, : COLS // 16]
@@ -237,6 +244,7 @@ def main():
         if args.only and name not in args.only.split(","):
             continue
         out = {"input": x}
+        torch.manual_seed(args.seed)  # the stochastic-rounding draws are reproducible
         run_fouroversix(x, out, args.device)
         if args.device == "cpu":
             run_torchao(x, out)

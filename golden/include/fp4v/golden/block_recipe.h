@@ -20,7 +20,7 @@ namespace fp4v::golden {
 // `tensor_scale_numerator` N. S_enc multiplies the data on the way in.
 enum class TensorScaleRule : uint8_t {
   kNone,            // MXFP4: block scales only (S_enc = 1)
-  kTe,              // S_enc = A == 0 ? 1 : min(fl(N / A), FLT_MAX)      TransformerEngine
+  kTe,              // S_enc = min(fl(N / A), FLT_MAX) (A = 0 gives FLT_MAX)  TransformerEngine
   kFos,             // S_enc = fl(N / A); A == 0 gives all-zero scales   fouroversix
   kFosFinite,       // as kFos, S_enc clamped to FLT_MAX (tiny A)         fp4v nvfp4.46
   kTorchao,         // per_tensor_scale = fl(A / N), divided out later    torchao
@@ -30,7 +30,7 @@ enum class TensorScaleRule : uint8_t {
 // is rounded to the scale format).
 enum class BlockScaleRule : uint8_t {
   kTeProduct,       // fl(a * fl(S_enc * fl(1/6)))
-  kFosProduct,      // fl(fl(a / 6) * S_enc)
+  kFosProduct,      // fl(fl(a / 6) * S_enc)        fouroversix; TransformerEngine's 4/6
   kTorchaoQuotient, // clamp(fl(fl(a / 6) / per_tensor_scale), scale_min, scale_max)
   kExact,           // a * S_enc / 6, real arithmetic, rounded once to the scale format
   // MXFP4: a power of two, stored as E8M0.
@@ -113,6 +113,10 @@ enum class SumOrder : uint8_t {
   // torch 2.15): 8-lane vectors, vector m into accumulator m % 4, the four
   // accumulators added in order, then the 8 lanes added left to right.
   kTorchCpu,
+  // TransformerEngine v2.18 4/6 reference: each row of a block summed left to
+  // right from 0; for 16x16 tiles the 16 row sums are then added as a tree,
+  // (r_i + r_i+8), then +4, +2, +1 (its CUDA warp reduction).
+  kRowsThenTree,
 };
 
 // The NaN an invalid operation (0/0) produces where the reference runs: it
