@@ -49,7 +49,8 @@ const MmaRecipe& find_mma_recipe(std::string_view name);
 // One output element: the dot product of K E2M1 codes of A and of B (one code
 // per byte) with their K / block scales (raw bytes), plus the accumulator c.
 // A UE4M3 scale's bit 7 is ignored (the hardware reads 7 bits). A NaN scale or
-// a NaN c gives NaN (0x7FFFFFFF); otherwise an infinite c gives c.
+// a NaN c gives NaN (0x7FFFFFFF); otherwise an infinite c gives c (MMA-Sim
+// cannot simulate it; not verified). A zero result is +0.
 float block_dot(const MmaRecipe& recipe, std::span<const uint8_t> a_codes,
                 std::span<const uint8_t> b_codes, std::span<const uint8_t> a_scales,
                 std::span<const uint8_t> b_scales, float c);
