@@ -11,6 +11,7 @@ apt_packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev pybind11-dev python3-dev python3-venv
   verilator libsystemc-dev yosys
+  clang libclang-rt-14-dev
 )
 missing=()
 for p in "${apt_packages[@]}"; do

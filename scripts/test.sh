@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # README command 2: set up, build with warnings as errors, run every test
-# (CTest: unit, conformance, exhaustive; then pytest).
+# (CTest: unit, conformance, exhaustive; pytest; a bounded libFuzzer run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -11,3 +11,5 @@ echo "test: GPU tests (label gpu) skip without a CUDA device; their reason:"
 ctest --preset ci -L gpu -V 2>&1 | grep -E "SKIPPED|no CUDA|device:" || true
 echo "test: pytest tests/python"
 PYTHONPATH="$PWD/build/ci/python" .venv/bin/python -m pytest -q tests/python
+echo "test: fuzzing the vector-set reader (libFuzzer, bounded)"
+bash scripts/fuzz.sh
