@@ -1,5 +1,6 @@
-// fp4v command line. Subcommands grow with the harness; today: the format
-// tables, the named conversion policies, and single-value encoding.
+// fp4v command line: format tables, policies and recipes; test-vector
+// generation, replay against a backend, checking someone else's outputs,
+// reports, and merging the results of sharded runs.
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -9,8 +10,24 @@
 #include <string>
 #include <string_view>
 #include <vector>
+#include <atomic>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "fp4v/golden/block_mma.h"
 #include "fp4v/golden/block_recipe.h"
+#include "fp4v/harness/backend.h"
+#include "fp4v/harness/replay.h"
+#include "fp4v/reports/render.h"
+#include "fp4v/vectors/suites.h"
 #include "fp4v/golden/conventions.h"
 #include "fp4v/golden/decode.h"
 #include "fp4v/golden/encode.h"
@@ -20,13 +37,39 @@ namespace {
 using namespace fp4v::golden;
 
 constexpr const char* kUsage =
-    "usage: fp4v <command> [options]\n"
+    "usage: fp4v <command> [options]   (fp4v <command> --help for its options)\n"
     "commands:\n"
-    "  formats [FORMAT...]                    print the value table of e2m1, e4m3, ue4m3, e8m0\n"
-    "  policies                               list the named conversion policies and their sources\n"
-    "  encode FORMAT POLICY [--rounding R] X... encode values (R: rne rna rz rp rm)\n"
-    "  recipes                                list the block-quantization recipes and their sources\n"
-    "  --help                                 this text\n";
+    "  list                 recipes (quantize, MMA), suites, backends present\n"
+    "  gen                  generate a suite's vector sets\n"
+    "  replay               replay vector sets against a backend, compare bit for bit, write results\n"
+    "  check                compare someone else's outputs for one vector set with the expected ones\n"
+    "  report               render results JSON as HTML and JUnit XML\n"
+    "  merge                merge the results of sharded runs\n"
+    "  formats [FORMAT...]  print the value table of e2m1, e4m3, ue4m3, e8m0\n"
+    "  policies             list the named conversion policies and their sources\n"
+    "  recipes              list the block-quantization recipes and their sources\n"
+    "  encode FORMAT POLICY [--rounding R] X...  encode values (R: rne rna rz rp rm)\n"
+    "exit status: 0 success, 1 mismatches found, 2 bad usage or bad input\n";
+
+constexpr const char* kGenUsage =
+    "usage: fp4v gen --suite smoke|regression|exhaustive --out DIR [--seed N] [--shard I/N]\n"
+    "  Writes DIR/NNNN-<recipe>-<generator>.safetensors and DIR/suite.json. With --shard I/N\n"
+    "  only the sets whose index is I modulo N (for job arrays: Slurm, Kubernetes).\n";
+
+constexpr const char* kReplayUsage =
+    "usage: fp4v replay --backend golden|file:PATH (--suite DIR | --set FILE...)\n"
+    "                   [--shard I/N] [--max-errors N] [--only INDEX] [--threads N]\n"
+    "                   [--json OUT] [--html OUT] [--junit OUT]\n"
+    "  Exit status 1 when any output differs from the expected one.\n";
+
+constexpr const char* kCheckUsage =
+    "usage: fp4v check --set FILE --observed FILE [--max-errors N] [--json OUT] [--html OUT] [--junit OUT]\n"
+    "  FILE holds the outputs of your kernel in the vector set's layout (codes, scales, amax; or d).\n";
+
+constexpr const char* kReportUsage =
+    "usage: fp4v report RESULTS.json [--html OUT] [--junit OUT]\n";
+
+constexpr const char* kMergeUsage = "usage: fp4v merge --out OUT.json RESULTS.json...\n";
 
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -97,6 +140,278 @@ int run_encode(int argc, char** argv) {
   return 0;
 }
 
+// Options after a subcommand: --name value pairs and positional words.
+struct Args {
+  std::map<std::string, std::vector<std::string>> named;
+  std::vector<std::string> positional;
+  bool help = false;
+
+  std::string one(const std::string& name, const std::string& fallback = "") const {
+    const auto it = named.find(name);
+    if (it == named.end()) return fallback;
+    if (it->second.size() != 1) throw UsageError("--" + name + " given more than once");
+    return it->second[0];
+  }
+  std::vector<std::string> all(const std::string& name) const {
+    const auto it = named.find(name);
+    return it == named.end() ? std::vector<std::string>{} : it->second;
+  }
+};
+
+Args parse_args(int argc, char** argv, int first, const std::set<std::string>& known,
+                const std::set<std::string>& multi = {}) {
+  Args a;
+  for (int i = first; i < argc; ++i) {
+    const std::string w = argv[i];
+    if (w == "--help" || w == "-h") {
+      a.help = true;
+    } else if (w.rfind("--", 0) == 0) {
+      const std::string name = w.substr(2);
+      if (!known.count(name)) throw UsageError("unknown option '" + w + "'");
+      if (i + 1 >= argc) throw UsageError(w + " needs a value");
+      a.named[name].push_back(argv[++i]);
+      while (multi.count(name) && i + 1 < argc && std::string(argv[i + 1]).rfind("--", 0) != 0) {
+        a.named[name].push_back(argv[++i]);
+      }
+    } else {
+      a.positional.push_back(w);
+    }
+  }
+  return a;
+}
+
+unsigned long parse_count(const std::string& text, const std::string& what) {
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long v = std::strtoul(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || errno != 0) throw UsageError(what + " is not a number: '" + text + "'");
+  return v;
+}
+
+struct Shard {
+  size_t index = 0, count = 1;
+  bool contains(size_t i) const { return i % count == index; }
+};
+
+Shard parse_shard(const std::string& text) {
+  if (text.empty()) return {};
+  const size_t slash = text.find('/');
+  if (slash == std::string::npos) throw UsageError("--shard wants I/N, got '" + text + "'");
+  Shard s{parse_count(text.substr(0, slash), "--shard I"), parse_count(text.substr(slash + 1), "--shard N")};
+  if (s.count == 0 || s.index >= s.count) throw UsageError("--shard " + text + ": need 0 <= I < N");
+  return s;
+}
+
+// A progress bar on a terminal; nothing in CI or when stderr is a file.
+std::function<void(size_t, size_t)> progress_bar(const char* what) {
+  if (!isatty(2) || std::getenv("CI")) return nullptr;
+  return [what](size_t done, size_t total) {
+    const int width = 30, filled = static_cast<int>(width * done / std::max<size_t>(total, 1));
+    std::fprintf(stderr, "\r%s [%.*s%*s] %zu/%zu", what, filled, "==============================",
+                 width - filled, "", done, total);
+    if (done == total) std::fputc('\n', stderr);
+  };
+}
+
+void write_text(const std::filesystem::path& path, const std::string& text) {
+  fp4v::reports::write_file_atomically(path, text);
+}
+
+// Writes the results and any renderings asked for; returns the exit status.
+int finish(const nlohmann::json& results, const Args& a) {
+  const std::string json_out = a.one("json", "");
+  if (!json_out.empty()) write_text(json_out, results.dump(2));
+  if (!a.one("html", "").empty()) write_text(a.one("html"), fp4v::reports::render_html(results));
+  if (!a.one("junit", "").empty()) write_text(a.one("junit"), fp4v::reports::render_junit(results));
+  const auto& summary = results["summary"];
+  std::printf("%s: %zu vector sets, %zu values compared, %zu mismatches (%s, %.2f s)\n",
+              results["backend"].get<std::string>().c_str(), summary["vector_sets"].get<size_t>(),
+              summary["compared"].get<size_t>(), summary["mismatches"].get<size_t>(),
+              summary["passed"].get<bool>() ? "PASS" : "FAIL", results["seconds"].get<double>());
+  size_t holes = 0;
+  for (const auto& c : results["coverage"]) holes += c["hits"].get<uint64_t>() < c["goal"].get<uint64_t>();
+  if (holes) std::printf("coverage: %zu of %zu bins below their goal\n", holes, results["coverage"].size());
+  for (const auto& s : results["vector_sets"]) {
+    for (const auto& m : s["first_mismatches"]) {
+      std::printf("  %s %s[%zu]: expected %s observed %s (%s) -- %s\n", s["name"].get<std::string>().c_str(),
+                  m["field"].get<std::string>().c_str(), m["index"].get<size_t>(),
+                  m["expected_bits"].get<std::string>().c_str(), m["observed_bits"].get<std::string>().c_str(),
+                  m["classification"].get<std::string>().c_str(), m["reproduce"].get<std::string>().c_str());
+    }
+  }
+  return summary["passed"].get<bool>() ? 0 : 1;
+}
+
+std::string command_line(int argc, char** argv) {
+  std::string c = "fp4v";
+  for (int i = 1; i < argc; ++i) c += std::string(" ") + argv[i];
+  return c;
+}
+
+int run_list() {
+  std::printf("quantize recipes:\n");
+  for (const BlockRecipe& r : block_recipes()) {
+    std::printf("  %-32s 1x%-3d %-5s %s\n", std::string(r.name).c_str(), r.block_cols,
+                std::string(r.scale_format->name).c_str(), std::string(r.source).c_str());
+  }
+  std::printf("mma recipes:\n");
+  for (const MmaRecipe& r : mma_recipes()) {
+    std::printf("  %-32s %s\n", std::string(r.name).c_str(), std::string(r.source).c_str());
+  }
+  std::printf("suites:\n");
+  for (const std::string& name : fp4v::vectors::suite_names()) {
+    const auto suite = fp4v::vectors::make_suite(name);
+    std::printf("  %-12s %4zu vector sets, %2zu coverage goals: %s\n", name.c_str(), suite.sets.size(),
+                suite.goals.size(), suite.description.c_str());
+  }
+  std::printf("backends:\n");
+  for (const auto& b : fp4v::harness::list_backends()) {
+    std::printf("  %-10s %-8s %s\n", b.name.c_str(), b.present ? "present" : "absent", b.note.c_str());
+  }
+  return 0;
+}
+
+int run_gen(int argc, char** argv) {
+  const Args a = parse_args(argc, argv, 2, {"suite", "out", "seed", "shard"});
+  if (a.help) return std::fputs(kGenUsage, stdout), 0;
+  if (a.one("suite").empty() || a.one("out").empty()) throw UsageError("gen needs --suite and --out");
+  const uint64_t seed = a.one("seed").empty() ? 1 : parse_count(a.one("seed"), "--seed");
+  const Shard shard = parse_shard(a.one("shard"));
+  const auto suite = fp4v::vectors::make_suite(a.one("suite"), seed);
+  const std::filesystem::path out = a.one("out");
+  std::filesystem::create_directories(out);
+  nlohmann::json manifest = {{"suite", suite.name}, {"seed", seed}, {"description", suite.description},
+                             {"sets", nlohmann::json::array()}, {"goals", nlohmann::json::array()}};
+  for (size_t i = 0; i < suite.sets.size(); ++i) {
+    manifest["sets"].push_back(fp4v::vectors::set_file_name(i, suite.sets[i]));
+  }
+  for (const auto& g : suite.goals) manifest["goals"].push_back({{"group", g.group}, {"bin", g.bin}, {"goal", g.goal}});
+  std::vector<size_t> mine;
+  for (size_t i = 0; i < suite.sets.size(); ++i) {
+    if (shard.contains(i)) mine.push_back(i);
+  }
+  std::atomic<size_t> next{0}, done{0};
+  std::vector<std::string> errors(mine.size());
+  const auto progress = progress_bar("gen");
+  std::mutex progress_mutex;
+  const auto worker = [&] {
+    for (size_t j = next++; j < mine.size(); j = next++) {
+      try {
+        const auto& spec = suite.sets[mine[j]];
+        fp4v::vectors::write_vector_set(out / fp4v::vectors::set_file_name(mine[j], spec),
+                                        fp4v::vectors::make_vector_set(spec, suite.name));
+      } catch (const std::exception& e) {
+        errors[j] = e.what();
+      }
+      const size_t d = ++done;
+      if (progress) {
+        std::lock_guard<std::mutex> lock(progress_mutex);
+        progress(d, mine.size());
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < std::max(1u, std::thread::hardware_concurrency()); ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  for (const std::string& e : errors) {
+    if (!e.empty()) throw std::runtime_error(e);
+  }
+  write_text(out / "suite.json", manifest.dump(2));
+  std::printf("gen: %zu of %zu vector sets of suite '%s' in %s\n", mine.size(), suite.sets.size(),
+              suite.name.c_str(), out.string().c_str());
+  return 0;
+}
+
+int run_replay(int argc, char** argv) {
+  const Args a = parse_args(argc, argv, 2,
+                            {"backend", "suite", "set", "shard", "max-errors", "only", "threads", "json", "html", "junit"},
+                            {"set"});
+  if (a.help) return std::fputs(kReplayUsage, stdout), 0;
+  if (a.one("backend").empty()) throw UsageError("replay needs --backend");
+  if (a.one("suite").empty() == a.all("set").empty()) throw UsageError("replay needs --suite DIR or --set FILE...");
+  const auto backend = fp4v::harness::make_backend(a.one("backend"));
+  const Shard shard = parse_shard(a.one("shard"));
+  std::vector<std::filesystem::path> files;
+  std::vector<fp4v::vectors::CoverageGoal> goals;
+  std::string suite_name = "sets";
+  if (!a.one("suite").empty()) {
+    const std::filesystem::path dir = a.one("suite");
+    std::ifstream in(dir / "suite.json");
+    if (!in) throw std::runtime_error((dir / "suite.json").string() + ": cannot open (run fp4v gen first)");
+    const nlohmann::json manifest = nlohmann::json::parse(in, nullptr, false);
+    if (manifest.is_discarded() || !manifest.contains("sets")) {
+      throw std::runtime_error((dir / "suite.json").string() + ": not a suite manifest");
+    }
+    suite_name = manifest.value("suite", "suite");
+    const auto& sets = manifest["sets"];
+    for (size_t i = 0; i < sets.size(); ++i) {
+      if (shard.contains(i)) files.push_back(dir / sets[i].get<std::string>());
+    }
+    for (const auto& g : manifest["goals"]) goals.push_back({g["group"], g["bin"], g["goal"]});
+  } else {
+    for (const std::string& f : a.all("set")) files.push_back(f);
+  }
+  fp4v::harness::ReplayOptions o;
+  o.max_errors = a.one("max-errors").empty() ? 20 : parse_count(a.one("max-errors"), "--max-errors");
+  o.only_index = a.one("only").empty() ? -1 : static_cast<long>(parse_count(a.one("only"), "--only"));
+  o.threads = a.one("threads").empty() ? 0 : static_cast<unsigned>(parse_count(a.one("threads"), "--threads"));
+  o.command = command_line(argc, argv);
+  o.progress = progress_bar("replay");
+  return finish(fp4v::harness::replay(files, *backend, suite_name, goals, o), a);
+}
+
+int run_check(int argc, char** argv) {
+  const Args a = parse_args(argc, argv, 2, {"set", "observed", "max-errors", "json", "html", "junit"});
+  if (a.help) return std::fputs(kCheckUsage, stdout), 0;
+  if (a.one("set").empty() || a.one("observed").empty()) throw UsageError("check needs --set and --observed");
+  const auto backend = fp4v::harness::make_backend("file:" + a.one("observed"));
+  fp4v::harness::ReplayOptions o;
+  o.max_errors = a.one("max-errors").empty() ? 20 : parse_count(a.one("max-errors"), "--max-errors");
+  o.command = command_line(argc, argv);
+  return finish(fp4v::harness::replay({a.one("set")}, *backend, "check", {}, o), a);
+}
+
+nlohmann::json read_results(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error(path + ": cannot open");
+  nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded()) throw std::runtime_error(path + ": not JSON");
+  try {
+    fp4v::reports::validate_results(j);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(path + ": " + e.what());
+  }
+  return j;
+}
+
+int run_report(int argc, char** argv) {
+  const Args a = parse_args(argc, argv, 2, {"html", "junit"});
+  if (a.help) return std::fputs(kReportUsage, stdout), 0;
+  if (a.positional.size() != 1) throw UsageError("report needs one RESULTS.json");
+  if (a.one("html").empty() && a.one("junit").empty()) throw UsageError("report needs --html and/or --junit");
+  const nlohmann::json results = read_results(a.positional[0]);
+  if (!a.one("html").empty()) write_text(a.one("html"), fp4v::reports::render_html(results));
+  if (!a.one("junit").empty()) write_text(a.one("junit"), fp4v::reports::render_junit(results));
+  std::printf("report: %s%s%s\n", a.one("html").c_str(), a.one("html").empty() || a.one("junit").empty() ? "" : " ",
+              a.one("junit").c_str());
+  return 0;
+}
+
+int run_merge(int argc, char** argv) {
+  const Args a = parse_args(argc, argv, 2, {"out"});
+  if (a.help) return std::fputs(kMergeUsage, stdout), 0;
+  if (a.one("out").empty() || a.positional.empty()) throw UsageError("merge needs --out and RESULTS.json files");
+  std::vector<nlohmann::json> parts;
+  for (const std::string& p : a.positional) parts.push_back(read_results(p));
+  const nlohmann::json merged = fp4v::harness::merge_results(parts);
+  write_text(a.one("out"), merged.dump(2));
+  std::printf("merge: %zu results, %zu vector sets, %zu mismatches -> %s\n", parts.size(),
+              merged["summary"]["vector_sets"].get<size_t>(), merged["summary"]["mismatches"].get<size_t>(),
+              a.one("out").c_str());
+  return merged["summary"]["passed"].get<bool>() ? 0 : 1;
+}
+
 int run(int argc, char** argv) {
   if (argc < 2) throw UsageError("no command given");
   const std::string_view command = argv[1];
@@ -119,6 +434,12 @@ int run(int argc, char** argv) {
     return 0;
   }
   if (command == "encode") return run_encode(argc, argv);
+  if (command == "list") return run_list();
+  if (command == "gen") return run_gen(argc, argv);
+  if (command == "replay") return run_replay(argc, argv);
+  if (command == "check") return run_check(argc, argv);
+  if (command == "report") return run_report(argc, argv);
+  if (command == "merge") return run_merge(argc, argv);
   if (command == "recipes") {
     for (const BlockRecipe& r : block_recipes()) {
       std::printf("%-32s 1x%-3d %-5s %.*s\n", std::string(r.name).c_str(), r.block_cols,

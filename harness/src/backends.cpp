@@ -1,0 +1,109 @@
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "fp4v/golden/block_mma.h"
+#include "fp4v/golden/block_quantize.h"
+#include "fp4v/golden/layout.h"
+#include "fp4v/harness/backend.h"
+
+namespace fp4v::harness {
+namespace {
+
+using vectors::DType;
+using vectors::Tensor;
+using vectors::VectorSet;
+
+bool option(const VectorSet& set, const char* key) {
+  const auto it = set.metadata.find("options");
+  if (it == set.metadata.end()) return false;
+  const nlohmann::json j = nlohmann::json::parse(it->second, nullptr, false);
+  return j.is_object() && j.value(key, false);
+}
+
+// The golden model itself: the reference every other backend is compared with.
+class GoldenBackend : public Backend {
+ public:
+  std::string name() const override { return "golden"; }
+  std::string cannot_run(const VectorSet&) const override { return ""; }
+  Outputs run(const VectorSet& set, const std::string&) const override {
+    Outputs out;
+    if (set.operation() == "quantize") {
+      const golden::BlockRecipe& r = golden::find_block_recipe(set.recipe());
+      const Tensor& x = set.tensor("x");
+      const std::vector<float> values = x.as<float>();
+      golden::QuantizeOptions o;
+      o.threads = 1;  // the harness runs vector sets in parallel
+      o.two_d_blocks = option(set, "two_d");
+      o.transpose = option(set, "transpose");
+      o.hadamard = option(set, "hadamard");
+      std::vector<uint32_t> random;
+      if (option(set, "stochastic")) {
+        random = set.tensor("random").as<uint32_t>();
+        o.stochastic = true;
+        o.random = random;
+      }
+      const golden::QuantizedTensor q = golden::quantize(
+          r, values, static_cast<size_t>(x.shape[0]), static_cast<size_t>(x.shape[1]), o);
+      const auto rows = static_cast<int64_t>(q.rows), cols = static_cast<int64_t>(q.cols);
+      out["codes"] = Tensor::of(DType::kU8, {rows, cols / 2}, q.packed_codes());
+      out["scales"] = Tensor::of(DType::kU8, {rows, static_cast<int64_t>(q.scale_cols())}, q.scales);
+      out["amax"] = Tensor::of(DType::kF32, {1}, std::vector<float>{q.amax});
+      if (!q.macro_scales.empty()) {
+        out["macro_scales"] = Tensor::of(DType::kU8, {rows, cols / 128}, q.macro_scales);
+      }
+    } else {
+      const golden::MmaRecipe& r = golden::find_mma_recipe(set.recipe());
+      const Tensor& a = set.tensor("a_codes");
+      const Tensor& b = set.tensor("b_codes");
+      const size_t m = static_cast<size_t>(a.shape[0]), n = static_cast<size_t>(b.shape[0]),
+                   k = static_cast<size_t>(a.shape[1]) * 2;
+      const std::vector<float> d = golden::block_mma(
+          r, m, n, k, golden::unpack_codes(a.as<uint8_t>(), m * k),
+          golden::unpack_codes(b.as<uint8_t>(), n * k), set.tensor("a_scales").as<uint8_t>(),
+          set.tensor("b_scales").as<uint8_t>(), set.tensor("c").as<float>());
+      out["d"] = Tensor::of(DType::kF32, {static_cast<int64_t>(m), static_cast<int64_t>(n)}, d);
+    }
+    return out;
+  }
+};
+
+// Someone else's outputs: PATH/<the set's file name>, written in the set's
+// layout (only the output tensors are read).
+class FileBackend : public Backend {
+ public:
+  explicit FileBackend(std::filesystem::path dir) : dir_(std::move(dir)) {}
+  std::string name() const override { return "file:" + dir_.string(); }
+  std::string cannot_run(const VectorSet&) const override { return ""; }
+  Outputs run(const VectorSet& set, const std::string& set_file) const override {
+    const std::filesystem::path observed =
+        std::filesystem::is_directory(dir_) ? dir_ / std::filesystem::path(set_file).filename() : dir_;
+    return vectors::read_observed(observed, set);
+  }
+
+ private:
+  std::filesystem::path dir_;
+};
+
+}  // namespace
+
+std::vector<BackendInfo> list_backends() {
+  return {
+      {"golden", true, "the fp4v golden model"},
+      {"file:PATH", true, "outputs written by another implementation, one file per vector set"},
+      {"rtl", false, "Verilator model of the RTL: not built yet (its own issue)"},
+      {"systemc", false, "SystemC wrapper of the RTL model: not built yet (its own issue)"},
+      {"cuda", false, "CUDA kernels: not wired to the harness yet (its own issue)"},
+  };
+}
+
+std::unique_ptr<Backend> make_backend(const std::string& spec) {
+  if (spec == "golden") return std::make_unique<GoldenBackend>();
+  if (spec.rfind("file:", 0) == 0 && spec.size() > 5) return std::make_unique<FileBackend>(spec.substr(5));
+  for (const BackendInfo& b : list_backends()) {
+    if (b.name == spec && !b.present) throw std::invalid_argument("backend '" + spec + "' is not available: " + b.note);
+  }
+  throw std::invalid_argument("unknown backend '" + spec + "' (known: golden, file:PATH; see fp4v list)");
+}
+
+}  // namespace fp4v::harness

@@ -1,0 +1,429 @@
+#include "fp4v/harness/replay.h"
+
+#include <atomic>
+#include <bit>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <mutex>
+#include <thread>
+
+#include "fp4v/golden/block_mma.h"
+#include "fp4v/golden/block_quantize.h"
+#include "fp4v/golden/decode.h"
+#include "fp4v/golden/error_metrics.h"
+#include "fp4v/golden/layout.h"
+
+#ifndef FP4V_VERSION
+#define FP4V_VERSION "0.0.0"
+#endif
+
+namespace fp4v::harness {
+namespace {
+
+using nlohmann::json;
+using vectors::DType;
+using vectors::Tensor;
+using vectors::VectorSet;
+
+std::string hex(uint32_t v) {
+  char b[16];
+  std::snprintf(b, sizeof b, "0x%x", v);
+  return b;
+}
+
+std::string describe_float(float v) {
+  char b[64];
+  std::snprintf(b, sizeof b, "%.9g (0x%08x)", static_cast<double>(v), std::bit_cast<uint32_t>(v));
+  return b;
+}
+
+bool option(const VectorSet& set, const char* key) {
+  const auto it = set.metadata.find("options");
+  if (it == set.metadata.end()) return false;
+  const json j = json::parse(it->second, nullptr, false);
+  return j.is_object() && j.value(key, false);
+}
+
+bool is_mx(const VectorSet& set) { return golden::find_block_recipe(set.recipe()).is_mx(); }
+
+float scale_value(const VectorSet& set, uint8_t byte) {
+  return is_mx(set) ? golden::kE8M0Values[byte] : golden::kE4M3Values[byte];
+}
+
+json mismatch(size_t index, size_t block, size_t element, const std::string& field,
+              const std::string& inputs, uint32_t expected, uint32_t observed, double expected_value,
+              double observed_value, const std::string& classification,
+              const std::string& reproduce) {
+  return {{"index", index},
+          {"block", block},
+          {"element", element},
+          {"field", field},
+          {"inputs", inputs},
+          {"expected_bits", hex(expected)},
+          {"observed_bits", hex(observed)},
+          {"expected_value", std::isfinite(expected_value) ? json(expected_value) : json(std::to_string(expected_value))},
+          {"observed_value", std::isfinite(observed_value) ? json(observed_value) : json(std::to_string(observed_value))},
+          {"classification", classification},
+          {"reproduce", reproduce}};
+}
+
+// Histogram of log2(|x - x_hat| / amax), bins [-30, 0]; exact elements in the lowest.
+json error_histogram(std::span<const float> x, const std::vector<float>& x_hat, float amax) {
+  std::vector<int> edges;
+  for (int e = -30; e <= 1; ++e) edges.push_back(e);
+  std::vector<uint64_t> counts(edges.size() - 1, 0);
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double err = std::fabs(static_cast<double>(x[i]) - x_hat[i]);
+    int bin = 0;
+    if (err > 0 && amax > 0) {
+      bin = std::clamp(static_cast<int>(std::floor(std::log2(err / amax))) + 30, 0,
+                       static_cast<int>(counts.size()) - 1);
+    }
+    ++counts[static_cast<size_t>(bin)];
+  }
+  return {{"label", "log2 |x - x_hat| / amax"}, {"edges", edges}, {"counts", counts}};
+}
+
+// The matrix that was quantized (transposed / transformed as the set says).
+std::vector<float> quantized_matrix(const VectorSet& set, const golden::QuantizedTensor& q) {
+  if (!q.transformed.empty()) return q.transformed;
+  const Tensor& x = set.tensor("x");
+  std::vector<float> v = x.as<float>();
+  if (!option(set, "transpose")) return v;
+  const size_t rows = static_cast<size_t>(x.shape[0]), cols = static_cast<size_t>(x.shape[1]);
+  std::vector<float> t(v.size());
+  for (size_t i = 0; i < rows; ++i)
+    for (size_t j = 0; j < cols; ++j) t[j * rows + i] = v[i * cols + j];
+  return t;
+}
+
+golden::QuantizedTensor golden_quantize(const VectorSet& set) {
+  const golden::BlockRecipe& r = golden::find_block_recipe(set.recipe());
+  const Tensor& x = set.tensor("x");
+  const std::vector<float> values = x.as<float>();
+  golden::QuantizeOptions o;
+  o.threads = 1;
+  o.two_d_blocks = option(set, "two_d");
+  o.transpose = option(set, "transpose");
+  o.hadamard = option(set, "hadamard");
+  std::vector<uint32_t> random;
+  if (option(set, "stochastic")) {
+    random = set.tensor("random").as<uint32_t>();
+    o.stochastic = true;
+    o.random = random;
+  }
+  return golden::quantize(r, values, static_cast<size_t>(x.shape[0]), static_cast<size_t>(x.shape[1]), o);
+}
+
+json compare_quantize(const VectorSet& set, const std::string& reproduce, const Outputs& observed,
+                      const ReplayOptions& o, size_t* compared, size_t* mismatches) {
+  json records = json::array();
+  const auto keep = [&](size_t index, json record) {
+    ++*mismatches;
+    if ((o.only_index < 0 || static_cast<long>(index) == o.only_index) && records.size() < o.max_errors) {
+      records.push_back(std::move(record));
+    }
+  };
+  const Tensor& exp_codes = set.tensor("codes");
+  const size_t rows = static_cast<size_t>(exp_codes.shape[0]), cols = static_cast<size_t>(exp_codes.shape[1]) * 2;
+  const std::vector<uint8_t> e_codes = golden::unpack_codes(exp_codes.as<uint8_t>(), rows * cols);
+  const std::vector<uint8_t> o_codes = golden::unpack_codes(observed.at("codes").as<uint8_t>(), rows * cols);
+  const std::vector<uint8_t> e_scales = set.tensor("scales").as<uint8_t>();
+  const std::vector<uint8_t> o_scales = observed.at("scales").as<uint8_t>();
+  const size_t scale_cols = static_cast<size_t>(set.tensor("scales").shape[1]);
+  const size_t block = cols / scale_cols;
+  const std::vector<float> x = set.tensor("x").as<float>();
+  const bool transposed = option(set, "transpose");
+  const bool mx = is_mx(set);
+  for (size_t i = 0; i < e_scales.size(); ++i) {
+    ++*compared;
+    if (e_scales[i] == o_scales[i]) continue;
+    const bool nan = mx ? (e_scales[i] == 0xFF || o_scales[i] == 0xFF)
+                        : ((e_scales[i] & 0x7F) == 0x7F || (o_scales[i] & 0x7F) == 0x7F);
+    keep(i, mismatch(i, i, 0, "scales", "block " + std::to_string(i), e_scales[i], o_scales[i],
+                     scale_value(set, e_scales[i]), scale_value(set, o_scales[i]),
+                     nan ? "NaN policy" : "scale", reproduce + " --only " + std::to_string(i)));
+  }
+  for (size_t i = 0; i < e_codes.size(); ++i) {
+    ++*compared;
+    const uint8_t e = e_codes[i], ob = o_codes[i];
+    if (e == ob) continue;
+    const size_t row = i / cols, col = i % cols;
+    const size_t scale_index = row * scale_cols + col / block;
+    const size_t in_index = transposed ? col * rows + row : i;
+    std::string cls;
+    if (e_scales[scale_index] != o_scales[scale_index]) cls = "scale";
+    else if ((e & 7) == 0 && (ob & 7) == 0) cls = "sign of zero";
+    else if ((e & 8) == (ob & 8) && std::abs((e & 7) - (ob & 7)) == 1) cls = "off-by-one code";
+    else cls = "code";
+    const std::string inputs = option(set, "hadamard") ? "x[" + std::to_string(in_index) + "] (before the transform) = " + describe_float(x[in_index])
+                                                       : "x = " + describe_float(x[in_index]);
+    keep(i, mismatch(i, scale_index, col % block, "codes", inputs, e, ob, golden::kE2M1Values[e],
+                     golden::kE2M1Values[ob], cls, reproduce + " --only " + std::to_string(i)));
+  }
+  const float e_amax = set.tensor("amax").as<float>()[0], o_amax = observed.at("amax").as<float>()[0];
+  ++*compared;
+  if (std::bit_cast<uint32_t>(e_amax) != std::bit_cast<uint32_t>(o_amax)) {
+    keep(0, mismatch(0, 0, 0, "amax", "tensor amax", std::bit_cast<uint32_t>(e_amax),
+                     std::bit_cast<uint32_t>(o_amax), e_amax, o_amax, "scale", reproduce));
+  }
+  if (set.tensors.count("macro_scales")) {
+    const auto e_m = set.tensor("macro_scales").as<uint8_t>();
+    const auto it = observed.find("macro_scales");
+    const auto o_m = it == observed.end() ? std::vector<uint8_t>(e_m.size(), 0) : it->second.as<uint8_t>();
+    for (size_t i = 0; i < e_m.size(); ++i) {
+      ++*compared;
+      if (e_m[i] != o_m[i]) {
+        keep(i, mismatch(i, i, 0, "macro_scales", "macro block " + std::to_string(i), e_m[i], o_m[i],
+                         1.0 + e_m[i] / 256.0, 1.0 + o_m[i] / 256.0, "scale", reproduce));
+      }
+    }
+  }
+  return records;
+}
+
+json compare_mma(const VectorSet& set, const std::string& reproduce, const Outputs& observed,
+                 const ReplayOptions& o, size_t* compared, size_t* mismatches) {
+  json records = json::array();
+  const std::vector<float> e = set.tensor("d").as<float>(), ob = observed.at("d").as<float>();
+  const std::vector<float> c = set.tensor("c").as<float>();
+  const size_t n = static_cast<size_t>(set.tensor("d").shape[1]);
+  for (size_t i = 0; i < e.size(); ++i) {
+    ++*compared;
+    const uint32_t eb = std::bit_cast<uint32_t>(e[i]), obb = std::bit_cast<uint32_t>(ob[i]);
+    if (eb == obb) continue;
+    ++*mismatches;
+    if ((o.only_index >= 0 && static_cast<long>(i) != o.only_index) || records.size() >= o.max_errors) continue;
+    std::string cls = "accumulation";
+    if (std::isnan(e[i]) || std::isnan(ob[i])) cls = "NaN policy";
+    else if (e[i] == 0 && ob[i] == 0) cls = "sign of zero";
+    records.push_back(mismatch(i, i / n, i % n, "d",
+                               "row " + std::to_string(i / n) + ", column " + std::to_string(i % n) +
+                                   ", c = " + describe_float(c[i]),
+                               eb, obb, e[i], ob[i], cls, reproduce + " --only " + std::to_string(i)));
+  }
+  return records;
+}
+
+std::string now_iso8601() {
+  const std::time_t t = std::time(nullptr);
+  char b[32];
+  std::strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return b;
+}
+
+}  // namespace
+
+json compare_outputs(const VectorSet& set, const std::string& set_file, const Outputs& observed,
+                     const std::string& backend, const ReplayOptions& o) {
+  const std::string reproduce = "fp4v replay --set " + set_file + " --backend " + backend;
+  size_t compared = 0, mismatches = 0;
+  for (const std::string& name : vectors::output_names(set.operation())) {
+    if (!observed.count(name)) {
+      throw vectors::FormatError(set_file + ": the backend gave no '" + name + "'");
+    }
+    const Tensor& e = set.tensor(name);
+    const Tensor& ob = observed.at(name);
+    if (e.dtype != ob.dtype || e.shape != ob.shape) {
+      throw vectors::FormatError(set_file + ": the backend's '" + name + "' has another dtype or shape");
+    }
+  }
+  json records = set.operation() == "quantize"
+                     ? compare_quantize(set, reproduce, observed, o, &compared, &mismatches)
+                     : compare_mma(set, reproduce, observed, o, &compared, &mismatches);
+  return {{"compared", compared}, {"mismatches", mismatches}, {"first_mismatches", records}};
+}
+
+std::map<std::string, uint64_t> measure_coverage(const VectorSet& set) {
+  std::map<std::string, uint64_t> hits;
+  if (set.operation() == "quantize") {
+    const golden::BlockRecipe& r = golden::find_block_recipe(set.recipe());
+    const golden::QuantizedTensor q = golden_quantize(set);
+    const std::vector<float> x = quantized_matrix(set, q);
+    static constexpr double kMid[] = {0.25, 0.75, 1.25, 1.75, 2.5, 3.5, 5.0};
+    const size_t block = q.block_cols, scale_cols = q.scale_cols();
+    for (size_t i = 0; i < x.size(); ++i) {
+      const size_t row = i / q.cols, col = i % q.cols;
+      const uint8_t sbyte = q.scales[row * scale_cols + col / block];
+      double s = r.is_mx() ? golden::kE8M0Values[sbyte] : golden::kE4M3Values[sbyte];
+      if (!r.is_mx()) {
+        s = r.tensor_scale == golden::TensorScaleRule::kTorchao ? s * q.tensor_scale : s / q.tensor_scale;
+      }
+      if (!(s > 0)) continue;
+      const double v = std::fabs(static_cast<double>(x[i]) / s);
+      for (double m : kMid) hits["rounding/element on an E2M1 midpoint"] += v == m;
+      hits["rounding/saturated element"] += v > 6.0;
+    }
+    for (size_t b = 0; b < q.chose_four.size(); ++b) {
+      if (r.selection != golden::ScaleSelection::kFourOverSix) break;
+      hits[q.chose_four[b] ? "four_over_six/kept 4" : "four_over_six/kept 6"] += 1;
+      if (!q.error_six.empty() && q.error_six[b] == q.error_four[b]) hits["four_over_six/error tie kept 6"] += 1;
+    }
+    for (size_t row = 0; row < q.rows; ++row) {
+      for (size_t sc = 0; sc < scale_cols; ++sc) {
+        bool zero = true;
+        for (size_t j = 0; j < block; ++j) zero = zero && x[row * q.cols + sc * block + j] == 0.0f;
+        const uint8_t sbyte = q.scales[row * scale_cols + sc];
+        hits["blocks/zero block"] += zero;
+        if (!r.is_mx()) {
+          hits["blocks/subnormal E4M3 scale"] += (sbyte & 0x78) == 0 && (sbyte & 0x07) != 0;
+          hits["blocks/zero scale on a nonzero block"] += (sbyte & 0x7F) == 0 && !zero;
+        }
+      }
+    }
+    hits["options/16x16 tiles"] += option(set, "two_d");
+    hits["options/stochastic rounding"] += option(set, "stochastic");
+    hits["options/Hadamard transform"] += option(set, "hadamard");
+    hits["options/transpose"] += option(set, "transpose");
+  } else {
+    const golden::MmaRecipe& r = golden::find_mma_recipe(set.recipe());
+    const Tensor& a = set.tensor("a_codes");
+    const Tensor& b = set.tensor("b_codes");
+    const size_t m = static_cast<size_t>(a.shape[0]), n = static_cast<size_t>(b.shape[0]),
+                 k = static_cast<size_t>(a.shape[1]) * 2;
+    const auto ac = golden::unpack_codes(a.as<uint8_t>(), m * k), bc = golden::unpack_codes(b.as<uint8_t>(), n * k);
+    const auto sa = set.tensor("a_scales").as<uint8_t>(), sb = set.tensor("b_scales").as<uint8_t>();
+    const auto c = set.tensor("c").as<float>(), d = set.tensor("d").as<float>();
+    golden::MmaRecipe exact = r, sequential = r;
+    exact.accumulation = golden::MmaAccumulation::kExact;
+    exact.rounding = golden::Rounding::kNearestEven;
+    sequential.accumulation = golden::MmaAccumulation::kFp32Sequential;
+    const std::vector<float> de = golden::block_mma(exact, m, n, k, ac, bc, sa, sb, c);
+    const std::vector<float> ds = golden::block_mma(sequential, m, n, k, ac, bc, sa, sb, c);
+    const bool e8m0 = r.scale_format->name == golden::kE8M0.name;
+    for (uint8_t s : sa) hits["mma/NaN scale"] += e8m0 ? s == 0xFF : (s & 0x7F) == 0x7F;
+    for (uint8_t s : sb) hits["mma/NaN scale"] += e8m0 ? s == 0xFF : (s & 0x7F) == 0x7F;
+    for (size_t i = 0; i < d.size(); ++i) {
+      hits["mma/NaN C"] += std::isnan(c[i]);
+      hits["mma/infinite C"] += std::isinf(c[i]);
+      hits["mma/zero result"] += d[i] == 0.0f;
+      hits["mma/subnormal result"] += std::fpclassify(d[i]) == FP_SUBNORMAL;
+      const bool comparable = !std::isnan(d[i]) && !std::isnan(de[i]);
+      if (r.accumulation == golden::MmaAccumulation::kFusedDotProduct && comparable) {
+        hits["mma/fused result differs from exact (alignment/truncation)"] += d[i] != de[i];
+      }
+      if (comparable && !std::isnan(ds[i])) hits["mma/FP32-sequential result differs from exact"] += ds[i] != de[i];
+    }
+  }
+  return hits;
+}
+
+json replay(const std::vector<std::filesystem::path>& files, const Backend& backend,
+            const std::string& suite, const std::vector<vectors::CoverageGoal>& goals,
+            const ReplayOptions& o) {
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<json> sets(files.size());
+  std::vector<std::map<std::string, uint64_t>> coverage(files.size());
+  std::vector<std::string> errors(files.size());
+  std::atomic<size_t> next{0}, done{0};
+  std::mutex progress_mutex;
+  const auto worker = [&] {
+    for (size_t i = next++; i < files.size(); i = next++) {
+      const auto t0 = std::chrono::steady_clock::now();
+      try {
+        const VectorSet set = vectors::read_vector_set(files[i]);
+        const std::string why = backend.cannot_run(set);
+        json s = {{"name", set.metadata.count("name") ? set.metadata.at("name") : files[i].stem().string()},
+                  {"file", files[i].string()},
+                  {"operation", set.operation()},
+                  {"recipe", set.recipe()},
+                  {"generator", set.metadata.count("generator") ? set.metadata.at("generator") : ""},
+                  {"seed", set.metadata.count("seed") ? set.metadata.at("seed") : ""}};
+        if (!why.empty()) throw std::runtime_error(files[i].string() + ": " + why);
+        const Outputs observed = backend.run(set, files[i].string());
+        s.update(compare_outputs(set, files[i].string(), observed, backend.name(), o));
+        coverage[i] = measure_coverage(set);
+        if (set.operation() == "quantize") {
+          const golden::BlockRecipe& r = golden::find_block_recipe(set.recipe());
+          const golden::QuantizedTensor q = golden_quantize(set);
+          const std::vector<float> x = quantized_matrix(set, q);
+          const golden::ErrorReport e = golden::measure_error(r, x, q);
+          s["error"] = {{"mse", e.mse},
+                        {"sqnr_db", std::isfinite(e.sqnr_db) ? json(e.sqnr_db) : json("inf")},
+                        {"max_abs", e.max_abs},
+                        {"blocks", e.blocks},
+                        {"chose_four", e.chose_four},
+                        {"histogram", error_histogram(x, golden::dequantize(r, q), q.amax)}};
+        }
+        s["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        sets[i] = std::move(s);
+      } catch (const std::exception& e) {
+        errors[i] = e.what();
+      }
+      const size_t d = ++done;
+      if (o.progress) {
+        std::lock_guard<std::mutex> lock(progress_mutex);
+        o.progress(d, files.size());
+      }
+    }
+  };
+  unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (std::thread& t : pool) t.join();
+  for (const std::string& e : errors) {
+    if (!e.empty()) throw std::runtime_error(e);
+  }
+  std::map<std::string, uint64_t> total;
+  for (const auto& c : coverage)
+    for (const auto& [bin, h] : c) total[bin] += h;
+  json cov = json::array();
+  for (const vectors::CoverageGoal& g : goals) {
+    cov.push_back({{"group", g.group}, {"bin", g.bin}, {"hits", total[g.group + "/" + g.bin]}, {"goal", g.goal}});
+  }
+  size_t compared = 0, mismatches = 0;
+  for (const json& s : sets) {
+    compared += s["compared"].get<size_t>();
+    mismatches += s["mismatches"].get<size_t>();
+  }
+  return {{"schema", "fp4v.results/1"},
+          {"fp4v_version", FP4V_VERSION},
+          {"command", o.command},
+          {"suite", suite},
+          {"backend", backend.name()},
+          {"started", now_iso8601()},
+          {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()},
+          {"summary", {{"vector_sets", sets.size()}, {"compared", compared}, {"mismatches", mismatches}, {"passed", mismatches == 0}}},
+          {"vector_sets", sets},
+          {"coverage", cov}};
+}
+
+json merge_results(const std::vector<json>& parts) {
+  if (parts.empty()) throw std::invalid_argument("merge: no results given");
+  json merged = parts[0];
+  merged["vector_sets"] = json::array();
+  std::map<std::string, json> bins;
+  std::vector<std::string> order;
+  size_t compared = 0, mismatches = 0;
+  double seconds = 0;
+  for (const json& p : parts) {
+    if (p.value("schema", "") != "fp4v.results/1") throw std::invalid_argument("merge: not an fp4v results file");
+    if (p["suite"] != merged["suite"] || p["backend"] != merged["backend"]) {
+      throw std::invalid_argument("merge: results of different suites or backends");
+    }
+    for (const json& s : p["vector_sets"]) merged["vector_sets"].push_back(s);
+    for (const json& c : p["coverage"]) {
+      const std::string key = c["group"].get<std::string>() + "/" + c["bin"].get<std::string>();
+      if (!bins.count(key)) {
+        bins[key] = c;
+        order.push_back(key);
+      } else {
+        bins[key]["hits"] = bins[key]["hits"].get<uint64_t>() + c["hits"].get<uint64_t>();
+      }
+    }
+    compared += p["summary"]["compared"].get<size_t>();
+    mismatches += p["summary"]["mismatches"].get<size_t>();
+    seconds = std::max(seconds, p["seconds"].get<double>());
+  }
+  merged["coverage"] = json::array();
+  for (const std::string& k : order) merged["coverage"].push_back(bins[k]);
+  merged["seconds"] = seconds;
+  merged["summary"] = {{"vector_sets", merged["vector_sets"].size()}, {"compared", compared},
+                       {"mismatches", mismatches}, {"passed", mismatches == 0}};
+  return merged;
+}
+
+}  // namespace fp4v::harness

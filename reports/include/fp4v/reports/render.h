@@ -1,0 +1,54 @@
+// Renders the results JSON of `fp4v replay` / `fp4v check` (schema
+// "fp4v.results/1", docs/results-schema.md) as a self-contained HTML page and
+// as JUnit XML, and writes report files atomically.
+//
+// The renderers take the JSON as the harness wrote it; they depend on nothing
+// but nlohmann-json and the standard library (not on golden/ or harness/).
+#pragma once
+
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace fp4v::reports {
+
+// One-line description of what is wrong with a results document, naming the
+// field as a path (e.g. "vector_sets[2].error.histogram.counts[5]"); callers
+// print it as is.
+struct RenderError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Checks `results` against "fp4v.results/1" and throws a RenderError naming the
+// first missing or ill-typed field. Beyond the types in the schema it checks:
+//   - integer fields (counts, indices) are non-negative integers, seconds are
+//     non-negative numbers;
+//   - `operation`, `field` and `classification` take one of the listed values;
+//   - `error` appears only for quantize sets (it may be absent from one);
+//     `sqnr_db` may be null (not finite: a lossless set); a histogram has one
+//     more edge than counts, in increasing order;
+//   - `first_mismatches` may be absent (no details); `expected_value` and
+//     `observed_value` may be null (NaN or infinity, which JSON cannot hold);
+//   - `summary.vector_sets`, `summary.compared` and `summary.mismatches` agree
+//     with the vector sets.
+// Unknown extra fields are ignored.
+void validate_results(const nlohmann::json& results);
+
+// A self-contained HTML page: inline CSS, plots as inline SVG, no scripts and
+// no external resources. Validates first (RenderError).
+std::string render_html(const nlohmann::json& results);
+
+// JUnit XML: <testsuites> holding the testsuites "vector sets" (one testcase
+// per set, classname "<operation>.<recipe>", a <failure> when it has
+// mismatches) and "coverage" (one testcase per bin, classname
+// "coverage.<group>", a <failure> for a hole). Validates first (RenderError).
+std::string render_junit(const nlohmann::json& results);
+
+// Writes `content` to `path` + ".partial" and renames it over `path`, so that
+// readers see the old file or the whole new one. Throws std::runtime_error
+// with a one-line message on failure and leaves no ".partial" file behind.
+void write_file_atomically(const std::filesystem::path& path, const std::string& content);
+
+}  // namespace fp4v::reports

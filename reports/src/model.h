@@ -1,0 +1,91 @@
+// The results document ("fp4v.results/1") as typed data: parse_results checks
+// the JSON once, and the renderers read only this.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace fp4v::reports::detail {
+
+struct Histogram {
+  std::string label;
+  std::vector<double> edges;    // counts.size() + 1, increasing
+  std::vector<uint64_t> counts;
+};
+
+struct ErrorMetrics {
+  double mse = 0;
+  std::optional<double> sqnr_db;  // empty: not finite (null in the JSON)
+  double max_abs = 0;
+  uint64_t blocks = 0;
+  uint64_t chose_four = 0;
+  Histogram histogram;
+};
+
+struct Mismatch {
+  uint64_t index = 0;
+  uint64_t block = 0;
+  uint64_t element = 0;
+  std::string field;
+  std::string inputs;
+  std::string expected_bits;
+  std::string observed_bits;
+  std::optional<double> expected_value;  // empty: NaN or infinity (null in the JSON)
+  std::optional<double> observed_value;
+  std::string classification;
+  std::string reproduce;
+};
+
+struct VectorSet {
+  std::string name;
+  std::string file;
+  std::string operation;  // "quantize" or "mma"
+  std::string recipe;
+  std::string generator;
+  std::string seed;
+  uint64_t compared = 0;
+  uint64_t mismatches = 0;
+  double seconds = 0;
+  std::optional<ErrorMetrics> error;  // quantize sets only
+  std::vector<Mismatch> first_mismatches;
+
+  bool failed() const { return mismatches > 0; }
+};
+
+struct CoverageBin {
+  std::string group;
+  std::string bin;
+  uint64_t hits = 0;
+  uint64_t goal = 0;
+
+  bool hole() const { return hits < goal; }
+};
+
+struct Summary {
+  uint64_t vector_sets = 0;
+  uint64_t compared = 0;
+  uint64_t mismatches = 0;
+  bool passed = false;
+};
+
+struct Results {
+  std::string schema;
+  std::string fp4v_version;
+  std::string command;
+  std::string suite;
+  std::string backend;
+  std::string started;
+  double seconds = 0;
+  Summary summary;
+  std::vector<VectorSet> vector_sets;
+  std::vector<CoverageBin> coverage;
+};
+
+// Throws RenderError naming the first missing or ill-typed field.
+Results parse_results(const nlohmann::json& results);
+
+}  // namespace fp4v::reports::detail

@@ -1,0 +1,276 @@
+// Checks a results document against "fp4v.results/1" while reading it into
+// the typed model; every error names the field as a path.
+#include <cmath>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "fp4v/reports/render.h"
+#include "model.h"
+#include "text.h"
+
+namespace fp4v::reports {
+namespace detail {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view kSchema = "fp4v.results/1";
+
+[[noreturn]] void fail(const std::string& path, const std::string& what) {
+  throw RenderError("results: " + (path.empty() ? std::string() : path + ": ") + what);
+}
+
+// A short, one-line rendering of an offending value.
+std::string describe(const json& j) {
+  if (j.is_number() || j.is_boolean() || j.is_null()) {
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+  }
+  if (j.is_string()) {
+    std::string quoted = j.dump(-1, ' ', false, json::error_handler_t::replace);
+    if (quoted.size() > 60) quoted = truncate_code_points(quoted, 59);
+    return "string " + quoted;
+  }
+  return j.type_name();
+}
+
+std::string join(std::initializer_list<std::string_view> values) {
+  std::string out;
+  for (std::string_view v : values) {
+    if (!out.empty()) out += ", ";
+    out += v;
+  }
+  return out;
+}
+
+std::string indexed(const std::string& path, size_t i) { return path + "[" + std::to_string(i) + "]"; }
+
+// A JSON object at `path`, with typed accessors for its members.
+class Object {
+ public:
+  Object(const json& j, std::string path) : j_(j), path_(std::move(path)) {
+    if (!j_.is_object()) fail(path_, "expected an object, got " + describe(j_));
+  }
+
+  std::string path(std::string_view key) const {
+    return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+  }
+  bool has(const char* key) const { return j_.contains(key); }
+
+  const json& member(const char* key) const {
+    const auto it = j_.find(key);
+    if (it == j_.end()) fail(path(key), "missing");
+    return *it;
+  }
+
+  std::string string(const char* key) const {
+    const json& v = member(key);
+    if (!v.is_string()) fail(path(key), "expected a string, got " + describe(v));
+    return v.get<std::string>();
+  }
+
+  std::string one_of(const char* key, std::initializer_list<std::string_view> values) const {
+    std::string s = string(key);
+    for (std::string_view v : values) {
+      if (s == v) return s;
+    }
+    fail(path(key), describe(member(key)) + " is not one of " + join(values));
+  }
+
+  bool boolean(const char* key) const {
+    const json& v = member(key);
+    if (!v.is_boolean()) fail(path(key), "expected true or false, got " + describe(v));
+    return v.get<bool>();
+  }
+
+  uint64_t count(const char* key) const { return count_value(member(key), path(key)); }
+
+  double number(const char* key) const {
+    const json& v = member(key);
+    if (!v.is_number()) fail(path(key), "expected a number, got " + describe(v));
+    return v.get<double>();
+  }
+
+  double non_negative(const char* key) const {
+    const double v = number(key);
+    if (!(v >= 0) || !std::isfinite(v)) fail(path(key), "expected a non-negative number, got " + describe(member(key)));
+    return v;
+  }
+
+  // A number, or null for a value JSON cannot hold (NaN, infinity).
+  std::optional<double> number_or_null(const char* key) const {
+    const json& v = member(key);
+    if (v.is_null()) return std::nullopt;
+    if (!v.is_number()) fail(path(key), "expected a number or null, got " + describe(v));
+    return v.get<double>();
+  }
+
+  const json& array(const char* key) const {
+    const json& v = member(key);
+    if (!v.is_array()) fail(path(key), "expected an array, got " + describe(v));
+    return v;
+  }
+
+  static uint64_t count_value(const json& v, const std::string& path) {
+    if (v.is_number_unsigned()) return v.get<uint64_t>();
+    if (v.is_number_integer() && v.get<int64_t>() >= 0) return static_cast<uint64_t>(v.get<int64_t>());
+    fail(path, "expected a non-negative integer, got " + describe(v));
+  }
+
+ private:
+  const json& j_;
+  std::string path_;
+};
+
+Histogram parse_histogram(const Object& parent) {
+  const Object o(parent.member("histogram"), parent.path("histogram"));
+  Histogram h;
+  h.label = o.string("label");
+  const json& edges = o.array("edges");
+  for (size_t i = 0; i < edges.size(); ++i) {
+    const std::string path = indexed(o.path("edges"), i);
+    if (!edges[i].is_number()) fail(path, "expected a number, got " + describe(edges[i]));
+    h.edges.push_back(edges[i].get<double>());
+    if (i > 0 && !(h.edges[i] > h.edges[i - 1])) {
+      fail(path, describe(edges[i]) + " is not greater than the edge before it");
+    }
+  }
+  const json& counts = o.array("counts");
+  for (size_t i = 0; i < counts.size(); ++i) h.counts.push_back(Object::count_value(counts[i], indexed(o.path("counts"), i)));
+  if (h.edges.size() != h.counts.size() + 1) {
+    fail(o.path("edges"), std::to_string(h.edges.size()) + " edges for " + std::to_string(h.counts.size()) +
+                              " counts (expected one more edge than counts)");
+  }
+  return h;
+}
+
+ErrorMetrics parse_error(const Object& set) {
+  const Object o(set.member("error"), set.path("error"));
+  ErrorMetrics e;
+  e.mse = o.non_negative("mse");
+  e.sqnr_db = o.number_or_null("sqnr_db");
+  e.max_abs = o.non_negative("max_abs");
+  e.blocks = o.count("blocks");
+  e.chose_four = o.count("chose_four");
+  if (e.chose_four > e.blocks) {
+    fail(o.path("chose_four"), std::to_string(e.chose_four) + " is more than blocks (" + std::to_string(e.blocks) + ")");
+  }
+  e.histogram = parse_histogram(o);
+  return e;
+}
+
+Mismatch parse_mismatch(const json& j, const std::string& path) {
+  const Object o(j, path);
+  Mismatch m;
+  m.index = o.count("index");
+  m.block = o.count("block");
+  m.element = o.count("element");
+  m.field = o.one_of("field", {"codes", "scales", "macro_scales", "amax", "d"});
+  m.inputs = o.string("inputs");
+  m.expected_bits = o.string("expected_bits");
+  m.observed_bits = o.string("observed_bits");
+  m.expected_value = o.number_or_null("expected_value");
+  m.observed_value = o.number_or_null("observed_value");
+  m.classification =
+      o.one_of("classification", {"scale", "code", "off-by-one code", "sign of zero", "NaN policy", "accumulation", "shape"});
+  m.reproduce = o.string("reproduce");
+  return m;
+}
+
+VectorSet parse_vector_set(const json& j, const std::string& path) {
+  const Object o(j, path);
+  VectorSet s;
+  s.name = o.string("name");
+  s.file = o.string("file");
+  s.operation = o.one_of("operation", {"quantize", "mma"});
+  s.recipe = o.string("recipe");
+  s.generator = o.string("generator");
+  s.seed = o.string("seed");
+  s.compared = o.count("compared");
+  s.mismatches = o.count("mismatches");
+  if (s.mismatches > s.compared) {
+    fail(o.path("mismatches"), std::to_string(s.mismatches) + " is more than compared (" + std::to_string(s.compared) + ")");
+  }
+  s.seconds = o.non_negative("seconds");
+  if (o.has("error")) {
+    if (s.operation != "quantize") fail(o.path("error"), "present on a " + s.operation + " set (only quantize sets have one)");
+    s.error = parse_error(o);
+  }
+  if (o.has("first_mismatches")) {
+    const json& list = o.array("first_mismatches");
+    for (size_t i = 0; i < list.size(); ++i) s.first_mismatches.push_back(parse_mismatch(list[i], indexed(o.path("first_mismatches"), i)));
+    if (s.first_mismatches.size() > s.mismatches) {
+      fail(o.path("first_mismatches"), std::to_string(s.first_mismatches.size()) + " entries, but mismatches is " +
+                                           std::to_string(s.mismatches));
+    }
+  }
+  return s;
+}
+
+CoverageBin parse_bin(const json& j, const std::string& path) {
+  const Object o(j, path);
+  CoverageBin b;
+  b.group = o.string("group");
+  b.bin = o.string("bin");
+  b.hits = o.count("hits");
+  b.goal = o.count("goal");
+  return b;
+}
+
+}  // namespace
+
+Results parse_results(const json& j) {
+  if (!j.is_object()) fail("", "expected a JSON object, got " + describe(j));
+  const Object o(j, "");
+  Results r;
+  r.schema = o.string("schema");
+  if (r.schema != kSchema) {
+    fail("schema", "expected \"" + std::string(kSchema) + "\", got " + describe(o.member("schema")));
+  }
+  r.fp4v_version = o.string("fp4v_version");
+  r.command = o.string("command");
+  r.suite = o.string("suite");
+  r.backend = o.string("backend");
+  r.started = o.string("started");
+  r.seconds = o.non_negative("seconds");
+
+  const Object summary(o.member("summary"), "summary");
+  r.summary.vector_sets = summary.count("vector_sets");
+  r.summary.compared = summary.count("compared");
+  r.summary.mismatches = summary.count("mismatches");
+  r.summary.passed = summary.boolean("passed");
+
+  const json& sets = o.array("vector_sets");
+  for (size_t i = 0; i < sets.size(); ++i) r.vector_sets.push_back(parse_vector_set(sets[i], indexed("vector_sets", i)));
+  const json& coverage = o.array("coverage");
+  for (size_t i = 0; i < coverage.size(); ++i) r.coverage.push_back(parse_bin(coverage[i], indexed("coverage", i)));
+
+  uint64_t compared = 0;
+  uint64_t mismatches = 0;
+  for (const VectorSet& s : r.vector_sets) {
+    compared += s.compared;
+    mismatches += s.mismatches;
+  }
+  if (r.summary.vector_sets != r.vector_sets.size()) {
+    fail("summary.vector_sets", std::to_string(r.summary.vector_sets) + ", but vector_sets has " +
+                                    std::to_string(r.vector_sets.size()) + " entries");
+  }
+  if (r.summary.compared != compared) {
+    fail("summary.compared", std::to_string(r.summary.compared) + ", but the vector sets add up to " + std::to_string(compared));
+  }
+  if (r.summary.mismatches != mismatches) {
+    fail("summary.mismatches",
+         std::to_string(r.summary.mismatches) + ", but the vector sets add up to " + std::to_string(mismatches));
+  }
+  if (r.summary.passed && mismatches > 0) {
+    fail("summary.passed", "true, but the vector sets have " + std::to_string(mismatches) + " mismatches");
+  }
+  return r;
+}
+
+}  // namespace detail
+
+void validate_results(const nlohmann::json& results) { (void)detail::parse_results(results); }
+
+}  // namespace fp4v::reports

@@ -1,0 +1,201 @@
+// The harness: replay against the golden backend, comparison and mismatch
+// classification with planted differences, malformed vector sets, coverage,
+// and merging shards.
+#include <gtest/gtest.h>
+
+#include <bit>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "fp4v/golden/layout.h"
+#include "fp4v/harness/backend.h"
+#include "fp4v/harness/replay.h"
+#include "fp4v/vectors/suites.h"
+
+namespace fp4v::harness {
+namespace {
+
+namespace fs = std::filesystem;
+using vectors::DType;
+using vectors::SetSpec;
+using vectors::Tensor;
+using vectors::VectorSet;
+
+SetSpec quantize_spec(const std::string& recipe, const std::string& generator) {
+  SetSpec s;
+  s.operation = "quantize";
+  s.recipe = recipe;
+  s.generator = generator;
+  s.rows = 32;
+  s.cols = 128;
+  s.seed = 5;
+  return s;
+}
+
+SetSpec mma_spec(const std::string& recipe, const std::string& generator) {
+  SetSpec s;
+  s.operation = "mma";
+  s.recipe = recipe;
+  s.generator = generator;
+  s.m = 8;
+  s.n = 8;
+  s.k = 64;
+  s.seed = 5;
+  return s;
+}
+
+class Harness : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("fp4v_harness_test_" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path write(const std::string& name, const VectorSet& set) {
+    const fs::path p = dir_ / name;
+    vectors::write_vector_set(p, set);
+    return p;
+  }
+  fs::path dir_;
+};
+
+TEST_F(Harness, GoldenReplayOfGoldenSetsHasNoMismatches) {
+  std::vector<fs::path> files;
+  size_t i = 0;
+  for (const SetSpec& s : {quantize_spec("nvfp4.fos.mse", "normal"), quantize_spec("mxfp4.mbs", "midpoints"),
+                           mma_spec("blackwell.mxf4nvf4.ue4m3x16", "random")}) {
+    files.push_back(write(vectors::set_file_name(i++, s), vectors::make_vector_set(s, "test")));
+  }
+  const auto backend = make_backend("golden");
+  const nlohmann::json r = replay(files, *backend, "test", {}, {});
+  EXPECT_EQ(r["summary"]["mismatches"], 0);
+  EXPECT_EQ(r["summary"]["vector_sets"], 3);
+  EXPECT_GT(r["summary"]["compared"].get<size_t>(), 32u * 128u);
+  EXPECT_TRUE(r["vector_sets"][0].contains("error"));
+}
+
+// Someone else's outputs with planted differences, through the file backend.
+TEST_F(Harness, PlantedDifferencesAreFoundAndClassified) {
+  const VectorSet set = vectors::make_vector_set(quantize_spec("nvfp4.te", "normal"), "test");
+  const fs::path set_file = write("set.safetensors", set);
+  VectorSet observed;
+  observed.metadata = set.metadata;
+  for (const char* name : {"codes", "scales", "amax"}) observed.tensors[name] = set.tensor(name);
+  std::vector<uint8_t> codes = golden::unpack_codes(set.tensor("codes").as<uint8_t>(), 32 * 128);
+  // Element 3: one code up (same sign); element 5: the other zero; block 2's scale.
+  size_t off_by_one = 3, zero = 5;
+  while ((codes[off_by_one] & 7) == 7 || (codes[off_by_one] & 7) == 0) ++off_by_one;
+  codes[off_by_one] = static_cast<uint8_t>(codes[off_by_one] + 1);
+  while ((codes[zero] & 7) != 0 || zero == off_by_one) ++zero;
+  codes[zero] ^= 8;
+  observed.tensors["codes"] = Tensor::of(DType::kU8, {32, 64}, golden::pack_codes(codes));
+  std::vector<uint8_t> scales = set.tensor("scales").as<uint8_t>();
+  scales[2] = static_cast<uint8_t>(scales[2] + 1);
+  observed.tensors["scales"] = Tensor::of(DType::kU8, {32, 8}, scales);
+  // The observed file holds only outputs; read_observed checks them against the set.
+  VectorSet outputs_only = observed;
+  const fs::path obs_file = dir_ / "observed.safetensors";
+  vectors::write_vector_set(obs_file, outputs_only);
+
+  const auto backend = make_backend("file:" + obs_file.string());
+  const nlohmann::json r = replay({set_file}, *backend, "test", {}, {});
+  EXPECT_EQ(r["summary"]["mismatches"], 3);
+  std::map<std::string, std::string> by_field_index;
+  for (const auto& m : r["vector_sets"][0]["first_mismatches"]) {
+    by_field_index[m["field"].get<std::string>() + std::to_string(m["index"].get<size_t>())] =
+        m["classification"];
+    EXPECT_NE(m["reproduce"].get<std::string>().find("fp4v replay --set"), std::string::npos);
+  }
+  EXPECT_EQ(by_field_index["codes" + std::to_string(off_by_one)], "off-by-one code");
+  EXPECT_EQ(by_field_index["codes" + std::to_string(zero)], "sign of zero");
+  EXPECT_EQ(by_field_index["scales2"], "scale");
+}
+
+TEST_F(Harness, MmaMismatchesAreAccumulationOrNanPolicy) {
+  const VectorSet set = vectors::make_vector_set(mma_spec("exact.ue4m3x16", "random"), "test");
+  const fs::path set_file = write("mma.safetensors", set);
+  std::vector<float> d = set.tensor("d").as<float>();
+  d[1] = std::nextafter(d[1], INFINITY);
+  d[2] = NAN;
+  VectorSet observed;
+  observed.metadata = set.metadata;
+  observed.tensors["d"] = Tensor::of(DType::kF32, {8, 8}, d);
+  const fs::path obs = dir_ / "obs.safetensors";
+  vectors::write_vector_set(obs, observed);
+  const nlohmann::json r = replay({set_file}, *make_backend("file:" + obs.string()), "test", {}, {});
+  const auto& m = r["vector_sets"][0]["first_mismatches"];
+  ASSERT_EQ(m.size(), 2u);
+  EXPECT_EQ(m[0]["classification"], "accumulation");
+  EXPECT_EQ(m[1]["classification"], "NaN policy");
+}
+
+TEST_F(Harness, MalformedVectorSetsAreOneLineFormatErrors) {
+  const VectorSet set = vectors::make_vector_set(quantize_spec("nvfp4.te", "normal"), "test");
+  const fs::path good = write("good.safetensors", set);
+  const auto expect_error = [&](const fs::path& p, const std::string& words) {
+    try {
+      vectors::read_vector_set(p);
+      ADD_FAILURE() << p << " was accepted";
+    } catch (const vectors::FormatError& e) {
+      const std::string what = e.what();
+      EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+      EXPECT_NE(what.find(words), std::string::npos) << what;
+    }
+  };
+  // Truncated.
+  const fs::path truncated = dir_ / "truncated.safetensors";
+  fs::copy_file(good, truncated);
+  fs::resize_file(truncated, fs::file_size(good) - 100);
+  expect_error(truncated, "truncated");
+  // Metadata that disagrees with the data.
+  VectorSet wrong = set;
+  wrong.metadata["shape"] = "[16, 128]";
+  expect_error(write("wrong_shape.safetensors", wrong), "shape");
+  VectorSet wrong_dtype = set;
+  wrong_dtype.tensors["x"].dtype = DType::kI32;
+  expect_error(write("wrong_dtype.safetensors", wrong_dtype), "I32");
+  VectorSet unknown = set;
+  unknown.metadata["operation"] = "convolve";
+  expect_error(write("unknown_op.safetensors", unknown), "unknown operation");
+  EXPECT_THROW(make_backend("rtl"), std::invalid_argument);
+  EXPECT_THROW(make_backend("nope"), std::invalid_argument);
+}
+
+TEST_F(Harness, CoverageBinsSeeWhatTheGeneratorsPlant) {
+  const auto mid = measure_coverage(vectors::make_vector_set(quantize_spec("nvfp4.fos.static_6", "midpoints"), "t"));
+  EXPECT_GT(mid.at("rounding/element on an E2M1 midpoint"), 100u);
+  const auto zero = measure_coverage(vectors::make_vector_set(quantize_spec("nvfp4.fos.mse", "zero_blocks"), "t"));
+  EXPECT_GT(zero.at("blocks/zero block"), 10u);
+  EXPECT_GT(zero.at("four_over_six/kept 4"), 0u);
+  const auto trunc = measure_coverage(vectors::make_vector_set(mma_spec("blackwell.mxf4.ue8m0x32", "truncation"), "t"));
+  EXPECT_GT(trunc.at("mma/fused result differs from exact (alignment/truncation)"), 0u);
+  const auto specials = measure_coverage(vectors::make_vector_set(mma_spec("exact.ue8m0x32", "specials"), "t"));
+  EXPECT_GT(specials.at("mma/NaN scale"), 0u);
+  EXPECT_GT(specials.at("mma/infinite C"), 0u);
+}
+
+TEST_F(Harness, MergingShardsEqualsOneRun) {
+  std::vector<fs::path> files;
+  size_t i = 0;
+  for (const char* g : {"normal", "midpoints", "zero_blocks", "student_t3"}) {
+    const SetSpec s = quantize_spec("nvfp4.fos.mae", g);
+    files.push_back(write(vectors::set_file_name(i++, s), vectors::make_vector_set(s, "test")));
+  }
+  const std::vector<vectors::CoverageGoal> goals = {{"blocks", "zero block", 1},
+                                                     {"rounding", "element on an E2M1 midpoint", 1}};
+  const auto backend = make_backend("golden");
+  const nlohmann::json whole = replay(files, *backend, "test", goals, {});
+  const nlohmann::json a = replay({files[0], files[2]}, *backend, "test", goals, {});
+  const nlohmann::json b = replay({files[1], files[3]}, *backend, "test", goals, {});
+  const nlohmann::json merged = merge_results({a, b});
+  EXPECT_EQ(merged["summary"]["compared"], whole["summary"]["compared"]);
+  EXPECT_EQ(merged["summary"]["vector_sets"], 4);
+  for (size_t g = 0; g < goals.size(); ++g) EXPECT_EQ(merged["coverage"][g]["hits"], whole["coverage"][g]["hits"]);
+  nlohmann::json other = b;
+  other["backend"] = "file:x";
+  EXPECT_THROW(merge_results({a, other}), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace fp4v::harness

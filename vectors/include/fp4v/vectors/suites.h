@@ -1,0 +1,46 @@
+// Test suites: which vector sets to generate, and the functional-coverage
+// goals the suite promises to reach.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "fp4v/vectors/vector_set.h"
+
+namespace fp4v::vectors {
+
+struct SetSpec {
+  std::string operation;  // quantize | mma
+  std::string recipe;
+  std::string generator;
+  size_t rows = 0, cols = 0;  // quantize
+  size_t m = 0, n = 0, k = 0;  // mma
+  uint64_t seed = 1;
+  bool two_d = false, transpose = false, hadamard = false, stochastic = false;
+
+  std::string name() const;  // "nvfp4.fos.mse/normal[.2d]"
+};
+
+struct CoverageGoal {
+  std::string group, bin;
+  uint64_t goal;
+};
+
+struct Suite {
+  std::string name, description;
+  std::vector<SetSpec> sets;
+  std::vector<CoverageGoal> goals;
+};
+
+const std::vector<std::string>& suite_names();
+// The suite, or std::invalid_argument (one line) naming the known ones.
+Suite make_suite(const std::string& name, uint64_t seed = 1);
+
+// Generates the inputs and computes the expected outputs with the golden model.
+VectorSet make_vector_set(const SetSpec& spec, const std::string& suite);
+
+// "0007-nvfp4.fos.mse-normal.safetensors": index first, so files sort in suite order.
+std::string set_file_name(size_t index, const SetSpec& spec);
+
+}  // namespace fp4v::vectors

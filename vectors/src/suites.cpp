@@ -1,0 +1,228 @@
+#include "fp4v/vectors/suites.h"
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "fp4v/golden/block_mma.h"
+#include "fp4v/golden/block_quantize.h"
+#include "fp4v/golden/layout.h"
+#include "fp4v/vectors/generators.h"
+
+#ifndef FP4V_VERSION
+#define FP4V_VERSION "0.0.0"
+#endif
+
+namespace fp4v::vectors {
+namespace {
+
+SetSpec quantize_set(const std::string& recipe, const std::string& generator, size_t rows,
+                     size_t cols, uint64_t seed) {
+  SetSpec s;
+  s.operation = "quantize";
+  s.recipe = recipe;
+  s.generator = generator;
+  s.rows = rows;
+  s.cols = cols;
+  s.seed = seed;
+  return s;
+}
+
+SetSpec mma_set(const std::string& recipe, const std::string& generator, size_t m, size_t n,
+                size_t k, uint64_t seed) {
+  SetSpec s;
+  s.operation = "mma";
+  s.recipe = recipe;
+  s.generator = generator;
+  s.m = m;
+  s.n = n;
+  s.k = k;
+  s.seed = seed;
+  return s;
+}
+
+// Options each recipe family defines (2D only for NVFP4, stochastic where the
+// recipe reads random words, the Hadamard transform everywhere).
+void add_option_sets(std::vector<SetSpec>& sets, size_t rows, size_t cols, uint64_t seed) {
+  for (const char* recipe : {"nvfp4.fos.mse", "nvfp4.te", "nvfp4.46"}) {
+    SetSpec two_d = quantize_set(recipe, "normal", rows, cols, seed);
+    two_d.two_d = true;
+    sets.push_back(two_d);
+    SetSpec t = quantize_set(recipe, "laplace_outliers", rows, cols, seed + 1);
+    t.transpose = true;
+    sets.push_back(t);
+    SetSpec h = quantize_set(recipe, "normal", rows, cols, seed + 2);
+    h.hadamard = true;
+    sets.push_back(h);
+  }
+  for (const char* recipe : {"nvfp4.fos.mse", "nvfp4.te", "mxfp4.ocp"}) {
+    SetSpec sr = quantize_set(recipe, "normal", rows, cols, seed + 3);
+    sr.stochastic = true;
+    sets.push_back(sr);
+  }
+}
+
+std::vector<CoverageGoal> quantize_goals(uint64_t scale) {
+  return {{"rounding", "element on an E2M1 midpoint", scale},
+          {"rounding", "saturated element", scale},
+          {"four_over_six", "kept 4", scale},
+          {"four_over_six", "kept 6", scale},
+          {"four_over_six", "error tie kept 6", 1},
+          {"blocks", "zero block", 1},
+          {"blocks", "subnormal E4M3 scale", 1},
+          {"blocks", "zero scale on a nonzero block", 1},
+          {"options", "16x16 tiles", 1},
+          {"options", "stochastic rounding", 1},
+          {"options", "Hadamard transform", 1},
+          {"options", "transpose", 1}};
+}
+
+std::vector<CoverageGoal> mma_goals(uint64_t scale) {
+  return {{"mma", "NaN scale", 1},
+          {"mma", "NaN C", 1},
+          {"mma", "infinite C", 1},
+          {"mma", "zero result", 1},
+          {"mma", "subnormal result", 1},
+          {"mma", "fused result differs from exact (alignment/truncation)", scale},
+          {"mma", "FP32-sequential result differs from exact", scale}};
+}
+
+}  // namespace
+
+std::string SetSpec::name() const {
+  std::string s = recipe + "/" + generator;
+  if (two_d) s += ".2d";
+  if (transpose) s += ".transpose";
+  if (hadamard) s += ".rht";
+  if (stochastic) s += ".stochastic";
+  return s;
+}
+
+const std::vector<std::string>& suite_names() {
+  static const std::vector<std::string> names = {"smoke", "regression", "exhaustive"};
+  return names;
+}
+
+Suite make_suite(const std::string& name, uint64_t seed) {
+  Suite suite;
+  suite.name = name;
+  if (name == "smoke") {
+    suite.description = "every recipe on two distributions, every option, every MMA preset: seconds";
+    for (const golden::BlockRecipe& r : golden::block_recipes()) {
+      for (const char* g : {"normal", "midpoints", "zero_blocks", "log_uniform_blocks"}) {
+        suite.sets.push_back(quantize_set(std::string(r.name), g, 32, 256, seed));
+      }
+    }
+    add_option_sets(suite.sets, 32, 256, seed);
+    for (const golden::MmaRecipe& r : golden::mma_recipes()) {
+      for (const char* g : {"random", "truncation", "specials"}) {
+        suite.sets.push_back(mma_set(std::string(r.name), g, 16, 16, 128, seed));
+      }
+    }
+    suite.goals = quantize_goals(10);
+    for (const CoverageGoal& g : mma_goals(1)) suite.goals.push_back(g);
+  } else if (name == "regression") {
+    suite.description = ">= 10^7 quantized elements and >= 10^6 MMA dot products";
+    for (const golden::BlockRecipe& r : golden::block_recipes()) {
+      for (const std::string& g : quantize_generators()) {
+        if (g == "all_bf16") continue;
+        suite.sets.push_back(quantize_set(std::string(r.name), g, 128, 512, seed));
+      }
+    }
+    add_option_sets(suite.sets, 256, 512, seed);
+    for (const golden::MmaRecipe& r : golden::mma_recipes()) {
+      suite.sets.push_back(mma_set(std::string(r.name), "random", 384, 384, 128, seed));
+      suite.sets.push_back(mma_set(std::string(r.name), "truncation", 128, 128, 128, seed));
+      suite.sets.push_back(mma_set(std::string(r.name), "specials", 64, 64, 64, seed));
+    }
+    suite.goals = quantize_goals(1000);
+    for (const CoverageGoal& g : mma_goals(100)) suite.goals.push_back(g);
+  } else if (name == "exhaustive") {
+    suite.description =
+        "every finite BF16 input per recipe; every E2M1 x E2M1 product and every scale pair per MMA preset";
+    for (const golden::BlockRecipe& r : golden::block_recipes()) {
+      suite.sets.push_back(quantize_set(std::string(r.name), "all_bf16", 256, 512, seed));
+    }
+    for (const golden::MmaRecipe& r : golden::mma_recipes()) {
+      suite.sets.push_back(mma_set(std::string(r.name), "all_products", 16, 16, 64, seed));
+      suite.sets.push_back(mma_set(std::string(r.name), "all_scale_pairs", 0, 0, 0, seed));
+    }
+    suite.goals = {{"rounding", "element on an E2M1 midpoint", 1000},
+                   {"mma", "zero result", 1}};
+  } else {
+    std::string known;
+    for (const std::string& s : suite_names()) {
+      if (!known.empty()) known += ' ';
+      known += s;
+    }
+    throw std::invalid_argument("unknown suite '" + name + "' (known: " + known + ")");
+  }
+  return suite;
+}
+
+VectorSet make_vector_set(const SetSpec& s, const std::string& suite) {
+  VectorSet set;
+  nlohmann::json options = {{"two_d", s.two_d}, {"transpose", s.transpose},
+                            {"hadamard", s.hadamard}, {"stochastic", s.stochastic}};
+  set.metadata = {{"operation", s.operation}, {"recipe", s.recipe}, {"generator", s.generator},
+                  {"seed", std::to_string(s.seed)}, {"suite", suite}, {"name", s.name()},
+                  {"fp4v_version", FP4V_VERSION}, {"options", options.dump()}};
+  if (s.operation == "quantize") {
+    const golden::BlockRecipe& r = golden::find_block_recipe(s.recipe);
+    std::vector<float> x = generate_quantize_input(s.generator, s.rows, s.cols, s.seed);
+    golden::QuantizeOptions o;
+    o.two_d_blocks = s.two_d;
+    o.transpose = s.transpose;
+    o.hadamard = s.hadamard;
+    std::vector<uint32_t> random;
+    if (s.stochastic) {
+      random = generate_random_words(x.size() * (r.selection == golden::ScaleSelection::kFourOverSix ? 2 : 1), s.seed);
+      o.stochastic = true;
+      o.random = random;
+      set.tensors["random"] = Tensor::of(DType::kU32, {static_cast<int64_t>(random.size())}, random);
+    }
+    const golden::QuantizedTensor q = golden::quantize(r, x, s.rows, s.cols, o);
+    const auto rows = static_cast<int64_t>(q.rows), cols = static_cast<int64_t>(q.cols);
+    set.metadata["shape"] = nlohmann::json::array({s.rows, s.cols}).dump();
+    set.metadata["output_shape"] = nlohmann::json::array({rows, cols}).dump();
+    set.metadata["block_cols"] = std::to_string(q.block_cols);
+    set.tensors["x"] = Tensor::of(DType::kF32, {static_cast<int64_t>(s.rows), static_cast<int64_t>(s.cols)}, x);
+    set.tensors["codes"] = Tensor::of(DType::kU8, {rows, cols / 2}, q.packed_codes());
+    set.tensors["scales"] = Tensor::of(DType::kU8, {rows, static_cast<int64_t>(q.scale_cols())}, q.scales);
+    set.tensors["amax"] = Tensor::of(DType::kF32, {1}, std::vector<float>{q.amax});
+    set.tensors["tensor_scale"] = Tensor::of(DType::kF32, {1}, std::vector<float>{q.tensor_scale});
+    if (!q.macro_scales.empty()) {
+      set.tensors["macro_scales"] = Tensor::of(DType::kU8, {rows, cols / 128}, q.macro_scales);
+    }
+  } else {
+    const golden::MmaRecipe& r = golden::find_mma_recipe(s.recipe);
+    const MmaInputs in = generate_mma_inputs(s.generator, r, s.m, s.n, s.k, s.seed);
+    const std::vector<float> d = golden::block_mma(r, in.m, in.n, in.k, in.a_codes, in.b_codes,
+                                                   in.a_scales, in.b_scales, in.c);
+    const auto m = static_cast<int64_t>(in.m), n = static_cast<int64_t>(in.n), k = static_cast<int64_t>(in.k);
+    const int64_t groups = k / r.block;
+    set.metadata["m"] = std::to_string(m);
+    set.metadata["n"] = std::to_string(n);
+    set.metadata["k"] = std::to_string(k);
+    set.metadata["block"] = std::to_string(r.block);
+    set.tensors["a_codes"] = Tensor::of(DType::kU8, {m, k / 2}, golden::pack_codes(in.a_codes));
+    set.tensors["b_codes"] = Tensor::of(DType::kU8, {n, k / 2}, golden::pack_codes(in.b_codes));
+    set.tensors["a_scales"] = Tensor::of(DType::kU8, {m, groups}, in.a_scales);
+    set.tensors["b_scales"] = Tensor::of(DType::kU8, {n, groups}, in.b_scales);
+    set.tensors["c"] = Tensor::of(DType::kF32, {m, n}, in.c);
+    set.tensors["d"] = Tensor::of(DType::kF32, {m, n}, d);
+  }
+  return set;
+}
+
+std::string set_file_name(size_t index, const SetSpec& spec) {
+  char prefix[16];
+  std::snprintf(prefix, sizeof prefix, "%04zu-", index);
+  std::string name = spec.name();
+  for (char& c : name) {
+    if (c == '/') c = '-';
+  }
+  return prefix + name + ".safetensors";
+}
+
+}  // namespace fp4v::vectors
