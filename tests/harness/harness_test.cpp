@@ -3,12 +3,17 @@
 // and merging shards.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
+#include "fp4v/golden/block_mma.h"
+#include "fp4v/golden/block_quantize.h"
 #include "fp4v/golden/layout.h"
+#include "fp4v/vectors/generators.h"
 #include "fp4v/harness/backend.h"
 #include "fp4v/harness/replay.h"
 #include "fp4v/vectors/suites.h"
@@ -195,6 +200,41 @@ TEST_F(Harness, MergingShardsEqualsOneRun) {
   nlohmann::json other = b;
   other["backend"] = "file:x";
   EXPECT_THROW(merge_results({a, other}), std::invalid_argument);
+}
+
+// The suites promise sizes (issue: regression >= 10^7 quantized elements and
+// >= 10^6 MMA dot products) and every recipe and preset in the smoke suite.
+TEST(Suites, SizesAndRecipeCoverageAreAsDeclared) {
+  const vectors::Suite regression = vectors::make_suite("regression");
+  size_t elements = 0, dots = 0;
+  for (const SetSpec& s : regression.sets) {
+    if (s.operation == "quantize") elements += s.rows * s.cols;
+    else dots += s.m * s.n;
+  }
+  EXPECT_GE(elements, 10'000'000u);
+  EXPECT_GE(dots, 1'000'000u);
+  const vectors::Suite smoke = vectors::make_suite("smoke");
+  for (const golden::BlockRecipe& r : golden::block_recipes()) {
+    EXPECT_TRUE(std::any_of(smoke.sets.begin(), smoke.sets.end(), [&](const SetSpec& s) { return s.recipe == r.name; }))
+        << r.name;
+  }
+  for (const golden::MmaRecipe& r : golden::mma_recipes()) {
+    EXPECT_TRUE(std::any_of(smoke.sets.begin(), smoke.sets.end(), [&](const SetSpec& s) { return s.recipe == r.name; }))
+        << r.name;
+  }
+  EXPECT_THROW(vectors::make_suite("nightly"), std::invalid_argument);
+}
+
+// A seed names the same values on every run and standard library.
+TEST(Generators, AreDeterministicAndSeedDependent) {
+  for (const std::string& g : vectors::quantize_generators()) {
+    const auto a = vectors::generate_quantize_input(g, 16, 64, 7);
+    const auto b = vectors::generate_quantize_input(g, 16, 64, 7);
+    EXPECT_EQ(a, b) << g;
+    for (float v : a) ASSERT_TRUE(std::isfinite(v)) << g;
+  }
+  EXPECT_NE(vectors::generate_quantize_input("normal", 4, 16, 1), vectors::generate_quantize_input("normal", 4, 16, 2));
+  EXPECT_THROW(vectors::generate_quantize_input("uniformish", 1, 16, 1), std::invalid_argument);
 }
 
 }  // namespace
