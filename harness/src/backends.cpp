@@ -1,11 +1,11 @@
 #include <filesystem>
-#include <nlohmann/json.hpp>
 #include <stdexcept>
 
 #include "fp4v/golden/block_mma.h"
 #include "fp4v/golden/block_quantize.h"
 #include "fp4v/golden/layout.h"
 #include "fp4v/harness/backend.h"
+#include "golden_runs.h"
 
 namespace fp4v::harness {
 namespace {
@@ -13,13 +13,6 @@ namespace {
 using vectors::DType;
 using vectors::Tensor;
 using vectors::VectorSet;
-
-bool option(const VectorSet& set, const char* key) {
-  const auto it = set.metadata.find("options");
-  if (it == set.metadata.end()) return false;
-  const nlohmann::json j = nlohmann::json::parse(it->second, nullptr, false);
-  return j.is_object() && j.value(key, false);
-}
 
 // The golden model itself: the reference every other backend is compared with.
 class GoldenBackend : public Backend {
@@ -29,22 +22,7 @@ class GoldenBackend : public Backend {
   Outputs run(const VectorSet& set, const std::string&) const override {
     Outputs out;
     if (set.operation() == "quantize") {
-      const golden::BlockRecipe& r = golden::find_block_recipe(set.recipe());
-      const Tensor& x = set.tensor("x");
-      const std::vector<float> values = x.as<float>();
-      golden::QuantizeOptions o;
-      o.threads = 1;  // the harness runs vector sets in parallel
-      o.two_d_blocks = option(set, "two_d");
-      o.transpose = option(set, "transpose");
-      o.hadamard = option(set, "hadamard");
-      std::vector<uint32_t> random;
-      if (option(set, "stochastic")) {
-        random = set.tensor("random").as<uint32_t>();
-        o.stochastic = true;
-        o.random = random;
-      }
-      const golden::QuantizedTensor q = golden::quantize(
-          r, values, static_cast<size_t>(x.shape[0]), static_cast<size_t>(x.shape[1]), o);
+      const golden::QuantizedTensor q = golden_quantize(set);
       const auto rows = static_cast<int64_t>(q.rows), cols = static_cast<int64_t>(q.cols);
       out["codes"] = Tensor::of(DType::kU8, {rows, cols / 2}, q.packed_codes());
       out["scales"] = Tensor::of(DType::kU8, {rows, static_cast<int64_t>(q.scale_cols())}, q.scales);

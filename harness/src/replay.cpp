@@ -14,6 +14,7 @@
 #include "fp4v/golden/decode.h"
 #include "fp4v/golden/error_metrics.h"
 #include "fp4v/golden/layout.h"
+#include "golden_runs.h"
 
 #ifndef FP4V_VERSION
 #define FP4V_VERSION "0.0.0"
@@ -37,13 +38,6 @@ std::string describe_float(float v) {
   char b[64];
   std::snprintf(b, sizeof b, "%.9g (0x%08x)", static_cast<double>(v), std::bit_cast<uint32_t>(v));
   return b;
-}
-
-bool option(const VectorSet& set, const char* key) {
-  const auto it = set.metadata.find("options");
-  if (it == set.metadata.end()) return false;
-  const json j = json::parse(it->second, nullptr, false);
-  return j.is_object() && j.value(key, false);
 }
 
 bool is_mx(const VectorSet& set) { return golden::find_block_recipe(set.recipe()).is_mx(); }
@@ -91,30 +85,12 @@ std::vector<float> quantized_matrix(const VectorSet& set, const golden::Quantize
   if (!q.transformed.empty()) return q.transformed;
   const Tensor& x = set.tensor("x");
   std::vector<float> v = x.as<float>();
-  if (!option(set, "transpose")) return v;
+  if (!set_option(set, "transpose")) return v;
   const size_t rows = static_cast<size_t>(x.shape[0]), cols = static_cast<size_t>(x.shape[1]);
   std::vector<float> t(v.size());
   for (size_t i = 0; i < rows; ++i)
     for (size_t j = 0; j < cols; ++j) t[j * rows + i] = v[i * cols + j];
   return t;
-}
-
-golden::QuantizedTensor golden_quantize(const VectorSet& set) {
-  const golden::BlockRecipe& r = golden::find_block_recipe(set.recipe());
-  const Tensor& x = set.tensor("x");
-  const std::vector<float> values = x.as<float>();
-  golden::QuantizeOptions o;
-  o.threads = 1;
-  o.two_d_blocks = option(set, "two_d");
-  o.transpose = option(set, "transpose");
-  o.hadamard = option(set, "hadamard");
-  std::vector<uint32_t> random;
-  if (option(set, "stochastic")) {
-    random = set.tensor("random").as<uint32_t>();
-    o.stochastic = true;
-    o.random = random;
-  }
-  return golden::quantize(r, values, static_cast<size_t>(x.shape[0]), static_cast<size_t>(x.shape[1]), o);
 }
 
 json compare_quantize(const VectorSet& set, const std::string& reproduce, const Outputs& observed,
@@ -135,7 +111,7 @@ json compare_quantize(const VectorSet& set, const std::string& reproduce, const 
   const size_t scale_cols = static_cast<size_t>(set.tensor("scales").shape[1]);
   const size_t block = cols / scale_cols;
   const std::vector<float> x = set.tensor("x").as<float>();
-  const bool transposed = option(set, "transpose");
+  const bool transposed = set_option(set, "transpose");
   const bool mx = is_mx(set);
   for (size_t i = 0; i < e_scales.size(); ++i) {
     ++*compared;
@@ -158,7 +134,7 @@ json compare_quantize(const VectorSet& set, const std::string& reproduce, const 
     else if ((e & 7) == 0 && (ob & 7) == 0) cls = "sign of zero";
     else if ((e & 8) == (ob & 8) && std::abs((e & 7) - (ob & 7)) == 1) cls = "off-by-one code";
     else cls = "code";
-    const std::string inputs = option(set, "hadamard") ? "x[" + std::to_string(in_index) + "] (before the transform) = " + describe_float(x[in_index])
+    const std::string inputs = set_option(set, "hadamard") ? "x[" + std::to_string(in_index) + "] (before the transform) = " + describe_float(x[in_index])
                                                        : "x = " + describe_float(x[in_index]);
     keep(i, mismatch(i, scale_index, col % block, "codes", inputs, e, ob, golden::kE2M1Values[e],
                      golden::kE2M1Values[ob], cls, reproduce + " --only " + std::to_string(i)));
@@ -273,10 +249,10 @@ std::map<std::string, uint64_t> measure_coverage(const VectorSet& set) {
         }
       }
     }
-    hits["options/16x16 tiles"] += option(set, "two_d");
-    hits["options/stochastic rounding"] += option(set, "stochastic");
-    hits["options/Hadamard transform"] += option(set, "hadamard");
-    hits["options/transpose"] += option(set, "transpose");
+    hits["options/16x16 tiles"] += set_option(set, "two_d");
+    hits["options/stochastic rounding"] += set_option(set, "stochastic");
+    hits["options/Hadamard transform"] += set_option(set, "hadamard");
+    hits["options/transpose"] += set_option(set, "transpose");
   } else {
     const golden::MmaRecipe& r = golden::find_mma_recipe(set.recipe());
     const Tensor& a = set.tensor("a_codes");

@@ -1,0 +1,32 @@
+#include "golden_runs.h"
+
+#include <nlohmann/json.hpp>
+
+namespace fp4v::harness {
+
+bool set_option(const vectors::VectorSet& set, const char* key) {
+  const auto it = set.metadata.find("options");
+  if (it == set.metadata.end()) return false;
+  const nlohmann::json j = nlohmann::json::parse(it->second, nullptr, false);
+  return j.is_object() && j.value(key, false);
+}
+
+golden::QuantizedTensor golden_quantize(const vectors::VectorSet& set) {
+  const golden::BlockRecipe& r = golden::find_block_recipe(set.recipe());
+  const vectors::Tensor& x = set.tensor("x");
+  const std::vector<float> values = x.as<float>();
+  golden::QuantizeOptions o;
+  o.threads = 1;  // the harness runs vector sets in parallel
+  o.two_d_blocks = set_option(set, "two_d");
+  o.transpose = set_option(set, "transpose");
+  o.hadamard = set_option(set, "hadamard");
+  std::vector<uint32_t> random;
+  if (set_option(set, "stochastic")) {
+    random = set.tensor("random").as<uint32_t>();
+    o.stochastic = true;
+    o.random = random;
+  }
+  return golden::quantize(r, values, static_cast<size_t>(x.shape[0]), static_cast<size_t>(x.shape[1]), o);
+}
+
+}  // namespace fp4v::harness

@@ -1,0 +1,16 @@
+// Internal: the golden model run on a vector set's inputs, shared by the
+// golden backend and by the coverage and error measurements.
+#pragma once
+
+#include "fp4v/golden/block_quantize.h"
+#include "fp4v/vectors/vector_set.h"
+
+namespace fp4v::harness {
+
+// An option of the set's metadata "options" object (false when absent).
+bool set_option(const vectors::VectorSet& set, const char* key);
+
+// The golden quantization of a quantize set's input, one thread.
+golden::QuantizedTensor golden_quantize(const vectors::VectorSet& set);
+
+}  // namespace fp4v::harness
