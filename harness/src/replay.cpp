@@ -57,8 +57,9 @@ json mismatch(size_t index, size_t block, size_t element, const std::string& fie
           {"inputs", inputs},
           {"expected_bits", hex(expected)},
           {"observed_bits", hex(observed)},
-          {"expected_value", std::isfinite(expected_value) ? json(expected_value) : json(std::to_string(expected_value))},
-          {"observed_value", std::isfinite(observed_value) ? json(observed_value) : json(std::to_string(observed_value))},
+          // JSON has no NaN or Inf: null, and the bits say which.
+          {"expected_value", std::isfinite(expected_value) ? json(expected_value) : json(nullptr)},
+          {"observed_value", std::isfinite(observed_value) ? json(observed_value) : json(nullptr)},
           {"classification", classification},
           {"reproduce", reproduce}};
 }
@@ -317,7 +318,7 @@ json replay(const std::vector<std::filesystem::path>& files, const Backend& back
           const std::vector<float> x = quantized_matrix(set, q);
           const golden::ErrorReport e = golden::measure_error(r, x, q);
           s["error"] = {{"mse", e.mse},
-                        {"sqnr_db", std::isfinite(e.sqnr_db) ? json(e.sqnr_db) : json("inf")},
+                        {"sqnr_db", std::isfinite(e.sqnr_db) ? json(e.sqnr_db) : json(nullptr)},  // exact
                         {"max_abs", e.max_abs},
                         {"blocks", e.blocks},
                         {"chose_four", e.chose_four},
