@@ -16,6 +16,7 @@
 #include "fp4v/vectors/generators.h"
 #include "fp4v/harness/backend.h"
 #include "fp4v/harness/replay.h"
+#include "fp4v/reports/render.h"
 #include "fp4v/vectors/suites.h"
 
 namespace fp4v::harness {
@@ -133,6 +134,9 @@ TEST_F(Harness, MmaMismatchesAreAccumulationOrNanPolicy) {
   ASSERT_EQ(m.size(), 2u);
   EXPECT_EQ(m[0]["classification"], "accumulation");
   EXPECT_EQ(m[1]["classification"], "NaN policy");
+  // The results are valid for the report renderers, NaN values included.
+  EXPECT_NO_THROW(reports::validate_results(r));
+  EXPECT_NE(reports::render_html(r).find("NaN policy"), std::string::npos);
 }
 
 TEST_F(Harness, MalformedVectorSetsAreOneLineFormatErrors) {
