@@ -230,7 +230,12 @@ std::map<std::string, uint64_t> measure_coverage(const VectorSet& set) {
       }
       if (!(s > 0)) continue;
       const double v = std::fabs(static_cast<double>(x[i]) / s);
-      for (double m : kMid) hits["rounding/element on an E2M1 midpoint"] += v == m;
+      const double below = std::fabs(static_cast<double>(std::nextafter(x[i], 0.0f)) / s);
+      const double above = std::fabs(static_cast<double>(std::nextafter(x[i], x[i] < 0 ? -INFINITY : INFINITY)) / s);
+      for (double m : kMid) {
+        hits["rounding/element on an E2M1 midpoint"] += v == m;
+        hits["rounding/element one FP32 ulp from a midpoint"] += v != m && (below == m || above == m);
+      }
       hits["rounding/saturated element"] += v > 6.0;
     }
     for (size_t b = 0; b < q.chose_four.size(); ++b) {

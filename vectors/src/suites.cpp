@@ -64,6 +64,7 @@ void add_option_sets(std::vector<SetSpec>& sets, size_t rows, size_t cols, uint6
 
 std::vector<CoverageGoal> quantize_goals(uint64_t scale) {
   return {{"rounding", "element on an E2M1 midpoint", scale},
+          {"rounding", "element one FP32 ulp from a midpoint", scale},
           {"rounding", "saturated element", scale},
           {"four_over_six", "kept 4", scale},
           {"four_over_six", "kept 6", scale},
