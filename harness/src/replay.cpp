@@ -232,6 +232,7 @@ std::map<std::string, uint64_t> measure_coverage(const VectorSet& set) {
       const double v = std::fabs(static_cast<double>(x[i]) / s);
       const double below = std::fabs(static_cast<double>(std::nextafter(x[i], 0.0f)) / s);
       const double above = std::fabs(static_cast<double>(std::nextafter(x[i], x[i] < 0 ? -INFINITY : INFINITY)) / s);
+      hits["rounding/negative zero input"] += x[i] == 0.0f && std::signbit(x[i]);
       for (double m : kMid) {
         hits["rounding/element on an E2M1 midpoint"] += v == m;
         hits["rounding/element one FP32 ulp from a midpoint"] += v != m && (below == m || above == m);
@@ -250,6 +251,7 @@ std::map<std::string, uint64_t> measure_coverage(const VectorSet& set) {
         const uint8_t sbyte = q.scales[row * scale_cols + sc];
         hits["blocks/zero block"] += zero;
         if (!r.is_mx()) {
+          hits["blocks/saturated E4M3 scale (448)"] += (sbyte & 0x7F) == 0x7E;
           hits["blocks/subnormal E4M3 scale"] += (sbyte & 0x78) == 0 && (sbyte & 0x07) != 0;
           hits["blocks/zero scale on a nonzero block"] += (sbyte & 0x7F) == 0 && !zero;
         }

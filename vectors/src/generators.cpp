@@ -89,9 +89,11 @@ std::vector<float> generate_quantize_input(std::string_view g, size_t rows, size
       v[i] = (i % 16 == 0) ? 6.0 : r.sign() * m;
     }
   } else if (g == "zero_blocks") {
-    for (double& x : v) x = r.normal();
+    // Blocks of +0, blocks of -0, and single signed zeros among normal values.
+    for (double& x : v) x = r.below(32) == 0 ? r.sign() * 0.0 : r.normal();
     for (size_t b = 0; b < n; b += 16) {
-      if (r.uniform() < 0.3) std::fill(v.begin() + b, v.begin() + std::min(n, b + 16), 0.0);
+      const double u = r.uniform();
+      if (u < 0.3) std::fill(v.begin() + b, v.begin() + std::min(n, b + 16), u < 0.15 ? 0.0 : -0.0);
     }
   } else if (g == "all_equal_blocks") {
     for (size_t b = 0; b < n; b += 16) {

@@ -17,7 +17,7 @@ namespace fp4v::vectors {
 // Quantize inputs, rows x cols row-major.
 //   normal, laplace_outliers, student_t3, log_uniform_blocks, tiny_blocks,
 //   midpoints (every E2M1 midpoint and its FP32 neighbours, amax 6 per 16),
-//   zero_blocks, all_equal_blocks, one_outlier_per_block,
+//   zero_blocks (blocks and elements of +0 and -0), all_equal_blocks, one_outlier_per_block,
 //   near_powers_of_two, all_bf16 (every finite BF16 value, amax 6 per 16).
 const std::vector<std::string>& quantize_generators();
 std::vector<float> generate_quantize_input(std::string_view generator, size_t rows, size_t cols,
