@@ -1,4 +1,5 @@
-"""fp4v golden model: exact small-format encoders and decoders, over NumPy arrays."""
+"""fp4v golden model over NumPy arrays: exact small-format encoders and decoders,
+recipe-driven NVFP4/MXFP4 block quantizers, and the block-scaled MMA."""
 import numpy as np
 
 from . import _fp4v_golden as _golden
@@ -30,4 +31,48 @@ def decode(format, codes):
     return np.frombuffer(_golden.decode(format, c), dtype=np.float32)
 
 
-__all__ = ["decode", "encode", "encode_bf16", "encode_fp16", "policies"]
+block_recipes = _golden.block_recipes
+mma_recipes = _golden.mma_recipes
+
+
+def quantize(recipe, x, *, two_d=False, transpose=False, hadamard=False, bf16_input=False,
+             random=None):
+    """Block-quantize a 2-D float32 array with a named recipe (fp4v list).
+
+    Returns a dict: codes (uint8, packed, even element in the low nibble),
+    scales (uint8, one per block, row-major), macro_scales (MBS), chose_four
+    (per block), amax, tensor_scale, and dequantized (float32)."""
+    a = np.ascontiguousarray(x, dtype=np.float32)
+    if a.ndim != 2:
+        raise ValueError(f"quantize: expected a 2-D array, got shape {a.shape}")
+    rnd = None if random is None else np.ascontiguousarray(random, dtype=np.uint32).reshape(-1)
+    r = _golden.quantize(recipe, a.reshape(-1), a.shape[0], a.shape[1], two_d, transpose,
+                         hadamard, bf16_input, rnd)
+    rows, cols = r["rows"], r["cols"]
+    return {
+        "codes": np.frombuffer(r["codes"], dtype=np.uint8).reshape(rows, cols // 2),
+        "scales": np.frombuffer(r["scales"], dtype=np.uint8).reshape(rows, -1),
+        "macro_scales": np.frombuffer(r["macro_scales"], dtype=np.uint8),
+        "chose_four": np.frombuffer(r["chose_four"], dtype=np.uint8),
+        "amax": np.float32(r["amax"]),
+        "tensor_scale": np.float32(r["tensor_scale"]),
+        "dequantized": np.frombuffer(r["dequantized"], dtype=np.float32).reshape(rows, cols),
+    }
+
+
+def mma(recipe, a_codes, b_codes, a_scales, b_scales, c=None, alpha=1.0):
+    """D = (A . scaleA)(B . scaleB)^T + C: A is m x k and B is n x k E2M1 codes
+    (one per byte), scales m x k/block and n x k/block bytes, C m x n float32."""
+    a = np.ascontiguousarray(a_codes, dtype=np.uint8)
+    b = np.ascontiguousarray(b_codes, dtype=np.uint8)
+    m, k = a.shape
+    n = b.shape[0]
+    cc = np.zeros((m, n), np.float32) if c is None else np.ascontiguousarray(c, dtype=np.float32)
+    d = _golden.mma(recipe, m, n, k, a.reshape(-1), b.reshape(-1),
+                    np.ascontiguousarray(a_scales, dtype=np.uint8).reshape(-1),
+                    np.ascontiguousarray(b_scales, dtype=np.uint8).reshape(-1), cc.reshape(-1), alpha)
+    return np.frombuffer(d, dtype=np.float32).reshape(m, n)
+
+
+__all__ = ["block_recipes", "decode", "encode", "encode_bf16", "encode_fp16", "mma",
+           "mma_recipes", "policies", "quantize"]
