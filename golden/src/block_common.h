@@ -1,0 +1,48 @@
+// Internal: what the block-quantizer pieces share (limits, the tensor-wide
+// context, a block's result).
+#pragma once
+
+#include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <limits>
+
+namespace fp4v::golden::detail {
+
+constexpr float kFltMax = std::numeric_limits<float>::max();
+
+// Before a fixed-length loop over a block: GCC would otherwise unroll it
+// completely before the loop vectorizer runs, leaving scalar code.
+#define FP4V_VECTOR_LOOP _Pragma("GCC unroll 1")
+constexpr int kMaxBlockElements = 256;
+
+// Tensor-wide quantities, computed once.
+struct TensorContext {
+  float amax = 0.0f;
+  float s_enc = 1.0f;            // S_enc
+  float s_dec = 1.0f;            // fl(1 / S_enc)
+  float te_block_factor = 0.0f;  // fl(S_enc * fl(1/6))
+  float per_tensor_scale = 1.0f; // torchao
+  float per_tensor_reciprocal = 1.0f;
+  bool zero_scales = false;      // fouroversix: amax == 0 gives all-zero scales
+};
+
+// The largest magnitude of finite values: the largest bit pattern with the
+// sign cleared (an integer reduction, which vectorizes).
+[[gnu::always_inline]] inline float block_amax(const float* x, int n) {
+  uint32_t m = 0;
+  FP4V_VECTOR_LOOP
+  for (int i = 0; i < n; ++i) m = std::max(m, std::bit_cast<uint32_t>(x[i]) & 0x7FFFFFFFu);
+  return std::bit_cast<float>(m);
+}
+
+struct BlockOut {
+  uint8_t codes[kMaxBlockElements];
+  uint8_t scale;
+  bool chose_four;
+};
+
+// A 4/6 decision imposed by the caller: -1 none, 0 six, 1 four.
+using ForcedChoice = int;
+
+}  // namespace fp4v::golden::detail
