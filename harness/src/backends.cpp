@@ -31,16 +31,10 @@ class GoldenBackend : public Backend {
         out["macro_scales"] = Tensor::of(DType::kU8, {rows, cols / 128}, q.macro_scales);
       }
     } else {
-      const golden::MmaRecipe& r = golden::find_mma_recipe(set.recipe());
-      const Tensor& a = set.tensor("a_codes");
-      const Tensor& b = set.tensor("b_codes");
-      const size_t m = static_cast<size_t>(a.shape[0]), n = static_cast<size_t>(b.shape[0]),
-                   k = static_cast<size_t>(a.shape[1]) * 2;
-      const std::vector<float> d = golden::block_mma(
-          r, m, n, k, golden::unpack_codes(a.as<uint8_t>(), m * k),
-          golden::unpack_codes(b.as<uint8_t>(), n * k), set.tensor("a_scales").as<uint8_t>(),
-          set.tensor("b_scales").as<uint8_t>(), set.tensor("c").as<float>());
-      out["d"] = Tensor::of(DType::kF32, {static_cast<int64_t>(m), static_cast<int64_t>(n)}, d);
+      const MmaOperands o = mma_operands(set);
+      const std::vector<float> d = golden::block_mma(golden::find_mma_recipe(set.recipe()), o.m, o.n, o.k,
+                                                     o.a_codes, o.b_codes, o.a_scales, o.b_scales, o.c);
+      out["d"] = Tensor::of(DType::kF32, {static_cast<int64_t>(o.m), static_cast<int64_t>(o.n)}, d);
     }
     return out;
   }

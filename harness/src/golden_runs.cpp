@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fp4v/golden/layout.h"
+
 namespace fp4v::harness {
 
 bool set_option(const vectors::VectorSet& set, const char* key) {
@@ -27,6 +29,21 @@ golden::QuantizedTensor golden_quantize(const vectors::VectorSet& set) {
     o.random = random;
   }
   return golden::quantize(r, values, static_cast<size_t>(x.shape[0]), static_cast<size_t>(x.shape[1]), o);
+}
+
+MmaOperands mma_operands(const vectors::VectorSet& set) {
+  const vectors::Tensor& a = set.tensor("a_codes");
+  const vectors::Tensor& b = set.tensor("b_codes");
+  MmaOperands o;
+  o.m = static_cast<size_t>(a.shape[0]);
+  o.n = static_cast<size_t>(b.shape[0]);
+  o.k = static_cast<size_t>(a.shape[1]) * 2;
+  o.a_codes = golden::unpack_codes(a.as<uint8_t>(), o.m * o.k);
+  o.b_codes = golden::unpack_codes(b.as<uint8_t>(), o.n * o.k);
+  o.a_scales = set.tensor("a_scales").as<uint8_t>();
+  o.b_scales = set.tensor("b_scales").as<uint8_t>();
+  o.c = set.tensor("c").as<float>();
+  return o;
 }
 
 }  // namespace fp4v::harness

@@ -2,6 +2,9 @@
 // golden backend and by the coverage and error measurements.
 #pragma once
 
+#include <cstdint>
+#include <vector>
+
 #include "fp4v/golden/block_quantize.h"
 #include "fp4v/vectors/vector_set.h"
 
@@ -12,5 +15,13 @@ bool set_option(const vectors::VectorSet& set, const char* key);
 
 // The golden quantization of a quantize set's input, one thread.
 golden::QuantizedTensor golden_quantize(const vectors::VectorSet& set);
+
+// An mma set's operands, codes unpacked to one per byte.
+struct MmaOperands {
+  size_t m, n, k;
+  std::vector<uint8_t> a_codes, b_codes, a_scales, b_scales;
+  std::vector<float> c;
+};
+MmaOperands mma_operands(const vectors::VectorSet& set);
 
 }  // namespace fp4v::harness

@@ -263,13 +263,14 @@ std::map<std::string, uint64_t> measure_coverage(const VectorSet& set) {
     hits["options/transpose"] += set_option(set, "transpose");
   } else {
     const golden::MmaRecipe& r = golden::find_mma_recipe(set.recipe());
-    const Tensor& a = set.tensor("a_codes");
-    const Tensor& b = set.tensor("b_codes");
-    const size_t m = static_cast<size_t>(a.shape[0]), n = static_cast<size_t>(b.shape[0]),
-                 k = static_cast<size_t>(a.shape[1]) * 2;
-    const auto ac = golden::unpack_codes(a.as<uint8_t>(), m * k), bc = golden::unpack_codes(b.as<uint8_t>(), n * k);
-    const auto sa = set.tensor("a_scales").as<uint8_t>(), sb = set.tensor("b_scales").as<uint8_t>();
-    const auto c = set.tensor("c").as<float>(), d = set.tensor("d").as<float>();
+    const MmaOperands ops = mma_operands(set);
+    const size_t m = ops.m, n = ops.n, k = ops.k;
+    const auto& ac = ops.a_codes;
+    const auto& bc = ops.b_codes;
+    const auto& sa = ops.a_scales;
+    const auto& sb = ops.b_scales;
+    const auto& c = ops.c;
+    const auto d = set.tensor("d").as<float>();
     golden::MmaRecipe exact = r, sequential = r;
     exact.accumulation = golden::MmaAccumulation::kExact;
     exact.rounding = golden::Rounding::kNearestEven;
