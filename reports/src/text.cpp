@@ -71,54 +71,58 @@ std::string sanitize_utf8(std::string_view s) {
   return out;
 }
 
-std::string html_escape(std::string_view s) {
+namespace {
+
+// Replaces the code points an output context must escape; `entity` returns
+// the replacement, or nullptr to keep the code point as it is.
+template <class Entity>
+std::string escape(std::string_view s, Entity entity) {
   std::string out;
   out.reserve(s.size() + s.size() / 8);
   for_each_code_point(s, [&](std::string_view bytes, uint32_t cp) {
-    switch (cp) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += bytes;
+    const char* replacement = entity(cp);
+    if (replacement) {
+      out += replacement;
+    } else {
+      out += bytes;
     }
   });
   return out;
+}
+
+// The characters that are markup in both HTML and XML.
+const char* markup_entity(uint32_t cp) {
+  switch (cp) {
+    case '&': return "&amp;";
+    case '<': return "&lt;";
+    case '>': return "&gt;";
+    case '"': return "&quot;";
+    default: return nullptr;
+  }
+}
+
+}  // namespace
+
+std::string html_escape(std::string_view s) {
+  return escape(s, [](uint32_t cp) { return cp == '\'' ? "&#39;" : markup_entity(cp); });
 }
 
 std::string xml_text(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + s.size() / 8);
-  for_each_code_point(s, [&](std::string_view bytes, uint32_t cp) {
-    switch (cp) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '\r': out += "&#13;"; break;  // kept through end-of-line normalization
-      default: out += bytes;
-    }
-  });
-  return out;
+  // \r survives XML end-of-line normalization only as a reference.
+  return escape(s, [](uint32_t cp) { return cp == '\r' ? "&#13;" : markup_entity(cp); });
 }
 
 std::string xml_attr(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + s.size() / 8);
-  for_each_code_point(s, [&](std::string_view bytes, uint32_t cp) {
+  // Attribute-value normalization turns raw tabs and newlines into spaces.
+  return escape(s, [](uint32_t cp) -> const char* {
     switch (cp) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      case '\t': out += "&#9;"; break;
-      case '\n': out += "&#10;"; break;
-      case '\r': out += "&#13;"; break;
-      default: out += bytes;
+      case '\'': return "&apos;";
+      case '\t': return "&#9;";
+      case '\n': return "&#10;";
+      case '\r': return "&#13;";
+      default: return markup_entity(cp);
     }
   });
-  return out;
 }
 
 std::string truncate_code_points(std::string_view s, size_t max_code_points) {
