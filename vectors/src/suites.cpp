@@ -110,7 +110,7 @@ Suite make_suite(const std::string& name, uint64_t seed) {
   Suite suite;
   suite.name = name;
   if (name == "smoke") {
-    suite.description = "every recipe on two distributions, every option, every MMA preset: seconds";
+    suite.description = "every recipe on four distributions, every option, every MMA preset: seconds";
     for (const golden::BlockRecipe& r : golden::block_recipes()) {
       for (const char* g : {"normal", "midpoints", "zero_blocks", "log_uniform_blocks"}) {
         suite.sets.push_back(quantize_set(std::string(r.name), g, 32, 256, seed));
