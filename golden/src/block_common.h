@@ -29,10 +29,10 @@ struct TensorContext {
 
 // The largest magnitude of finite values: the largest bit pattern with the
 // sign cleared (an integer reduction, which vectorizes).
-[[gnu::always_inline]] inline float block_amax(const float* x, int n) {
+[[gnu::always_inline]] inline float block_amax(const float* x, size_t n) {
   uint32_t m = 0;
   FP4V_VECTOR_LOOP
-  for (int i = 0; i < n; ++i) m = std::max(m, std::bit_cast<uint32_t>(x[i]) & 0x7FFFFFFFu);
+  for (size_t i = 0; i < n; ++i) m = std::max(m, std::bit_cast<uint32_t>(x[i]) & 0x7FFFFFFFu);
   return std::bit_cast<float>(m);
 }
 

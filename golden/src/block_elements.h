@@ -17,6 +17,9 @@ namespace fp4v::golden::detail {
 // torch.round: half to even (the default FP environment).
 inline float round_half_even(float v) { return std::nearbyint(v); }
 
+// torch.sign: +1, -1, or +0 for either zero.
+inline float torch_sign(float x) { return x > 0.0f ? 1.0f : x < 0.0f ? -1.0f : 0.0f; }
+
 // fouroversix fake_quantize_to_e2m1 (nearest or its stochastic form).
 inline float fos_fake_quantize(float x, bool stochastic, uint32_t word) {
   // A NaN (0/0 of an all-zero MXFP4 block: x86's default NaN, sign bit set)
@@ -36,8 +39,7 @@ inline float fos_fake_quantize(float x, bool stochastic, uint32_t word) {
   }
   const float magnitude = a < 2.0f ? step1 : a < 4.0f ? step2 : step3;
   // x.sign() is +0 for either zero, so -0.0 gives +0 and -0.1 gives -0.
-  const float sign = x > 0.0f ? 1.0f : x < 0.0f ? -1.0f : 0.0f;
-  return sign * magnitude;
+  return torch_sign(x) * magnitude;
 }
 
 // fouroversix quantize_bf16_to_unpacked_fp4: the code from the BF16 bits of a
@@ -62,8 +64,7 @@ inline float microxcaling_quantize(float v) {
   const float l = static_cast<float>(std::log2(static_cast<double>(a == 0.0f ? 1.0f : a)));
   const int e = std::max(static_cast<int>(std::floor(l)), 0);
   const float r = std::floor(std::ldexp(a, 1 - e) + 0.5f);
-  const float sign = v > 0.0f ? 1.0f : v < 0.0f ? -1.0f : 0.0f;
-  return std::clamp(sign * std::ldexp(r, e - 1), -6.0f, 6.0f);
+  return std::clamp(torch_sign(v) * std::ldexp(r, e - 1), -6.0f, 6.0f);
 }
 
 struct ElementCoder {

@@ -146,7 +146,6 @@ struct Job {
   QuantizedTensor& q;
   const QuantizeOptions& o;
   size_t count;
-  int candidates;
 };
 
 // Writes one block's result into the tensor.
@@ -297,9 +296,7 @@ bool all_bf16(const float* x, size_t n) {
 
 [[gnu::target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")]]
 float tensor_amax(const float* x, size_t n) {
-  uint32_t m = 0;
-  for (size_t i = 0; i < n; ++i) m = std::max(m, std::bit_cast<uint32_t>(x[i]) & 0x7FFFFFFFu);
-  return std::bit_cast<float>(m);
+  return block_amax(x, n);
 }
 
 bool is_bf16_value(float v) { return (std::bit_cast<uint32_t>(v) & 0xFFFFu) == 0; }
@@ -371,12 +368,12 @@ QuantizedTensor quantize(const BlockRecipe& r, std::span<const float> input, siz
     x.resize(count);
     for (size_t i = 0; i < in_rows; ++i)
       for (size_t j = 0; j < in_cols; ++j) x[j * in_rows + i] = input[i * in_cols + j];
-  } else if (o.hadamard || r.macro_block_cols) {
-    x.assign(input.begin(), input.end());
   }
   if (o.hadamard) {
-    x = hadamard_rows(x, q.rows, q.cols, o.bf16_input);
+    x = hadamard_rows(x.empty() ? input : std::span<const float>(x), q.rows, q.cols, o.bf16_input);
     q.transformed = x;
+  } else if (r.macro_block_cols && x.empty()) {
+    x.assign(input.begin(), input.end());  // MBS scales the matrix in place
   }
   const std::span<const float> matrix = x.empty() ? input : std::span<const float>(x);
   if (r.macro_block_cols) {
@@ -385,7 +382,7 @@ QuantizedTensor quantize(const BlockRecipe& r, std::span<const float> input, siz
     for (size_t row = 0; row < q.rows; ++row) {
       for (size_t c0 = 0; c0 < q.cols; c0 += m) {
         float* v = &x[row * q.cols + c0];
-        const float a = block_amax(v, static_cast<int>(m));
+        const float a = block_amax(v, m);
         const uint8_t byte = a == 0.0f ? 0 : static_cast<uint8_t>(std::bit_cast<uint32_t>(6.0f / a) >> 15);
         q.macro_scales[row * (q.cols / m) + c0 / m] = byte;
         const float f = 1.0f + static_cast<float>(byte) / 256.0f;
@@ -412,8 +409,7 @@ QuantizedTensor quantize(const BlockRecipe& r, std::span<const float> input, siz
               std::to_string(q.chose_four.size()) + " blocks");
   }
 
-  const Job job{r, t, ElementCoder(r, o.stochastic), resolve<kE4M3>(r.scale_policy), matrix, q, o, count,
-                candidates};
+  const Job job{r, t, ElementCoder(r, o.stochastic), resolve<kE4M3>(r.scale_policy), matrix, q, o, count};
   unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
   threads = static_cast<unsigned>(std::min<size_t>(threads, std::max<size_t>(1, tile_rows / 4)));
   if (threads <= 1) {
