@@ -164,6 +164,10 @@ TEST_F(Harness, MalformedVectorSetsAreOneLineFormatErrors) {
   VectorSet wrong_dtype = set;
   wrong_dtype.tensors["x"].dtype = DType::kI32;
   expect_error(write("wrong_dtype.safetensors", wrong_dtype), "I32");
+  // A metadata value quoted in the message cannot break it into lines.
+  VectorSet newline = set;
+  newline.metadata["block_cols"] = "1\n6";
+  expect_error(write("newline.safetensors", newline), "not a positive integer");
   VectorSet unknown = set;
   unknown.metadata["operation"] = "convolve";
   expect_error(write("unknown_op.safetensors", unknown), "unknown operation");

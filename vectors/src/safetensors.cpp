@@ -27,17 +27,8 @@ constexpr DTypeInfo kDTypes[] = {
 // implementation's limit is 100 MB).
 constexpr uint64_t kMaxHeaderBytes = 100u << 20;
 
-// Messages are one line: control characters from the file (names, dtypes)
-// are shown as '?'.
-std::string one_line(std::string text) {
-  for (char& c : text) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = '?';
-  }
-  return text;
-}
-
 [[noreturn]] void fail(const std::string& source, const std::string& what) {
-  throw FormatError(one_line(source + ": " + what));
+  throw FormatError(source + ": " + what);
 }
 
 uint64_t read_le64(const std::byte* p) {
@@ -46,7 +37,16 @@ uint64_t read_le64(const std::byte* p) {
   return v;
 }
 
+std::string one_line(std::string text) {
+  for (char& c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = '?';
+  }
+  return text;
+}
+
 }  // namespace
+
+FormatError::FormatError(const std::string& what) : std::runtime_error(one_line(what)) {}
 
 std::string_view dtype_name(DType d) {
   for (const DTypeInfo& i : kDTypes) {

@@ -18,8 +18,10 @@
 namespace fp4v::vectors {
 
 // One-line description of what is wrong with a file; callers print it as is.
+// Control characters quoted from the file (names, dtypes, metadata values)
+// are shown as '?', so the message stays one line.
 struct FormatError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+  explicit FormatError(const std::string& what);
 };
 
 enum class DType : uint8_t { kBool, kU8, kI8, kU16, kI16, kU32, kI32, kU64, kI64, kF16, kBF16, kF32, kF64 };
