@@ -10,11 +10,16 @@ namespace fp4v::golden {
 
 ErrorReport measure_error(const BlockRecipe& recipe, std::span<const float> x,
                           const QuantizedTensor& q) {
-  if (x.size() != q.codes.size()) {
-    throw std::invalid_argument("measure_error: " + std::to_string(x.size()) + " inputs for " +
+  return measure_error(x, dequantize(recipe, q), q);
+}
+
+ErrorReport measure_error(std::span<const float> x, std::span<const float> x_hat,
+                          const QuantizedTensor& q) {
+  if (x.size() != q.codes.size() || x_hat.size() != q.codes.size()) {
+    throw std::invalid_argument("measure_error: " + std::to_string(x.size()) + " inputs and " +
+                                std::to_string(x_hat.size()) + " dequantized values for " +
                                 std::to_string(q.codes.size()) + " codes");
   }
-  const std::vector<float> x_hat = dequantize(recipe, q);
   ErrorReport r;
   r.elements = x.size();
   r.blocks = q.chose_four.size();

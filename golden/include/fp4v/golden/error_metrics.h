@@ -29,5 +29,8 @@ struct ErrorReport {
 // those options pass q.transformed or the transposed input).
 ErrorReport measure_error(const BlockRecipe& recipe, std::span<const float> x,
                           const QuantizedTensor& q);
+// The same with the dequantized values x_hat (dequantize(recipe, q)) given.
+ErrorReport measure_error(std::span<const float> x, std::span<const float> x_hat,
+                          const QuantizedTensor& q);
 
 }  // namespace fp4v::golden
