@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "fixed_point.h"
+#include "find_named.h"
 #include "fp4v/golden/decode.h"
 
 namespace fp4v::golden {
@@ -252,15 +253,7 @@ constexpr MmaRecipe kMmaRecipes[] = {
 std::span<const MmaRecipe> mma_recipes() { return kMmaRecipes; }
 
 const MmaRecipe& find_mma_recipe(std::string_view name) {
-  for (const MmaRecipe& r : kMmaRecipes) {
-    if (r.name == name) return r;
-  }
-  std::string known;
-  for (const MmaRecipe& r : kMmaRecipes) {
-    if (!known.empty()) known += ' ';
-    known += r.name;
-  }
-  throw std::invalid_argument("unknown MMA recipe '" + std::string(name) + "' (known: " + known + ")");
+  return detail::find_named(mma_recipes(), name, "MMA recipe");
 }
 
 }  // namespace fp4v::golden

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "fp4v/golden/block_recipe.h"
+#include "find_named.h"
 #include "fp4v/golden/conventions.h"
 
 namespace fp4v::golden {
@@ -216,15 +217,7 @@ std::span<const BlockRecipe> block_recipes() {
 }
 
 const BlockRecipe& find_block_recipe(std::string_view name) {
-  for (const BlockRecipe& r : block_recipes()) {
-    if (r.name == name) return r;
-  }
-  std::string known;
-  for (const BlockRecipe& r : block_recipes()) {
-    if (!known.empty()) known += ' ';
-    known += r.name;
-  }
-  throw std::invalid_argument("unknown recipe '" + std::string(name) + "' (known: " + known + ")");
+  return detail::find_named(block_recipes(), name, "recipe");
 }
 
 }  // namespace fp4v::golden
