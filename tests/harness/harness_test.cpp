@@ -29,26 +29,11 @@ using vectors::Tensor;
 using vectors::VectorSet;
 
 SetSpec quantize_spec(const std::string& recipe, const std::string& generator) {
-  SetSpec s;
-  s.operation = "quantize";
-  s.recipe = recipe;
-  s.generator = generator;
-  s.rows = 32;
-  s.cols = 128;
-  s.seed = 5;
-  return s;
+  return vectors::quantize_set(recipe, generator, 32, 128, 5);
 }
 
 SetSpec mma_spec(const std::string& recipe, const std::string& generator) {
-  SetSpec s;
-  s.operation = "mma";
-  s.recipe = recipe;
-  s.generator = generator;
-  s.m = 8;
-  s.n = 8;
-  s.k = 64;
-  s.seed = 5;
-  return s;
+  return vectors::mma_set(recipe, generator, 8, 8, 64, 5);
 }
 
 class Harness : public ::testing::Test {

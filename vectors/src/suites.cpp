@@ -16,31 +16,6 @@
 namespace fp4v::vectors {
 namespace {
 
-SetSpec quantize_set(const std::string& recipe, const std::string& generator, size_t rows,
-                     size_t cols, uint64_t seed) {
-  SetSpec s;
-  s.operation = "quantize";
-  s.recipe = recipe;
-  s.generator = generator;
-  s.rows = rows;
-  s.cols = cols;
-  s.seed = seed;
-  return s;
-}
-
-SetSpec mma_set(const std::string& recipe, const std::string& generator, size_t m, size_t n,
-                size_t k, uint64_t seed) {
-  SetSpec s;
-  s.operation = "mma";
-  s.recipe = recipe;
-  s.generator = generator;
-  s.m = m;
-  s.n = n;
-  s.k = k;
-  s.seed = seed;
-  return s;
-}
-
 // Options each recipe family defines (2D only for NVFP4, stochastic where the
 // recipe reads random words, the Hadamard transform everywhere).
 void add_option_sets(std::vector<SetSpec>& sets, size_t rows, size_t cols, uint64_t seed) {
@@ -91,6 +66,31 @@ std::vector<CoverageGoal> mma_goals(uint64_t scale) {
 }
 
 }  // namespace
+
+SetSpec quantize_set(const std::string& recipe, const std::string& generator, size_t rows,
+                     size_t cols, uint64_t seed) {
+  SetSpec s;
+  s.operation = "quantize";
+  s.recipe = recipe;
+  s.generator = generator;
+  s.rows = rows;
+  s.cols = cols;
+  s.seed = seed;
+  return s;
+}
+
+SetSpec mma_set(const std::string& recipe, const std::string& generator, size_t m, size_t n,
+                size_t k, uint64_t seed) {
+  SetSpec s;
+  s.operation = "mma";
+  s.recipe = recipe;
+  s.generator = generator;
+  s.m = m;
+  s.n = n;
+  s.k = k;
+  s.seed = seed;
+  return s;
+}
 
 std::string SetSpec::name() const {
   std::string s = recipe + "/" + generator;

@@ -22,6 +22,12 @@ struct SetSpec {
   std::string name() const;  // "nvfp4.fos.mse/normal[.2d]"
 };
 
+// A quantize set of rows x cols inputs, and an mma set of m x n x k.
+SetSpec quantize_set(const std::string& recipe, const std::string& generator, size_t rows,
+                     size_t cols, uint64_t seed);
+SetSpec mma_set(const std::string& recipe, const std::string& generator, size_t m, size_t n,
+                size_t k, uint64_t seed);
+
 struct CoverageGoal {
   std::string group, bin;
   uint64_t goal;
