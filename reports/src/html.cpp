@@ -539,10 +539,7 @@ void mismatch_section(std::string& o, const Results& r) {
 std::string render_html(const nlohmann::json& results) {
   using namespace detail;
   const Results r = parse_results(results);
-  size_t failing_sets = 0;
-  for (const VectorSet& s : r.vector_sets) failing_sets += s.failed() ? 1 : 0;
-  size_t holes = 0;
-  for (const CoverageBin& b : r.coverage) holes += b.hole() ? 1 : 0;
+  const size_t failing_sets = r.failing_sets(), holes = r.holes();
 
   std::string o;
   o.reserve(64 * 1024);

@@ -61,14 +61,9 @@ std::string render_junit(const nlohmann::json& results) {
   using namespace detail;
   const Results r = parse_results(results);
 
-  size_t set_failures = 0;
+  const size_t set_failures = r.failing_sets(), holes = r.holes();
   double set_seconds = 0;
-  for (const VectorSet& s : r.vector_sets) {
-    set_failures += s.failed() ? 1 : 0;
-    set_seconds += s.seconds;
-  }
-  size_t holes = 0;
-  for (const CoverageBin& b : r.coverage) holes += b.hole() ? 1 : 0;
+  for (const VectorSet& s : r.vector_sets) set_seconds += s.seconds;
   const size_t tests = r.vector_sets.size() + r.coverage.size();
 
   std::string o;

@@ -83,6 +83,17 @@ struct Results {
   Summary summary;
   std::vector<VectorSet> vector_sets;
   std::vector<CoverageBin> coverage;
+
+  size_t failing_sets() const {
+    size_t n = 0;
+    for (const VectorSet& s : vector_sets) n += s.failed() ? 1 : 0;
+    return n;
+  }
+  size_t holes() const {
+    size_t n = 0;
+    for (const CoverageBin& b : coverage) n += b.hole() ? 1 : 0;
+    return n;
+  }
 };
 
 // Throws RenderError naming the first missing or ill-typed field.
