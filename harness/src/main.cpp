@@ -248,12 +248,17 @@ std::string command_line(int argc, char** argv) {
   return c;
 }
 
-int run_list() {
-  std::printf("quantize recipes:\n");
+// One line per block-quantization recipe: name, block, scale format, source.
+void print_block_recipes(const char* indent) {
   for (const BlockRecipe& r : block_recipes()) {
-    std::printf("  %-32s 1x%-3d %-5s %s\n", std::string(r.name).c_str(), r.block_cols,
+    std::printf("%s%-32s 1x%-3d %-5s %s\n", indent, std::string(r.name).c_str(), r.block_cols,
                 std::string(r.scale_format->name).c_str(), std::string(r.source).c_str());
   }
+}
+
+int run_list() {
+  std::printf("quantize recipes:\n");
+  print_block_recipes("  ");
   std::printf("mma recipes:\n");
   for (const MmaRecipe& r : mma_recipes()) {
     std::printf("  %-32s %s\n", std::string(r.name).c_str(), std::string(r.source).c_str());
@@ -441,11 +446,7 @@ int run(int argc, char** argv) {
   if (command == "report") return run_report(argc, argv);
   if (command == "merge") return run_merge(argc, argv);
   if (command == "recipes") {
-    for (const BlockRecipe& r : block_recipes()) {
-      std::printf("%-32s 1x%-3d %-5s %.*s\n", std::string(r.name).c_str(), r.block_cols,
-                  std::string(r.scale_format->name).c_str(), static_cast<int>(r.source.size()),
-                  r.source.data());
-    }
+    print_block_recipes("");
     return 0;
   }
   throw UsageError("unknown command '" + std::string(command) + "'");
