@@ -10,17 +10,14 @@
 #include <string>
 #include <string_view>
 #include <vector>
-#include <atomic>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <set>
 
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-#include <thread>
 
 #include "fp4v/golden/block_mma.h"
 #include "fp4v/golden/block_recipe.h"
@@ -295,33 +292,11 @@ int run_gen(int argc, char** argv) {
   for (size_t i = 0; i < suite.sets.size(); ++i) {
     if (shard.contains(i)) mine.push_back(i);
   }
-  std::atomic<size_t> next{0}, done{0};
-  std::vector<std::string> errors(mine.size());
-  const auto progress = progress_bar("gen");
-  std::mutex progress_mutex;
-  const auto worker = [&] {
-    for (size_t j = next++; j < mine.size(); j = next++) {
-      try {
-        const auto& spec = suite.sets[mine[j]];
-        fp4v::vectors::write_vector_set(out / fp4v::vectors::set_file_name(mine[j], spec),
-                                        fp4v::vectors::make_vector_set(spec, suite.name));
-      } catch (const std::exception& e) {
-        errors[j] = e.what();
-      }
-      const size_t d = ++done;
-      if (progress) {
-        std::lock_guard<std::mutex> lock(progress_mutex);
-        progress(d, mine.size());
-      }
-    }
-  };
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < std::max(1u, std::thread::hardware_concurrency()); ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
-  for (const std::string& e : errors) {
-    if (!e.empty()) throw std::runtime_error(e);
-  }
+  fp4v::harness::for_each_parallel(mine.size(), 0, [&](size_t j) {
+    const auto& spec = suite.sets[mine[j]];
+    fp4v::vectors::write_vector_set(out / fp4v::vectors::set_file_name(mine[j], spec),
+                                    fp4v::vectors::make_vector_set(spec, suite.name));
+  }, progress_bar("gen"));
   write_text(out / "suite.json", manifest.dump(2));
   std::printf("gen: %zu of %zu vector sets of suite '%s' in %s\n", mine.size(), suite.sets.size(),
               suite.name.c_str(), out.string().c_str());

@@ -305,60 +305,26 @@ std::map<std::string, uint64_t> measure_coverage(const VectorSet& set) {
   return hits;
 }
 
-json replay(const std::vector<std::filesystem::path>& files, const Backend& backend,
-            const std::string& suite, const std::vector<vectors::CoverageGoal>& goals,
-            const ReplayOptions& o) {
-  const auto start = std::chrono::steady_clock::now();
-  std::vector<json> sets(files.size());
-  std::vector<std::map<std::string, uint64_t>> coverage(files.size());
-  std::vector<std::string> errors(files.size());
+void for_each_parallel(size_t count, unsigned threads, const std::function<void(size_t)>& work,
+                       const std::function<void(size_t, size_t)>& progress) {
+  std::vector<std::string> errors(count);
   std::atomic<size_t> next{0}, done{0};
   std::mutex progress_mutex;
   const auto worker = [&] {
-    for (size_t i = next++; i < files.size(); i = next++) {
-      const auto t0 = std::chrono::steady_clock::now();
+    for (size_t i = next++; i < count; i = next++) {
       try {
-        const VectorSet set = vectors::read_vector_set(files[i]);
-        const std::string why = backend.cannot_run(set);
-        json s = {{"name", set.metadata.count("name") ? set.metadata.at("name") : files[i].stem().string()},
-                  {"file", files[i].string()},
-                  {"operation", set.operation()},
-                  {"recipe", set.recipe()},
-                  {"generator", set.metadata.count("generator") ? set.metadata.at("generator") : ""},
-                  {"seed", set.metadata.count("seed") ? set.metadata.at("seed") : ""}};
-        if (!why.empty()) throw std::runtime_error(files[i].string() + ": " + why);
-        const Outputs observed = backend.run(set, files[i].string());
-        s.update(compare_outputs(set, files[i].string(), observed, backend.name(), o));
-        if (set.operation() == "quantize") {
-          // One golden run serves the coverage, the error and its histogram.
-          const golden::BlockRecipe& r = golden::find_block_recipe(set.recipe());
-          const golden::QuantizedTensor q = golden_quantize(set);
-          const std::vector<float> x = quantized_matrix(set, q);
-          const std::vector<float> x_hat = golden::dequantize(r, q);
-          coverage[i] = quantize_coverage(set, q, x);
-          const golden::ErrorReport e = golden::measure_error(x, x_hat, q);
-          s["error"] = {{"mse", e.mse},
-                        {"sqnr_db", std::isfinite(e.sqnr_db) ? json(e.sqnr_db) : json(nullptr)},  // exact
-                        {"max_abs", e.max_abs},
-                        {"blocks", e.blocks},
-                        {"chose_four", e.chose_four},
-                        {"histogram", error_histogram(x, x_hat, q.amax)}};
-        } else {
-          coverage[i] = measure_coverage(set);
-        }
-        s["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-        sets[i] = std::move(s);
+        work(i);
       } catch (const std::exception& e) {
         errors[i] = e.what();
       }
       const size_t d = ++done;
-      if (o.progress) {
+      if (progress) {
         std::lock_guard<std::mutex> lock(progress_mutex);
-        o.progress(d, files.size());
+        progress(d, count);
       }
     }
   };
-  unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   std::vector<std::thread> pool;
   for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
   worker();
@@ -366,6 +332,47 @@ json replay(const std::vector<std::filesystem::path>& files, const Backend& back
   for (const std::string& e : errors) {
     if (!e.empty()) throw std::runtime_error(e);
   }
+}
+
+json replay(const std::vector<std::filesystem::path>& files, const Backend& backend,
+            const std::string& suite, const std::vector<vectors::CoverageGoal>& goals,
+            const ReplayOptions& o) {
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<json> sets(files.size());
+  std::vector<std::map<std::string, uint64_t>> coverage(files.size());
+  for_each_parallel(files.size(), o.threads, [&](size_t i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const VectorSet set = vectors::read_vector_set(files[i]);
+    const std::string why = backend.cannot_run(set);
+    json s = {{"name", set.metadata.count("name") ? set.metadata.at("name") : files[i].stem().string()},
+              {"file", files[i].string()},
+              {"operation", set.operation()},
+              {"recipe", set.recipe()},
+              {"generator", set.metadata.count("generator") ? set.metadata.at("generator") : ""},
+              {"seed", set.metadata.count("seed") ? set.metadata.at("seed") : ""}};
+    if (!why.empty()) throw std::runtime_error(files[i].string() + ": " + why);
+    const Outputs observed = backend.run(set, files[i].string());
+    s.update(compare_outputs(set, files[i].string(), observed, backend.name(), o));
+    if (set.operation() == "quantize") {
+      // One golden run serves the coverage, the error and its histogram.
+      const golden::BlockRecipe& r = golden::find_block_recipe(set.recipe());
+      const golden::QuantizedTensor q = golden_quantize(set);
+      const std::vector<float> x = quantized_matrix(set, q);
+      const std::vector<float> x_hat = golden::dequantize(r, q);
+      coverage[i] = quantize_coverage(set, q, x);
+      const golden::ErrorReport e = golden::measure_error(x, x_hat, q);
+      s["error"] = {{"mse", e.mse},
+                    {"sqnr_db", std::isfinite(e.sqnr_db) ? json(e.sqnr_db) : json(nullptr)},  // exact
+                    {"max_abs", e.max_abs},
+                    {"blocks", e.blocks},
+                    {"chose_four", e.chose_four},
+                    {"histogram", error_histogram(x, x_hat, q.amax)}};
+    } else {
+      coverage[i] = measure_coverage(set);
+    }
+    s["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    sets[i] = std::move(s);
+  }, o.progress);
   std::map<std::string, uint64_t> total;
   for (const auto& c : coverage)
     for (const auto& [bin, h] : c) total[bin] += h;

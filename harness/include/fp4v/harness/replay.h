@@ -32,6 +32,13 @@ nlohmann::json compare_outputs(const vectors::VectorSet& set, const std::string&
 // Coverage hits of one set: bin "group/bin" -> hits.
 std::map<std::string, uint64_t> measure_coverage(const vectors::VectorSet& set);
 
+// Calls work(i) for i in [0, count) on `threads` threads (0: all hardware
+// threads), each index once; progress(done, count) is called from one thread
+// at a time. The first exception (by index) is rethrown as one line once all
+// have finished.
+void for_each_parallel(size_t count, unsigned threads, const std::function<void(size_t)>& work,
+                       const std::function<void(size_t, size_t)>& progress);
+
 // Runs every set file against the backend. `goals` come from the suite.
 nlohmann::json replay(const std::vector<std::filesystem::path>& set_files, const Backend& backend,
                       const std::string& suite, const std::vector<vectors::CoverageGoal>& goals,
