@@ -5,9 +5,14 @@
 #include <bit>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #include "fp4v/golden/decode.h"
 #include "fp4v/golden/encode.h"
@@ -15,6 +20,7 @@
 #include "block_common.h"
 #include "block_elements.h"
 #include "four_over_six.h"
+#include "fos_nvfp4_avx512.h"
 #include "hadamard.h"
 #include "mx_block.h"
 
@@ -286,17 +292,92 @@ void quantize_tile_rows(const Job& job, size_t tile_row_begin, size_t tile_row_e
   quantize_tile_rows_of<256, 16>(job, tile_row_begin, tile_row_end);  // 16x16 tiles
 }
 
-// Whole-tensor scans, vectorized in the same clones as the block loop.
-[[gnu::target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")]]
-bool all_bf16(const float* x, size_t n) {
-  uint32_t low = 0;
-  for (size_t i = 0; i < n; ++i) low |= std::bit_cast<uint32_t>(x[i]) & 0xFFFFu;
-  return low == 0;
+// Tile rows [begin, end): the AVX-512 kernel where it applies (kernel not
+// null), else, and for the rows it declines, the portable loop.
+size_t quantize_rows(const Job& job, const FosRowKernel* kernel, size_t begin, size_t end) {
+  if (!kernel) {
+    quantize_tile_rows(job, begin, end);
+    return 0;
+  }
+  size_t kernel_rows = 0;
+  QuantizedTensor& q = job.q;
+  const size_t blocks = q.scale_cols();
+  const bool errors = !q.error_six.empty(), forced = !job.o.forced_four.empty();
+  for (size_t row = begin; row < end; ++row) {
+    const size_t first = row * blocks;
+    const FosRowIo io{&job.x[row * q.cols], q.cols, &q.codes[row * q.cols], &q.scales[first],
+                      &q.chose_four[first], errors ? &q.error_six[first] : nullptr,
+                      errors ? &q.error_four[first] : nullptr,
+                      forced ? &job.o.forced_four[first] : nullptr};
+    if (fos_row_avx512(*kernel, io)) {
+      ++kernel_rows;
+    } else {
+      quantize_tile_rows(job, row, row + 1);
+    }
+  }
+  return kernel_rows;
 }
 
+// Runs f(begin, end, k) on `threads` contiguous parts of [0, n), part 0 on
+// the calling thread.
+template <class F>
+void run_parts(unsigned threads, size_t n, F&& f) {
+  const size_t per = (n + threads - 1) / threads;
+  std::vector<std::thread> pool;
+  for (unsigned k = 1; k < threads; ++k) {
+    const size_t b = std::min(n, k * per), e = std::min(n, b + per);
+    if (b < e) pool.emplace_back([&f, b, e, k] { f(b, e, k); });
+  }
+  f(0, std::min(n, per), 0u);
+  for (std::thread& th : pool) th.join();
+}
+
+// One pass over the input: the largest magnitude bit pattern (at or above
+// Inf's if an element is not finite; the amax otherwise), and the OR of the
+// low 16 bits (0 when every value is a BF16 value).
+struct InputScan {
+  uint32_t magnitude_bits = 0;
+  uint32_t low_bits = 0;
+};
+
 [[gnu::target_clones("default", "arch=x86-64-v3", "arch=x86-64-v4")]]
-float tensor_amax(const float* x, size_t n) {
-  return block_amax(x, n);
+InputScan scan_part(const float* x, size_t n) {
+  uint32_t m = 0, low = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t bits = std::bit_cast<uint32_t>(x[i]);
+    m = std::max(m, bits & 0x7FFFFFFFu);
+    low |= bits & 0xFFFFu;
+  }
+  return {m, low};
+}
+
+InputScan scan_input(const float* x, size_t n, unsigned threads) {
+  threads = static_cast<unsigned>(std::clamp<size_t>(n >> 20, 1, threads));  // parts of 1 Mi values or more
+  std::vector<InputScan> parts(threads);
+  run_parts(threads, n, [&](size_t b, size_t e, unsigned k) { parts[k] = scan_part(x + b, e - b); });
+  InputScan all;
+  for (const InputScan& p : parts) {
+    all.magnitude_bits = std::max(all.magnitude_bits, p.magnitude_bits);
+    all.low_bits |= p.low_bits;
+  }
+  return all;
+}
+
+// Sizes an output vector, asking Linux for 2 MiB pages first where it is
+// large: the zero fill of fresh memory then takes 1 page fault per 2 MiB
+// instead of per 4 KiB (for a 64 MiB tensor, about 25 ms less).
+template <class T>
+void resize_output(std::vector<T>& v, size_t n) {
+#if defined(__linux__)
+  constexpr size_t kHugePage = size_t{2} << 20;
+  if (n * sizeof(T) >= 2 * kHugePage && v.capacity() < n) {
+    v.reserve(n);
+    const uintptr_t begin = (reinterpret_cast<uintptr_t>(v.data()) + kHugePage - 1) & ~(kHugePage - 1);
+    const uintptr_t end = (reinterpret_cast<uintptr_t>(v.data() + n)) & ~(kHugePage - 1);
+    if (begin < end) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+  }
+#endif
+  v.resize(n);
 }
 
 bool is_bf16_value(float v) { return (std::bit_cast<uint32_t>(v) & 0xFFFFu) == 0; }
@@ -347,9 +428,11 @@ QuantizedTensor quantize(const BlockRecipe& r, std::span<const float> input, siz
   }
   // The largest magnitude bit pattern: at or above Inf's if any element is
   // not finite. It is the amax too, unless an option changes the matrix.
-  const float input_amax = tensor_amax(input.data(), count);
-  const bool all_finite = std::bit_cast<uint32_t>(input_amax) < 0x7F800000u;
-  if (!all_finite || (o.bf16_input && !all_bf16(input.data(), count))) {
+  const unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+  const InputScan scan = scan_input(input.data(), count, threads);
+  const float input_amax = std::bit_cast<float>(scan.magnitude_bits);
+  const bool all_finite = scan.magnitude_bits < 0x7F800000u;
+  if (!all_finite || (o.bf16_input && scan.low_bits != 0)) {
     for (size_t i = 0; i < count; ++i) {  // name the first offending element
       if (!std::isfinite(input[i])) {
         bad_input(where + "input element " + std::to_string(i) + " is " +
@@ -391,18 +474,20 @@ QuantizedTensor quantize(const BlockRecipe& r, std::span<const float> input, siz
     }
   }
   const bool values_changed = o.hadamard || r.macro_block_cols;  // a transpose only moves them
-  q.amax = values_changed ? tensor_amax(matrix.data(), count) : input_amax;
+  q.amax = values_changed ? std::bit_cast<float>(scan_input(matrix.data(), count, threads).magnitude_bits)
+                           : input_amax;
   const TensorContext t = make_context(r, q.amax);
   q.tensor_scale = r.tensor_scale == TensorScaleRule::kTorchao ? t.per_tensor_scale : t.s_enc;
 
   const size_t scale_cols = q.scale_cols();
   const size_t tile_rows = q.rows / q.block_rows;
-  q.codes.resize(count);
-  q.scales.resize(q.rows * scale_cols);
-  q.chose_four.resize(tile_rows * scale_cols);
-  if (r.selection == ScaleSelection::kFourOverSix && r.error_arithmetic == ErrorArithmetic::kFosFp32) {
-    q.error_six.resize(q.chose_four.size());
-    q.error_four.resize(q.chose_four.size());
+  resize_output(q.codes, count);
+  resize_output(q.scales, q.rows * scale_cols);
+  resize_output(q.chose_four, tile_rows * scale_cols);
+  if (r.selection == ScaleSelection::kFourOverSix && r.error_arithmetic == ErrorArithmetic::kFosFp32 &&
+      o.block_errors) {
+    resize_output(q.error_six, q.chose_four.size());
+    resize_output(q.error_four, q.chose_four.size());
   }
   if (!o.forced_four.empty() && o.forced_four.size() != q.chose_four.size()) {
     bad_input(where + "forced 4/6 decisions: " + std::to_string(o.forced_four.size()) + " for " +
@@ -410,21 +495,22 @@ QuantizedTensor quantize(const BlockRecipe& r, std::span<const float> input, siz
   }
 
   const Job job{r, t, ElementCoder(r, o.stochastic), resolve<kE4M3>(r.scale_policy), matrix, q, o, count};
-  unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
-  threads = static_cast<unsigned>(std::min<size_t>(threads, std::max<size_t>(1, tile_rows / 4)));
-  if (threads <= 1) {
-    quantize_tile_rows(job, 0, tile_rows);
-  } else {
-    std::vector<std::thread> pool;
-    const size_t per = (tile_rows + threads - 1) / threads;
-    for (unsigned k = 0; k < threads; ++k) {
-      const size_t b = std::min(tile_rows, k * per), e = std::min(tile_rows, b + per);
-      if (b < e) pool.emplace_back([&job, b, e] { quantize_tile_rows(job, b, e); });
-    }
-    for (std::thread& th : pool) th.join();
+  std::unique_ptr<FosRowKernel> kernel;
+  if (!o.portable && fos_row_kernel_applies(r, q.block_rows, q.cols, o.stochastic)) {
+    kernel = std::make_unique<FosRowKernel>();
+    init_fos_row_kernel(r, t, *kernel);
   }
+  // Tile rows in parts of 4 or more.
+  const unsigned row_threads = static_cast<unsigned>(std::clamp<size_t>(tile_rows / 4, 1, threads));
+  std::vector<size_t> kernel_rows(row_threads);
+  run_parts(row_threads, tile_rows, [&](size_t b, size_t e, unsigned k) {
+    kernel_rows[k] = quantize_rows(job, kernel.get(), b, e);
+  });
+  for (size_t n : kernel_rows) q.kernel_rows += n;
   return q;
 }
+
+bool simd_kernels_available() { return avx512_available(); }
 
 std::vector<float> dequantize(const BlockRecipe& r, const QuantizedTensor& q) {
   std::vector<float> out(q.codes.size());

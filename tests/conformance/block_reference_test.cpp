@@ -249,7 +249,7 @@ TEST_P(BlockReference, GoldenEqualsReferenceBitForBit) {
   const std::vector<float> input = file.copy<float>("input", DType::kF32);
   const auto& shape = file.tensor("input").shape;
   const size_t rows = static_cast<size_t>(shape[0]), cols = static_cast<size_t>(shape[1]);
-  int compared = 0;
+  int compared = 0, kernel_runs = 0;
   for (const std::string& name : file.tensor_names()) {
     if (!name.ends_with(".codes")) continue;
     const std::string key = name.substr(0, name.size() - 6);
@@ -289,32 +289,38 @@ TEST_P(BlockReference, GoldenEqualsReferenceBitForBit) {
       ++compared;
       continue;
     }
-    const golden::QuantizedTensor q = golden::quantize(*run.recipe, x, rows, cols, options);
-    Comparison c;
-    compare_bytes("codes", file.copy<uint8_t>(name, DType::kU8), q.packed_codes(),
-                  &c.code_mismatches, &c.first);
-    compare_bytes("scales", file.copy<uint8_t>(key + ".scales", DType::kU8), q.scales,
-                  &c.scale_mismatches, &c.first);
-    if (file.contains(key + ".scales_swizzled")) {
-      size_t swizzle_mismatches = 0;
-      compare_bytes("scales_swizzled", file.copy<uint8_t>(key + ".scales_swizzled", DType::kU8),
-                    q.swizzled_scales(), &swizzle_mismatches, &c.first);
-      EXPECT_EQ(swizzle_mismatches, 0u) << key << ": " << c.first;
+    // Both the AVX-512 kernel (where it applies) and the portable loop.
+    for (bool portable : {false, true}) {
+      options.portable = portable;
+      const golden::QuantizedTensor q = golden::quantize(*run.recipe, x, rows, cols, options);
+      const std::string label = key + (portable ? " (portable loop)" : "");
+      kernel_runs += q.kernel_rows == q.rows;
+      Comparison c;
+      compare_bytes("codes", file.copy<uint8_t>(name, DType::kU8), q.packed_codes(),
+                    &c.code_mismatches, &c.first);
+      compare_bytes("scales", file.copy<uint8_t>(key + ".scales", DType::kU8), q.scales,
+                    &c.scale_mismatches, &c.first);
+      if (file.contains(key + ".scales_swizzled")) {
+        size_t swizzle_mismatches = 0;
+        compare_bytes("scales_swizzled", file.copy<uint8_t>(key + ".scales_swizzled", DType::kU8),
+                      q.swizzled_scales(), &swizzle_mismatches, &c.first);
+        EXPECT_EQ(swizzle_mismatches, 0u) << label << ": " << c.first;
+      }
+      // fouroversix returns a placeholder amax of 1 for MXFP4, which has no tensor scale.
+      if (file.contains(key + ".amax") && !run.recipe->is_mx()) {
+        EXPECT_EQ(std::bit_cast<uint32_t>(file.copy<float>(key + ".amax", DType::kF32)[0]),
+                  std::bit_cast<uint32_t>(q.amax))
+            << label;
+      }
+      if (file.contains(key + ".tensor_scale")) {
+        EXPECT_EQ(std::bit_cast<uint32_t>(file.copy<float>(key + ".tensor_scale", DType::kF32)[0]),
+                  std::bit_cast<uint32_t>(q.tensor_scale))
+            << label;
+      }
+      const KnownDifference* known = known_difference(GetParam(), key);
+      EXPECT_EQ(c.code_mismatches, known ? known->codes : 0u) << GetParam() << " " << label << ": " << c.first;
+      EXPECT_EQ(c.scale_mismatches, known ? known->scales : 0u) << GetParam() << " " << label << ": " << c.first;
     }
-    // fouroversix returns a placeholder amax of 1 for MXFP4, which has no tensor scale.
-    if (file.contains(key + ".amax") && !run.recipe->is_mx()) {
-      EXPECT_EQ(std::bit_cast<uint32_t>(file.copy<float>(key + ".amax", DType::kF32)[0]),
-                std::bit_cast<uint32_t>(q.amax))
-          << key;
-    }
-    if (file.contains(key + ".tensor_scale")) {
-      EXPECT_EQ(std::bit_cast<uint32_t>(file.copy<float>(key + ".tensor_scale", DType::kF32)[0]),
-                std::bit_cast<uint32_t>(q.tensor_scale))
-          << key;
-    }
-    const KnownDifference* known = known_difference(GetParam(), key);
-    EXPECT_EQ(c.code_mismatches, known ? known->codes : 0u) << GetParam() << " " << key << ": " << c.first;
-    EXPECT_EQ(c.scale_mismatches, known ? known->scales : 0u) << GetParam() << " " << key << ": " << c.first;
     if (options.hadamard) check_transform(file, key, x, rows, cols, /*requantize=*/true);
     ++compared;
   }
@@ -336,6 +342,10 @@ TEST_P(BlockReference, GoldenEqualsReferenceBitForBit) {
     ++compared;
   }
   EXPECT_GE(compared, GetParam().find(".cuda.") != std::string::npos ? 10 : 16);
+  // static_6, static_4, mse, mae, abs_max, transpose, rht.
+  if (GetParam().find(".cuda.") == std::string::npos && golden::simd_kernels_available()) {
+    EXPECT_GE(kernel_runs, 7) << "runs computed by the AVX-512 kernel";
+  }
 }
 
 std::vector<std::string> fixture_names() {

@@ -29,6 +29,12 @@ struct QuantizeOptions {
   // rest of its datapath (scales, codes) can be checked bit for bit.
   std::span<const uint8_t> forced_four;
   unsigned threads = 0;       // 0: all hardware threads
+  // Return the two per-block errors of the FP32 4/6 recipes (error_six and
+  // error_four): 8 bytes of output per block that the decision does not need.
+  bool block_errors = true;
+  // Run the portable block loop even where a SIMD kernel computes the recipe
+  // (the two give the same bits; tests compare them).
+  bool portable = false;
 };
 
 struct QuantizedTensor {
@@ -45,6 +51,7 @@ struct QuantizedTensor {
   float amax = 0.0f;                  // tensor amax after transpose / transform
   float tensor_scale = 1.0f;          // S_enc (torchao: per_tensor_scale); 1 without one
   std::vector<float> transformed;     // the Hadamard-transformed input, when asked for
+  size_t kernel_rows = 0;             // rows the AVX-512 kernel computed; the portable loop did the rest
 
   size_t scale_cols() const { return cols / block_cols; }
   std::vector<uint8_t> packed_codes() const;      // layout.h pack_codes, row by row
@@ -56,6 +63,10 @@ struct QuantizedTensor {
 // a missing random stream, or options the recipe does not define.
 QuantizedTensor quantize(const BlockRecipe& recipe, std::span<const float> x, size_t rows,
                          size_t cols, const QuantizeOptions& options = {});
+
+// Whether this CPU runs the quantizer's AVX-512 kernel (for the fouroversix
+// reference recipes on 1x16 blocks; QuantizedTensor::kernel_rows counts its rows).
+bool simd_kernels_available();
 
 // The value each code stands for: NVFP4 e2m1 * scale / S_enc (torchao:
 // * per_tensor_scale), MXFP4 e2m1 * 2^(e - 127) (MBS: / f), in FP32 in that order.
