@@ -32,12 +32,16 @@ const std::vector<float>& tensor(bool bf16) {
   return data[bf16 ? 1 : 0];
 }
 
-void quantize_tensor(benchmark::State& state, const char* recipe_name, bool bf16) {
+// Outputs: codes, scales, amax and the 4/6 choices (what the fouroversix
+// reference returns, and more); `block_errors` adds the two FP32 errors of
+// every block (8 bytes per 16 elements).
+void quantize_tensor(benchmark::State& state, const char* recipe_name, bool bf16, bool block_errors) {
   const BlockRecipe& recipe = find_block_recipe(recipe_name);
   const std::vector<float>& x = tensor(bf16);
   QuantizeOptions options;
   options.threads = static_cast<unsigned>(state.range(0));
   options.bf16_input = bf16;
+  options.block_errors = block_errors;
   for (auto _ : state) {
     QuantizedTensor q = quantize(recipe, x, kSide, kSide, options);
     benchmark::DoNotOptimize(q.codes.data());
@@ -48,15 +52,19 @@ void quantize_tensor(benchmark::State& state, const char* recipe_name, bool bf16
 
 const int kAllThreads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 
-BENCHMARK_CAPTURE(quantize_tensor, nvfp4_fos_mse_fp32, "nvfp4.fos.mse", false)
+BENCHMARK_CAPTURE(quantize_tensor, nvfp4_fos_mse_fp32, "nvfp4.fos.mse", false, false)
     ->Arg(1)->Arg(kAllThreads)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(quantize_tensor, nvfp4_fos_mse_bf16, "nvfp4.fos.mse", true)
+BENCHMARK_CAPTURE(quantize_tensor, nvfp4_fos_mse_bf16, "nvfp4.fos.mse", true, false)
     ->Arg(1)->Arg(kAllThreads)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(quantize_tensor, nvfp4_46_exact_fp32, "nvfp4.46", false)
+BENCHMARK_CAPTURE(quantize_tensor, nvfp4_fos_mse_fp32_block_errors, "nvfp4.fos.mse", false, true)
     ->Arg(1)->Arg(kAllThreads)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(quantize_tensor, nvfp4_te_fp32, "nvfp4.te", false)
+BENCHMARK_CAPTURE(quantize_tensor, nvfp4_fos_static_6_fp32, "nvfp4.fos.static_6", false, false)
     ->Arg(1)->Arg(kAllThreads)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(quantize_tensor, mxfp4_ocp_fp32, "mxfp4.ocp", false)
+BENCHMARK_CAPTURE(quantize_tensor, nvfp4_46_exact_fp32, "nvfp4.46", false, false)
+    ->Arg(1)->Arg(kAllThreads)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(quantize_tensor, nvfp4_te_fp32, "nvfp4.te", false, false)
+    ->Arg(1)->Arg(kAllThreads)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(quantize_tensor, mxfp4_ocp_fp32, "mxfp4.ocp", false, false)
     ->Arg(1)->Arg(kAllThreads)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
