@@ -7,6 +7,7 @@
 #include <array>
 #include <bit>
 #include <random>
+#include <span>
 #include <thread>
 #include <vector>
 
@@ -35,17 +36,22 @@ const std::vector<float>& tensor(bool bf16) {
 // Outputs: codes, scales, amax and the 4/6 choices (what the fouroversix
 // reference returns, and more); `block_errors` adds the two FP32 errors of
 // every block (8 bytes per 16 elements).
-void quantize_tensor(benchmark::State& state, const char* recipe_name, bool bf16, bool block_errors) {
+// A side of 2048 quantizes the first 2048 * 2048 values of the same data.
+void quantize_tensor(benchmark::State& state, const char* recipe_name, bool bf16, bool block_errors,
+                     size_t side = kSide) {
   const BlockRecipe& recipe = find_block_recipe(recipe_name);
-  const std::vector<float>& x = tensor(bf16);
+  const std::span<const float> x(tensor(bf16).data(), side * side);
   QuantizeOptions options;
   options.threads = static_cast<unsigned>(state.range(0));
   options.bf16_input = bf16;
   options.block_errors = block_errors;
+  size_t kernel_rows = 0;
   for (auto _ : state) {
-    QuantizedTensor q = quantize(recipe, x, kSide, kSide, options);
+    QuantizedTensor q = quantize(recipe, x, side, side, options);
     benchmark::DoNotOptimize(q.codes.data());
+    kernel_rows = q.kernel_rows;
   }
+  state.counters["kernel_rows"] = static_cast<double>(kernel_rows) / static_cast<double>(side);  // 1: all by the AVX-512 kernel
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(x.size()));
   state.counters["threads"] = static_cast<double>(options.threads);
 }
@@ -55,6 +61,11 @@ const int kAllThreads = static_cast<int>(std::max(1u, std::thread::hardware_conc
 BENCHMARK_CAPTURE(quantize_tensor, nvfp4_fos_mse_fp32, "nvfp4.fos.mse", false, false)
     ->Arg(1)->Arg(kAllThreads)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(quantize_tensor, nvfp4_fos_mse_bf16, "nvfp4.fos.mse", true, false)
+    ->Arg(1)->Arg(kAllThreads)->Unit(benchmark::kMillisecond)->UseRealTime();
+// The size the reference is also measured at (bench/fouroversix_reference_bench.py --side 2048).
+BENCHMARK_CAPTURE(quantize_tensor, nvfp4_fos_mse_fp32_2048, "nvfp4.fos.mse", false, false, 2048)
+    ->Arg(1)->Arg(kAllThreads)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(quantize_tensor, nvfp4_fos_mse_bf16_2048, "nvfp4.fos.mse", true, false, 2048)
     ->Arg(1)->Arg(kAllThreads)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(quantize_tensor, nvfp4_fos_mse_fp32_block_errors, "nvfp4.fos.mse", false, true)
     ->Arg(1)->Arg(kAllThreads)->Unit(benchmark::kMillisecond)->UseRealTime();

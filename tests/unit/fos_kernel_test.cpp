@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "fos_kernel_compare.h"
 #include "fp4v/golden/block_quantize.h"
 
 namespace fp4v::golden {
@@ -19,39 +20,6 @@ namespace {
 
 constexpr const char* kFosRecipes[] = {"nvfp4.fos.static_6", "nvfp4.fos.static_4", "nvfp4.fos.mse",
                                        "nvfp4.fos.mae", "nvfp4.fos.abs_max"};
-
-bool kernel_available() { return simd_kernels_available(); }
-
-template <class T>
-bool same_bits(const std::vector<T>& a, const std::vector<T>& b) {
-  return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0);
-}
-
-// The kernel's result equals the portable loop's, output by output; returns
-// the number of rows the kernel computed.
-size_t expect_same_as_portable(const std::string& recipe_name, const std::vector<float>& x, size_t rows,
-                               size_t cols, QuantizeOptions options, const std::string& label) {
-  const BlockRecipe& r = find_block_recipe(recipe_name);
-  const QuantizedTensor fast = quantize(r, x, rows, cols, options);
-  options.portable = true;
-  const QuantizedTensor portable = quantize(r, x, rows, cols, options);
-  const std::string where = recipe_name + " " + label;
-  EXPECT_EQ(portable.kernel_rows, 0u) << where;
-  EXPECT_TRUE(same_bits(fast.scales, portable.scales)) << where;
-  EXPECT_TRUE(same_bits(fast.chose_four, portable.chose_four)) << where;
-  EXPECT_TRUE(same_bits(fast.error_six, portable.error_six)) << where;
-  EXPECT_TRUE(same_bits(fast.error_four, portable.error_four)) << where;
-  EXPECT_EQ(std::bit_cast<uint32_t>(fast.amax), std::bit_cast<uint32_t>(portable.amax)) << where;
-  EXPECT_EQ(std::bit_cast<uint32_t>(fast.tensor_scale), std::bit_cast<uint32_t>(portable.tensor_scale)) << where;
-  if (!same_bits(fast.codes, portable.codes)) {
-    size_t i = 0;
-    while (fast.codes[i] == portable.codes[i]) ++i;
-    ADD_FAILURE() << where << ": first differing code at " << i << " (row " << i / cols << ", col "
-                  << i % cols << "): kernel " << int{fast.codes[i]} << ", portable " << int{portable.codes[i]}
-                  << ", x = " << x[i];
-  }
-  return fast.kernel_rows;
-}
 
 // Rows of 1x16 blocks whose values sit on every E2M1 midpoint of the
 // 6-candidate and around it, with zeros, -0, and elements that underflow to
@@ -99,7 +67,7 @@ std::vector<float> random_rows(size_t rows, size_t cols, std::mt19937_64& rng, i
 }
 
 TEST(FosKernel, SameBitsAsPortableLoopOnNormalAndLaplaceData) {
-  if (!kernel_available()) GTEST_SKIP() << "this CPU has no AVX-512 (F, BW, VL, DQ); the kernel does not run";
+  if (!simd_kernels_available()) GTEST_SKIP() << "this CPU has no AVX-512 (F, BW, VL, DQ); the kernel does not run";
   std::mt19937_64 rng(20261122);
   const size_t rows = 48, cols = 1024;
   for (int kind = 0; kind < 2; ++kind) {
@@ -116,7 +84,7 @@ TEST(FosKernel, SameBitsAsPortableLoopOnNormalAndLaplaceData) {
 }
 
 TEST(FosKernel, SameBitsAsPortableLoopOnMidpointsZerosAndUnderflow) {
-  if (!kernel_available()) GTEST_SKIP() << "this CPU has no AVX-512 (F, BW, VL, DQ); the kernel does not run";
+  if (!simd_kernels_available()) GTEST_SKIP() << "this CPU has no AVX-512 (F, BW, VL, DQ); the kernel does not run";
   std::mt19937_64 rng(7);
   const size_t rows = 64, cols = 512;
   std::vector<float> x = midpoint_rows(rows, cols, rng);
@@ -131,7 +99,7 @@ TEST(FosKernel, SameBitsAsPortableLoopOnMidpointsZerosAndUnderflow) {
 }
 
 TEST(FosKernel, SameBitsAsPortableLoopOnZeroAndSubnormalScales) {
-  if (!kernel_available()) GTEST_SKIP() << "this CPU has no AVX-512 (F, BW, VL, DQ); the kernel does not run";
+  if (!simd_kernels_available()) GTEST_SKIP() << "this CPU has no AVX-512 (F, BW, VL, DQ); the kernel does not run";
   std::mt19937_64 rng(11);
   const size_t rows = 64, cols = 512;
   const std::vector<float> x = random_rows(rows, cols, rng, 2);
@@ -141,7 +109,7 @@ TEST(FosKernel, SameBitsAsPortableLoopOnZeroAndSubnormalScales) {
 // An amax so small that S_enc = N / amax is Inf: every row goes back to the
 // portable loop (which defines the NaN scales that follow).
 TEST(FosKernel, HandsRowsWithAnInfiniteTensorScaleToThePortableLoop) {
-  if (!kernel_available()) GTEST_SKIP() << "this CPU has no AVX-512 (F, BW, VL, DQ); the kernel does not run";
+  if (!simd_kernels_available()) GTEST_SKIP() << "this CPU has no AVX-512 (F, BW, VL, DQ); the kernel does not run";
   std::mt19937_64 rng(13);
   std::vector<float> x = random_rows(16, 256, rng, 0);
   for (float& v : x) v *= 1e-38f;
@@ -149,7 +117,7 @@ TEST(FosKernel, HandsRowsWithAnInfiniteTensorScaleToThePortableLoop) {
 }
 
 TEST(FosKernel, SameBitsAsPortableLoopWithForcedChoicesTransposeAndHadamard) {
-  if (!kernel_available()) GTEST_SKIP() << "this CPU has no AVX-512 (F, BW, VL, DQ); the kernel does not run";
+  if (!simd_kernels_available()) GTEST_SKIP() << "this CPU has no AVX-512 (F, BW, VL, DQ); the kernel does not run";
   std::mt19937_64 rng(3);
   const size_t rows = 256, cols = 256;
   const std::vector<float> x = random_rows(rows, cols, rng, 1);
@@ -176,7 +144,7 @@ TEST(FosKernel, SameBitsAsPortableLoopWithForcedChoicesTransposeAndHadamard) {
 
 // Rows that end in a partial group of 16 blocks (272 = 17 blocks, 128 = 8).
 TEST(FosKernel, SameBitsAsPortableLoopOnPartialGroups) {
-  if (!kernel_available()) GTEST_SKIP() << "this CPU has no AVX-512 (F, BW, VL, DQ); the kernel does not run";
+  if (!simd_kernels_available()) GTEST_SKIP() << "this CPU has no AVX-512 (F, BW, VL, DQ); the kernel does not run";
   std::mt19937_64 rng(17);
   for (size_t cols : {272u, 128u, 16u}) {
     const std::vector<float> x = random_rows(32, cols, rng, 1);
