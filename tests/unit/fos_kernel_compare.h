@@ -14,6 +14,14 @@
 
 namespace fp4v::golden {
 
+// Tests of the kernel itself: skipped, with the reason, on CPUs without it.
+class FosKernelTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!simd_kernels_available()) GTEST_SKIP() << "this CPU has no AVX-512 (F, BW, VL, DQ); the kernel does not run";
+  }
+};
+
 template <class T>
 inline bool same_bits(const std::vector<T>& a, const std::vector<T>& b) {
   return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0);

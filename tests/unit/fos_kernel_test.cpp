@@ -66,8 +66,7 @@ std::vector<float> random_rows(size_t rows, size_t cols, std::mt19937_64& rng, i
   return x;
 }
 
-TEST(FosKernel, SameBitsAsPortableLoopOnNormalAndLaplaceData) {
-  if (!simd_kernels_available()) GTEST_SKIP() << "this CPU has no AVX-512 (F, BW, VL, DQ); the kernel does not run";
+TEST_F(FosKernelTest, SameBitsAsPortableLoopOnNormalAndLaplaceData) {
   std::mt19937_64 rng(20261122);
   const size_t rows = 48, cols = 1024;
   for (int kind = 0; kind < 2; ++kind) {
@@ -83,8 +82,7 @@ TEST(FosKernel, SameBitsAsPortableLoopOnNormalAndLaplaceData) {
   }
 }
 
-TEST(FosKernel, SameBitsAsPortableLoopOnMidpointsZerosAndUnderflow) {
-  if (!simd_kernels_available()) GTEST_SKIP() << "this CPU has no AVX-512 (F, BW, VL, DQ); the kernel does not run";
+TEST_F(FosKernelTest, SameBitsAsPortableLoopOnMidpointsZerosAndUnderflow) {
   std::mt19937_64 rng(7);
   const size_t rows = 64, cols = 512;
   std::vector<float> x = midpoint_rows(rows, cols, rng);
@@ -98,8 +96,7 @@ TEST(FosKernel, SameBitsAsPortableLoopOnMidpointsZerosAndUnderflow) {
   for (const char* name : kFosRecipes) EXPECT_EQ(expect_same_as_portable(name, zeros, 16, 256, {}, "zeros"), 16u);
 }
 
-TEST(FosKernel, SameBitsAsPortableLoopOnZeroAndSubnormalScales) {
-  if (!simd_kernels_available()) GTEST_SKIP() << "this CPU has no AVX-512 (F, BW, VL, DQ); the kernel does not run";
+TEST_F(FosKernelTest, SameBitsAsPortableLoopOnZeroAndSubnormalScales) {
   std::mt19937_64 rng(11);
   const size_t rows = 64, cols = 512;
   const std::vector<float> x = random_rows(rows, cols, rng, 2);
@@ -108,32 +105,27 @@ TEST(FosKernel, SameBitsAsPortableLoopOnZeroAndSubnormalScales) {
 
 // An amax so small that S_enc = N / amax is Inf: every row goes back to the
 // portable loop (which defines the NaN scales that follow).
-TEST(FosKernel, HandsRowsWithAnInfiniteTensorScaleToThePortableLoop) {
-  if (!simd_kernels_available()) GTEST_SKIP() << "this CPU has no AVX-512 (F, BW, VL, DQ); the kernel does not run";
+TEST_F(FosKernelTest, HandsRowsWithAnInfiniteTensorScaleToThePortableLoop) {
   std::mt19937_64 rng(13);
   std::vector<float> x = random_rows(16, 256, rng, 0);
   for (float& v : x) v *= 1e-38f;
   for (const char* name : kFosRecipes) EXPECT_EQ(expect_same_as_portable(name, x, 16, 256, {}, "tiny"), 0u);
 }
 
-TEST(FosKernel, SameBitsAsPortableLoopWithForcedChoicesTransposeAndHadamard) {
-  if (!simd_kernels_available()) GTEST_SKIP() << "this CPU has no AVX-512 (F, BW, VL, DQ); the kernel does not run";
+TEST_F(FosKernelTest, SameBitsAsPortableLoopWithForcedChoicesTransposeAndHadamard) {
   std::mt19937_64 rng(3);
   const size_t rows = 256, cols = 256;
   const std::vector<float> x = random_rows(rows, cols, rng, 1);
   std::vector<uint8_t> forced(rows * cols / 16);
   for (uint8_t& f : forced) f = static_cast<uint8_t>(rng() & 1);
-  QuantizeOptions o;
-  o.forced_four = forced;
-  EXPECT_EQ(expect_same_as_portable("nvfp4.fos.mse", x, rows, cols, o, "forced"), rows);
-  QuantizeOptions t;
-  t.transpose = true;
-  EXPECT_EQ(expect_same_as_portable("nvfp4.fos.mae", x, rows, cols, t, "transpose"), cols);
-  QuantizeOptions h;
-  h.hadamard = true;
-  EXPECT_EQ(expect_same_as_portable("nvfp4.fos.mse", x, rows, cols, h, "hadamard"), rows);
-  QuantizeOptions no_errors;
+  QuantizeOptions forced_choices, transposed, rht, no_errors;
+  forced_choices.forced_four = forced;
+  transposed.transpose = true;
+  rht.hadamard = true;
   no_errors.block_errors = false;
+  EXPECT_EQ(expect_same_as_portable("nvfp4.fos.mse", x, rows, cols, forced_choices, "forced"), rows);
+  EXPECT_EQ(expect_same_as_portable("nvfp4.fos.mae", x, rows, cols, transposed, "transpose"), cols);
+  EXPECT_EQ(expect_same_as_portable("nvfp4.fos.mse", x, rows, cols, rht, "hadamard"), rows);
   EXPECT_EQ(expect_same_as_portable("nvfp4.fos.mse", x, rows, cols, no_errors, "no errors"), rows);
   const QuantizedTensor without = quantize(find_block_recipe("nvfp4.fos.mse"), x, rows, cols, no_errors);
   const QuantizedTensor with = quantize(find_block_recipe("nvfp4.fos.mse"), x, rows, cols);
@@ -143,8 +135,7 @@ TEST(FosKernel, SameBitsAsPortableLoopWithForcedChoicesTransposeAndHadamard) {
 }
 
 // Rows that end in a partial group of 16 blocks (272 = 17 blocks, 128 = 8).
-TEST(FosKernel, SameBitsAsPortableLoopOnPartialGroups) {
-  if (!simd_kernels_available()) GTEST_SKIP() << "this CPU has no AVX-512 (F, BW, VL, DQ); the kernel does not run";
+TEST_F(FosKernelTest, SameBitsAsPortableLoopOnPartialGroups) {
   std::mt19937_64 rng(17);
   for (size_t cols : {272u, 128u, 16u}) {
     const std::vector<float> x = random_rows(32, cols, rng, 1);
@@ -159,7 +150,7 @@ TEST(FosKernel, SameBitsAsPortableLoopOnPartialGroups) {
   }
 }
 
-TEST(FosKernel, LeavesOtherRecipesAndOptionsToThePortableLoop) {
+TEST(FosKernelScope, LeavesOtherRecipesAndOptionsToThePortableLoop) {
   std::mt19937_64 rng(5);
   const std::vector<float> y = random_rows(32, 256, rng, 0);
   QuantizeOptions two_d;
