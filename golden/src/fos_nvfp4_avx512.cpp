@@ -45,7 +45,8 @@ bool fos_row_kernel_applies(const BlockRecipe& r, size_t block_rows, size_t cols
          !r.scale_policy.subnormal_input_rounds_up && r.tensor_scale == TensorScaleRule::kFos &&
          r.block_scale == BlockScaleRule::kFosProduct &&
          r.element_scaling == ElementScaling::kFosReciprocal &&
-         r.element_rounding == ElementRounding::kFosUnbounded &&
+         r.element_rounding == ElementRounding::kFosUnbounded && !r.clamp_before_element_cast &&
+         r.macro_block_cols == 0 &&
          (!four_over_six ||
           (r.error_arithmetic == ErrorArithmetic::kFosFp32 && r.sum_order == SumOrder::kTorchCpu));
 }
