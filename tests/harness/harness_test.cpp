@@ -10,6 +10,7 @@
 #include <fstream>
 #include <string>
 
+#include "scratch_dir.h"
 #include "fp4v/golden/block_mma.h"
 #include "fp4v/golden/block_quantize.h"
 #include "fp4v/golden/layout.h"
@@ -36,19 +37,13 @@ SetSpec mma_spec(const std::string& recipe, const std::string& generator) {
   return vectors::mma_set(recipe, generator, 8, 8, 64, 5);
 }
 
-class Harness : public ::testing::Test {
+class Harness : public fp4v::testing::ScratchDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("fp4v_harness_test_" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
   fs::path write(const std::string& name, const VectorSet& set) {
     const fs::path p = dir_ / name;
     vectors::write_vector_set(p, set);
     return p;
   }
-  fs::path dir_;
 };
 
 TEST_F(Harness, GoldenReplayOfGoldenSetsHasNoMismatches) {

@@ -11,7 +11,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <random>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -21,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "scratch_dir.h"
 #include "fp4v/reports/render.h"
 
 namespace fp4v::reports {
@@ -819,18 +819,8 @@ TEST(Junit, SanitizesControlCharactersAndKeepsLineBreaksInAttributes) {
 // ---------------------------------------------------------------------------
 // write_file_atomically
 
-class WriteFile : public ::testing::Test {
+class WriteFile : public fp4v::testing::ScratchDirTest {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() /
-           ("fp4v_reports_" + std::string(info->name()) + "_" + std::to_string(std::random_device{}()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
   static std::string read(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
     std::ostringstream s;
@@ -843,7 +833,6 @@ class WriteFile : public ::testing::Test {
     std::sort(names.begin(), names.end());
     return names;
   }
-  fs::path dir_;
 };
 
 TEST_F(WriteFile, WritesAndOverwritesLeavingNoPartialFile) {
@@ -860,29 +849,27 @@ TEST_F(WriteFile, WritesAndOverwritesLeavingNoPartialFile) {
   EXPECT_EQ(listing(), std::vector<std::string>{"report.html"});
 }
 
-TEST_F(WriteFile, FailsWithOneLineAndLeavesNothingBehind) {
-  const fs::path missing = dir_ / "no such directory" / "report.html";
+// write_file_atomically(path) throws one line that names `name`.
+void expect_one_line_failure(const fs::path& path, const std::string& name) {
   try {
-    write_file_atomically(missing, "x");
-    ADD_FAILURE() << "no error";
+    write_file_atomically(path, "x");
+    ADD_FAILURE() << "no error writing " << path;
   } catch (const std::runtime_error& e) {
     const std::string what = e.what();
     EXPECT_EQ(what.find('\n'), std::string::npos) << what;
-    EXPECT_NE(what.find("report.html"), std::string::npos) << what;
+    EXPECT_NE(what.find(name), std::string::npos) << what;
   }
+}
+
+TEST_F(WriteFile, FailsWithOneLineAndLeavesNothingBehind) {
+  const fs::path missing = dir_ / "no such directory" / "report.html";
+  expect_one_line_failure(missing, "report.html");
   EXPECT_TRUE(listing().empty());
 
   // The target is a directory: the rename fails, and the partial file goes.
   const fs::path directory = dir_ / "taken";
   fs::create_directories(directory / "inside");
-  try {
-    write_file_atomically(directory, "x");
-    ADD_FAILURE() << "no error";
-  } catch (const std::runtime_error& e) {
-    const std::string what = e.what();
-    EXPECT_EQ(what.find('\n'), std::string::npos) << what;
-    EXPECT_NE(what.find("taken"), std::string::npos) << what;
-  }
+  expect_one_line_failure(directory, "taken");
   EXPECT_EQ(listing(), std::vector<std::string>{"taken"});
   EXPECT_TRUE(fs::is_directory(directory / "inside"));
 }

@@ -7,11 +7,11 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "scratch_dir.h"
 #include "fp4v/vectors/safetensors.h"
 
 namespace fp4v::vectors {
@@ -19,18 +19,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class Safetensors : public ::testing::Test {
+class Safetensors : public fp4v::testing::ScratchDirTest {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() /
-           ("fp4v_safetensors_" + std::string(info->name()) + "_" + std::to_string(std::random_device{}()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
 
   fs::path write_bytes(const std::string& name, const std::vector<std::byte>& bytes) const {
     const fs::path p = dir_ / name;
@@ -63,7 +53,6 @@ class Safetensors : public ::testing::Test {
     }
   }
 
-  fs::path dir_;
 };
 
 std::vector<std::byte> le64(uint64_t v) {
