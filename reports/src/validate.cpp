@@ -145,6 +145,13 @@ Histogram parse_histogram(const Object& parent) {
   return h;
 }
 
+// A count that cannot exceed another field's.
+void at_most(const Object& o, const char* key, size_t value, const char* limit_key, size_t limit) {
+  if (value > limit) {
+    fail(o.path(key), std::to_string(value) + " is more than " + limit_key + " (" + std::to_string(limit) + ")");
+  }
+}
+
 ErrorMetrics parse_error(const Object& set) {
   const Object o(set.member("error"), set.path("error"));
   ErrorMetrics e;
@@ -153,9 +160,7 @@ ErrorMetrics parse_error(const Object& set) {
   e.max_abs = o.non_negative("max_abs");
   e.blocks = o.count("blocks");
   e.chose_four = o.count("chose_four");
-  if (e.chose_four > e.blocks) {
-    fail(o.path("chose_four"), std::to_string(e.chose_four) + " is more than blocks (" + std::to_string(e.blocks) + ")");
-  }
+  at_most(o, "chose_four", e.chose_four, "blocks", e.blocks);
   e.histogram = parse_histogram(o);
   return e;
 }
@@ -189,9 +194,7 @@ VectorSet parse_vector_set(const json& j, const std::string& path) {
   s.seed = o.string("seed");
   s.compared = o.count("compared");
   s.mismatches = o.count("mismatches");
-  if (s.mismatches > s.compared) {
-    fail(o.path("mismatches"), std::to_string(s.mismatches) + " is more than compared (" + std::to_string(s.compared) + ")");
-  }
+  at_most(o, "mismatches", s.mismatches, "compared", s.compared);
   s.seconds = o.non_negative("seconds");
   if (o.has("error")) {
     if (s.operation != "quantize") fail(o.path("error"), "present on a " + s.operation + " set (only quantize sets have one)");
