@@ -258,8 +258,8 @@ template <int N, int BlockCols>
         torch_lanes(e6, N, &lanes6[tc * 8]);
         torch_lanes(e4, N, &lanes4[tc * 8]);
       } else {
-        error6[tc] = reduce_terms(r, e6, N);
-        error4[tc] = reduce_terms(r, e4, N);
+        error6[tc] = reduce_terms(r, e6, N, q.chose_four.size());
+        error4[tc] = reduce_terms(r, e4, N, q.chose_four.size());
       }
     }
     if (!four_over_six) continue;
@@ -511,6 +511,15 @@ QuantizedTensor quantize(const BlockRecipe& r, std::span<const float> input, siz
 }
 
 bool simd_kernels_available() { return avx512_available(); }
+
+float sum_in_order(SumOrder order, std::span<const float> terms, size_t tensor_blocks) {
+  if (terms.size() != 16 && terms.size() != 256) {
+    bad_input("sum_in_order: a block of 16 or 256 terms, not " + std::to_string(terms.size()));
+  }
+  // Constant counts, as in the quantizer's block loop.
+  return terms.size() == 16 ? sum_terms(order, terms.data(), 16, tensor_blocks)
+                            : sum_terms(order, terms.data(), 256, tensor_blocks);
+}
 
 std::vector<float> dequantize(const BlockRecipe& r, const QuantizedTensor& q) {
   std::vector<float> out(q.codes.size());

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <deque>
 #include <vector>
 #include <stdexcept>
@@ -83,8 +84,11 @@ BlockRecipe torchao(std::string_view name, TensorScaleRule tensor_scale) {
   return r;
 }
 
+// Where a fouroversix recipe's arithmetic comes from (docs/recipes.md).
+enum class FosImplementation { kReferenceCpu, kReferenceGpu, kKernel };
+
 BlockRecipe fos(std::string_view name, ScaleSelection selection, ErrorMetric metric,
-                bool cuda_kernel) {
+                FosImplementation implementation) {
   BlockRecipe r = nvfp4_base();
   r.name = name;
   r.tensor_scale = TensorScaleRule::kFos;
@@ -96,20 +100,27 @@ BlockRecipe fos(std::string_view name, ScaleSelection selection, ErrorMetric met
   r.selection = selection;
   r.error_metric = metric;
   r.error_arithmetic = ErrorArithmetic::kFosFp32;
-  if (cuda_kernel) {
-    r.source = "fouroversix 1.0.5 CUDA quantize kernel (csrc): cvt.rn.satfinite, no zero-scale "
-               "guard, sequential FP32 error sum";
+  if (implementation == FosImplementation::kKernel) {
+    r.source = "fouroversix 1.0.5 CUDA quantize kernel (csrc), read, not run: cvt.rn.satfinite, "
+               "no zero-scale guard, sequential FP32 error sum";
     r.scale_policy = find_policy("ptx.satfinite", "e4m3").policy;
     r.element_scaling = ElementScaling::kFosCudaReciprocal;
     r.element_policy = find_policy("ptx.satfinite", "e2m1").policy;
     r.stochastic = StochasticStyle::kPtx;
     r.sum_order = SumOrder::kSequential;
+    return r;
+  }
+  r.scale_policy = find_policy("ml_dtypes", "e4m3").policy;  // torch .to(float8_e4m3fn)
+  r.element_scaling = ElementScaling::kFosReciprocal;
+  r.element_rounding = ElementRounding::kFosUnbounded;
+  r.stochastic = StochasticStyle::kFosUniform;
+  if (implementation == FosImplementation::kReferenceGpu) {
+    r.source = "fouroversix 1.0.5 src/fouroversix/quantize/pytorch/reference.py quantize_to_fp4, "
+               "run on a CUDA device (torch's CUDA sum order)";
+    r.sum_order = SumOrder::kTorchCuda;
+    r.default_nan = DefaultNan::kPositive;
   } else {
     r.source = "fouroversix 1.0.5 src/fouroversix/quantize/pytorch/reference.py quantize_to_fp4";
-    r.scale_policy = find_policy("ml_dtypes", "e4m3").policy;  // torch .to(float8_e4m3fn)
-    r.element_scaling = ElementScaling::kFosReciprocal;
-    r.element_rounding = ElementRounding::kFosUnbounded;
-    r.stochastic = StochasticStyle::kFosUniform;
     r.sum_order = SumOrder::kTorchCpu;
   }
   return r;
@@ -152,11 +163,16 @@ std::vector<BlockRecipe> make_recipes() {
   v.push_back(torchao("nvfp4.torchao", TensorScaleRule::kTorchao));
   v.push_back(torchao("nvfp4.torchao.block_scale_only", TensorScaleRule::kNone));
   static std::deque<std::string> names;  // stable storage for the composed names
-  for (bool cuda : {false, true}) {
-    const std::string prefix = cuda ? "nvfp4.fos_cuda." : "nvfp4.fos.";
+  for (FosImplementation implementation : {FosImplementation::kReferenceCpu,
+                                            FosImplementation::kReferenceGpu,
+                                            FosImplementation::kKernel}) {
+    const std::string prefix = implementation == FosImplementation::kReferenceCpu ? "nvfp4.fos."
+                               : implementation == FosImplementation::kReferenceGpu
+                                   ? "nvfp4.fos.gpu."
+                                   : "nvfp4.fos.kernel.";
     auto add = [&](std::string_view rule, ScaleSelection s, ErrorMetric m) {
       names.push_back(prefix + std::string(rule));
-      v.push_back(fos(names.back(), s, m, cuda));
+      v.push_back(fos(names.back(), s, m, implementation));
     };
     add("static_6", ScaleSelection::kMaxToSix, ErrorMetric::kSumSquares);
     add("static_4", ScaleSelection::kMaxToFour, ErrorMetric::kSumSquares);
@@ -217,6 +233,18 @@ std::span<const BlockRecipe> block_recipes() {
 }
 
 const BlockRecipe& find_block_recipe(std::string_view name) {
+  // nvfp4.fos_cuda.* (fouroversix's CUDA kernel) was picked by mistake for the
+  // fouroversix reference run on a GPU; it is rejected, naming both.
+  constexpr std::string_view kOldKernel = "nvfp4.fos_cuda.";
+  const std::string rule(name.starts_with(kOldKernel) ? name.substr(kOldKernel.size()) : "");
+  const auto recipes = block_recipes();
+  if (!rule.empty() && std::any_of(recipes.begin(), recipes.end(), [&](const BlockRecipe& r) {
+        return r.name == "nvfp4.fos.kernel." + rule;
+      })) {
+    throw std::invalid_argument("recipe '" + std::string(name) + "' was renamed: fouroversix's CUDA kernel is 'nvfp4.fos.kernel." +
+                                rule + "', the fouroversix reference run on a GPU 'nvfp4.fos.gpu." + rule +
+                                "' (docs/recipes.md)");
+  }
   return detail::find_named(block_recipes(), name, "recipe");
 }
 

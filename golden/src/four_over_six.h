@@ -53,27 +53,31 @@ __extension__ typedef __int128 Int128;  // GCC/Clang: exact 4/6 error sums
   }
 }
 
-// The error of one block from its terms, for the orders that are not
-// finished across blocks: the maximum, a sequential sum, or TE's row sums.
-[[gnu::always_inline]] inline float reduce_terms(const BlockRecipe& r, const float* e, int n) {
-  float s = 0.0f;
-  if (r.error_metric == ErrorMetric::kMaxAbs) {
-    for (int i = 0; i < n; ++i) s = std::max(s, e[i]);
-    return s;
+// v[i] += v[i + k/2] for i < k/2, then the same on the first k/2, down to
+// v[0] (k a power of two): a CUDA warp's shuffle-down reduction.
+[[gnu::always_inline]] inline float halving_tree(float* v, int k) {
+  for (int half = k / 2; half >= 1; half /= 2) {
+    for (int i = 0; i < half; ++i) v[i] += v[i + half];
   }
-  if (r.sum_order != SumOrder::kRowsThenTree || n != 256) {
-    for (int i = 0; i < n; ++i) s += e[i];
-    return s;
+  return v[0];
+}
+
+// torch's CUDA sum of a row of 256 terms in a tensor of `tensor_blocks` rows
+// (SumOrder::kTorchCuda, spelled out in block_recipe.h): 4-element vectors,
+// 32 threads of two vectors each, or 64 of one. Every thread's accumulators
+// start from 0 (so a -0 term counts as +0).
+[[gnu::always_inline]] inline float torch_cuda_sum256(const float* e, size_t tensor_blocks) {
+  const int threads = tensor_blocks >= 16 ? 32 : 64, vectors_per_thread = 64 / threads;
+  float v[64];
+  for (int t = 0; t < threads; ++t) {
+    float lanes[4];
+    for (int l = 0; l < 4; ++l) {
+      lanes[l] = 0.0f + e[4 * t + l];
+      for (int k = 1; k < vectors_per_thread; ++k) lanes[l] += e[4 * (t + k * threads) + l];
+    }
+    v[t] = ((lanes[0] + lanes[1]) + lanes[2]) + lanes[3];
   }
-  float rows[16];
-  for (int row = 0; row < 16; ++row) {
-    rows[row] = 0.0f;
-    for (int i = 0; i < 16; ++i) rows[row] += e[row * 16 + i];
-  }
-  for (int half = 8; half >= 1; half /= 2) {
-    for (int row = 0; row < half; ++row) rows[row] += rows[row + half];
-  }
-  return rows[0];
+  return halving_tree(v, threads);
 }
 
 // Adds the 8 lanes of each block left to right (lanes[b * 8 + l]). A tight
@@ -84,6 +88,46 @@ __extension__ typedef __int128 Int128;  // GCC/Clang: exact 4/6 error sums
     for (int l = 1; l < 8; ++l) s += lanes[b * 8 + l];
     sums[b] = s;
   }
+}
+
+// One block's n terms summed in `order` (the quantizer finishes kTorchCpu
+// across blocks instead, with torch_lanes and lane_sums).
+[[gnu::always_inline]] inline float sum_terms(SumOrder order, const float* e, int n,
+                                              size_t tensor_blocks) {
+  // kTorchCuda is measured for 16 and 256 terms, the blocks of every 4/6
+  // recipe (sum_in_order rejects other counts).
+  if (order == SumOrder::kTorchCuda && n == 16) {
+    float v[16];
+    for (int i = 0; i < 16; ++i) v[i] = 0.0f + e[i];  // from 0, as each thread starts
+    return halving_tree(v, 16);
+  }
+  if (order == SumOrder::kTorchCuda && n == 256) return torch_cuda_sum256(e, tensor_blocks);
+  if (order == SumOrder::kTorchCpu) {
+    float lanes[8], sum;
+    torch_lanes(e, n, lanes);
+    lane_sums(lanes, 1, &sum);
+    return sum;
+  }
+  if (order == SumOrder::kRowsThenTree && n == 256) {
+    float rows[16];
+    for (int row = 0; row < 16; ++row) {
+      rows[row] = 0.0f;
+      for (int i = 0; i < 16; ++i) rows[row] += e[row * 16 + i];
+    }
+    return halving_tree(rows, 16);
+  }
+  float s = 0.0f;
+  for (int i = 0; i < n; ++i) s += e[i];
+  return s;
+}
+
+// The error of one block from its terms: the maximum, or their sum.
+[[gnu::always_inline]] inline float reduce_terms(const BlockRecipe& r, const float* e, int n,
+                                                 size_t tensor_blocks) {
+  if (r.error_metric != ErrorMetric::kMaxAbs) return sum_terms(r.sum_order, e, n, tensor_blocks);
+  float s = 0.0f;
+  for (int i = 0; i < n; ++i) s = std::max(s, e[i]);
+  return s;
 }
 
 // ------------------------------------------------------ exact (nvfp4.46)

@@ -62,6 +62,17 @@ FixtureRun parse_run(const std::string& key) {
   return run;
 }
 
+// The .cuda fixtures hold the fouroversix reference run on a GPU: their runs
+// are checked against the reference-on-GPU recipes, "nvfp4.fos.mse" against
+// "nvfp4.fos.gpu.mse" (docs/recipes.md).
+std::string recipe_key(const std::string& file, const std::string& key) {
+  if (file.find(".cuda.") == std::string::npos) return key;
+  for (const std::string project : {"nvfp4.fos", "mxfp4.fos"}) {
+    if (key == project || key.starts_with(project + ".")) return project + ".gpu" + key.substr(project.size());
+  }
+  return key;
+}
+
 float bf16_round(float x) {
   return golden::decode<golden::kBF16>(golden::encode<golden::kBF16>(x, golden::ConversionPolicy{}));
 }
@@ -93,12 +104,16 @@ struct KnownDifference {
   const char* why;
 };
 constexpr KnownDifference kKnownDifferences[] = {
-    // fouroversix applies the Hadamard transform as a BF16 CPU matmul, which
-    // accumulates in FP32 in an order of its own; fp4v sums exactly and rounds
-    // once. The two agree wherever the FP32 sum is exact; here the inputs of
-    // some 16-groups span more than 2^16, so some transformed values differ by
-    // one BF16 ulp (checked element by element below) and so do these codes.
+    // fouroversix applies the Hadamard transform as a BF16 matmul (on the CPU,
+    // or cuBLAS on the GPU), which accumulates in FP32 in an order of its own;
+    // fp4v sums exactly and rounds once. The two agree wherever the FP32 sum
+    // is exact; here the inputs of some 16-groups span more than 2^16, so some
+    // transformed values differ by one BF16 ulp (checked element by element
+    // below) and so do these codes. Quantizing the reference's own transformed
+    // values reproduces its codes exactly (check_transform).
     {"near_powers_of_two.safetensors", "nvfp4.fos.mse.rht", 4, 1,
+     "BF16 matmul FP32 accumulation order"},
+    {"near_powers_of_two.cuda.safetensors", "nvfp4.fos.mse.rht", 4, 1,
      "BF16 matmul FP32 accumulation order"},
 };
 
@@ -114,14 +129,11 @@ const KnownDifference* known_difference(const std::string& file, const std::stri
 // whose exponents span more than 24 - 8 bits), where they may differ by one
 // BF16 ulp. Then quantizing the reference's own transformed values must give
 // the reference's codes exactly.
-// Returns the reference's transformed values.
-std::vector<float> check_transform(const SafetensorsFile& file, const std::string& key,
-                                   const std::vector<float>& x_bf16, size_t rows, size_t cols,
-                                   bool requantize) {
+void check_transform(const SafetensorsFile& file, const std::string& key, const BlockRecipe& r,
+                     const std::vector<float>& x_bf16, size_t rows, size_t cols) {
   const std::vector<float> reference = file.copy<float>(key + ".transformed", DType::kF32);
   QuantizeOptions o;
   o.hadamard = o.bf16_input = true;
-  const BlockRecipe& r = golden::find_block_recipe("nvfp4.fos.mse");
   const golden::QuantizedTensor mine = golden::quantize(r, x_bf16, rows, cols, o);
   for (size_t i = 0; i < reference.size(); ++i) {
     if (reference[i] == mine.transformed[i]) continue;
@@ -136,86 +148,9 @@ std::vector<float> check_transform(const SafetensorsFile& file, const std::strin
     const float ulp = std::ldexp(1.0f, std::ilogb(reference[i]) - 7);
     EXPECT_LE(std::fabs(reference[i] - mine.transformed[i]), ulp) << key << " element " << i;
   }
-  if (requantize) {
-    const golden::QuantizedTensor from_reference = golden::quantize(r, reference, rows, cols);
-    EXPECT_EQ(from_reference.packed_codes(), file.copy<uint8_t>(key + ".codes", DType::kU8)) << key;
-    EXPECT_EQ(from_reference.scales, file.copy<uint8_t>(key + ".scales", DType::kU8)) << key;
-  }
-  return reference;
-}
-
-// Four Over Six decisions where the reference's FP32 error sums, taken in
-// another order (torch on CUDA), decided the other way. For each block whose
-// output differs, the reference's output must be exactly one of the golden's
-// two candidates, the golden's two errors must be within the reordering bound
-// of FP32 summation (a near-tie), and replaying the reference's decisions must
-// reproduce its codes and scales bit for bit. Returns the number of flips.
-size_t explain_decision_flips(const SafetensorsFile& file, const std::string& key,
-                              const BlockRecipe& recipe, const std::vector<float>& x, size_t rows,
-                              size_t cols, const QuantizeOptions& base) {
-  const golden::QuantizedTensor mine = golden::quantize(recipe, x, rows, cols, base);
-  const size_t blocks = mine.chose_four.size();
-  std::vector<uint8_t> all6(blocks, 0), all4(blocks, 1);
-  QuantizeOptions o6 = base, o4 = base;
-  o6.forced_four = all6;
-  o4.forced_four = all4;
-  const golden::QuantizedTensor six = golden::quantize(recipe, x, rows, cols, o6);
-  const golden::QuantizedTensor four = golden::quantize(recipe, x, rows, cols, o4);
-  const std::vector<uint8_t> ref_codes =
-      golden::unpack_codes(file.copy<uint8_t>(key + ".codes", DType::kU8), rows * cols);
-  const std::vector<uint8_t> ref_scales = file.copy<uint8_t>(key + ".scales", DType::kU8);
-  const size_t per_row = mine.scale_cols(), n = mine.block_rows * mine.block_cols;
-  const auto same_block = [&](const golden::QuantizedTensor& q, size_t b) {
-    const size_t tile_row = b / per_row, tile_col = b % per_row;
-    for (size_t i = 0; i < mine.block_rows; ++i) {
-      const size_t row = tile_row * mine.block_rows + i;
-      if (q.scales[row * per_row + tile_col] != ref_scales[row * per_row + tile_col]) return false;
-      for (size_t j = 0; j < mine.block_cols; ++j) {
-        const size_t e = row * cols + tile_col * mine.block_cols + j;
-        if (q.codes[e] != ref_codes[e]) return false;
-      }
-    }
-    return true;
-  };
-  std::vector<uint8_t> reference_four(blocks);
-  size_t flips = 0;
-  for (size_t b = 0; b < blocks; ++b) {
-    const bool is6 = same_block(six, b), is4 = same_block(four, b);
-    EXPECT_TRUE(is6 || is4) << key << " block " << b << " is neither golden candidate";
-    reference_four[b] = is6 ? 0 : 1;  // when both candidates coincide either choice is right
-    if (is6 && is4) reference_four[b] = mine.chose_four[b];
-    if (reference_four[b] == mine.chose_four[b]) continue;
-    ++flips;
-    const float e6 = mine.error_six[b], e4 = mine.error_four[b];
-    const double bound = 2.0 * static_cast<double>(n) * 0x1p-24 * std::max(e6, e4);
-    EXPECT_LE(std::fabs(static_cast<double>(e6) - e4), bound)
-        << key << " block " << b << ": flipped decision is not a near-tie (e6 " << e6 << ", e4 "
-        << e4 << ")";
-  }
-  QuantizeOptions replay = base;
-  replay.forced_four = reference_four;
-  const golden::QuantizedTensor replayed = golden::quantize(recipe, x, rows, cols, replay);
-  EXPECT_EQ(replayed.codes, ref_codes) << key << ": replayed decisions";
-  EXPECT_EQ(replayed.scales, ref_scales) << key << ": replayed decisions";
-  return flips;
-}
-
-// Decision flips of the fouroversix reference run on CUDA (torch's CUDA sum
-// order), pinned to their exact counts; each one is a near-tie (checked).
-struct PinnedFlips {
-  const char* file;
-  const char* run;
-  size_t flips;
-};
-constexpr PinnedFlips kCudaFlips[] = {
-#include "cuda_flips.inc"
-};
-
-size_t pinned_flips(const std::string& file, const std::string& run) {
-  for (const PinnedFlips& p : kCudaFlips) {
-    if (file == p.file && run == p.run) return p.flips;
-  }
-  return 0;
+  const golden::QuantizedTensor from_reference = golden::quantize(r, reference, rows, cols);
+  EXPECT_EQ(from_reference.packed_codes(), file.copy<uint8_t>(key + ".codes", DType::kU8)) << key;
+  EXPECT_EQ(from_reference.scales, file.copy<uint8_t>(key + ".scales", DType::kU8)) << key;
 }
 
 class BlockReference : public ::testing::TestWithParam<std::string> {};
@@ -241,6 +176,38 @@ TEST(BlockReferenceFixtures, ArePresentAndCoverEveryReference) {
                                "mxfp4.rceil", "nvfp4.te", "nvfp4.te.2d"}) {
     EXPECT_EQ(runs[required], static_cast<int>(cpu_files)) << required;
   }
+  std::map<std::string, int> gpu_runs;
+  size_t gpu_files = 0;
+  for (const auto& f : files) {
+    if (f.string().find(".cuda.") == std::string::npos) continue;
+    ++gpu_files;
+    for (const std::string& name : SafetensorsFile::read(f).tensor_names()) {
+      if (name.ends_with(".codes")) ++gpu_runs[name.substr(0, name.size() - 6)];
+    }
+  }
+  EXPECT_EQ(gpu_files, cpu_files);
+  for (const char* required : {"nvfp4.fos.static_6", "nvfp4.fos.static_4", "nvfp4.fos.mse",
+                               "nvfp4.fos.mae", "nvfp4.fos.abs_max", "nvfp4.fos.mse.2d",
+                               "nvfp4.fos.mse.transpose", "nvfp4.fos.mse.rht", "mxfp4.fos"}) {
+    EXPECT_EQ(gpu_runs[required], static_cast<int>(gpu_files)) << required;
+  }
+}
+
+// The reference on a GPU sums the 4/6 errors in torch's CUDA order: the
+// CPU-order recipe decides one near-tie block of this fixture the other way,
+// which the GPU recipe reproduces (GoldenEqualsReferenceBitForBit).
+TEST(BlockReferenceFixtures, CpuSumOrderMissesAGpuDecision) {
+  const SafetensorsFile file = SafetensorsFile::read(kFixtureDir / "near_powers_of_two.cuda.safetensors");
+  const std::vector<float> input = file.copy<float>("input", DType::kF32);
+  const std::vector<uint8_t> reference = file.copy<uint8_t>("nvfp4.fos.mae.scales", DType::kU8);
+  const auto differing_blocks = [&](const char* recipe) {
+    const golden::QuantizedTensor q = golden::quantize(golden::find_block_recipe(recipe), input, 128, 128);
+    size_t n = 0;
+    for (size_t b = 0; b < reference.size(); ++b) n += q.scales[b] != reference[b];
+    return n;
+  };
+  EXPECT_EQ(differing_blocks("nvfp4.fos.mae"), 1u);
+  EXPECT_EQ(differing_blocks("nvfp4.fos.gpu.mae"), 0u);
 }
 
 // One test per fixture file; every reference run inside it is compared.
@@ -253,9 +220,7 @@ TEST_P(BlockReference, GoldenEqualsReferenceBitForBit) {
   for (const std::string& name : file.tensor_names()) {
     if (!name.ends_with(".codes")) continue;
     const std::string key = name.substr(0, name.size() - 6);
-    // fouroversix's MXFP4 zero blocks depend on the device's 0/0 (docs/findings.md).
-    const bool on_gpu = GetParam().find(".cuda.") != std::string::npos;
-    const FixtureRun run = parse_run(on_gpu && key == "mxfp4.fos" ? "mxfp4.fos.gpu" : key);
+    const FixtureRun run = parse_run(recipe_key(GetParam(), key));
     ASSERT_NE(run.recipe, nullptr) << "no recipe for fixture run " << key;
     QuantizeOptions options;
     std::vector<float> x = input;
@@ -275,19 +240,6 @@ TEST_P(BlockReference, GoldenEqualsReferenceBitForBit) {
       } else if (o != "block_scale_only") {
         FAIL() << "unknown option '" << o << "' in " << key;
       }
-    }
-    if (on_gpu && run.recipe->selection == golden::ScaleSelection::kFourOverSix &&
-        run.recipe->error_metric != golden::ErrorMetric::kMaxAbs) {
-      if (options.hadamard) {  // explain the decisions on the reference's own transformed values
-        x = check_transform(file, key, x, rows, cols, /*requantize=*/false);
-        options.hadamard = options.bf16_input = false;
-      }
-      const size_t flips = explain_decision_flips(file, key, *run.recipe, x, rows, cols, options);
-      std::printf("[ pinned   ] %s %s: %zu 4/6 decisions flipped by the CUDA sum order\n",
-                  GetParam().c_str(), key.c_str(), flips);
-      EXPECT_EQ(flips, pinned_flips(GetParam(), key)) << GetParam() << " " << key;
-      ++compared;
-      continue;
     }
     // Both the AVX-512 kernel (where it applies) and the portable loop.
     for (bool portable : {false, true}) {
@@ -321,7 +273,7 @@ TEST_P(BlockReference, GoldenEqualsReferenceBitForBit) {
       EXPECT_EQ(c.code_mismatches, known ? known->codes : 0u) << GetParam() << " " << label << ": " << c.first;
       EXPECT_EQ(c.scale_mismatches, known ? known->scales : 0u) << GetParam() << " " << label << ": " << c.first;
     }
-    if (options.hadamard) check_transform(file, key, x, rows, cols, /*requantize=*/true);
+    if (options.hadamard) check_transform(file, key, *run.recipe, x, rows, cols);
     ++compared;
   }
   if (file.contains("mxfp4.microxcaling.values")) {

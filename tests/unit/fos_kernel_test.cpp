@@ -156,7 +156,8 @@ TEST(FosKernelScope, LeavesOtherRecipesAndOptionsToThePortableLoop) {
   QuantizeOptions two_d;
   two_d.two_d_blocks = true;
   EXPECT_EQ(quantize(find_block_recipe("nvfp4.fos.mse"), y, 32, 256, two_d).kernel_rows, 0u);
-  EXPECT_EQ(quantize(find_block_recipe("nvfp4.fos_cuda.mse"), y, 32, 256).kernel_rows, 0u);
+  EXPECT_EQ(quantize(find_block_recipe("nvfp4.fos.kernel.mse"), y, 32, 256).kernel_rows, 0u);
+  EXPECT_EQ(quantize(find_block_recipe("nvfp4.fos.gpu.mse"), y, 32, 256).kernel_rows, 0u);
   EXPECT_EQ(quantize(find_block_recipe("nvfp4.te"), y, 32, 256).kernel_rows, 0u);
 }
 

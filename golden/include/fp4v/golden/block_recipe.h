@@ -113,11 +113,30 @@ enum class SumOrder : uint8_t {
   // torch 2.15): 8-lane vectors, vector m into accumulator m % 4, the four
   // accumulators added in order, then the 8 lanes added left to right.
   kTorchCpu,
+  // torch CUDA float sum along the last dim of a contiguous [N, n] tensor,
+  // N = the number of blocks (what fouroversix's error .sum(axis=-1) reduces).
+  // Measured on an H200, torch 2.11.0+cu130, for n = 16 and 256 and N = 1 to
+  // 2^20 (reports/gpu/2026-11-30-torch-cuda-sum-order-h200.md). A halving
+  // tree over v[0..k) is: v_i + v_(i+k/2) for i < k/2, then the same on the
+  // k/2 results, down to one.
+  // - n = 16: a halving tree over the 16 terms.
+  // - n = 256, N >= 16: 32 threads; thread t adds e[4t+l] + e[4t+l+128] for
+  //   each lane l = 0..3, then its 4 lane sums in order; a halving tree over
+  //   the 32 thread sums.
+  // - n = 256, N < 16: 64 threads; thread t adds e[4t..4t+3] left to right;
+  //   a halving tree over the 64 thread sums.
+  kTorchCuda,
   // TransformerEngine v2.18 4/6 reference: each row of a block summed left to
   // right from 0; for 16x16 tiles the 16 row sums are then added as a tree,
   // (r_i + r_i+8), then +4, +2, +1 (its CUDA warp reduction).
   kRowsThenTree,
 };
+
+// The FP32 sum of one block's 16 or 256 terms (the blocks of the 4/6
+// recipes) in `order`, as the 4/6 error of a tensor of `tensor_blocks` blocks
+// is reduced (kTorchCuda depends on it). Other counts throw
+// std::invalid_argument.
+float sum_in_order(SumOrder order, std::span<const float> terms, size_t tensor_blocks);
 
 // The NaN an invalid operation (0/0) produces where the reference runs: it
 // reaches the codes in fouroversix's MXFP4 path (all-zero blocks).
