@@ -43,6 +43,19 @@ def test_quantize_matches_reference(path, recipe):
     np.testing.assert_array_equal(q["scales"], t[recipe + ".scales"].reshape(q["scales"].shape))
 
 
+GPU_FILES = sorted((FIXTURES / "block").glob("*.cuda.safetensors"))
+
+
+# The reference run on a GPU, against the reference-on-GPU recipes (docs/recipes.md).
+@pytest.mark.parametrize("path", GPU_FILES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("run", ["nvfp4.fos.mse", "nvfp4.fos.mae", "mxfp4.fos"])
+def test_quantize_matches_reference_on_gpu(path, run):
+    t, _ = read_safetensors(path)
+    q = fp4v.quantize(run.replace(".fos", ".fos.gpu"), t["input"])
+    np.testing.assert_array_equal(q["codes"], t[run + ".codes"].reshape(q["codes"].shape))
+    np.testing.assert_array_equal(q["scales"], t[run + ".scales"].reshape(q["scales"].shape))
+
+
 def test_quantize_options_and_stochastic_rounding_match_reference():
     t, _ = read_safetensors(FIXTURES / "block" / "normal.safetensors")
     q = fp4v.quantize("nvfp4.fos.mse", t["input"], two_d=True)
@@ -54,6 +67,9 @@ def test_quantize_options_and_stochastic_rounding_match_reference():
 def test_bad_input_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown recipe"):
         fp4v.quantize("nvfp4.nope", np.zeros((1, 16), np.float32))
+    with pytest.raises(ValueError, match=r"^recipe 'nvfp4.fos_cuda.mse' was renamed: .*'nvfp4.fos.kernel.mse'.*"
+                                         r"'nvfp4.fos.gpu.mse' \(docs/recipes.md\)$"):
+        fp4v.quantize("nvfp4.fos_cuda.mse", np.zeros((1, 16), np.float32))
     with pytest.raises(ValueError, match="NaN"):
         fp4v.quantize("nvfp4.te", np.full((1, 16), np.nan, np.float32))
     with pytest.raises(ValueError, match="multiple of the block width"):
