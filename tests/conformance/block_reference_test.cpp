@@ -1,8 +1,10 @@
 // Golden block quantizers against the fixtures written by the real reference
 // packages (vectors/reference/make_block_fixtures.py): fouroversix 1.0.5,
 // torchao 0.18.0, TransformerEngine v2.18's NVFP4 reference, microxcaling.
-// Codes, scales and amax must agree bit for bit; the only differences allowed
-// are listed in kKnownDifferences, each explained and pinned exactly.
+// The *.cuda.safetensors fixtures, the fouroversix reference run on a GPU, are
+// checked against the `.gpu` recipes. Codes, scales and amax must agree bit
+// for bit; the only differences allowed are listed in kKnownDifferences, each
+// explained and pinned exactly.
 #include <gtest/gtest.h>
 
 #include <algorithm>

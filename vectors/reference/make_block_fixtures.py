@@ -11,6 +11,10 @@ committed):
             TE's compiled extension only for two base classes, stubbed here)
   --mx-dir: a checkout of microsoft/microxcaling (the folder holding mx/)
 
+With --device cuda the files are named <distribution>.cuda.safetensors: the
+reference run on a GPU, which the tests check against the `.gpu` recipes
+(nvfp4.fos.gpu.*, mxfp4.fos.gpu; docs/recipes.md).
+
 One file per input distribution: the input, then for every reference run
 `<recipe>[.<option>].codes` (packed E2M1, even element in the low nibble),
 `.scales` (one byte per block, row-major), `.amax`, and where the reference
