@@ -26,7 +26,10 @@ std::string one_line(std::string text) {
   return text;
 }
 
+void wait_if_terminating();
+
 [[noreturn]] void fail(const std::filesystem::path& path, const std::string& what, int error = 0) {
+  wait_if_terminating();
   throw FileError(path.string() + ": " + what + (error != 0 ? std::string(": ") + std::strerror(error) : ""));
 }
 
@@ -95,6 +98,14 @@ std::atomic<int> g_creating{0};
 static_assert(std::atomic<int>::is_always_lock_free && std::atomic<bool>::is_always_lock_free);
 
 constexpr int kCleanupSignals[] = {SIGINT, SIGTERM, SIGHUP};
+
+// Once the handler has run, the process is ending with the signal: a write it
+// disturbed (its temporary file removed) waits for that end instead of
+// reporting an error of its own.
+void wait_if_terminating() {
+  if (!g_terminating.load()) return;
+  for (;;) ::pause();
+}
 
 void remove_temporaries_and_die(int signal_number) {
   g_terminating.store(true);
@@ -203,7 +214,7 @@ class TemporaryFile {
     g_creating.fetch_add(1);
     if (g_terminating.load()) {  // another thread is removing the files and ending the process
       g_creating.fetch_sub(1);
-      for (;;) ::pause();
+      wait_if_terminating();
     }
     g_slots[slot_].state.store(kLive);
     fd_ = ::openat(dir_fd_, name_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0666);

@@ -212,12 +212,14 @@ uint64_t parse_natural(const std::string& text, const std::string& what, uint64_
   uint64_t v = 0;
   const char* end = text.data() + text.size();
   const auto [stop, error] = std::from_chars(text.data(), end, v);
-  const std::string range = std::to_string(min) + " to " + std::to_string(max);
+  const std::string range = max == std::numeric_limits<uint64_t>::max()
+                                ? std::to_string(min) + " or more"
+                                : std::to_string(min) + " to " + std::to_string(max);
   if (text.empty() || stop != end || error == std::errc::invalid_argument) {
-    throw UsageError(what + " wants a whole number from " + range + ", got '" + text + "'");
+    throw UsageError(what + " wants a whole number, " + range + ", got '" + text + "'");
   }
   if (error == std::errc::result_out_of_range || v < min || v > max) {
-    throw UsageError(what + " " + text + " is outside " + range);
+    throw UsageError(what + " " + text + " is out of range (" + range + ")");
   }
   return v;
 }

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <system_error>
 
 #include "fp4v/fileio/files.h"
 
@@ -100,7 +101,9 @@ SuiteManifest read_manifest(const std::filesystem::path& suite_dir) {
   try {
     text = fileio::read_text_file(path);
   } catch (const fileio::FileError& e) {
-    throw FormatError(std::string(e.what()) + " (run fp4v gen first)");
+    std::error_code ec;
+    const bool absent = !std::filesystem::exists(std::filesystem::symlink_status(path, ec));
+    throw FormatError(std::string(e.what()) + (absent ? " (run fp4v gen first)" : ""));
   }
   return parse_manifest(text, path.string());
 }
