@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # README command 2: set up, build with warnings as errors, run every test
-# (CTest: unit, conformance, exhaustive; pytest; a bounded libFuzzer run).
+# (CTest: unit, conformance, exhaustive; pytest; the CTest suites again under
+# ASan and UBSan, less the exhaustive sweeps; bounded libFuzzer runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -11,5 +12,8 @@ echo "test: GPU tests (label gpu) skip without a CUDA device; their reason:"
 ctest --preset ci -L gpu -V 2>&1 | grep -E "SKIPPED|no CUDA|device:" || true
 echo "test: pytest tests/python"
 PYTHONPATH="$PWD/build/ci/python" .venv/bin/python -m pytest -q tests/python
-echo "test: fuzzing the vector-set reader (libFuzzer, bounded)"
+echo "test: the same C++ tests under ASan and UBSan (ctest --preset asan: less the exhaustive sweeps)"
+bash scripts/build.sh asan
+ctest --preset asan -j 2
+echo "test: fuzzing what fp4v reads (libFuzzer, bounded)"
 bash scripts/fuzz.sh

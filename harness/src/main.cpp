@@ -2,6 +2,7 @@
 // generation, replay against a backend, checking someone else's outputs,
 // reports, and merging the results of sharded runs.
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -17,13 +18,16 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
+#include <limits>
+#include <system_error>
+#include <utility>
 
 #include "fp4v/golden/block_mma.h"
 #include "fp4v/golden/block_recipe.h"
 #include "fp4v/harness/backend.h"
 #include "fp4v/harness/replay.h"
 #include "fp4v/reports/render.h"
+#include "fp4v/vectors/manifest.h"
 #include "fp4v/vectors/suites.h"
 #include "fp4v/golden/conventions.h"
 #include "fp4v/golden/decode.h"
@@ -46,18 +50,21 @@ constexpr const char* kUsage =
     "  policies             list the named conversion policies and their sources\n"
     "  recipes              list the block-quantization recipes and their sources\n"
     "  encode FORMAT POLICY [--rounding R] X...  encode values (R: rne rna rz rp rm)\n"
-    "exit status: 0 success, 1 mismatches found, 2 bad usage or bad input\n";
+    "exit status: 0 success, 1 mismatches found, 2 bad usage or bad input\n"
+    "(docs/guarantees.md: what each command writes, and what a failed or interrupted run leaves)\n";
 
 constexpr const char* kGenUsage =
     "usage: fp4v gen --suite smoke|regression|exhaustive --out DIR [--seed N] [--shard I/N]\n"
     "  Writes DIR/NNNN-<recipe>-<generator>.safetensors and DIR/suite.json. With --shard I/N\n"
-    "  only the sets whose index is I modulo N (for job arrays: Slurm, Kubernetes).\n";
+    "  only the sets whose index is I modulo N (for job arrays: Slurm, Kubernetes).\n"
+    "  DIR/suite.json is removed first and written last: it names a complete generation.\n";
 
 constexpr const char* kReplayUsage =
     "usage: fp4v replay --backend golden|file:PATH (--suite DIR | --set FILE...)\n"
     "                   [--shard I/N] [--max-errors N] [--only INDEX] [--threads N]\n"
     "                   [--json OUT] [--html OUT] [--junit OUT]\n"
-    "  Exit status 1 when any output differs from the expected one.\n";
+    "  --threads N: 1 to 1024 (default: all hardware threads). Exit status 1 when any\n"
+    "  output differs from the expected one; 2 when there is no vector set to replay.\n";
 
 constexpr const char* kCheckUsage =
     "usage: fp4v check --set FILE --observed FILE [--max-errors N] [--json OUT] [--html OUT] [--junit OUT]\n"
@@ -66,7 +73,15 @@ constexpr const char* kCheckUsage =
 constexpr const char* kReportUsage =
     "usage: fp4v report RESULTS.json [--html OUT] [--junit OUT]\n";
 
-constexpr const char* kMergeUsage = "usage: fp4v merge --out OUT.json RESULTS.json...\n";
+constexpr const char* kMergeUsage =
+    "usage: fp4v merge --out OUT.json RESULTS.json...\n"
+    "  RESULTS are the results of every shard of one `fp4v replay --suite DIR --shard I/N`\n"
+    "  run; a missing, repeated or foreign shard is an error (exit 2), never a pass.\n";
+
+constexpr const char* kEncodeUsage =
+    "usage: fp4v encode e2m1|e4m3|e8m0 POLICY [--rounding rne|rna|rz|rp|rm] X...\n"
+    "  X is read as FP32; a finite X beyond FP32's range, or one that is not zero but\n"
+    "  would read as zero, is an error (write inf or 0 to mean those).\n";
 
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -96,11 +111,19 @@ void print_format(std::string_view name) {
   throw UsageError("unknown format '" + std::string(name) + "' (known: e2m1 e4m3 ue4m3 e8m0)");
 }
 
+// An FP32 value; decimal text that FP32 cannot hold (1e400, 1e-400) is an
+// error rather than a silent infinity or zero. "inf" and "nan" are values.
 float parse_float(const char* text) {
   char* end = nullptr;
   errno = 0;
   const float value = std::strtof(text, &end);
   if (end == text || *end != '\0') throw UsageError(std::string("not a number: '") + text + "'");
+  if (errno == ERANGE && std::isinf(value)) {
+    throw UsageError(std::string("'") + text + "' is beyond FP32's range (write inf for infinity)");
+  }
+  if (errno == ERANGE && value == 0.0f) {
+    throw UsageError(std::string("'") + text + "' is below FP32's smallest subnormal and would read as zero");
+  }
   return value;
 }
 
@@ -114,6 +137,9 @@ void encode_values(const ConversionPolicy& policy, const std::vector<float>& val
 }
 
 int run_encode(int argc, char** argv) {
+  for (int i = 2; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) return std::fputs(kEncodeUsage, stdout), 0;
+  }
   if (argc < 4) throw UsageError("encode needs FORMAT POLICY and at least one value");
   const std::string_view format = argv[2];
   ConversionPolicy policy = find_policy(argv[3], format).policy;
@@ -166,8 +192,10 @@ Args parse_args(int argc, char** argv, int first, const std::set<std::string>& k
       const std::string name = w.substr(2);
       if (!known.count(name)) throw UsageError("unknown option '" + w + "'");
       if (i + 1 >= argc) throw UsageError(w + " needs a value");
+      if (argv[i + 1][0] == '\0') throw UsageError(w + " needs a value, got an empty one");
       a.named[name].push_back(argv[++i]);
       while (multi.count(name) && i + 1 < argc && std::string(argv[i + 1]).rfind("--", 0) != 0) {
+        if (argv[i + 1][0] == '\0') throw UsageError(w + " got an empty value");
         a.named[name].push_back(argv[++i]);
       }
     } else {
@@ -177,13 +205,26 @@ Args parse_args(int argc, char** argv, int first, const std::set<std::string>& k
   return a;
 }
 
-unsigned long parse_count(const std::string& text, const std::string& what) {
-  char* end = nullptr;
-  errno = 0;
-  const unsigned long v = std::strtoul(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || errno != 0) throw UsageError(what + " is not a number: '" + text + "'");
+// The one parser of the command line's numbers: decimal digits only (no sign,
+// no spaces), within [min, max].
+uint64_t parse_natural(const std::string& text, const std::string& what, uint64_t min = 0,
+                       uint64_t max = std::numeric_limits<uint64_t>::max()) {
+  uint64_t v = 0;
+  const char* end = text.data() + text.size();
+  const auto [stop, error] = std::from_chars(text.data(), end, v);
+  const std::string range = max == std::numeric_limits<uint64_t>::max()
+                                ? std::to_string(min) + " or more"
+                                : std::to_string(min) + " to " + std::to_string(max);
+  if (text.empty() || stop != end || error == std::errc::invalid_argument) {
+    throw UsageError(what + " wants a whole number, " + range + ", got '" + text + "'");
+  }
+  if (error == std::errc::result_out_of_range || v < min || v > max) {
+    throw UsageError(what + " " + text + " is out of range (" + range + ")");
+  }
   return v;
 }
+
+constexpr uint64_t kMaxThreads = 1024;
 
 struct Shard {
   size_t index = 0, count = 1;
@@ -194,7 +235,7 @@ Shard parse_shard(const std::string& text) {
   if (text.empty()) return {};
   const size_t slash = text.find('/');
   if (slash == std::string::npos) throw UsageError("--shard wants I/N, got '" + text + "'");
-  Shard s{parse_count(text.substr(0, slash), "--shard I"), parse_count(text.substr(slash + 1), "--shard N")};
+  Shard s{parse_natural(text.substr(0, slash), "--shard I"), parse_natural(text.substr(slash + 1), "--shard N", 1)};
   if (s.count == 0 || s.index >= s.count) throw UsageError("--shard " + text + ": need 0 <= I < N");
   return s;
 }
@@ -212,6 +253,31 @@ std::function<void(size_t, size_t)> progress_bar(const char* what) {
 
 void write_text(const std::filesystem::path& path, const std::string& text) {
   fp4v::reports::write_file_atomically(path, text);
+}
+
+// The file a path names, for comparing paths: symbolic links and ".." resolved
+// where they exist.
+std::filesystem::path identity(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::path p = std::filesystem::weakly_canonical(path, ec);
+  if (ec) p = std::filesystem::absolute(path, ec).lexically_normal();
+  return ec ? std::filesystem::path(path) : p;
+}
+
+// Each output option names its own file, and none is also an input: one run
+// never overwrites what it reads or writes a file twice.
+void check_distinct_paths(const Args& a, const std::vector<std::string>& output_options,
+                          const std::vector<std::string>& inputs) {
+  std::vector<std::pair<std::filesystem::path, std::string>> seen;
+  for (const std::string& in : inputs) seen.emplace_back(identity(in), "an input");
+  for (const std::string& option : output_options) {
+    if (a.one(option).empty()) continue;
+    const std::filesystem::path p = identity(a.one(option));
+    for (const auto& [other, what] : seen) {
+      if (p == other) throw UsageError("--" + option + " " + a.one(option) + " is also " + what);
+    }
+    seen.emplace_back(p, "given to --" + option);
+  }
 }
 
 // Writes the results and any renderings asked for; returns the exit status.
@@ -277,17 +343,18 @@ int run_gen(int argc, char** argv) {
   const Args a = parse_args(argc, argv, 2, {"suite", "out", "seed", "shard"});
   if (a.help) return std::fputs(kGenUsage, stdout), 0;
   if (a.one("suite").empty() || a.one("out").empty()) throw UsageError("gen needs --suite and --out");
-  const uint64_t seed = a.one("seed").empty() ? 1 : parse_count(a.one("seed"), "--seed");
+  const uint64_t seed = a.one("seed").empty() ? 1 : parse_natural(a.one("seed"), "--seed");
   const Shard shard = parse_shard(a.one("shard"));
   const auto suite = fp4v::vectors::make_suite(a.one("suite"), seed);
   const std::filesystem::path out = a.one("out");
-  std::filesystem::create_directories(out);
-  nlohmann::json manifest = {{"suite", suite.name}, {"seed", seed}, {"description", suite.description},
-                             {"sets", nlohmann::json::array()}, {"goals", nlohmann::json::array()}};
-  for (size_t i = 0; i < suite.sets.size(); ++i) {
-    manifest["sets"].push_back(fp4v::vectors::set_file_name(i, suite.sets[i]));
+  std::error_code ec;
+  std::filesystem::create_directories(out, ec);
+  if (ec) throw std::runtime_error(out.string() + ": cannot create the directory: " + ec.message());
+  // Until this generation is complete the directory names no suite (an older suite.json would
+  // pair its seed with the new sets).
+  if (std::filesystem::remove(out / "suite.json", ec); ec) {
+    throw std::runtime_error((out / "suite.json").string() + ": cannot remove: " + ec.message());
   }
-  for (const auto& g : suite.goals) manifest["goals"].push_back({{"group", g.group}, {"bin", g.bin}, {"goal", g.goal}});
   std::vector<size_t> mine;
   for (size_t i = 0; i < suite.sets.size(); ++i) {
     if (shard.contains(i)) mine.push_back(i);
@@ -297,7 +364,7 @@ int run_gen(int argc, char** argv) {
     fp4v::vectors::write_vector_set(out / fp4v::vectors::set_file_name(mine[j], spec),
                                     fp4v::vectors::make_vector_set(spec, suite.name));
   }, progress_bar("gen"));
-  write_text(out / "suite.json", manifest.dump(2));
+  write_text(out / "suite.json", fp4v::vectors::manifest_text(suite, seed));
   std::printf("gen: %zu of %zu vector sets of suite '%s' in %s\n", mine.size(), suite.sets.size(),
               suite.name.c_str(), out.string().c_str());
   return 0;
@@ -312,33 +379,41 @@ int run_replay(int argc, char** argv) {
   if (a.one("suite").empty() == a.all("set").empty()) throw UsageError("replay needs --suite DIR or --set FILE...");
   const auto backend = fp4v::harness::make_backend(a.one("backend"));
   const Shard shard = parse_shard(a.one("shard"));
-  std::vector<std::filesystem::path> files;
-  std::vector<fp4v::vectors::CoverageGoal> goals;
-  std::string suite_name = "sets";
-  if (!a.one("suite").empty()) {
-    const std::filesystem::path dir = a.one("suite");
-    std::ifstream in(dir / "suite.json");
-    if (!in) throw std::runtime_error((dir / "suite.json").string() + ": cannot open (run fp4v gen first)");
-    const nlohmann::json manifest = nlohmann::json::parse(in, nullptr, false);
-    if (manifest.is_discarded() || !manifest.contains("sets")) {
-      throw std::runtime_error((dir / "suite.json").string() + ": not a suite manifest");
-    }
-    suite_name = manifest.value("suite", "suite");
-    const auto& sets = manifest["sets"];
-    for (size_t i = 0; i < sets.size(); ++i) {
-      if (shard.contains(i)) files.push_back(dir / sets[i].get<std::string>());
-    }
-    for (const auto& g : manifest["goals"]) goals.push_back({g["group"], g["bin"], g["goal"]});
-  } else {
-    for (const std::string& f : a.all("set")) files.push_back(f);
-  }
+  if (!a.one("shard").empty() && a.one("suite").empty()) throw UsageError("--shard needs --suite");
   fp4v::harness::ReplayOptions o;
-  o.max_errors = a.one("max-errors").empty() ? 20 : parse_count(a.one("max-errors"), "--max-errors");
-  o.only_index = a.one("only").empty() ? -1 : static_cast<long>(parse_count(a.one("only"), "--only"));
-  o.threads = a.one("threads").empty() ? 0 : static_cast<unsigned>(parse_count(a.one("threads"), "--threads"));
+  o.max_errors = a.one("max-errors").empty() ? 20 : parse_natural(a.one("max-errors"), "--max-errors");
+  o.only_index = a.one("only").empty()
+                     ? -1
+                     : static_cast<long>(parse_natural(a.one("only"), "--only", 0, std::numeric_limits<long>::max()));
+  o.threads = a.one("threads").empty() ? 0 : static_cast<unsigned>(parse_natural(a.one("threads"), "--threads", 1, kMaxThreads));
   o.command = command_line(argc, argv);
   o.progress = progress_bar("replay");
-  return finish(fp4v::harness::replay(files, *backend, suite_name, goals, o), a);
+  if (a.one("suite").empty()) {
+    const std::vector<std::string> sets = a.all("set");
+    check_distinct_paths(a, {"json", "html", "junit"}, sets);
+    return finish(fp4v::harness::replay({sets.begin(), sets.end()}, *backend, "sets", {}, o), a);
+  }
+  const std::filesystem::path dir = a.one("suite");
+  const fp4v::vectors::SuiteManifest manifest = fp4v::vectors::read_manifest(dir);
+  std::vector<std::filesystem::path> files;
+  std::vector<size_t> indices;
+  std::vector<std::string> inputs = {(dir / "suite.json").string()};
+  for (size_t i = 0; i < manifest.sets.size(); ++i) {
+    inputs.push_back((dir / manifest.sets[i]).string());
+    if (shard.contains(i)) {
+      files.push_back(dir / manifest.sets[i]);
+      indices.push_back(i);
+    }
+  }
+  check_distinct_paths(a, {"json", "html", "junit"}, inputs);
+  if (files.empty()) {
+    throw std::runtime_error((dir / "suite.json").string() + ": shard " + std::to_string(shard.index) + "/" +
+                             std::to_string(shard.count) + " holds none of the suite's " +
+                             std::to_string(manifest.sets.size()) + " vector sets: nothing to replay");
+  }
+  nlohmann::json results = fp4v::harness::replay(files, *backend, manifest.suite, manifest.goals, o);
+  results["shard"] = fp4v::harness::shard_record(manifest, shard.index, shard.count, indices);
+  return finish(results, a);
 }
 
 int run_check(int argc, char** argv) {
@@ -346,23 +421,11 @@ int run_check(int argc, char** argv) {
   if (a.help) return std::fputs(kCheckUsage, stdout), 0;
   if (a.one("set").empty() || a.one("observed").empty()) throw UsageError("check needs --set and --observed");
   const auto backend = fp4v::harness::make_backend("file:" + a.one("observed"));
+  check_distinct_paths(a, {"json", "html", "junit"}, {a.one("set"), a.one("observed")});
   fp4v::harness::ReplayOptions o;
-  o.max_errors = a.one("max-errors").empty() ? 20 : parse_count(a.one("max-errors"), "--max-errors");
+  o.max_errors = a.one("max-errors").empty() ? 20 : parse_natural(a.one("max-errors"), "--max-errors");
   o.command = command_line(argc, argv);
   return finish(fp4v::harness::replay({a.one("set")}, *backend, "check", {}, o), a);
-}
-
-nlohmann::json read_results(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error(path + ": cannot open");
-  nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
-  if (j.is_discarded()) throw std::runtime_error(path + ": not JSON");
-  try {
-    fp4v::reports::validate_results(j);
-  } catch (const std::exception& e) {
-    throw std::runtime_error(path + ": " + e.what());
-  }
-  return j;
 }
 
 int run_report(int argc, char** argv) {
@@ -370,7 +433,8 @@ int run_report(int argc, char** argv) {
   if (a.help) return std::fputs(kReportUsage, stdout), 0;
   if (a.positional.size() != 1) throw UsageError("report needs one RESULTS.json");
   if (a.one("html").empty() && a.one("junit").empty()) throw UsageError("report needs --html and/or --junit");
-  const nlohmann::json results = read_results(a.positional[0]);
+  check_distinct_paths(a, {"html", "junit"}, a.positional);
+  const nlohmann::json results = fp4v::reports::read_results(a.positional[0]);
   if (!a.one("html").empty()) write_text(a.one("html"), fp4v::reports::render_html(results));
   if (!a.one("junit").empty()) write_text(a.one("junit"), fp4v::reports::render_junit(results));
   std::printf("report: %s%s%s\n", a.one("html").c_str(), a.one("html").empty() || a.one("junit").empty() ? "" : " ",
@@ -382,8 +446,9 @@ int run_merge(int argc, char** argv) {
   const Args a = parse_args(argc, argv, 2, {"out"});
   if (a.help) return std::fputs(kMergeUsage, stdout), 0;
   if (a.one("out").empty() || a.positional.empty()) throw UsageError("merge needs --out and RESULTS.json files");
-  std::vector<nlohmann::json> parts;
-  for (const std::string& p : a.positional) parts.push_back(read_results(p));
+  check_distinct_paths(a, {"out"}, a.positional);
+  std::vector<fp4v::harness::NamedResults> parts;
+  for (const std::string& p : a.positional) parts.push_back({p, fp4v::reports::read_results(p)});
   const nlohmann::json merged = fp4v::harness::merge_results(parts);
   write_text(a.one("out"), merged.dump(2));
   std::printf("merge: %zu results, %zu vector sets, %zu mismatches -> %s\n", parts.size(),
@@ -396,6 +461,11 @@ int run(int argc, char** argv) {
   if (argc < 2) throw UsageError("no command given");
   const std::string_view command = argv[1];
   if (command == "--help" || command == "-h" || command == "help") {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  const bool help = argc == 3 && (std::strcmp(argv[2], "--help") == 0 || std::strcmp(argv[2], "-h") == 0);
+  if (help && (command == "formats" || command == "policies" || command == "recipes" || command == "list")) {
     std::fputs(kUsage, stdout);
     return 0;
   }

@@ -6,7 +6,9 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <iterator>
 #include <mutex>
+#include <system_error>
 #include <thread>
 
 #include "fp4v/golden/block_mma.h"
@@ -325,8 +327,15 @@ void for_each_parallel(size_t count, unsigned threads, const std::function<void(
     }
   };
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  threads = static_cast<unsigned>(std::min<size_t>(threads, std::max<size_t>(count, 1)));
   std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
+  for (unsigned t = 1; t < threads; ++t) {
+    try {
+      pool.emplace_back(worker);
+    } catch (const std::system_error&) {
+      break;  // the system gives no more threads: those running share the work
+    }
+  }
   worker();
   for (std::thread& t : pool) t.join();
   for (const std::string& e : errors) {
@@ -337,6 +346,7 @@ void for_each_parallel(size_t count, unsigned threads, const std::function<void(
 json replay(const std::vector<std::filesystem::path>& files, const Backend& backend,
             const std::string& suite, const std::vector<vectors::CoverageGoal>& goals,
             const ReplayOptions& o) {
+  if (files.empty()) throw std::invalid_argument("replay: no vector sets to replay (a run that checks nothing cannot pass)");
   const auto start = std::chrono::steady_clock::now();
   std::vector<json> sets(files.size());
   std::vector<std::map<std::string, uint64_t>> coverage(files.size());
@@ -397,38 +407,149 @@ json replay(const std::vector<std::filesystem::path>& files, const Backend& back
           {"coverage", cov}};
 }
 
-json merge_results(const std::vector<json>& parts) {
+// ---- Shards and their merge ----------------------------------------------------
+
+json shard_record(const vectors::SuiteManifest& manifest, size_t index, size_t count,
+                  const std::vector<size_t>& set_indices) {
+  return {{"suite_hash", manifest.hash}, {"seed", manifest.seed}, {"suite_sets", manifest.sets.size()},
+          {"index", index}, {"count", count}, {"set_indices", set_indices}};
+}
+
+namespace {
+
+// How many of a suite's sets shard `index` of `count` holds: those whose index is `index` modulo `count`.
+size_t sets_in_shard(size_t suite_sets, size_t index, size_t count) {
+  return suite_sets > index ? (suite_sets - 1 - index) / count + 1 : 0;
+}
+
+std::string shard_name(size_t index, size_t count) { return std::to_string(index) + "/" + std::to_string(count); }
+
+// Checks that `part` comes from the same suite run as `first` and records
+// which shard and which of the suite's sets it holds.
+using Owners = std::map<size_t, const NamedResults*>;
+
+void check_shard_of_run(const NamedResults& part, const NamedResults& first, Owners& shard_owner, Owners& set_owner) {
+  const json& r = part.results;
+  const auto fail = [&](const std::string& what) { throw std::invalid_argument("merge: " + part.source + ": " + what); };
+  if (r.at("schema") != "fp4v.results/1") fail("not an fp4v results file");
+  if (!r.contains("shard")) fail("not the results of a suite shard (fp4v replay --suite); only those merge");
+  const json& s = r.at("shard");
+  const json& f = first.results.at("shard");
+  for (const char* key : {"fp4v_version", "suite", "backend"}) {
+    if (r.at(key) != first.results.at(key)) {
+      fail(std::string(key) + " " + r.at(key).dump() + " differs from " + first.source + "'s " + first.results.at(key).dump());
+    }
+  }
+  for (const char* key : {"suite_hash", "seed", "suite_sets", "count"}) {
+    if (s.at(key) != f.at(key)) {
+      fail(std::string("shard.") + key + " " + s.at(key).dump() + " differs from " + first.source + "'s " +
+           f.at(key).dump() + " (another generation or sharding of the suite)");
+    }
+  }
+  const size_t index = s.at("index").get<size_t>(), count = s.at("count").get<size_t>();
+  const size_t suite_sets = s.at("suite_sets").get<size_t>();
+  if (count == 0 || index >= count) fail("shard " + shard_name(index, count) + " is not a shard");
+  if (shard_owner.count(index)) {
+    fail("shard " + shard_name(index, count) + " given twice (also " + shard_owner[index]->source + ")");
+  }
+  shard_owner[index] = &part;
+  const json& indices = s.at("set_indices");
+  if (indices.size() != r.at("vector_sets").size()) fail("shard.set_indices does not match vector_sets");
+  for (const json& i : indices) {
+    const size_t set = i.get<size_t>();
+    if (set >= suite_sets) fail("set " + std::to_string(set) + " is beyond the suite's " + std::to_string(suite_sets) + " sets");
+    if (set % count != index) fail("set " + std::to_string(set) + " is not in shard " + shard_name(index, count));
+    if (set_owner.count(set)) fail("set " + std::to_string(set) + " is also in " + set_owner[set]->source);
+    set_owner[set] = &part;
+  }
+  if (indices.size() != sets_in_shard(suite_sets, index, count)) {
+    fail("shard " + shard_name(index, count) + " holds " + std::to_string(indices.size()) + " sets, the suite's shard " +
+         std::to_string(sets_in_shard(suite_sets, index, count)));
+  }
+}
+
+}  // namespace
+
+json merge_results(const std::vector<NamedResults>& parts) {
   if (parts.empty()) throw std::invalid_argument("merge: no results given");
-  json merged = parts[0];
-  merged["vector_sets"] = json::array();
+  const NamedResults& first = parts[0];
+  const auto malformed = [](const NamedResults& p, const std::exception& e) {
+    return std::invalid_argument("merge: " + p.source + ": malformed results (" + e.what() + ")");
+  };
+  size_t count = 0, suite_sets = 0;
+  try {
+    if (!first.results.contains("shard")) {
+      throw std::invalid_argument("merge: " + first.source + ": not the results of a suite shard (fp4v replay --suite); only those merge");
+    }
+    count = first.results.at("shard").at("count").get<size_t>();
+    suite_sets = first.results.at("shard").at("suite_sets").get<size_t>();
+  } catch (const json::exception& e) {
+    throw malformed(first, e);
+  }
+  Owners shard_owner, set_owner;
+  for (const NamedResults& p : parts) {
+    try {
+      check_shard_of_run(p, first, shard_owner, set_owner);
+    } catch (const json::exception& e) {
+      throw malformed(p, e);
+    }
+  }
+  // Shards beyond the suite's set count hold no sets: they cannot be missing.
+  const size_t shards_with_sets = std::min(count, suite_sets);
+  const auto present = static_cast<size_t>(std::distance(shard_owner.begin(), shard_owner.lower_bound(shards_with_sets)));
+  if (present < shards_with_sets) {
+    std::string missing;
+    size_t listed = 0;
+    for (size_t i = 0; i < shards_with_sets && listed < 8; ++i) {
+      if (!shard_owner.count(i)) missing += (listed++ ? ", " : "") + shard_name(i, count);
+    }
+    const size_t absent = shards_with_sets - present;
+    if (absent > listed) missing += " and " + std::to_string(absent - listed) + " more";
+    throw std::invalid_argument("merge: incomplete: shard" + std::string(absent == 1 ? " " : "s ") + missing +
+                                " missing (a merge holds every shard of the run)");
+  }
+
+  // Complete and disjoint: the sets in suite order, the counts and coverage hits summed.
+  std::vector<const json*> sets(suite_sets, nullptr);
   std::map<std::string, json> bins;
   std::vector<std::string> order;
   size_t compared = 0, mismatches = 0;
   double seconds = 0;
-  for (const json& p : parts) {
-    if (p.value("schema", "") != "fp4v.results/1") throw std::invalid_argument("merge: not an fp4v results file");
-    if (p["suite"] != merged["suite"] || p["backend"] != merged["backend"]) {
-      throw std::invalid_argument("merge: results of different suites or backends");
-    }
-    for (const json& s : p["vector_sets"]) merged["vector_sets"].push_back(s);
-    for (const json& c : p["coverage"]) {
-      const std::string key = c["group"].get<std::string>() + "/" + c["bin"].get<std::string>();
-      if (!bins.count(key)) {
-        bins[key] = c;
-        order.push_back(key);
-      } else {
-        bins[key]["hits"] = bins[key]["hits"].get<uint64_t>() + c["hits"].get<uint64_t>();
+  for (const NamedResults& p : parts) {
+    try {
+      const json& r = p.results;
+      const json& indices = r.at("shard").at("set_indices");
+      for (size_t k = 0; k < indices.size(); ++k) sets[indices[k].get<size_t>()] = &r.at("vector_sets").at(k);
+      for (const json& c : r.at("coverage")) {
+        const std::string key = c.at("group").get<std::string>() + "/" + c.at("bin").get<std::string>();
+        if (!bins.count(key)) {
+          bins[key] = c;
+          order.push_back(key);
+        } else {
+          bins[key]["hits"] = bins[key].at("hits").get<uint64_t>() + c.at("hits").get<uint64_t>();
+        }
       }
+      compared += r.at("summary").at("compared").get<size_t>();
+      mismatches += r.at("summary").at("mismatches").get<size_t>();
+      seconds = std::max(seconds, r.at("seconds").get<double>());
+    } catch (const json::exception& e) {
+      throw malformed(p, e);
     }
-    compared += p["summary"]["compared"].get<size_t>();
-    mismatches += p["summary"]["mismatches"].get<size_t>();
-    seconds = std::max(seconds, p["seconds"].get<double>());
+  }
+  json merged = first.results;
+  merged["vector_sets"] = json::array();
+  std::vector<size_t> all;
+  for (size_t i = 0; i < suite_sets; ++i) {
+    merged["vector_sets"].push_back(*sets[i]);
+    all.push_back(i);
   }
   merged["coverage"] = json::array();
   for (const std::string& k : order) merged["coverage"].push_back(bins[k]);
   merged["seconds"] = seconds;
-  merged["summary"] = {{"vector_sets", merged["vector_sets"].size()}, {"compared", compared},
-                       {"mismatches", mismatches}, {"passed", mismatches == 0}};
+  merged["summary"] = {{"vector_sets", suite_sets}, {"compared", compared}, {"mismatches", mismatches}, {"passed", mismatches == 0}};
+  merged["shard"]["index"] = 0;
+  merged["shard"]["count"] = 1;
+  merged["shard"]["set_indices"] = all;
   return merged;
 }
 

@@ -221,6 +221,31 @@ CoverageBin parse_bin(const json& j, const std::string& path) {
   return b;
 }
 
+// ---- "shard": which of a suite's sets a run holds (docs/results-schema.md, "Shards") ----
+
+// Checks the optional "shard" object against the vector sets it describes.
+void check_shard(const Object& results, size_t vector_sets) {
+  const Object o(results.member("shard"), "shard");
+  (void)o.string("suite_hash");
+  (void)o.count("seed");
+  const uint64_t suite_sets = o.count("suite_sets");
+  const uint64_t index = o.count("index");
+  const uint64_t count = o.count("count");
+  if (count == 0) fail(o.path("count"), "0 (a run is at least one shard)");
+  if (index >= count) fail(o.path("index"), std::to_string(index) + " is not below count (" + std::to_string(count) + ")");
+  const json& indices = o.array("set_indices");
+  if (indices.size() != vector_sets) {
+    fail(o.path("set_indices"), std::to_string(indices.size()) + " entries for " + std::to_string(vector_sets) + " vector sets");
+  }
+  for (size_t i = 0; i < indices.size(); ++i) {
+    const std::string path = indexed(o.path("set_indices"), i);
+    const uint64_t set = Object::count_value(indices[i], path);
+    if (set >= suite_sets) fail(path, std::to_string(set) + " is not below suite_sets (" + std::to_string(suite_sets) + ")");
+    if (set % count != index) fail(path, std::to_string(set) + " is not in shard " + std::to_string(index) + "/" + std::to_string(count));
+    if (i > 0 && set <= Object::count_value(indices[i - 1], "")) fail(path, "set indices must increase");
+  }
+}
+
 }  // namespace
 
 Results parse_results(const json& j) {
@@ -248,6 +273,8 @@ Results parse_results(const json& j) {
   for (size_t i = 0; i < sets.size(); ++i) r.vector_sets.push_back(parse_vector_set(sets[i], indexed("vector_sets", i)));
   const json& coverage = o.array("coverage");
   for (size_t i = 0; i < coverage.size(); ++i) r.coverage.push_back(parse_bin(coverage[i], indexed("coverage", i)));
+
+  if (o.has("shard")) check_shard(o, r.vector_sets.size());
 
   uint64_t compared = 0;
   uint64_t mismatches = 0;

@@ -19,15 +19,16 @@ for c in gen replay check report merge; do expect_status 0 "$c --help" "$fp4v" "
 expect_status 0 "list" "$fp4v" list
 grep -q "golden" "$work/out" && grep -q "absent" "$work/out" || fail "list shows backends"
 
-# Two shards of the smoke suite's first sets, replayed as two shards and merged.
-expect_status 0 "gen shard 0" "$fp4v" gen --suite smoke --out "$work/smoke" --shard 0/40
-expect_status 0 "gen shard 1" "$fp4v" gen --suite smoke --out "$work/smoke" --shard 1/40
+# The smoke suite generated as two shards, replayed as two shards and merged.
+expect_status 0 "gen shard 0" "$fp4v" gen --suite smoke --out "$work/smoke" --shard 0/2
+expect_status 0 "gen shard 1" "$fp4v" gen --suite smoke --out "$work/smoke" --shard 1/2
 ls "$work"/smoke/*.safetensors > /dev/null || fail "gen wrote vector sets"
 sets=( "$work"/smoke/*.safetensors )
-expect_status 0 "replay golden" "$fp4v" replay --backend golden --set "${sets[@]}" --json "$work/a.json"
+expect_status 0 "replay shard 0" "$fp4v" replay --backend golden --suite "$work/smoke" --shard 0/2 --json "$work/a.json"
 grep -q '"passed": true' "$work/a.json" || fail "replay passed"
-expect_status 0 "replay one set" "$fp4v" replay --backend golden --set "${sets[0]}" --json "$work/b.json"
+expect_status 0 "replay shard 1" "$fp4v" replay --backend golden --suite "$work/smoke" --shard 1/2 --json "$work/b.json"
 expect_status 0 "merge" "$fp4v" merge --out "$work/m.json" "$work/a.json" "$work/b.json"
+grep -q '"vector_sets": 148' "$work/m.json" || fail "the merge holds the whole suite"
 expect_status 0 "report" "$fp4v" report "$work/m.json" --html "$work/r.html" --junit "$work/r.xml"
 grep -q "<svg" "$work/r.html" || fail "report has plots"
 grep -q "<testsuites" "$work/r.xml" || fail "report has JUnit"

@@ -178,16 +178,23 @@ TEST_F(Harness, MergingShardsEqualsOneRun) {
   const std::vector<vectors::CoverageGoal> goals = {{"blocks", "zero block", 1},
                                                      {"rounding", "element on an E2M1 midpoint", 1}};
   const auto backend = make_backend("golden");
+  vectors::SuiteManifest manifest;
+  manifest.hash = "fnv1a64:0123456789abcdef";
+  for (const fs::path& f : files) manifest.sets.push_back(f.filename().string());
   const nlohmann::json whole = replay(files, *backend, "test", goals, {});
-  const nlohmann::json a = replay({files[0], files[2]}, *backend, "test", goals, {});
-  const nlohmann::json b = replay({files[1], files[3]}, *backend, "test", goals, {});
-  const nlohmann::json merged = merge_results({a, b});
+  nlohmann::json a = replay({files[0], files[2]}, *backend, "test", goals, {});
+  nlohmann::json b = replay({files[1], files[3]}, *backend, "test", goals, {});
+  a["shard"] = shard_record(manifest, 0, 2, {0, 2});
+  b["shard"] = shard_record(manifest, 1, 2, {1, 3});
+  const nlohmann::json merged = merge_results({{"b.json", b}, {"a.json", a}});
   EXPECT_EQ(merged["summary"]["compared"], whole["summary"]["compared"]);
   EXPECT_EQ(merged["summary"]["vector_sets"], 4);
+  for (size_t i = 0; i < files.size(); ++i) EXPECT_EQ(merged["vector_sets"][i]["file"], files[i].string());  // suite order
   for (size_t g = 0; g < goals.size(); ++g) EXPECT_EQ(merged["coverage"][g]["hits"], whole["coverage"][g]["hits"]);
+  EXPECT_NO_THROW(reports::validate_results(merged));
   nlohmann::json other = b;
   other["backend"] = "file:x";
-  EXPECT_THROW(merge_results({a, other}), std::invalid_argument);
+  EXPECT_THROW(merge_results({{"a.json", a}, {"other.json", other}}), std::invalid_argument);
 }
 
 // The suites promise sizes (issue: regression >= 10^7 quantized elements and

@@ -1,10 +1,10 @@
 #include "fp4v/vectors/safetensors.h"
 
 #include <algorithm>
-#include <cstdio>
-#include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
+
+#include "fp4v/fileio/files.h"
 
 namespace fp4v::vectors {
 namespace {
@@ -70,14 +70,12 @@ int64_t TensorView::element_count() const {
 
 SafetensorsFile SafetensorsFile::read(const std::filesystem::path& path) {
   const std::string source = path.string();
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(source, "cannot open");
-  in.seekg(0, std::ios::end);
-  const std::streamoff size = in.tellg();
-  if (size < 0) fail(source, "cannot read");
-  in.seekg(0);
-  std::vector<std::byte> bytes(static_cast<size_t>(size));
-  if (size > 0 && !in.read(reinterpret_cast<char*>(bytes.data()), size)) fail(source, "read error");
+  std::vector<std::byte> bytes;
+  try {
+    bytes = fileio::read_file(path);
+  } catch (const fileio::FileError& e) {
+    throw FormatError(e.what());
+  }
   return parse(std::move(bytes), source);
 }
 
@@ -218,23 +216,12 @@ void SafetensorsWriter::write(const std::filesystem::path& path) const {
   std::string text = header.dump();
   // Pad with spaces so the data starts 8-byte aligned, as the reference writer does.
   text.append((8 - text.size() % 8) % 8, ' ');
-  const std::filesystem::path temporary = path.string() + ".partial";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error(temporary.string() + ": cannot create");
-    uint8_t length[8];
-    for (int i = 0; i < 8; ++i) length[i] = static_cast<uint8_t>(static_cast<uint64_t>(text.size()) >> (8 * i));
-    out.write(reinterpret_cast<const char*>(length), 8);
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    for (const auto& [name, e] : entries_) {
-      out.write(reinterpret_cast<const char*>(e.bytes.data()), static_cast<std::streamsize>(e.bytes.size()));
-    }
-    if (!out.flush()) {
-      std::remove(temporary.string().c_str());
-      throw std::runtime_error(temporary.string() + ": write failed");
-    }
-  }
-  std::filesystem::rename(temporary, path);
+  uint8_t length[8];
+  for (int i = 0; i < 8; ++i) length[i] = static_cast<uint8_t>(static_cast<uint64_t>(text.size()) >> (8 * i));
+  std::vector<std::span<const std::byte>> pieces = {std::as_bytes(std::span(length)),
+                                                    std::as_bytes(std::span(text.data(), text.size()))};
+  for (const auto& [name, e] : entries_) pieces.emplace_back(e.bytes);
+  fileio::write_file(path, pieces);
 }
 
 }  // namespace fp4v::vectors

@@ -1,5 +1,6 @@
 #include "fp4v/vectors/vector_set.h"
 
+#include <limits>
 #include <nlohmann/json.hpp>
 
 namespace fp4v::vectors {
@@ -17,10 +18,20 @@ std::vector<int64_t> json_shape(const std::string& source, const std::map<std::s
   if (!j.is_array()) fail(source, "metadata '" + key + "' is not a JSON array");
   std::vector<int64_t> v;
   for (const auto& e : j) {
-    if (!e.is_number_unsigned()) fail(source, "metadata '" + key + "' holds a non-natural number");
+    if (!e.is_number_unsigned() || e.get<uint64_t>() == 0 ||
+        e.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+      fail(source, "metadata '" + key + "' holds something other than a positive 64-bit integer");
+    }
     v.push_back(e.get<int64_t>());
   }
   return v;
+}
+
+// rows * cols of a metadata shape; no tensor can hold more elements than fit in 63 bits.
+int64_t element_count(const std::string& source, const std::vector<int64_t>& shape, const std::string& key) {
+  int64_t n = 0;
+  if (__builtin_mul_overflow(shape[0], shape[1], &n)) fail(source, "metadata '" + key + "' is too large");
+  return n;
 }
 
 void expect(const std::string& source, const std::map<std::string, Tensor>& tensors,
@@ -69,7 +80,7 @@ void check_layout(const std::string& source, const std::map<std::string, std::st
     if (shape.size() != 2) fail(source, "quantize shape must be [rows, cols]");
     // The outputs' shape differs from the input's when the set transposes.
     const auto out = meta.count("output_shape") ? json_shape(source, meta, "output_shape") : shape;
-    if (out.size() != 2 || out[0] * out[1] != shape[0] * shape[1]) {
+    if (out.size() != 2 || element_count(source, out, "output_shape") != element_count(source, shape, "shape")) {
       fail(source, "output_shape does not hold the input's elements");
     }
     const int64_t rows = out[0], cols = out[1];
@@ -120,12 +131,23 @@ const std::vector<std::string>& output_names(const std::string& operation) {
   return quantize;
 }
 
-VectorSet read_vector_set(const std::filesystem::path& path) {
-  const SafetensorsFile f = SafetensorsFile::read(path);
+namespace {
+
+VectorSet checked_vector_set(const SafetensorsFile& f) {
   VectorSet set{f.metadata(), tensors_of(f)};
-  if (!set.metadata.count("recipe")) fail(path.string(), "metadata has no 'recipe'");
-  check_layout(path.string(), set.metadata, set.tensors, /*outputs_only=*/false);
+  if (!set.metadata.count("recipe")) fail(f.source_name(), "metadata has no 'recipe'");
+  check_layout(f.source_name(), set.metadata, set.tensors, /*outputs_only=*/false);
   return set;
+}
+
+}  // namespace
+
+VectorSet read_vector_set(const std::filesystem::path& path) {
+  return checked_vector_set(SafetensorsFile::read(path));
+}
+
+VectorSet parse_vector_set(std::vector<std::byte> file_bytes, const std::string& source) {
+  return checked_vector_set(SafetensorsFile::parse(std::move(file_bytes), source));
 }
 
 std::map<std::string, Tensor> read_observed(const std::filesystem::path& path, const VectorSet& set) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "fp4v/harness/backend.h"
+#include "fp4v/vectors/manifest.h"
 #include "fp4v/vectors/suites.h"
 
 namespace fp4v::harness {
@@ -40,11 +41,30 @@ void for_each_parallel(size_t count, unsigned threads, const std::function<void(
                        const std::function<void(size_t, size_t)>& progress);
 
 // Runs every set file against the backend. `goals` come from the suite.
+// Zero set files is an error (std::invalid_argument): an empty run proves nothing.
 nlohmann::json replay(const std::vector<std::filesystem::path>& set_files, const Backend& backend,
                       const std::string& suite, const std::vector<vectors::CoverageGoal>& goals,
                       const ReplayOptions& options);
 
-// Sums shard results into one (counts, sets, coverage hits).
-nlohmann::json merge_results(const std::vector<nlohmann::json>& parts);
+// The results' "shard" object (docs/results-schema.md) of a replay of the
+// manifest's sets `set_indices`, shard `index` of `count`: what merge needs to
+// prove that its inputs are the disjoint shards of one suite run.
+nlohmann::json shard_record(const vectors::SuiteManifest& manifest, size_t index, size_t count,
+                            const std::vector<size_t>& set_indices);
+
+// One results document and the name errors give it (its file).
+struct NamedResults {
+  std::string source;
+  nlohmann::json results;
+};
+
+// Merges the results of every shard of one suite run into the results of the
+// whole run (sets in suite order, counts and coverage hits summed). Throws
+// std::invalid_argument (one line naming the file) unless the parts are the
+// disjoint shards of one run: each has a "shard" object, all share fp4v
+// version, suite, backend, suite hash, seed, set count and shard count, no
+// shard or set appears twice, each shard holds exactly its sets, and every
+// shard that has sets is present (otherwise: "incomplete: shards ... missing").
+nlohmann::json merge_results(const std::vector<NamedResults>& parts);
 
 }  // namespace fp4v::harness

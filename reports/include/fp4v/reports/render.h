@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -36,6 +37,12 @@ struct RenderError : std::runtime_error {
 // Unknown extra fields are ignored.
 void validate_results(const nlohmann::json& results);
 
+// A results file (regular files only) parsed and validated; every error is
+// one line starting with the file's name.
+nlohmann::json read_results(const std::filesystem::path& path);
+// The same for text already read; `source` names it in errors.
+nlohmann::json parse_results(std::string_view text, const std::string& source);
+
 // A self-contained HTML page: inline CSS, plots as inline SVG, no scripts and
 // no external resources. Validates first (RenderError).
 std::string render_html(const nlohmann::json& results);
@@ -46,9 +53,11 @@ std::string render_html(const nlohmann::json& results);
 // "coverage.<group>", a <failure> for a hole). Validates first (RenderError).
 std::string render_junit(const nlohmann::json& results);
 
-// Writes `content` to `path` + ".partial" and renames it over `path`, so that
-// readers see the old file or the whole new one. Throws std::runtime_error
-// with a one-line message on failure and leaves no ".partial" file behind.
+// Writes `content` to `path` with fileio::write_file: a unique temporary file
+// renamed over `path`, so that readers see the old file or the whole new one;
+// FIFOs and character devices are written through, other non-regular files
+// refused. Throws std::runtime_error (fileio::FileError) with a one-line
+// message on failure and leaves no temporary file behind.
 void write_file_atomically(const std::filesystem::path& path, const std::string& content);
 
 }  // namespace fp4v::reports

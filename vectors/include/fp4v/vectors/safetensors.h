@@ -47,6 +47,8 @@ class SafetensorsFile {
 
   // Reads and validates the whole file: header size, JSON, dtypes, that every
   // byte range matches its shape and lies inside the data, without overlaps.
+  // Only regular files are read (fileio::read_file): a FIFO or a directory is
+  // a FormatError, not a hang.
   static SafetensorsFile read(const std::filesystem::path& path);
   static SafetensorsFile parse(std::vector<std::byte> file_bytes, std::string source_name);
 
@@ -79,8 +81,9 @@ class SafetensorsFile {
   std::map<std::string, TensorView> tensors_;
 };
 
-// Collects tensors and metadata, then writes the file atomically: to a
-// temporary name beside the target, renamed into place once complete.
+// Collects tensors and metadata, then writes the file atomically through
+// fileio::write_file (a unique temporary file beside the target, renamed into
+// place once complete; fileio/include/fp4v/fileio/files.h).
 class SafetensorsWriter {
  public:
   void set_metadata(std::string key, std::string value);

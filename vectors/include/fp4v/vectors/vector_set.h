@@ -55,6 +55,8 @@ const std::vector<std::string>& output_names(const std::string& operation);
 // needs, tensor dtypes and shapes consistent with the metadata. Throws
 // FormatError (one line) otherwise.
 VectorSet read_vector_set(const std::filesystem::path& path);
+// The same checks on a file's bytes; `source` names it in errors.
+VectorSet parse_vector_set(std::vector<std::byte> file_bytes, const std::string& source);
 // Reads a file of observed outputs (someone else's kernel): only output
 // tensors, checked against the set they answer.
 std::map<std::string, Tensor> read_observed(const std::filesystem::path& path, const VectorSet& set);
