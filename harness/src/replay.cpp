@@ -405,10 +405,9 @@ json replay(const std::vector<std::filesystem::path>& files, const Backend& back
         unchecked("error", e.what());
       }
     }
-    const std::string status = s["status"];
-    if (status != "passed" && status != "failed") {
-      // Nothing was checked: no coverage, no error metrics.
-    } else if (set.operation() == "quantize") {
+    // A set in error or not run checked nothing: no coverage, no error metrics.
+    const bool ran = s["status"] == "passed" || s["status"] == "failed";
+    if (ran && set.operation() == "quantize") {
       // One golden run serves the coverage, the error and its histogram.
       const golden::BlockRecipe& r = golden::find_block_recipe(set.recipe());
       const golden::QuantizedTensor q = golden_quantize(set);
@@ -422,7 +421,7 @@ json replay(const std::vector<std::filesystem::path>& files, const Backend& back
                     {"blocks", e.blocks},
                     {"chose_four", e.chose_four},
                     {"histogram", error_histogram(x, x_hat, q.amax)}};
-    } else {
+    } else if (ran) {
       coverage[i] = measure_coverage(set);
     }
     s["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
