@@ -14,6 +14,7 @@ import shlex
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
@@ -94,3 +95,37 @@ def test_a_broken_variant_is_caught(example):
     assert "midpoints" in failed, results["vector_sets"]
     midpoints = next(s for s in results["vector_sets"] if s["generator"] == "midpoints")
     assert {m["classification"] for m in midpoints["first_mismatches"]} == {"off-by-one code"}, midpoints
+
+
+def torch_style_file(path, tensors):
+    """Writes `tensors` {name: (torch dtype name, uint8/float32 array)} through
+    the safetensors package's own serializer, as safetensors.torch.save_file does
+    for torch tensors (float4_e2m1fn_x2 given by its storage shape)."""
+    from safetensors import TensorSpec, serialize
+    specs = {name: TensorSpec(dtype=dtype, shape=list(a.shape), data_ptr=a.ctypes.data, data_len=a.nbytes)
+             for name, (dtype, a) in tensors.items()}
+    path.write_bytes(serialize(specs))  # the arrays stay alive in `tensors` until here
+
+
+@needs_fp4v
+@pytest.mark.parametrize("recipe,scale_dtype", [("nvfp4.te", "float8_e4m3fn"), ("mxfp4.ocp", "float8_e8m0fnu")])
+def test_what_torch_saves_is_accepted(example, recipe, scale_dtype, tmp_path):
+    """float4_e2m1fn_x2 codes (F4), float8 scales and a 0-d amax, as the
+    safetensors package writes them: accepted, compared, and a one-bit scale
+    difference caught."""
+    from safetensors import safe_open
+    cwd, _ = example
+    name = next(n for n in json.loads((cwd / "smoke" / "suite.json").read_text())["sets"]
+                if n.endswith(f"-{recipe}-normal.safetensors"))
+    with safe_open(str(cwd / "smoke" / name), framework="numpy") as f:
+        codes, scales, amax = (np.ascontiguousarray(f.get_tensor(t)) for t in ("codes", "scales", "amax"))
+    for flip, status in ((0, 0), (1, 1)):
+        changed = scales.copy()
+        changed[0, 0] ^= flip
+        observed = tmp_path / f"observed-{flip}.safetensors"
+        torch_style_file(observed, {"codes": ("float4_e2m1fn_x2", codes), "scales": (scale_dtype, changed),
+                                    "amax": ("float32", amax.reshape(()))})
+        checked = subprocess.run([FP4V, "check", "--set", str(cwd / "smoke" / name), "--observed", str(observed)],
+                                 capture_output=True, text=True, timeout=60)
+        assert checked.returncode == status, f"{checked.stdout}\n{checked.stderr}"
+    assert "scales[0]" in checked.stdout, checked.stdout
