@@ -366,15 +366,18 @@ void create_output_directories(const Args& a) {
 // The lines that say what the summary does not: sets in error or not run,
 // with the reason, and the outputs not checked.
 void print_set_statuses(const nlohmann::json& results) {
+  constexpr size_t kMaxLines = 20;  // the results hold every reason
+  size_t unchecked = 0;
   std::set<std::string> not_checked;
   for (const auto& s : results["vector_sets"]) {
     const std::string status = s.value("status", "passed");
-    if (status == "error" || status == "not run") {
+    if ((status == "error" || status == "not run") && ++unchecked <= kMaxLines) {
       std::printf("  %s %s: %s\n", s["name"].get<std::string>().c_str(), status.c_str(),
                   s["reason"].get<std::string>().c_str());
     }
     for (const auto& name : s.value("not_checked", nlohmann::json::array())) not_checked.insert(name.get<std::string>());
   }
+  if (unchecked > kMaxLines) std::printf("  ... and %zu more sets in error or not run\n", unchecked - kMaxLines);
   const auto& statuses = results["summary"]["statuses"];
   if (statuses["error"].get<size_t>() + statuses["not run"].get<size_t>() > 0) {
     std::printf("sets: %zu passed, %zu failed, %zu error, %zu not run\n", statuses["passed"].get<size_t>(),

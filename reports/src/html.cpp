@@ -422,21 +422,18 @@ void vector_set_table(std::string& o, const Results& r) {
 
 // The sets whose outputs were not compared (in error, not run) with the
 // reason, and the outputs no set compared.
+bool has_unchecked_section(const Results& r) {
+  return r.sets_with_status("error") + r.sets_with_status("not run") > 0 || !r.outputs_not_checked().empty();
+}
+
 void unchecked_section(std::string& o, const Results& r) {
-  std::vector<std::string> outputs;
-  for (const VectorSet& s : r.vector_sets) {
-    for (const std::string& n : s.not_checked) {
-      if (std::find(outputs.begin(), outputs.end(), n) == outputs.end()) outputs.push_back(n);
-    }
-  }
+  if (!has_unchecked_section(r)) return;
+  const std::vector<std::string> outputs = r.outputs_not_checked();
   const size_t unchecked = r.sets_with_status("error") + r.sets_with_status("not run");
-  if (unchecked == 0 && outputs.empty()) return;
   o += "<section id=\"not-checked\">\n<h2>Not checked</h2>\n";
   if (!outputs.empty()) {
-    std::string names;
-    for (const std::string& n : outputs) names += (names.empty() ? "" : ", ") + n;
-    o += "<p class=\"note\">Outputs not compared (the run declared the outputs it checks): <code>" + e(names) +
-         "</code></p>\n";
+    o += "<p class=\"note\">Outputs not compared (the run declared the outputs it checks): <code>" +
+         e(comma_list(outputs)) + "</code></p>\n";
   }
   if (unchecked > 0) {
     o += "<table>\n<thead><tr><th>Status</th><th>Name</th><th>Reason</th></tr></thead>\n<tbody>\n";
@@ -600,8 +597,10 @@ std::string render_html(const nlohmann::json& results) {
   header(o, r);
   o += "<main class=\"page\">\n";
   banner(o, r, failing_sets, holes);
-  o += "<nav><a href=\"#vector-sets\">Vector sets</a><a href=\"#quantization-error\">Quantization error</a>"
-       "<a href=\"#coverage\">Coverage</a><a href=\"#mismatches\">Mismatches</a></nav>\n";
+  o += "<nav><a href=\"#vector-sets\">Vector sets</a>";
+  if (has_unchecked_section(r)) o += "<a href=\"#not-checked\">Not checked</a>";
+  o += "<a href=\"#quantization-error\">Quantization error</a><a href=\"#coverage\">Coverage</a>"
+       "<a href=\"#mismatches\">Mismatches</a></nav>\n";
   vector_set_table(o, r);
   unchecked_section(o, r);
   error_section(o, r);

@@ -4,13 +4,11 @@
 // only the attributes the strictest of them (the Jenkins xUnit junit-10.xsd)
 // accepts; no "skipped" on <testsuites>, no "timestamp" (its format differs
 // between readers: the start time is a property instead).
-#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
-#include <vector>
 
 #include "fp4v/reports/render.h"
 #include "model.h"
@@ -57,19 +55,6 @@ std::string mismatch_text(const VectorSet& s) {
   return t;
 }
 
-// The outputs some set did not compare (not declared), comma-separated.
-std::string not_checked_outputs(const Results& r) {
-  std::vector<std::string> names;
-  for (const VectorSet& s : r.vector_sets) {
-    for (const std::string& n : s.not_checked) {
-      if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
-    }
-  }
-  std::string out;
-  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
-
 }  // namespace
 }  // namespace detail
 
@@ -100,7 +85,7 @@ std::string render_junit(const nlohmann::json& results) {
   for (const auto& [name, value] : properties) {
     o += "      <property" + attr("name", name) + attr("value", *value) + "/>\n";
   }
-  const std::string not_checked = not_checked_outputs(r);
+  const std::string not_checked = comma_list(r.outputs_not_checked());
   if (!not_checked.empty()) o += "      <property" + attr("name", "outputs_not_checked") + attr("value", not_checked) + "/>\n";
   o += "    </properties>\n";
   for (const VectorSet& s : r.vector_sets) {

@@ -2,6 +2,7 @@
 // the JSON once, and the renderers read only this.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -98,6 +99,16 @@ struct Results {
     size_t n = 0;
     for (const VectorSet& s : vector_sets) n += s.status == status ? 1 : 0;
     return n;
+  }
+  // The outputs some set did not compare (not declared), in order of appearance.
+  std::vector<std::string> outputs_not_checked() const {
+    std::vector<std::string> names;
+    for (const VectorSet& s : vector_sets) {
+      for (const std::string& n : s.not_checked) {
+        if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
+      }
+    }
+    return names;
   }
   size_t holes() const {
     size_t n = 0;

@@ -135,6 +135,9 @@ TEST_F(FileBackend, DeclaredOutputsAreTheOnlyOnesCompared) {
   EXPECT_EQ(declared["vector_sets"][0]["status"], "passed");
   EXPECT_EQ(declared["vector_sets"][0]["not_checked"], json::array({"amax"}));
   EXPECT_TRUE(declared["summary"]["passed"]);
+  EXPECT_NE(reports::render_junit(declared).find("<property name=\"outputs_not_checked\" value=\"amax\"/>"),
+            std::string::npos);
+  EXPECT_NE(reports::render_html(declared).find("Outputs not compared"), std::string::npos);
   const json undeclared = replay_observed({p});
   EXPECT_EQ(undeclared["vector_sets"][0]["status"], "error");
   EXPECT_NE(undeclared["vector_sets"][0]["reason"].get<std::string>().find("'amax'"), std::string::npos);
@@ -167,6 +170,11 @@ TEST_F(FileBackend, MalformedObservedFileIsThatSetsError) {
   EXPECT_EQ(r["summary"]["statuses"], json({{"passed", 1}, {"failed", 0}, {"error", 1}, {"not run", 0}}));
   EXPECT_FALSE(r["summary"]["passed"]);
   EXPECT_NO_THROW(reports::validate_results(r));
+  // A shard in error keeps the merged run from passing.
+  const json merged = merge_results({r, replay_observed({b})});
+  EXPECT_EQ(merged["summary"]["statuses"]["error"], 1);
+  EXPECT_FALSE(merged["summary"]["passed"]);
+  EXPECT_NO_THROW(reports::validate_results(merged));
 }
 
 // A missing observed file names the set and the file expected; by default the
