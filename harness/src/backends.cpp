@@ -40,24 +40,34 @@ class GoldenBackend : public Backend {
   }
 };
 
-// Someone else's outputs: PATH/<the set's file name>, written in the set's
-// layout (only the output tensors are read).
+// Someone else's outputs: PATH/<the set's file name> (PATH itself when it is
+// a file), in the layout vectors::read_observed accepts.
 class FileBackend : public Backend {
  public:
-  explicit FileBackend(std::filesystem::path dir) : dir_(std::move(dir)) {}
+  FileBackend(std::filesystem::path dir, vectors::ScaleLayout scale_layout)
+      : dir_(std::move(dir)), scale_layout_(scale_layout) {}
   std::string name() const override { return "file:" + dir_.string(); }
   std::string cannot_run(const VectorSet&) const override { return ""; }
   Outputs run(const VectorSet& set, const std::string& set_file) const override {
     const std::filesystem::path observed =
         std::filesystem::is_directory(dir_) ? dir_ / std::filesystem::path(set_file).filename() : dir_;
-    return vectors::read_observed(observed, set);
+    if (!std::filesystem::exists(observed)) {
+      throw NoOutput("no observed output for set " + set_name(set, set_file) + ": expected " + observed.string());
+    }
+    return vectors::read_observed(observed, set, scale_layout_);
   }
 
  private:
   std::filesystem::path dir_;
+  vectors::ScaleLayout scale_layout_;
 };
 
 }  // namespace
+
+std::string set_name(const VectorSet& set, const std::filesystem::path& file) {
+  const auto it = set.metadata.find("name");
+  return it != set.metadata.end() ? it->second : file.stem().string();
+}
 
 std::vector<BackendInfo> list_backends() {
   return {
@@ -69,9 +79,13 @@ std::vector<BackendInfo> list_backends() {
   };
 }
 
-std::unique_ptr<Backend> make_backend(const std::string& spec) {
+std::unique_ptr<Backend> make_backend(const std::string& spec, const BackendOptions& options) {
   if (spec == "golden") return std::make_unique<GoldenBackend>();
-  if (spec.rfind("file:", 0) == 0 && spec.size() > 5) return std::make_unique<FileBackend>(spec.substr(5));
+  if (spec.rfind("file:", 0) == 0 && spec.size() > 5) {
+    const std::filesystem::path path = spec.substr(5);
+    if (!std::filesystem::exists(path)) throw std::invalid_argument(spec + ": no such file or directory");
+    return std::make_unique<FileBackend>(path, options.scale_layout);
+  }
   for (const BackendInfo& b : list_backends()) {
     if (b.name == spec && !b.present) throw std::invalid_argument("backend '" + spec + "' is not available: " + b.note);
   }

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <vector>
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <set>
@@ -62,13 +63,28 @@ constexpr const char* kGenUsage =
 constexpr const char* kReplayUsage =
     "usage: fp4v replay --backend golden|file:PATH (--suite DIR | --set FILE...)\n"
     "                   [--shard I/N] [--max-errors N] [--only INDEX] [--threads N]\n"
+    "                   [--recipe P] [--generator P] [--input-dtype P] [--options LIST]\n"
+    "                   [--outputs LIST] [--scale-layout row-major|128x4] [--missing stop|not-run]\n"
     "                   [--json OUT] [--html OUT] [--junit OUT]\n"
-    "  --threads N: 1 to 1024 (default: all hardware threads). Exit status 1 when any\n"
-    "  output differs from the expected one; 2 when there is no vector set to replay.\n";
+    "  --threads N: 1 to 1024 (default: all hardware threads)\n"
+    "  --recipe, --generator, --input-dtype (bf16 fp16 fp32): keep the sets that match;\n"
+    "      comma-separated patterns (* and ?), repeatable; a pattern matching no set is an error\n"
+    "  --options LIST   keep the sets that use only these options (two_d transpose hadamard\n"
+    "                   stochastic); none: only sets without options\n"
+    "  --outputs LIST   the outputs your kernel writes (codes scales amax macro_scales d);\n"
+    "                   only these are compared, the report lists the others as not checked\n"
+    "  --scale-layout   file:PATH scales in cuBLASLt's 128x4 tiles instead of row-major\n"
+    "  --missing        a set without an observed file stops the run (stop, the default)\n"
+    "                   or is reported \"not run\" (not-run)\n"
+    "  Exit status: 0 every set passed; 1 a set failed (mismatches), is in error (a malformed\n"
+    "  observed file) or was not run; 2 bad usage or bad input, or no vector set to replay.\n"
+    "  docs/conformance.md explains.\n";
 
 constexpr const char* kCheckUsage =
-    "usage: fp4v check --set FILE --observed FILE [--max-errors N] [--json OUT] [--html OUT] [--junit OUT]\n"
-    "  FILE holds the outputs of your kernel in the vector set's layout (codes, scales, amax; or d).\n";
+    "usage: fp4v check --set FILE --observed FILE [--outputs LIST] [--scale-layout row-major|128x4]\n"
+    "                  [--max-errors N] [--json OUT] [--html OUT] [--junit OUT]\n"
+    "  FILE holds the outputs of your kernel in the vector set's layout (codes, scales, amax; or d);\n"
+    "  docs/conformance.md gives the layout. Exit status as for replay.\n";
 
 constexpr const char* kReportUsage =
     "usage: fp4v report RESULTS.json [--html OUT] [--junit OUT]\n";
@@ -370,17 +386,98 @@ int run_gen(int argc, char** argv) {
   return 0;
 }
 
+// An option's values, each split at commas; repeating the option adds more.
+std::vector<std::string> list_option(const Args& a, const std::string& name) {
+  std::vector<std::string> out;
+  for (const std::string& value : a.all(name)) {
+    size_t begin = 0;
+    for (size_t comma; (comma = value.find(',', begin)) != std::string::npos; begin = comma + 1) {
+      out.push_back(value.substr(begin, comma - begin));
+    }
+    out.push_back(value.substr(begin));
+  }
+  for (const std::string& v : out) {
+    if (v.empty()) throw UsageError("--" + name + " has an empty entry");
+  }
+  return out;
+}
+
+// The options replay and check share: declared outputs and the file backend's scale layout.
+void read_output_options(const Args& a, fp4v::harness::ReplayOptions& o, fp4v::harness::BackendOptions& b) {
+  o.outputs = list_option(a, "outputs");
+  for (const std::string& name : o.outputs) {
+    const auto& q = fp4v::vectors::output_names("quantize");
+    const auto& m = fp4v::vectors::output_names("mma");
+    if (std::find(q.begin(), q.end(), name) == q.end() && std::find(m.begin(), m.end(), name) == m.end()) {
+      throw UsageError("--outputs: unknown output '" + name + "' (known: codes scales amax macro_scales d)");
+    }
+  }
+  const std::string layout = a.one("scale-layout", "row-major");
+  if (layout == "128x4") {
+    b.scale_layout = fp4v::vectors::ScaleLayout::kTiled128x4;
+  } else if (layout != "row-major") {
+    throw UsageError("--scale-layout: unknown layout '" + layout + "' (known: row-major 128x4)");
+  }
+}
+
+// Report directories are created, before the run, so that a wrong path fails at once.
+void create_output_directories(const Args& a) {
+  for (const char* option : {"json", "html", "junit"}) {
+    const std::filesystem::path parent = std::filesystem::path(a.one(option, "")).parent_path();
+    if (parent.empty()) continue;
+    std::error_code ec;
+    std::filesystem::create_directories(parent, ec);
+    if (ec) throw std::runtime_error(parent.string() + ": cannot create directory: " + ec.message());
+  }
+}
+
+// The lines that say what the summary does not: sets in error or not run,
+// with the reason, and the outputs not checked.
+void print_set_statuses(const nlohmann::json& results) {
+  constexpr size_t kMaxLines = 20;  // the results hold every reason
+  size_t unchecked = 0;
+  std::set<std::string> not_checked;
+  for (const auto& s : results["vector_sets"]) {
+    const std::string status = s.value("status", "passed");
+    if ((status == "error" || status == "not run") && ++unchecked <= kMaxLines) {
+      std::printf("  %s %s: %s\n", s["name"].get<std::string>().c_str(), status.c_str(),
+                  s["reason"].get<std::string>().c_str());
+    }
+    for (const auto& name : s.value("not_checked", nlohmann::json::array())) not_checked.insert(name.get<std::string>());
+  }
+  if (unchecked > kMaxLines) std::printf("  ... and %zu more sets in error or not run\n", unchecked - kMaxLines);
+  const auto& statuses = results["summary"]["statuses"];
+  if (statuses["error"].get<size_t>() + statuses["not run"].get<size_t>() > 0) {
+    std::printf("sets: %zu passed, %zu failed, %zu error, %zu not run\n", statuses["passed"].get<size_t>(),
+                statuses["failed"].get<size_t>(), statuses["error"].get<size_t>(), statuses["not run"].get<size_t>());
+  }
+  std::string names;
+  for (const std::string& n : not_checked) names += (names.empty() ? "" : ", ") + n;
+  if (!names.empty()) std::printf("not checked (not in --outputs): %s\n", names.c_str());
+}
+
 int run_replay(int argc, char** argv) {
   const Args a = parse_args(argc, argv, 2,
-                            {"backend", "suite", "set", "shard", "max-errors", "only", "threads", "json", "html", "junit"},
+                            {"backend", "suite", "set", "shard", "max-errors", "only", "threads", "json", "html", "junit",
+                             "recipe", "generator", "input-dtype", "options", "outputs", "scale-layout", "missing"},
                             {"set"});
   if (a.help) return std::fputs(kReplayUsage, stdout), 0;
   if (a.one("backend").empty()) throw UsageError("replay needs --backend");
   if (a.one("suite").empty() == a.all("set").empty()) throw UsageError("replay needs --suite DIR or --set FILE...");
-  const auto backend = fp4v::harness::make_backend(a.one("backend"));
+  fp4v::harness::ReplayOptions o;
+  fp4v::harness::BackendOptions backend_options;
+  read_output_options(a, o, backend_options);
+  if (!a.one("scale-layout").empty() && a.one("backend").rfind("file:", 0) != 0) {
+    throw UsageError("--scale-layout applies to the file backend only");
+  }
+  const std::string missing = a.one("missing", "stop");
+  if (missing != "stop" && missing != "not-run") throw UsageError("--missing wants stop or not-run, got '" + missing + "'");
+  o.missing_is_not_run = missing == "not-run";
+  const fp4v::harness::SetFilter filter{list_option(a, "recipe"), list_option(a, "generator"),
+                                        list_option(a, "input-dtype"), list_option(a, "options")};
+  const auto backend = fp4v::harness::make_backend(a.one("backend"), backend_options);
   const Shard shard = parse_shard(a.one("shard"));
   if (!a.one("shard").empty() && a.one("suite").empty()) throw UsageError("--shard needs --suite");
-  fp4v::harness::ReplayOptions o;
   o.max_errors = a.one("max-errors").empty() ? 20 : parse_natural(a.one("max-errors"), "--max-errors");
   o.only_index = a.one("only").empty()
                      ? -1
@@ -388,10 +485,23 @@ int run_replay(int argc, char** argv) {
   o.threads = a.one("threads").empty() ? 0 : static_cast<unsigned>(parse_natural(a.one("threads"), "--threads", 1, kMaxThreads));
   o.command = command_line(argc, argv);
   o.progress = progress_bar("replay");
+  const auto select = [&](const std::vector<std::filesystem::path>& files) {
+    try {
+      return fp4v::harness::select_sets(files, filter, o.threads);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(e.what());
+    }
+  };
+  const auto report = [&](const nlohmann::json& results) {
+    const int status = finish(results, a);
+    print_set_statuses(results);
+    return status;
+  };
   if (a.one("suite").empty()) {
     const std::vector<std::string> sets = a.all("set");
     check_distinct_paths(a, {"json", "html", "junit"}, sets);
-    return finish(fp4v::harness::replay({sets.begin(), sets.end()}, *backend, "sets", {}, o), a);
+    create_output_directories(a);
+    return report(fp4v::harness::replay(select({sets.begin(), sets.end()}), *backend, "sets", {}, o));
   }
   const std::filesystem::path dir = a.one("suite");
   const fp4v::vectors::SuiteManifest manifest = fp4v::vectors::read_manifest(dir);
@@ -411,21 +521,30 @@ int run_replay(int argc, char** argv) {
                              std::to_string(shard.count) + " holds none of the suite's " +
                              std::to_string(manifest.sets.size()) + " vector sets: nothing to replay");
   }
-  nlohmann::json results = fp4v::harness::replay(files, *backend, manifest.suite, manifest.goals, o);
-  results["shard"] = fp4v::harness::shard_record(manifest, shard.index, shard.count, indices);
-  return finish(results, a);
+  create_output_directories(a);
+  nlohmann::json results = fp4v::harness::replay(select(files), *backend, manifest.suite, manifest.goals, o);
+  // A filtered run holds only part of its shard: without a shard record, merge refuses it.
+  if (filter.empty()) results["shard"] = fp4v::harness::shard_record(manifest, shard.index, shard.count, indices);
+  return report(results);
 }
 
 int run_check(int argc, char** argv) {
-  const Args a = parse_args(argc, argv, 2, {"set", "observed", "max-errors", "json", "html", "junit"});
+  const Args a = parse_args(argc, argv, 2,
+                            {"set", "observed", "max-errors", "json", "html", "junit", "outputs", "scale-layout"});
   if (a.help) return std::fputs(kCheckUsage, stdout), 0;
   if (a.one("set").empty() || a.one("observed").empty()) throw UsageError("check needs --set and --observed");
-  const auto backend = fp4v::harness::make_backend("file:" + a.one("observed"));
-  check_distinct_paths(a, {"json", "html", "junit"}, {a.one("set"), a.one("observed")});
   fp4v::harness::ReplayOptions o;
+  fp4v::harness::BackendOptions backend_options;
+  read_output_options(a, o, backend_options);
+  const auto backend = fp4v::harness::make_backend("file:" + a.one("observed"), backend_options);
+  check_distinct_paths(a, {"json", "html", "junit"}, {a.one("set"), a.one("observed")});
+  create_output_directories(a);
   o.max_errors = a.one("max-errors").empty() ? 20 : parse_natural(a.one("max-errors"), "--max-errors");
   o.command = command_line(argc, argv);
-  return finish(fp4v::harness::replay({a.one("set")}, *backend, "check", {}, o), a);
+  const nlohmann::json results = fp4v::harness::replay({a.one("set")}, *backend, "check", {}, o);
+  const int status = finish(results, a);
+  print_set_statuses(results);
+  return status;
 }
 
 int run_report(int argc, char** argv) {
@@ -435,6 +554,7 @@ int run_report(int argc, char** argv) {
   if (a.one("html").empty() && a.one("junit").empty()) throw UsageError("report needs --html and/or --junit");
   check_distinct_paths(a, {"html", "junit"}, a.positional);
   const nlohmann::json results = fp4v::reports::read_results(a.positional[0]);
+  create_output_directories(a);
   if (!a.one("html").empty()) write_text(a.one("html"), fp4v::reports::render_html(results));
   if (!a.one("junit").empty()) write_text(a.one("junit"), fp4v::reports::render_junit(results));
   std::printf("report: %s%s%s\n", a.one("html").c_str(), a.one("html").empty() || a.one("junit").empty() ? "" : " ",

@@ -1,5 +1,7 @@
 #include "fp4v/harness/replay.h"
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <bit>
 #include <chrono>
@@ -9,6 +11,8 @@
 #include <iterator>
 #include <mutex>
 #include <system_error>
+#include <set>
+#include <string_view>
 #include <thread>
 
 #include "fp4v/golden/block_mma.h"
@@ -96,8 +100,23 @@ std::vector<float> quantized_matrix(const VectorSet& set, const golden::Quantize
   return t;
 }
 
+// The outputs this set holds, in vectors::output_names order.
+std::vector<std::string> set_outputs(const VectorSet& set) {
+  std::vector<std::string> names;
+  for (const std::string& name : vectors::output_names(set.operation())) {
+    if (set.tensors.count(name)) names.push_back(name);
+  }
+  return names;
+}
+
+bool declared(const ReplayOptions& o, const std::string& output) {
+  return o.outputs.empty() || std::find(o.outputs.begin(), o.outputs.end(), output) != o.outputs.end();
+}
+
+// `checked`: the outputs to compare (each present in `observed`).
 json compare_quantize(const VectorSet& set, const std::string& reproduce, const Outputs& observed,
-                      const ReplayOptions& o, size_t* compared, size_t* mismatches) {
+                      const std::set<std::string>& checked, const ReplayOptions& o, size_t* compared,
+                      size_t* mismatches) {
   json records = json::array();
   const auto keep = [&](size_t index, json record) {
     ++*mismatches;
@@ -107,16 +126,15 @@ json compare_quantize(const VectorSet& set, const std::string& reproduce, const 
   };
   const Tensor& exp_codes = set.tensor("codes");
   const size_t rows = static_cast<size_t>(exp_codes.shape[0]), cols = static_cast<size_t>(exp_codes.shape[1]) * 2;
-  const std::vector<uint8_t> e_codes = golden::unpack_codes(exp_codes.as<uint8_t>(), rows * cols);
-  const std::vector<uint8_t> o_codes = golden::unpack_codes(observed.at("codes").as<uint8_t>(), rows * cols);
   const std::vector<uint8_t> e_scales = set.tensor("scales").as<uint8_t>();
-  const std::vector<uint8_t> o_scales = observed.at("scales").as<uint8_t>();
+  const bool scales_checked = checked.count("scales") != 0;
+  const std::vector<uint8_t> o_scales = scales_checked ? observed.at("scales").as<uint8_t>() : e_scales;
   const size_t scale_cols = static_cast<size_t>(set.tensor("scales").shape[1]);
   const size_t block = cols / scale_cols;
   const std::vector<float> x = set.tensor("x").as<float>();
   const bool transposed = set_option(set, "transpose");
   const bool mx = is_mx(set);
-  for (size_t i = 0; i < e_scales.size(); ++i) {
+  for (size_t i = 0; scales_checked && i < e_scales.size(); ++i) {
     ++*compared;
     if (e_scales[i] == o_scales[i]) continue;
     const bool nan = mx ? (e_scales[i] == 0xFF || o_scales[i] == 0xFF)
@@ -125,33 +143,38 @@ json compare_quantize(const VectorSet& set, const std::string& reproduce, const 
                      scale_value(set, e_scales[i]), scale_value(set, o_scales[i]),
                      nan ? "NaN policy" : "scale", reproduce + " --only " + std::to_string(i)));
   }
-  for (size_t i = 0; i < e_codes.size(); ++i) {
+  if (checked.count("codes")) {
+    const std::vector<uint8_t> e_codes = golden::unpack_codes(exp_codes.as<uint8_t>(), rows * cols);
+    const std::vector<uint8_t> o_codes = golden::unpack_codes(observed.at("codes").as<uint8_t>(), rows * cols);
+    for (size_t i = 0; i < e_codes.size(); ++i) {
+      ++*compared;
+      const uint8_t e = e_codes[i], ob = o_codes[i];
+      if (e == ob) continue;
+      const size_t row = i / cols, col = i % cols;
+      const size_t scale_index = row * scale_cols + col / block;
+      const size_t in_index = transposed ? col * rows + row : i;
+      std::string cls;
+      if (e_scales[scale_index] != o_scales[scale_index]) cls = "scale";
+      else if ((e & 7) == 0 && (ob & 7) == 0) cls = "sign of zero";
+      else if ((e & 8) == (ob & 8) && std::abs((e & 7) - (ob & 7)) == 1) cls = "off-by-one code";
+      else cls = "code";
+      const std::string inputs = set_option(set, "hadamard") ? "x[" + std::to_string(in_index) + "] (before the transform) = " + describe_float(x[in_index])
+                                                         : "x = " + describe_float(x[in_index]);
+      keep(i, mismatch(i, scale_index, col % block, "codes", inputs, e, ob, golden::kE2M1Values[e],
+                       golden::kE2M1Values[ob], cls, reproduce + " --only " + std::to_string(i)));
+    }
+  }
+  if (checked.count("amax")) {
+    const float e_amax = set.tensor("amax").as<float>()[0], o_amax = observed.at("amax").as<float>()[0];
     ++*compared;
-    const uint8_t e = e_codes[i], ob = o_codes[i];
-    if (e == ob) continue;
-    const size_t row = i / cols, col = i % cols;
-    const size_t scale_index = row * scale_cols + col / block;
-    const size_t in_index = transposed ? col * rows + row : i;
-    std::string cls;
-    if (e_scales[scale_index] != o_scales[scale_index]) cls = "scale";
-    else if ((e & 7) == 0 && (ob & 7) == 0) cls = "sign of zero";
-    else if ((e & 8) == (ob & 8) && std::abs((e & 7) - (ob & 7)) == 1) cls = "off-by-one code";
-    else cls = "code";
-    const std::string inputs = set_option(set, "hadamard") ? "x[" + std::to_string(in_index) + "] (before the transform) = " + describe_float(x[in_index])
-                                                       : "x = " + describe_float(x[in_index]);
-    keep(i, mismatch(i, scale_index, col % block, "codes", inputs, e, ob, golden::kE2M1Values[e],
-                     golden::kE2M1Values[ob], cls, reproduce + " --only " + std::to_string(i)));
+    if (std::bit_cast<uint32_t>(e_amax) != std::bit_cast<uint32_t>(o_amax)) {
+      keep(0, mismatch(0, 0, 0, "amax", "tensor amax", std::bit_cast<uint32_t>(e_amax),
+                       std::bit_cast<uint32_t>(o_amax), e_amax, o_amax, "scale", reproduce));
+    }
   }
-  const float e_amax = set.tensor("amax").as<float>()[0], o_amax = observed.at("amax").as<float>()[0];
-  ++*compared;
-  if (std::bit_cast<uint32_t>(e_amax) != std::bit_cast<uint32_t>(o_amax)) {
-    keep(0, mismatch(0, 0, 0, "amax", "tensor amax", std::bit_cast<uint32_t>(e_amax),
-                     std::bit_cast<uint32_t>(o_amax), e_amax, o_amax, "scale", reproduce));
-  }
-  if (set.tensors.count("macro_scales")) {
+  if (checked.count("macro_scales")) {
     const auto e_m = set.tensor("macro_scales").as<uint8_t>();
-    const auto it = observed.find("macro_scales");
-    const auto o_m = it == observed.end() ? std::vector<uint8_t>(e_m.size(), 0) : it->second.as<uint8_t>();
+    const auto o_m = observed.at("macro_scales").as<uint8_t>();
     for (size_t i = 0; i < e_m.size(); ++i) {
       ++*compared;
       if (e_m[i] != o_m[i]) {
@@ -198,10 +221,17 @@ std::string now_iso8601() {
 json compare_outputs(const VectorSet& set, const std::string& set_file, const Outputs& observed,
                      const std::string& backend, const ReplayOptions& o) {
   const std::string reproduce = "fp4v replay --set " + set_file + " --backend " + backend;
-  size_t compared = 0, mismatches = 0;
-  for (const std::string& name : vectors::output_names(set.operation())) {
+  std::set<std::string> checked;
+  json not_checked = json::array();
+  for (const std::string& name : set_outputs(set)) {
+    if (!declared(o, name)) {
+      not_checked.push_back(name);
+      continue;
+    }
+    checked.insert(name);
     if (!observed.count(name)) {
-      throw vectors::FormatError(set_file + ": the backend gave no '" + name + "'");
+      throw vectors::FormatError(set_file + ": the backend gave no '" + name +
+                                 "' (if your kernel does not produce it, leave it out of --outputs)");
     }
     const Tensor& e = set.tensor(name);
     const Tensor& ob = observed.at(name);
@@ -209,10 +239,13 @@ json compare_outputs(const VectorSet& set, const std::string& set_file, const Ou
       throw vectors::FormatError(set_file + ": the backend's '" + name + "' has another dtype or shape");
     }
   }
+  size_t compared = 0, mismatches = 0;
   json records = set.operation() == "quantize"
-                     ? compare_quantize(set, reproduce, observed, o, &compared, &mismatches)
-                     : compare_mma(set, reproduce, observed, o, &compared, &mismatches);
-  return {{"compared", compared}, {"mismatches", mismatches}, {"first_mismatches", records}};
+                     ? compare_quantize(set, reproduce, observed, checked, o, &compared, &mismatches)
+                 : checked.count("d") ? compare_mma(set, reproduce, observed, o, &compared, &mismatches)
+                                      : json::array();
+  return {{"compared", compared}, {"mismatches", mismatches}, {"first_mismatches", records},
+          {"not_checked", not_checked}};
 }
 
 namespace {
@@ -353,17 +386,38 @@ json replay(const std::vector<std::filesystem::path>& files, const Backend& back
   for_each_parallel(files.size(), o.threads, [&](size_t i) {
     const auto t0 = std::chrono::steady_clock::now();
     const VectorSet set = vectors::read_vector_set(files[i]);
-    const std::string why = backend.cannot_run(set);
-    json s = {{"name", set.metadata.count("name") ? set.metadata.at("name") : files[i].stem().string()},
+    json s = {{"name", set_name(set, files[i])},
               {"file", files[i].string()},
               {"operation", set.operation()},
               {"recipe", set.recipe()},
               {"generator", set.metadata.count("generator") ? set.metadata.at("generator") : ""},
               {"seed", set.metadata.count("seed") ? set.metadata.at("seed") : ""}};
-    if (!why.empty()) throw std::runtime_error(files[i].string() + ": " + why);
-    const Outputs observed = backend.run(set, files[i].string());
-    s.update(compare_outputs(set, files[i].string(), observed, backend.name(), o));
-    if (set.operation() == "quantize") {
+    // A set in error or not run compared nothing.
+    const auto unchecked = [&](const char* status, const std::string& reason) {
+      s.update({{"status", status}, {"reason", reason}, {"compared", 0}, {"mismatches", 0},
+                {"first_mismatches", json::array()}});
+    };
+    const std::vector<std::string> outputs = set_outputs(set);
+    const std::string why = backend.cannot_run(set);
+    if (!why.empty()) {
+      unchecked("not run", why);
+    } else if (std::none_of(outputs.begin(), outputs.end(), [&](const std::string& n) { return declared(o, n); })) {
+      unchecked("not run", "none of its outputs is declared (--outputs)");
+    } else {
+      try {
+        s.update(compare_outputs(set, files[i].string(), backend.run(set, files[i].string()), backend.name(), o));
+        s["status"] = s["mismatches"].get<size_t>() > 0 ? "failed" : "passed";
+      } catch (const NoOutput& e) {
+        if (!o.missing_is_not_run) throw;
+        unchecked("not run", e.what());
+      } catch (const std::exception& e) {
+        // A malformed output is this set's error; the other sets are still checked.
+        unchecked("error", e.what());
+      }
+    }
+    // A set in error or not run checked nothing: no coverage, no error metrics.
+    const bool ran = s["status"] == "passed" || s["status"] == "failed";
+    if (ran && set.operation() == "quantize") {
       // One golden run serves the coverage, the error and its histogram.
       const golden::BlockRecipe& r = golden::find_block_recipe(set.recipe());
       const golden::QuantizedTensor q = golden_quantize(set);
@@ -377,7 +431,7 @@ json replay(const std::vector<std::filesystem::path>& files, const Backend& back
                     {"blocks", e.blocks},
                     {"chose_four", e.chose_four},
                     {"histogram", error_histogram(x, x_hat, q.amax)}};
-    } else {
+    } else if (ran) {
       coverage[i] = measure_coverage(set);
     }
     s["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -390,11 +444,7 @@ json replay(const std::vector<std::filesystem::path>& files, const Backend& back
   for (const vectors::CoverageGoal& g : goals) {
     cov.push_back({{"group", g.group}, {"bin", g.bin}, {"hits", total[g.group + "/" + g.bin]}, {"goal", g.goal}});
   }
-  size_t compared = 0, mismatches = 0;
-  for (const json& s : sets) {
-    compared += s["compared"].get<size_t>();
-    mismatches += s["mismatches"].get<size_t>();
-  }
+  const json vector_sets = sets;
   return {{"schema", "fp4v.results/1"},
           {"fp4v_version", FP4V_VERSION},
           {"command", o.command},
@@ -402,8 +452,8 @@ json replay(const std::vector<std::filesystem::path>& files, const Backend& back
           {"backend", backend.name()},
           {"started", now_iso8601()},
           {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()},
-          {"summary", {{"vector_sets", sets.size()}, {"compared", compared}, {"mismatches", mismatches}, {"passed", mismatches == 0}}},
-          {"vector_sets", sets},
+          {"summary", summarize(vector_sets)},
+          {"vector_sets", vector_sets},
           {"coverage", cov}};
 }
 
@@ -413,6 +463,20 @@ json shard_record(const vectors::SuiteManifest& manifest, size_t index, size_t c
                   const std::vector<size_t>& set_indices) {
   return {{"suite_hash", manifest.hash}, {"seed", manifest.seed}, {"suite_sets", manifest.sets.size()},
           {"index", index}, {"count", count}, {"set_indices", set_indices}};
+}
+
+json summarize(const json& vector_sets) {
+  size_t compared = 0, mismatches = 0;
+  std::map<std::string, size_t> statuses = {{"passed", 0}, {"failed", 0}, {"error", 0}, {"not run", 0}};
+  for (const json& s : vector_sets) {
+    compared += s["compared"].get<size_t>();
+    mismatches += s["mismatches"].get<size_t>();
+    // Results written before sets had a status: mismatches decide.
+    ++statuses[s.value("status", s["mismatches"].get<size_t>() > 0 ? "failed" : "passed")];
+  }
+  const bool passed = !vector_sets.empty() && statuses["passed"] == vector_sets.size();
+  return {{"vector_sets", vector_sets.size()}, {"compared", compared}, {"mismatches", mismatches},
+          {"statuses", statuses}, {"passed", passed}};
 }
 
 namespace {
@@ -468,7 +532,93 @@ void check_shard_of_run(const NamedResults& part, const NamedResults& first, Own
   }
 }
 
+// `*` matches any run of characters, `?` any one.
+bool glob_match(std::string_view pattern, std::string_view text) {
+  size_t p = 0, t = 0, star = std::string_view::npos, resume = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
+      ++p;
+      ++t;
+    } else if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      resume = t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+// Whether a set passes one filter list, and which of its patterns it matches.
+struct Verdict {
+  bool keep = true;
+  std::vector<bool> matched;  // per pattern
+};
+
+Verdict match_value(const std::vector<std::string>& patterns, const std::string& value) {
+  Verdict v;
+  for (const std::string& p : patterns) v.matched.push_back(glob_match(p, value));
+  v.keep = patterns.empty() || std::find(v.matched.begin(), v.matched.end(), true) != v.matched.end();
+  return v;
+}
+
+// `patterns` lists the options allowed: a set is kept when it uses no other.
+// "none" matches a set that uses no option.
+Verdict match_options(const std::vector<std::string>& patterns, const VectorSet& set) {
+  std::vector<std::string> used;
+  for (const char* option : {"two_d", "transpose", "hadamard", "stochastic"}) {
+    if (set_option(set, option)) used.push_back(option);
+  }
+  const auto allows = [](const std::string& p, const std::string& option) { return p != "none" && glob_match(p, option); };
+  Verdict v;
+  for (const std::string& p : patterns) {
+    v.matched.push_back(p == "none" ? used.empty()
+                                    : std::any_of(used.begin(), used.end(), [&](const std::string& u) { return allows(p, u); }));
+  }
+  v.keep = patterns.empty() || std::all_of(used.begin(), used.end(), [&](const std::string& u) {
+             return std::any_of(patterns.begin(), patterns.end(), [&](const std::string& p) { return allows(p, u); });
+           });
+  return v;
+}
+
 }  // namespace
+
+std::vector<std::filesystem::path> select_sets(const std::vector<std::filesystem::path>& files,
+                                               const SetFilter& filter, unsigned threads) {
+  if (filter.empty()) return files;
+  const std::pair<const char*, const std::vector<std::string>*> lists[] = {{"--recipe", &filter.recipes},
+                                                                           {"--generator", &filter.generators},
+                                                                           {"--input-dtype", &filter.input_dtypes},
+                                                                           {"--options", &filter.options}};
+  std::vector<std::array<Verdict, 4>> verdicts(files.size());
+  for_each_parallel(files.size(), threads, [&](size_t i) {
+    const VectorSet set = vectors::read_vector_set(files[i]);
+    const auto value = [&](const char* key, const char* absent) {
+      const auto it = set.metadata.find(key);
+      return it == set.metadata.end() ? std::string(absent) : it->second;
+    };
+    verdicts[i] = {match_value(filter.recipes, set.recipe()), match_value(filter.generators, value("generator", "")),
+                   match_value(filter.input_dtypes, value("input_dtype", "fp32")), match_options(filter.options, set)};
+  }, nullptr);
+  std::vector<std::filesystem::path> kept;
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (std::all_of(verdicts[i].begin(), verdicts[i].end(), [](const Verdict& v) { return v.keep; })) kept.push_back(files[i]);
+  }
+  for (size_t l = 0; l < 4; ++l) {
+    const auto& [option, patterns] = lists[l];
+    for (size_t p = 0; p < patterns->size(); ++p) {
+      if (std::none_of(verdicts.begin(), verdicts.end(), [&](const auto& v) { return v[l].matched[p]; })) {
+        throw std::invalid_argument(std::string(option) + " '" + (*patterns)[p] + "' matches no vector set");
+      }
+    }
+  }
+  if (kept.empty()) throw std::invalid_argument("the filters together match no vector set");
+  return kept;
+}
 
 json merge_results(const std::vector<NamedResults>& parts) {
   if (parts.empty()) throw std::invalid_argument("merge: no results given");
@@ -513,7 +663,6 @@ json merge_results(const std::vector<NamedResults>& parts) {
   std::vector<const json*> sets(suite_sets, nullptr);
   std::map<std::string, json> bins;
   std::vector<std::string> order;
-  size_t compared = 0, mismatches = 0;
   double seconds = 0;
   for (const NamedResults& p : parts) {
     try {
@@ -529,8 +678,6 @@ json merge_results(const std::vector<NamedResults>& parts) {
           bins[key]["hits"] = bins[key].at("hits").get<uint64_t>() + c.at("hits").get<uint64_t>();
         }
       }
-      compared += r.at("summary").at("compared").get<size_t>();
-      mismatches += r.at("summary").at("mismatches").get<size_t>();
       seconds = std::max(seconds, r.at("seconds").get<double>());
     } catch (const json::exception& e) {
       throw malformed(p, e);
@@ -546,7 +693,7 @@ json merge_results(const std::vector<NamedResults>& parts) {
   merged["coverage"] = json::array();
   for (const std::string& k : order) merged["coverage"].push_back(bins[k]);
   merged["seconds"] = seconds;
-  merged["summary"] = {{"vector_sets", suite_sets}, {"compared", compared}, {"mismatches", mismatches}, {"passed", mismatches == 0}};
+  merged["summary"] = summarize(merged["vector_sets"]);
   merged["shard"]["index"] = 0;
   merged["shard"]["count"] = 1;
   merged["shard"]["set_indices"] = all;

@@ -74,6 +74,10 @@ tr.hole td { background: var(--fail-bg); }
   font-size: 11px; font-weight: 700; letter-spacing: 0.4px; line-height: 18px; }
 .badge.pass { background: var(--pass-bg); color: var(--pass); border: 1px solid #aceebb; }
 .badge.fail, .badge.hole { background: #ffcecb; color: #a40e26; border: 1px solid #ffaba8; }
+.badge.error { background: #fff1c2; color: #7d4e00; border: 1px solid #f0d27a; }
+.badge.notrun { background: #eaeef2; color: #59636e; border: 1px solid #d1d9e0; }
+tr.error td { background: #fff8e1; }
+tr.notrun td { color: var(--muted); }
 .badge.covered { background: #e3f1ea; color: #2c6e50; border: 1px solid #b8dcc9; }
 .cards { display: grid; gap: 14px; }
 .card { border: 1px solid var(--line); border-radius: 6px; padding: 12px 14px; }
@@ -309,8 +313,17 @@ std::string set_anchor(size_t i) { return "set-" + std::to_string(i); }
 std::string error_anchor(size_t i) { return "error-" + std::to_string(i); }
 std::string mismatch_anchor(size_t i) { return "mismatches-" + std::to_string(i); }
 
-std::string status_badge(bool failed) {
-  return failed ? "<span class=\"badge fail\">FAIL</span>" : "<span class=\"badge pass\">PASS</span>";
+std::string status_badge(const VectorSet& s) {
+  if (s.status == "error") return "<span class=\"badge error\">ERROR</span>";
+  if (s.status == "not run") return "<span class=\"badge notrun\">NOT RUN</span>";
+  return s.failed() ? "<span class=\"badge fail\">FAIL</span>" : "<span class=\"badge pass\">PASS</span>";
+}
+
+// The class of a set's table row: its status where it is not a pass.
+std::string row_class(const VectorSet& s) {
+  if (s.status == "error") return " class=\"error\"";
+  if (s.status == "not run") return " class=\"notrun\"";
+  return s.failed() ? " class=\"fail\"" : "";
 }
 
 void header(std::string& o, const Results& r) {
@@ -344,6 +357,11 @@ void banner(std::string& o, const Results& r, size_t failing_sets, size_t holes)
     detail = "All " + plural(r.vector_sets.size(), "vector set", "vector sets") + " match: " +
              plural(r.summary.compared, "value", "values") + " compared, no mismatches.";
   }
+  const size_t errors = r.sets_with_status("error"), not_run = r.sets_with_status("not run");
+  if (errors + not_run > 0) {
+    detail += " " + format_count(errors) + " in error and " + format_count(not_run) +
+              " not run: nothing of them was compared, and the run does not pass.";
+  }
   if (!r.coverage.empty()) {
     detail += " Coverage: " + format_count(r.coverage.size() - holes) + " of " +
               plural(r.coverage.size(), "bin", "bins") + " reached their goal" +
@@ -356,8 +374,10 @@ void banner(std::string& o, const Results& r, size_t failing_sets, size_t holes)
     o += std::string("<div class=\"tile") + (bad ? " bad" : "") + "\"><div class=\"n\">" + e(n) + "</div><div class=\"l\">" +
          e(label) + "</div></div>\n";
   };
-  if (failing_sets > 0) {
-    tile(format_count(failing_sets) + " / " + format_count(r.vector_sets.size()), "vector sets failing", true);
+  const size_t not_passing = r.vector_sets.size() - r.sets_with_status("passed");
+  if (not_passing > 0) {
+    tile(format_count(not_passing) + " / " + format_count(r.vector_sets.size()),
+         failing_sets == not_passing ? "vector sets failing" : "vector sets not passing", true);
   } else {
     tile(format_count(r.vector_sets.size()), "vector sets, all passing", false);
   }
@@ -381,8 +401,8 @@ void vector_set_table(std::string& o, const Results& r) {
   for (size_t i = 0; i < r.vector_sets.size(); ++i) {
     const VectorSet& s = r.vector_sets[i];
     seconds += s.seconds;
-    o += "<tr id=\"" + set_anchor(i) + "\"" + (s.failed() ? " class=\"fail\"" : "") + ">";
-    o += "<td>" + status_badge(s.failed()) + "</td>";
+    o += "<tr id=\"" + set_anchor(i) + "\"" + row_class(s) + ">";
+    o += "<td>" + status_badge(s) + "</td>";
     o += "<td class=\"mono\" title=\"" + e(s.file) + "\">" + e(s.name) + "</td>";
     o += "<td>" + e(s.operation) + "</td><td class=\"mono\">" + e(s.recipe) + "</td><td class=\"mono\">" + e(s.generator) +
          "</td><td class=\"mono\">" + e(s.seed) + "</td>";
@@ -398,6 +418,33 @@ void vector_set_table(std::string& o, const Results& r) {
        "</td><td class=\"num\">" + format_count(r.summary.compared) + "</td><td class=\"num\">" +
        format_count(r.summary.mismatches) + "</td><td class=\"num\">" + e(format_seconds(seconds)) + "</td></tr></tfoot>\n";
   o += "</table>\n</section>\n";
+}
+
+// The sets whose outputs were not compared (in error, not run) with the
+// reason, and the outputs no set compared.
+bool has_unchecked_section(const Results& r) {
+  return r.sets_with_status("error") + r.sets_with_status("not run") > 0 || !r.outputs_not_checked().empty();
+}
+
+void unchecked_section(std::string& o, const Results& r) {
+  if (!has_unchecked_section(r)) return;
+  const std::vector<std::string> outputs = r.outputs_not_checked();
+  const size_t unchecked = r.sets_with_status("error") + r.sets_with_status("not run");
+  o += "<section id=\"not-checked\">\n<h2>Not checked</h2>\n";
+  if (!outputs.empty()) {
+    o += "<p class=\"note\">Outputs not compared (the run declared the outputs it checks): <code>" +
+         e(comma_list(outputs)) + "</code></p>\n";
+  }
+  if (unchecked > 0) {
+    o += "<table>\n<thead><tr><th>Status</th><th>Name</th><th>Reason</th></tr></thead>\n<tbody>\n";
+    for (const VectorSet& s : r.vector_sets) {
+      if (!s.unchecked()) continue;
+      o += "<tr" + row_class(s) + "><td>" + status_badge(s) + "</td><td class=\"mono\" title=\"" + e(s.file) + "\">" +
+           e(s.name) + "</td><td class=\"mono\">" + e(s.reason) + "</td></tr>\n";
+    }
+    o += "</tbody>\n</table>\n";
+  }
+  o += "</section>\n";
 }
 
 void error_section(std::string& o, const Results& r) {
@@ -433,7 +480,7 @@ void error_section(std::string& o, const Results& r) {
   for (size_t i : sets) {
     const VectorSet& s = r.vector_sets[i];
     o += std::string("<div class=\"card") + (s.failed() ? " fail" : "") + "\" id=\"" + error_anchor(i) + "\">\n";
-    o += "<div class=\"head\"><h3 class=\"mono\">" + e(s.name) + "</h3>" + status_badge(s.failed()) +
+    o += "<div class=\"head\"><h3 class=\"mono\">" + e(s.name) + "</h3>" + status_badge(s) +
          "<span class=\"meta\">" + e(s.recipe + " · " + s.generator + " · seed " + s.seed) + "</span></div>\n";
     if (!s.error) {
       o += "<p class=\"note\">No error metrics recorded for this set.</p>\n</div>\n";
@@ -550,9 +597,12 @@ std::string render_html(const nlohmann::json& results) {
   header(o, r);
   o += "<main class=\"page\">\n";
   banner(o, r, failing_sets, holes);
-  o += "<nav><a href=\"#vector-sets\">Vector sets</a><a href=\"#quantization-error\">Quantization error</a>"
-       "<a href=\"#coverage\">Coverage</a><a href=\"#mismatches\">Mismatches</a></nav>\n";
+  o += "<nav><a href=\"#vector-sets\">Vector sets</a>";
+  if (has_unchecked_section(r)) o += "<a href=\"#not-checked\">Not checked</a>";
+  o += "<a href=\"#quantization-error\">Quantization error</a><a href=\"#coverage\">Coverage</a>"
+       "<a href=\"#mismatches\">Mismatches</a></nav>\n";
   vector_set_table(o, r);
+  unchecked_section(o, r);
   error_section(o, r);
   coverage_section(o, r, holes);
   mismatch_section(o, r);

@@ -1,5 +1,6 @@
 // JUnit XML in the common dialect that GitLab, Jenkins and the GitHub test
-// reporters read: <testsuites> / <testsuite> / <testcase> / <failure>, with
+// reporters read: <testsuites> / <testsuite> / <testcase> / <failure> (or
+// <error>, <skipped>), with
 // only the attributes the strictest of them (the Jenkins xUnit junit-10.xsd)
 // accepts; no "skipped" on <testsuites>, no "timestamp" (its format differs
 // between readers: the start time is a property instead).
@@ -62,6 +63,7 @@ std::string render_junit(const nlohmann::json& results) {
   const Results r = parse_results(results);
 
   const size_t set_failures = r.failing_sets(), holes = r.holes();
+  const size_t set_errors = r.sets_with_status("error"), not_run = r.sets_with_status("not run");
   double set_seconds = 0;
   for (const VectorSet& s : r.vector_sets) set_seconds += s.seconds;
   const size_t tests = r.vector_sets.size() + r.coverage.size();
@@ -70,12 +72,12 @@ std::string render_junit(const nlohmann::json& results) {
   o.reserve(16 * 1024);
   o += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   o += "<testsuites" + attr("name", "fp4v " + r.suite + " on " + r.backend) + attr("tests", std::to_string(tests)) +
-       attr("failures", std::to_string(set_failures + holes)) + attr("errors", "0") + attr("time", seconds(r.seconds)) +
-       ">\n";
+       attr("failures", std::to_string(set_failures + holes)) + attr("errors", std::to_string(set_errors)) +
+       attr("time", seconds(r.seconds)) + ">\n";
 
   o += "  <testsuite" + attr("name", "vector sets") + attr("tests", std::to_string(r.vector_sets.size())) +
-       attr("failures", std::to_string(set_failures)) + attr("errors", "0") + attr("skipped", "0") +
-       attr("time", seconds(set_seconds)) + ">\n";
+       attr("failures", std::to_string(set_failures)) + attr("errors", std::to_string(set_errors)) +
+       attr("skipped", std::to_string(not_run)) + attr("time", seconds(set_seconds)) + ">\n";
   o += "    <properties>\n";
   const std::pair<const char*, const std::string*> properties[] = {
       {"schema", &r.schema},   {"fp4v_version", &r.fp4v_version}, {"suite", &r.suite},
@@ -83,12 +85,23 @@ std::string render_junit(const nlohmann::json& results) {
   for (const auto& [name, value] : properties) {
     o += "      <property" + attr("name", name) + attr("value", *value) + "/>\n";
   }
+  const std::string not_checked = comma_list(r.outputs_not_checked());
+  if (!not_checked.empty()) o += "      <property" + attr("name", "outputs_not_checked") + attr("value", not_checked) + "/>\n";
   o += "    </properties>\n";
   for (const VectorSet& s : r.vector_sets) {
     o += "    <testcase" + attr("classname", s.operation + "." + s.recipe) + attr("name", s.name) +
          attr("time", seconds(s.seconds));
-    if (!s.failed()) {
+    if (s.status == "passed") {
       o += "/>\n";
+      continue;
+    }
+    if (s.status == "error") {
+      o += ">\n      <error" + attr("message", s.reason) + attr("type", "malformed output") + ">" + xml_text(s.reason + "\n") +
+           "</error>\n    </testcase>\n";
+      continue;
+    }
+    if (s.status == "not run") {
+      o += ">\n      <skipped" + attr("message", s.reason) + "/>\n    </testcase>\n";
       continue;
     }
     o += ">\n      <failure" + attr("message", mismatches_message(s.mismatches)) + attr("type", "mismatch") + ">" +

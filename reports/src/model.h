@@ -2,9 +2,11 @@
 // the JSON once, and the renderers read only this.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -52,9 +54,17 @@ struct VectorSet {
   double seconds = 0;
   std::optional<ErrorMetrics> error;  // quantize sets only
   std::vector<Mismatch> first_mismatches;
+  std::string status;                    // one of kStatuses
+  std::string reason;                    // "error" and "not run": why, one line
+  std::vector<std::string> not_checked;  // outputs not compared (not declared)
 
-  bool failed() const { return mismatches > 0; }
+  bool failed() const { return status == "failed"; }
+  // Neither passed nor failed: nothing of it was compared.
+  bool unchecked() const { return status == "error" || status == "not run"; }
 };
+
+// A vector set's statuses, in the order reports list them.
+inline constexpr const char* kStatuses[] = {"passed", "failed", "error", "not run"};
 
 struct CoverageBin {
   std::string group;
@@ -84,10 +94,21 @@ struct Results {
   std::vector<VectorSet> vector_sets;
   std::vector<CoverageBin> coverage;
 
-  size_t failing_sets() const {
+  size_t failing_sets() const { return sets_with_status("failed"); }
+  size_t sets_with_status(std::string_view status) const {
     size_t n = 0;
-    for (const VectorSet& s : vector_sets) n += s.failed() ? 1 : 0;
+    for (const VectorSet& s : vector_sets) n += s.status == status ? 1 : 0;
     return n;
+  }
+  // The outputs some set did not compare (not declared), in order of appearance.
+  std::vector<std::string> outputs_not_checked() const {
+    std::vector<std::string> names;
+    for (const VectorSet& s : vector_sets) {
+      for (const std::string& n : s.not_checked) {
+        if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
+      }
+    }
+    return names;
   }
   size_t holes() const {
     size_t n = 0;

@@ -199,4 +199,13 @@ std::string format_seconds(double v) {
   return "<0.001";
 }
 
+std::string comma_list(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& item : items) {
+    if (!out.empty()) out += ", ";
+    out += item;
+  }
+  return out;
+}
+
 }  // namespace fp4v::reports::detail

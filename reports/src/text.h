@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace fp4v::reports::detail {
 
@@ -26,6 +27,9 @@ std::string xml_attr(std::string_view s);
 // The first `max_code_points` code points of sanitized `s`, with "…" appended
 // when it was cut.
 std::string truncate_code_points(std::string_view s, size_t max_code_points);
+
+// "a, b, c".
+std::string comma_list(const std::vector<std::string>& items);
 
 // Locale-independent number formatting.
 std::string format_shortest(double v);                 // shortest round-trip: 1.5, 0.1, 1e-07

@@ -183,6 +183,26 @@ Mismatch parse_mismatch(const json& j, const std::string& path) {
   return m;
 }
 
+// The set's status, reason and outputs not checked. Results written before
+// sets had a status have none: their mismatches decide.
+void parse_status(const Object& o, VectorSet& s) {
+  s.status = o.has("status") ? o.one_of("status", {kStatuses[0], kStatuses[1], kStatuses[2], kStatuses[3]})
+                             : (s.mismatches > 0 ? "failed" : "passed");
+  if (s.status == "passed" && s.mismatches > 0) fail(o.path("status"), "passed, but the set has mismatches");
+  if (s.status == "failed" && s.mismatches == 0) fail(o.path("status"), "failed, but the set has no mismatches");
+  if (s.unchecked()) {
+    s.reason = o.string("reason");
+    if (s.compared > 0) fail(o.path("compared"), "values compared in a set that is " + s.status);
+  }
+  if (o.has("not_checked")) {
+    const json& list = o.array("not_checked");
+    for (size_t i = 0; i < list.size(); ++i) {
+      if (!list[i].is_string()) fail(indexed(o.path("not_checked"), i), "expected a string, got " + describe(list[i]));
+      s.not_checked.push_back(list[i].get<std::string>());
+    }
+  }
+}
+
 VectorSet parse_vector_set(const json& j, const std::string& path) {
   const Object o(j, path);
   VectorSet s;
@@ -200,6 +220,7 @@ VectorSet parse_vector_set(const json& j, const std::string& path) {
     if (s.operation != "quantize") fail(o.path("error"), "present on a " + s.operation + " set (only quantize sets have one)");
     s.error = parse_error(o);
   }
+  parse_status(o, s);
   if (o.has("first_mismatches")) {
     const json& list = o.array("first_mismatches");
     for (size_t i = 0; i < list.size(); ++i) s.first_mismatches.push_back(parse_mismatch(list[i], indexed(o.path("first_mismatches"), i)));
@@ -243,6 +264,24 @@ void check_shard(const Object& results, size_t vector_sets) {
     if (set >= suite_sets) fail(path, std::to_string(set) + " is not below suite_sets (" + std::to_string(suite_sets) + ")");
     if (set % count != index) fail(path, std::to_string(set) + " is not in shard " + std::to_string(index) + "/" + std::to_string(count));
     if (i > 0 && set <= Object::count_value(indices[i - 1], "")) fail(path, "set indices must increase");
+  }
+}
+
+// summary.statuses (absent from results written before sets had a status)
+// must agree with the sets; a passed run has every set passed.
+void parse_status_counts(const Object& summary, const Results& r) {
+  if (summary.has("statuses")) {
+    const Object counts(summary.member("statuses"), summary.path("statuses"));
+    for (const char* status : kStatuses) {
+      const uint64_t n = counts.count(status);
+      if (n != r.sets_with_status(status)) {
+        fail(counts.path(status), std::to_string(n) + ", but " + std::to_string(r.sets_with_status(status)) +
+                                      " vector sets have that status");
+      }
+    }
+  }
+  if (r.summary.passed && r.sets_with_status("passed") != r.vector_sets.size()) {
+    fail("summary.passed", "true, but not every vector set passed");
   }
 }
 
@@ -296,6 +335,7 @@ Results parse_results(const json& j) {
   if (r.summary.passed && mismatches > 0) {
     fail("summary.passed", "true, but the vector sets have " + std::to_string(mismatches) + " mismatches");
   }
+  parse_status_counts(summary, r);
   return r;
 }
 

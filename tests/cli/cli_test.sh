@@ -28,7 +28,7 @@ expect_status 0 "replay shard 0" "$fp4v" replay --backend golden --suite "$work/
 grep -q '"passed": true' "$work/a.json" || fail "replay passed"
 expect_status 0 "replay shard 1" "$fp4v" replay --backend golden --suite "$work/smoke" --shard 1/2 --json "$work/b.json"
 expect_status 0 "merge" "$fp4v" merge --out "$work/m.json" "$work/a.json" "$work/b.json"
-grep -q '"vector_sets": 148' "$work/m.json" || fail "the merge holds the whole suite"
+grep -Eq "\"vector_sets\": ${#sets[@]}(,|$)" "$work/m.json" || fail "the merge holds the whole suite (${#sets[@]} sets)"
 expect_status 0 "report" "$fp4v" report "$work/m.json" --html "$work/r.html" --junit "$work/r.xml"
 grep -q "<svg" "$work/r.html" || fail "report has plots"
 grep -q "<testsuites" "$work/r.xml" || fail "report has JUnit"
@@ -48,6 +48,61 @@ open(sys.argv[2], 'wb').write(struct.pack('<Q', len(blob)) + blob + bytes(body))
 PY
 expect_status 1 "check finds the difference" "$fp4v" check --set "${sets[0]}" --observed "$work/observed.safetensors"
 grep -q "codes\[0\]" "$work/out" || fail "check names the element"
+
+# The file backend as a kernel author meets it. observe SET OUT NAME[=DTYPE]...
+# writes OUT holding the set's expected outputs NAME, saved as DTYPE.
+observe() {
+  python3 - "$@" <<'PY' || fail "could not write an observed file"
+import json, struct, sys
+data = open(sys.argv[1], 'rb').read()
+n = struct.unpack('<Q', data[:8])[0]
+header, body = json.loads(data[8:8 + n]), data[8 + n:]
+out, blob = {}, b''
+for spec in sys.argv[3:]:
+    name, _, dtype = spec.partition('=')
+    begin, end = header[name]['data_offsets']
+    out[name] = {'dtype': dtype or header[name]['dtype'], 'shape': header[name]['shape'],
+                 'data_offsets': [len(blob), len(blob) + end - begin]}
+    blob += body[begin:end]
+text = json.dumps(out).encode()
+open(sys.argv[2], 'wb').write(struct.pack('<Q', len(text)) + text + blob)
+PY
+}
+mkdir -p "$work/obs"
+observe "${sets[0]}" "$work/obs/$(basename "${sets[0]}")" codes scales=F8_E4M3
+expect_status 0 "check codes and F8_E4M3 scales, amax not declared" \
+  "$fp4v" check --set "${sets[0]}" --observed "$work/obs/$(basename "${sets[0]}")" --outputs codes,scales
+grep -q "not checked (not in --outputs): amax" "$work/out" || fail "check says amax was not checked"
+expect_status 1 "check without amax, all outputs expected" \
+  "$fp4v" check --set "${sets[0]}" --observed "$work/obs/$(basename "${sets[0]}")" --json "$work/nodir/deeper/c.json"
+grep -q "error: .*'amax'" "$work/out" || fail "the missing amax is the set's error: $(cat "$work/out")"
+grep -q '"status": "error"' "$work/nodir/deeper/c.json" || fail "check wrote its results into a new directory"
+# Three sets: one observed file truncated (its error), one good, one missing.
+observe "${sets[1]}" "$work/obs/$(basename "${sets[1]}")" codes scales amax
+head -c 200 "$work/obs/$(basename "${sets[0]}")" > "$work/obs/truncated" && mv "$work/obs/truncated" "$work/obs/$(basename "${sets[0]}")"
+expect_status 2 "a missing observed file stops the run" \
+  "$fp4v" replay --backend "file:$work/obs" --set "${sets[0]}" "${sets[1]}" "${sets[2]}" --json "$work/r/x.json"
+grep -q "no observed output for set .*: expected $work/obs/$(basename "${sets[2]}")" "$work/err" || fail "missing file named: $(cat "$work/err")"
+[ ! -e "$work/r/x.json" ] || fail "a stopped run wrote results"
+expect_status 1 "--missing not-run" "$fp4v" replay --backend "file:$work/obs" --set "${sets[0]}" "${sets[1]}" "${sets[2]}" \
+  --missing not-run --json "$work/r/a/r.json" --html "$work/r/b/r.html" --junit "$work/r/c/r.xml"
+grep -q "sets: 1 passed, 0 failed, 1 error, 1 not run" "$work/out" || fail "summary counts statuses: $(cat "$work/out")"
+python3 - "$work/r/a/r.json" <<'PY' || fail "results JSON statuses"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert [s['status'] for s in r['vector_sets']] == ['error', 'passed', 'not run'], r['vector_sets']
+assert 'truncated' in r['vector_sets'][0]['reason'] and r['summary']['passed'] is False
+PY
+grep -q '<error message=".*truncated' "$work/r/c/r.xml" && grep -q '<skipped message="no observed output' "$work/r/c/r.xml" \
+  || fail "JUnit shows error and skipped"
+grep -q 'ERROR' "$work/r/b/r.html" && grep -q 'NOT RUN' "$work/r/b/r.html" || fail "HTML shows the statuses"
+# Filters over a suite (shard 0/40: the sets generated above).
+expect_status 0 "filter by recipe" "$fp4v" replay --backend golden --suite "$work/smoke" --shard 0/40 --recipe 'nvfp4.t*' --generator normal
+grep -q "golden: 1 vector sets" "$work/out" || fail "the filter kept one set: $(cat "$work/out")"
+expect_status 2 "a filter matching nothing" "$fp4v" replay --backend golden --suite "$work/smoke" --shard 0/40 --recipe nvfp4.te,nvfp4.tee
+grep -q "\-\-recipe 'nvfp4.tee' matches no vector set" "$work/err" || fail "the filter is named: $(cat "$work/err")"
+expect_status 2 "--scale-layout needs the file backend" "$fp4v" replay --backend golden --set "${sets[0]}" --scale-layout 128x4
+expect_status 2 "unknown output" "$fp4v" check --set "${sets[0]}" --observed "${sets[0]}" --outputs codes,amux
 
 # Bad input: one line on stderr, exit 2, no output file.
 head -c 100 "${sets[0]}" > "$work/truncated.safetensors"

@@ -57,7 +57,9 @@ mkdir -p fifo_suite && mkfifo fifo_suite/suite.json
 expect_status 2 "FIFO as a set" "$fp4v" replay --backend golden --set fifo
 expect_status 2 "directory as a set" "$fp4v" replay --backend golden --set s
 grep -q "is a directory" err || fail "says it is a directory: $(cat err)"
-expect_status 2 "FIFO as observed outputs" "$fp4v" check --set "$set0" --observed fifo
+# A malformed observed file is that set's error (issue 16, item 10): exit 1, the reason on one line.
+expect_status 1 "FIFO as observed outputs" "$fp4v" check --set "$set0" --observed fifo
+grep -q "error: fifo: is a FIFO, not a regular file" out || fail "names the FIFO as the set's error: $(cat out)"
 expect_status 2 "FIFO as suite.json" "$fp4v" replay --backend golden --suite fifo_suite
 expect_status 2 "FIFO as results" "$fp4v" report fifo --html r.html
 

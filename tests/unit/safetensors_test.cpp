@@ -197,6 +197,29 @@ TEST_F(Safetensors, ReadsAFileInThePythonPackageLayout) {
   EXPECT_EQ(f.tensor("a").shape, (std::vector<int64_t>{3}));
 }
 
+TEST_F(Safetensors, ReadsTheFloat8AndFloat4DtypesTorchTensorsAreSavedAs) {
+  // What safetensors 0.8.0 writes for torch float32 0-d, float8_e8m0fnu [2]
+  // and float4_e2m1fn_x2 of storage shape [2, 4]: F4's shape counts elements.
+  const std::string json =
+      R"({"amax":{"dtype":"F32","shape":[],"data_offsets":[0,4]},"scales":{"dtype":"F8_E8M0","shape":[2],)"
+      R"("data_offsets":[4,6]},"codes":{"dtype":"F4","shape":[2,8],"data_offsets":[6,14]},)"
+      R"("e4m3":{"dtype":"F8_E4M3","shape":[1],"data_offsets":[14,15]}})";
+  const std::vector<uint8_t> data = {0, 0, 0x40, 0x40, 127, 128, 0x10, 0x32, 0x54, 0x76, 0x98, 0xBA, 0xDC, 0xFE, 0x7E};
+  const SafetensorsFile f = SafetensorsFile::read(write_bytes("torch.safetensors", container(json, data)));
+  EXPECT_EQ(f.tensor("amax").shape, std::vector<int64_t>{});
+  EXPECT_EQ(f.tensor("scales").dtype, DType::kF8E8M0);
+  EXPECT_EQ(f.tensor("e4m3").dtype, DType::kF8E4M3);
+  EXPECT_EQ(f.tensor("codes").dtype, DType::kF4);
+  EXPECT_EQ(f.tensor("codes").shape, (std::vector<int64_t>{2, 8}));
+  EXPECT_EQ(f.tensor("codes").bytes.size(), 8u);
+  EXPECT_EQ(dtype_name(DType::kF4), "F4");
+  // An odd number of F4 elements does not fill whole bytes; bytes must match elements / 2.
+  expect_format_error("odd_f4.safetensors", container(R"({"t":{"dtype":"F4","shape":[3],"data_offsets":[0,2]}})", {0, 0}),
+                      "3 elements of F4 do not fill whole bytes");
+  expect_format_error("long_f4.safetensors", container(R"({"t":{"dtype":"F4","shape":[2],"data_offsets":[0,2]}})", {0, 0}),
+                      "2 bytes for 2 elements of F4");
+}
+
 TEST_F(Safetensors, LookupsOfMissingNamesOrWrongDtypesThrowFormatError) {
   const std::vector<float> v = {1.0f};
   SafetensorsWriter w;

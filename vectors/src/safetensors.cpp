@@ -12,15 +12,16 @@ namespace {
 struct DTypeInfo {
   DType dtype;
   std::string_view name;
-  size_t size;
+  size_t bits;
 };
 
 constexpr DTypeInfo kDTypes[] = {
-    {DType::kBool, "BOOL", 1}, {DType::kU8, "U8", 1},     {DType::kI8, "I8", 1},
-    {DType::kU16, "U16", 2},   {DType::kI16, "I16", 2},   {DType::kU32, "U32", 4},
-    {DType::kI32, "I32", 4},   {DType::kU64, "U64", 8},   {DType::kI64, "I64", 8},
-    {DType::kF16, "F16", 2},   {DType::kBF16, "BF16", 2}, {DType::kF32, "F32", 4},
-    {DType::kF64, "F64", 8},
+    {DType::kBool, "BOOL", 8},       {DType::kU8, "U8", 8},           {DType::kI8, "I8", 8},
+    {DType::kU16, "U16", 16},        {DType::kI16, "I16", 16},        {DType::kU32, "U32", 32},
+    {DType::kI32, "I32", 32},        {DType::kU64, "U64", 64},        {DType::kI64, "I64", 64},
+    {DType::kF16, "F16", 16},        {DType::kBF16, "BF16", 16},      {DType::kF32, "F32", 32},
+    {DType::kF64, "F64", 64},        {DType::kF8E4M3, "F8_E4M3", 8},  {DType::kF8E8M0, "F8_E8M0", 8},
+    {DType::kF4, "F4", 4},
 };
 
 // Headers beyond this are refused before allocation (the reference
@@ -55,12 +56,14 @@ std::string_view dtype_name(DType d) {
   return "?";
 }
 
-size_t dtype_size(DType d) {
+size_t dtype_bits(DType d) {
   for (const DTypeInfo& i : kDTypes) {
-    if (i.dtype == d) return i.size;
+    if (i.dtype == d) return i.bits;
   }
   return 0;
 }
+
+size_t dtype_size(DType d) { return dtype_bits(d) / 8; }
 
 int64_t TensorView::element_count() const {
   int64_t n = 1;
@@ -128,7 +131,7 @@ SafetensorsFile SafetensorsFile::parse(std::vector<std::byte> file_bytes, std::s
     for (const nlohmann::json& d : js) {
       if (!d.is_number_unsigned()) fail(source, where + ": shape holds a non-natural number");
       const uint64_t extent = d.get<uint64_t>();
-      if (extent != 0 && count > std::numeric_limits<uint64_t>::max() / 16 / extent) {
+      if (extent != 0 && count > std::numeric_limits<uint64_t>::max() / 64 / extent) {
         fail(source, where + ": shape too large");
       }
       count *= extent;
@@ -143,7 +146,11 @@ SafetensorsFile SafetensorsFile::parse(std::vector<std::byte> file_bytes, std::s
       fail(source, where + ": data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) +
                        "] outside the " + std::to_string(data_size) + " data bytes (truncated?)");
     }
-    if (end - begin != count * info->size) {
+    // Sub-byte elements fill whole bytes, as the reference implementation requires.
+    if (count * info->bits % 8 != 0) {
+      fail(source, where + ": " + std::to_string(count) + " elements of " + dname + " do not fill whole bytes");
+    }
+    if (end - begin != count * info->bits / 8) {
       fail(source, where + ": " + std::to_string(end - begin) + " bytes for " +
                        std::to_string(count) + " elements of " + dname);
     }
@@ -196,7 +203,7 @@ void SafetensorsWriter::add(std::string name, DType dtype, std::vector<int64_t> 
   }
   int64_t count = 1;
   for (int64_t d : shape) count *= d;
-  if (static_cast<size_t>(count) * dtype_size(dtype) != bytes.size()) {
+  if (static_cast<size_t>(count) * dtype_bits(dtype) != bytes.size() * 8) {
     throw std::invalid_argument("safetensors writer: tensor '" + name + "' has " +
                                 std::to_string(bytes.size()) + " bytes for its shape");
   }

@@ -3,6 +3,9 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "fp4v/golden/block_recipe.h"
+#include "fp4v/golden/layout.h"
+
 namespace fp4v::vectors {
 namespace {
 
@@ -34,6 +37,15 @@ int64_t element_count(const std::string& source, const std::vector<int64_t>& sha
   return n;
 }
 
+std::string shape_text(const std::vector<int64_t>& dims) {
+  std::string t;
+  for (int64_t d : dims) {
+    if (!t.empty()) t += 'x';
+    t += std::to_string(d);
+  }
+  return t.empty() ? "[] (a scalar)" : t;
+}
+
 void expect(const std::string& source, const std::map<std::string, Tensor>& tensors,
             const std::string& name, DType dtype, const std::vector<int64_t>& shape) {
   const auto it = tensors.find(name);
@@ -43,16 +55,8 @@ void expect(const std::string& source, const std::map<std::string, Tensor>& tens
                      ", expected " + std::string(dtype_name(dtype)));
   }
   if (it->second.shape != shape) {
-    const auto text = [](const std::vector<int64_t>& dims) {
-      std::string t;
-      for (int64_t d : dims) {
-        if (!t.empty()) t += 'x';
-        t += std::to_string(d);
-      }
-      return t;
-    };
-    const std::string want = text(shape), got = text(it->second.shape);
-    fail(source, "tensor '" + name + "' has shape " + got + ", the metadata says " + want);
+    fail(source, "tensor '" + name + "' has shape " + shape_text(it->second.shape) + ", the metadata says " +
+                     shape_text(shape));
   }
 }
 
@@ -70,10 +74,16 @@ int64_t metadata_int(const std::string& source, const std::map<std::string, std:
   }
 }
 
-// Checks the tensors present against the shapes the metadata implies;
-// `outputs_only` checks just the output tensors (an observed file).
-void check_layout(const std::string& source, const std::map<std::string, std::string>& meta,
-                  const std::map<std::string, Tensor>& tensors, bool outputs_only) {
+// An output tensor as the set stores it (the canonical dtype and shape).
+struct OutputSpec {
+  std::string name;
+  DType dtype;
+  std::vector<int64_t> shape;
+  bool optional;  // macro_scales: MBS recipes only
+};
+
+// The output tensors the metadata implies, after checking the metadata.
+std::vector<OutputSpec> output_specs(const std::string& source, const std::map<std::string, std::string>& meta) {
   const std::string op = meta.count("operation") ? meta.at("operation") : "";
   if (op == "quantize") {
     const auto shape = json_shape(source, meta, "shape");
@@ -86,25 +96,86 @@ void check_layout(const std::string& source, const std::map<std::string, std::st
     const int64_t rows = out[0], cols = out[1];
     const int64_t block = metadata_int(source, meta, "block_cols");
     if (cols % 2 != 0 || cols % block != 0) fail(source, "cols " + std::to_string(cols) + " do not divide into blocks");
-    if (!outputs_only) expect(source, tensors, "x", DType::kF32, {shape[0], shape[1]});
-    expect(source, tensors, "codes", DType::kU8, {rows, cols / 2});
-    expect(source, tensors, "scales", DType::kU8, {rows, cols / block});
-    expect(source, tensors, "amax", DType::kF32, {1});
-  } else if (op == "mma") {
+    return {{"codes", DType::kU8, {rows, cols / 2}, false},
+            {"scales", DType::kU8, {rows, cols / block}, false},
+            {"amax", DType::kF32, {1}, false},
+            {"macro_scales", DType::kU8, {rows, cols / 128}, true}};
+  }
+  if (op == "mma") {
+    const int64_t m = metadata_int(source, meta, "m"), n = metadata_int(source, meta, "n");
+    return {{"d", DType::kF32, {m, n}, false}};
+  }
+  fail(source, "unknown operation '" + op + "' (known: quantize, mma)");
+}
+
+// Checks a whole vector set: the inputs and the outputs against the shapes
+// the metadata implies.
+void check_layout(const std::string& source, const std::map<std::string, std::string>& meta,
+                  const std::map<std::string, Tensor>& tensors) {
+  const std::vector<OutputSpec> outputs = output_specs(source, meta);
+  if (meta.at("operation") == "quantize") {
+    const auto shape = json_shape(source, meta, "shape");
+    expect(source, tensors, "x", DType::kF32, {shape[0], shape[1]});
+  } else {
     const int64_t m = metadata_int(source, meta, "m"), n = metadata_int(source, meta, "n"),
                   k = metadata_int(source, meta, "k"), block = metadata_int(source, meta, "block");
     if (k % block != 0 || k % 2 != 0) fail(source, "k " + std::to_string(k) + " does not divide into blocks");
-    if (!outputs_only) {
-      expect(source, tensors, "a_codes", DType::kU8, {m, k / 2});
-      expect(source, tensors, "b_codes", DType::kU8, {n, k / 2});
-      expect(source, tensors, "a_scales", DType::kU8, {m, k / block});
-      expect(source, tensors, "b_scales", DType::kU8, {n, k / block});
-      expect(source, tensors, "c", DType::kF32, {m, n});
-    }
-    expect(source, tensors, "d", DType::kF32, {m, n});
-  } else {
-    fail(source, "unknown operation '" + op + "' (known: quantize, mma)");
+    expect(source, tensors, "a_codes", DType::kU8, {m, k / 2});
+    expect(source, tensors, "b_codes", DType::kU8, {n, k / 2});
+    expect(source, tensors, "a_scales", DType::kU8, {m, k / block});
+    expect(source, tensors, "b_scales", DType::kU8, {n, k / block});
+    expect(source, tensors, "c", DType::kF32, {m, n});
   }
+  for (const OutputSpec& o : outputs) {
+    if (!o.optional || tensors.count(o.name)) expect(source, tensors, o.name, o.dtype, o.shape);
+  }
+}
+
+// One observed output brought to the set's dtype and layout, or a FormatError
+// naming what the file has and what it may have.
+Tensor canonical_output(const std::string& source, const OutputSpec& spec, const Tensor& t,
+                        const VectorSet& set, ScaleLayout scale_layout) {
+  const auto refuse = [&](const std::string& accepted) -> Tensor {
+    fail(source, "tensor '" + spec.name + "' is " + std::string(dtype_name(t.dtype)) + " " + shape_text(t.shape) +
+                     ", expected " + accepted);
+  };
+  const std::string canonical = std::string(dtype_name(spec.dtype)) + " " + shape_text(spec.shape);
+  if (spec.name == "codes") {
+    // F4 (torch float4_e2m1fn_x2) counts elements: [rows, cols], the same packed bytes.
+    const std::vector<int64_t> elements = {spec.shape[0], spec.shape[1] * 2};
+    const std::string accepted = canonical + " or F4 " + shape_text(elements);
+    if (t.dtype == DType::kU8 && t.shape == spec.shape) return t;
+    if (t.dtype == DType::kF4 && t.shape == elements) return Tensor{DType::kU8, spec.shape, t.bytes};
+    return refuse(accepted);
+  }
+  if (spec.name == "scales") {
+    // The scale bytes are the recipe's scale format; a float8 dtype must be that format.
+    const bool e8m0 = golden::find_block_recipe(set.recipe()).is_mx();
+    const DType float8 = e8m0 ? DType::kF8E8M0 : DType::kF8E4M3;
+    const std::string dtypes = "U8 or " + std::string(dtype_name(float8));
+    if (t.dtype != DType::kU8 && t.dtype != float8) {
+      return refuse(dtypes + " (" + set.recipe() + " has " + (e8m0 ? "E8M0" : "E4M3") + " scales)");
+    }
+    if (scale_layout == ScaleLayout::kRowMajor) {
+      if (t.shape != spec.shape) return refuse(dtypes + " " + shape_text(spec.shape) + " (row-major)");
+      return Tensor{DType::kU8, spec.shape, t.bytes};
+    }
+    const size_t rows = static_cast<size_t>(spec.shape[0]), cols = static_cast<size_t>(spec.shape[1]);
+    const size_t padded = golden::swizzled_scale_bytes(rows, cols);
+    if (t.bytes.size() != padded) {
+      return refuse(dtypes + " holding the " + std::to_string(padded) + " bytes of " + shape_text(spec.shape) +
+                    " scales in 128x4 tiles");
+    }
+    const std::vector<uint8_t> row_major = golden::unswizzle_scales(t.as<uint8_t>(), rows, cols);
+    return Tensor::of(DType::kU8, spec.shape, row_major);
+  }
+  if (spec.name == "amax") {
+    // torch.amax gives a 0-d tensor: a scalar is the same one value.
+    if (t.dtype == DType::kF32 && (t.shape == spec.shape || t.shape.empty())) return Tensor{DType::kF32, spec.shape, t.bytes};
+    return refuse(canonical + " or F32 [] (a scalar)");
+  }
+  if (t.dtype == spec.dtype && t.shape == spec.shape) return t;
+  return refuse(canonical);
 }
 
 std::map<std::string, Tensor> tensors_of(const SafetensorsFile& f) {
@@ -125,7 +196,7 @@ const Tensor& VectorSet::tensor(const std::string& name) const {
 }
 
 const std::vector<std::string>& output_names(const std::string& operation) {
-  static const std::vector<std::string> quantize = {"codes", "scales", "amax"};
+  static const std::vector<std::string> quantize = {"codes", "scales", "amax", "macro_scales"};
   static const std::vector<std::string> mma = {"d"};
   if (operation == "mma") return mma;
   return quantize;
@@ -136,7 +207,7 @@ namespace {
 VectorSet checked_vector_set(const SafetensorsFile& f) {
   VectorSet set{f.metadata(), tensors_of(f)};
   if (!set.metadata.count("recipe")) fail(f.source_name(), "metadata has no 'recipe'");
-  check_layout(f.source_name(), set.metadata, set.tensors, /*outputs_only=*/false);
+  check_layout(f.source_name(), set.metadata, set.tensors);
   return set;
 }
 
@@ -150,11 +221,16 @@ VectorSet parse_vector_set(std::vector<std::byte> file_bytes, const std::string&
   return checked_vector_set(SafetensorsFile::parse(std::move(file_bytes), source));
 }
 
-std::map<std::string, Tensor> read_observed(const std::filesystem::path& path, const VectorSet& set) {
-  const SafetensorsFile f = SafetensorsFile::read(path);
-  std::map<std::string, Tensor> tensors = tensors_of(f);
-  check_layout(path.string(), set.metadata, tensors, /*outputs_only=*/true);
-  return tensors;
+std::map<std::string, Tensor> read_observed(const std::filesystem::path& path, const VectorSet& set,
+                                            ScaleLayout scale_layout) {
+  const std::string source = path.string();
+  const std::map<std::string, Tensor> tensors = tensors_of(SafetensorsFile::read(path));
+  std::map<std::string, Tensor> outputs;
+  for (const OutputSpec& spec : output_specs(source, set.metadata)) {
+    const auto it = tensors.find(spec.name);
+    if (it != tensors.end()) outputs[spec.name] = canonical_output(source, spec, it->second, set, scale_layout);
+  }
+  return outputs;
 }
 
 void write_vector_set(const std::filesystem::path& path, const VectorSet& set) {

@@ -2,8 +2,10 @@
 // under test: given a vector set's inputs, produce its output tensors.
 #pragma once
 
+#include <filesystem>
 #include <map>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -13,13 +15,22 @@ namespace fp4v::harness {
 
 using Outputs = std::map<std::string, vectors::Tensor>;
 
+// Thrown by Backend::run when the backend has no output for the set (a file
+// backend without the set's file): the set was not run. Anything else thrown
+// by run is the set's error.
+struct NoOutput : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
   virtual std::string name() const = 0;
   // Empty when the backend can run the set; otherwise why not (one line).
   virtual std::string cannot_run(const vectors::VectorSet& set) const = 0;
-  // The output tensors (vector_set.h names them) for the set's inputs.
+  // The output tensors (vector_set.h names them) for the set's inputs, in the
+  // set's dtypes and layout; those the implementation does not produce may be
+  // absent.
   virtual Outputs run(const vectors::VectorSet& set, const std::string& set_file) const = 0;
 };
 
@@ -32,7 +43,15 @@ struct BackendInfo {
 // golden, file:PATH, and those not built in this checkout (rtl, systemc,
 // cuda), each with its state.
 std::vector<BackendInfo> list_backends();
-// The backend, or std::invalid_argument naming the known ones or why it is absent.
-std::unique_ptr<Backend> make_backend(const std::string& spec);
+struct BackendOptions {
+  vectors::ScaleLayout scale_layout = vectors::ScaleLayout::kRowMajor;  // file:PATH's scales
+};
+
+// The backend, or std::invalid_argument naming the known ones or why it is
+// absent (file:PATH: that PATH does not exist).
+std::unique_ptr<Backend> make_backend(const std::string& spec, const BackendOptions& options = {});
+
+// The set's name from its metadata, or its file's stem.
+std::string set_name(const vectors::VectorSet& set, const std::filesystem::path& file);
 
 }  // namespace fp4v::harness

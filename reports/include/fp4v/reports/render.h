@@ -33,7 +33,10 @@ struct RenderError : std::runtime_error {
 //   - `first_mismatches` may be absent (no details); `expected_value` and
 //     `observed_value` may be null (NaN or infinity, which JSON cannot hold);
 //   - `summary.vector_sets`, `summary.compared` and `summary.mismatches` agree
-//     with the vector sets.
+//     with the vector sets, and so does `summary.statuses` when present;
+//   - a set's `status` (absent: its mismatches decide) agrees with its
+//     mismatches; "error" and "not run" have a `reason` and compared nothing;
+//     a passed run has every set passed.
 // Unknown extra fields are ignored.
 void validate_results(const nlohmann::json& results);
 
@@ -49,7 +52,8 @@ std::string render_html(const nlohmann::json& results);
 
 // JUnit XML: <testsuites> holding the testsuites "vector sets" (one testcase
 // per set, classname "<operation>.<recipe>", a <failure> when it has
-// mismatches) and "coverage" (one testcase per bin, classname
+// mismatches, an <error> when its output was malformed, <skipped> when it was
+// not run; each with the reason) and "coverage" (one testcase per bin, classname
 // "coverage.<group>", a <failure> for a hole). Validates first (RenderError).
 std::string render_junit(const nlohmann::json& results);
 

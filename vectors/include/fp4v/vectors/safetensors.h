@@ -24,10 +24,16 @@ struct FormatError : std::runtime_error {
   explicit FormatError(const std::string& what);
 };
 
-enum class DType : uint8_t { kBool, kU8, kI8, kU16, kI16, kU32, kI32, kU64, kI64, kF16, kBF16, kF32, kF64 };
+// F8_E4M3, F8_E8M0 and F4 are what torch's float8_e4m3fn, float8_e8m0fnu and
+// float4_e2m1fn_x2 are saved as. F4 packs two elements per byte and its shape
+// counts elements (the safetensors header's logical shape), not bytes.
+enum class DType : uint8_t {
+  kBool, kU8, kI8, kU16, kI16, kU32, kI32, kU64, kI64, kF16, kBF16, kF32, kF64, kF8E4M3, kF8E8M0, kF4
+};
 
 std::string_view dtype_name(DType d);  // the safetensors spelling: "F32", "U8", ...
-size_t dtype_size(DType d);
+size_t dtype_bits(DType d);
+size_t dtype_size(DType d);  // bytes per element; 0 for F4 (half a byte)
 
 struct TensorView {
   DType dtype;

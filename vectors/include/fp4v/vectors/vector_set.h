@@ -48,8 +48,13 @@ struct VectorSet {
   const Tensor& tensor(const std::string& name) const;  // FormatError naming it when absent
 };
 
-// The tensor names each operation writes as its outputs.
+// The tensor names each operation writes as its outputs (macro_scales only
+// for MBS recipes).
 const std::vector<std::string>& output_names(const std::string& operation);
+
+// How an observed file stores its block scales: row-major [rows, cols/block]
+// as the set does, or in cuBLASLt's 128x4 tiles (golden/layout.h).
+enum class ScaleLayout { kRowMajor, kTiled128x4 };
 
 // Reads and checks a vector set: known operation, the metadata fields it
 // needs, tensor dtypes and shapes consistent with the metadata. Throws
@@ -57,9 +62,16 @@ const std::vector<std::string>& output_names(const std::string& operation);
 VectorSet read_vector_set(const std::filesystem::path& path);
 // The same checks on a file's bytes; `source` names it in errors.
 VectorSet parse_vector_set(std::vector<std::byte> file_bytes, const std::string& source);
-// Reads a file of observed outputs (someone else's kernel): only output
-// tensors, checked against the set they answer.
-std::map<std::string, Tensor> read_observed(const std::filesystem::path& path, const VectorSet& set);
+// Reads a file of observed outputs (someone else's kernel): the output tensors
+// it holds (others are ignored), each checked against the set it answers and
+// returned in the set's own dtype and layout. Besides the set's dtypes it
+// accepts what kernels save: codes as F4 [rows, cols] (torch float4_e2m1fn_x2,
+// the same packed bytes), scales as the recipe's float8 dtype (F8_E4M3 or
+// F8_E8M0), in 128x4 tiles when `scale_layout` says so (any shape holding the
+// padded bytes; padding is not compared), amax as an F32 scalar. Throws
+// FormatError (one line) naming the tensor, what it is and what it may be.
+std::map<std::string, Tensor> read_observed(const std::filesystem::path& path, const VectorSet& set,
+                                            ScaleLayout scale_layout = ScaleLayout::kRowMajor);
 void write_vector_set(const std::filesystem::path& path, const VectorSet& set);
 
 }  // namespace fp4v::vectors
