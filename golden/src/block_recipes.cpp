@@ -1,4 +1,3 @@
-#include <algorithm>
 #include <deque>
 #include <vector>
 #include <stdexcept>
@@ -236,14 +235,15 @@ const BlockRecipe& find_block_recipe(std::string_view name) {
   // nvfp4.fos_cuda.* (fouroversix's CUDA kernel) was picked by mistake for the
   // fouroversix reference run on a GPU; it is rejected, naming both.
   constexpr std::string_view kOldKernel = "nvfp4.fos_cuda.";
-  const std::string rule(name.starts_with(kOldKernel) ? name.substr(kOldKernel.size()) : "");
-  const auto recipes = block_recipes();
-  if (!rule.empty() && std::any_of(recipes.begin(), recipes.end(), [&](const BlockRecipe& r) {
-        return r.name == "nvfp4.fos.kernel." + rule;
-      })) {
-    throw std::invalid_argument("recipe '" + std::string(name) + "' was renamed: fouroversix's CUDA kernel is 'nvfp4.fos.kernel." +
-                                rule + "', the fouroversix reference run on a GPU 'nvfp4.fos.gpu." + rule +
-                                "' (docs/recipes.md)");
+  if (name.starts_with(kOldKernel)) {
+    const std::string rule(name.substr(kOldKernel.size()));
+    for (const BlockRecipe& r : block_recipes()) {
+      if (r.name != "nvfp4.fos.kernel." + rule) continue;
+      throw std::invalid_argument("recipe '" + std::string(name) +
+                                  "' was renamed: fouroversix's CUDA kernel is 'nvfp4.fos.kernel." + rule +
+                                  "', the fouroversix reference run on a GPU 'nvfp4.fos.gpu." + rule +
+                                  "' (docs/recipes.md)");
+    }
   }
   return detail::find_named(block_recipes(), name, "recipe");
 }
