@@ -271,6 +271,12 @@ void write_text(const std::filesystem::path& path, const std::string& text) {
   fp4v::reports::write_file_atomically(path, text);
 }
 
+// Results as a file's text. Strings from files (set names and paths) need not
+// be UTF-8, which JSON text must be: such bytes become U+FFFD, not an error.
+std::string json_text(const nlohmann::json& j) {
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 // The file a path names, for comparing paths: symbolic links and ".." resolved
 // where they exist.
 std::filesystem::path identity(const std::string& path) {
@@ -299,7 +305,7 @@ void check_distinct_paths(const Args& a, const std::vector<std::string>& output_
 // Writes the results and any renderings asked for; returns the exit status.
 int finish(const nlohmann::json& results, const Args& a) {
   const std::string json_out = a.one("json", "");
-  if (!json_out.empty()) write_text(json_out, results.dump(2));
+  if (!json_out.empty()) write_text(json_out, json_text(results));
   if (!a.one("html", "").empty()) write_text(a.one("html"), fp4v::reports::render_html(results));
   if (!a.one("junit", "").empty()) write_text(a.one("junit"), fp4v::reports::render_junit(results));
   const auto& summary = results["summary"];
@@ -570,7 +576,7 @@ int run_merge(int argc, char** argv) {
   std::vector<fp4v::harness::NamedResults> parts;
   for (const std::string& p : a.positional) parts.push_back({p, fp4v::reports::read_results(p)});
   const nlohmann::json merged = fp4v::harness::merge_results(parts);
-  write_text(a.one("out"), merged.dump(2));
+  write_text(a.one("out"), json_text(merged));
   std::printf("merge: %zu results, %zu vector sets, %zu mismatches -> %s\n", parts.size(),
               merged["summary"]["vector_sets"].get<size_t>(), merged["summary"]["mismatches"].get<size_t>(),
               a.one("out").c_str());

@@ -492,6 +492,8 @@ std::string shard_name(size_t index, size_t count) { return std::to_string(index
 // which shard and which of the suite's sets it holds.
 using Owners = std::map<size_t, const NamedResults*>;
 
+std::string shown(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 void check_shard_of_run(const NamedResults& part, const NamedResults& first, Owners& shard_owner, Owners& set_owner) {
   const json& r = part.results;
   const auto fail = [&](const std::string& what) { throw std::invalid_argument("merge: " + part.source + ": " + what); };
@@ -501,13 +503,13 @@ void check_shard_of_run(const NamedResults& part, const NamedResults& first, Own
   const json& f = first.results.at("shard");
   for (const char* key : {"fp4v_version", "suite", "backend"}) {
     if (r.at(key) != first.results.at(key)) {
-      fail(std::string(key) + " " + r.at(key).dump() + " differs from " + first.source + "'s " + first.results.at(key).dump());
+      fail(std::string(key) + " " + shown(r.at(key)) + " differs from " + first.source + "'s " + shown(first.results.at(key)));
     }
   }
   for (const char* key : {"suite_hash", "seed", "suite_sets", "count"}) {
     if (s.at(key) != f.at(key)) {
-      fail(std::string("shard.") + key + " " + s.at(key).dump() + " differs from " + first.source + "'s " +
-           f.at(key).dump() + " (another generation or sharding of the suite)");
+      fail(std::string("shard.") + key + " " + shown(s.at(key)) + " differs from " + first.source + "'s " +
+           shown(f.at(key)) + " (another generation or sharding of the suite)");
     }
   }
   const size_t index = s.at("index").get<size_t>(), count = s.at("count").get<size_t>();

@@ -83,6 +83,9 @@ expect_status 2 "an output over an input" "$fp4v" replay --backend golden --set 
 expect_status 2 "an output over the manifest" "$fp4v" replay --backend golden --suite s --shard 0/10 --html s/suite.json
 expect_status 2 "empty --json" "$fp4v" replay --backend golden --set "$set0" --json ""
 [ ! -e x.out ] || fail "nothing written for refused paths"
+cp "$set0" $'odd\xff name.safetensors'
+expect_status 0 "a set file name that is not UTF-8" "$fp4v" replay --backend golden --set $'odd\xff name.safetensors' --json odd.json
+expect_status 0 "its results render" "$fp4v" report odd.json --html odd.html
 touch plain
 expect_status 2 "gen under a regular file" "$fp4v" gen --suite smoke --out plain/sub
 grep -q "plain/sub" err || fail "names the directory: $(cat err)"
