@@ -166,7 +166,14 @@ TEST_F(FileIo, SigtermRemovesTheTemporaryFilesBeingWritten) {
       std::vector<std::thread> writers;
       for (int t = 0; t < 4; ++t) {
         writers.emplace_back([&, t] {
-          for (int i = 0;; ++i) write_file(dir_ / ("f" + std::to_string(t) + "-" + std::to_string(i % 50)), big);
+          for (int i = 0;; ++i) {
+            // Appended piece by piece: GCC 12's -Wrestrict misfires on "literal" + std::string here.
+            std::string name = "f";
+            name += std::to_string(t);
+            name += '-';
+            name += std::to_string(i % 50);
+            write_file(dir_ / name, big);
+          }
         });
       }
       for (std::thread& t : writers) t.join();
