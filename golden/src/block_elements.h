@@ -67,6 +67,14 @@ inline float microxcaling_quantize(float v) {
   return std::clamp(torch_sign(v) * std::ldexp(r, e - 1), -6.0f, 6.0f);
 }
 
+// v rounded to nearest even BF16 (RecipeVariant::bf16_scaled_elements).
+inline float to_bf16(float v) {
+  ConversionPolicy ieee{};
+  ieee.overflow = Overflow::kIeee;
+  ieee.nan = NanResult::kNanKeepSign;
+  return std::bit_cast<float>(encode<kBF16>(v, ieee) << 16);
+}
+
 struct ElementCoder {
   const BlockRecipe& r;
   ResolvedPolicy nearest;
@@ -88,6 +96,7 @@ struct ElementCoder {
       return fos_code_from_value(fq);
     }
     if (r.element_rounding == ElementRounding::kMicroxcaling) v = microxcaling_quantize(v);  // on the grid
+    if (r.variant.bf16_scaled_elements) v = to_bf16(v);
     if (r.clamp_before_element_cast) v = std::clamp(v, -6.0f, 6.0f);  // NaN stays NaN
     const uint32_t c = stochastic ? encode_as<kE2M1, Rounding::kStochastic>(v, stochastic_ptx, word)
                                   : encode_with_rounding(v);
@@ -101,9 +110,11 @@ struct ElementCoder {
   }
 
   uint32_t encode_with_rounding(float v) const {
-    return r.element_policy.rounding == Rounding::kNearestAway
-               ? encode_as<kE2M1, Rounding::kNearestAway>(v, nearest)
-               : encode_as<kE2M1, Rounding::kNearestEven>(v, nearest);
+    switch (r.element_policy.rounding) {
+      case Rounding::kNearestEven: return encode_as<kE2M1, Rounding::kNearestEven>(v, nearest);
+      case Rounding::kNearestAway: return encode_as<kE2M1, Rounding::kNearestAway>(v, nearest);
+      default: return encode<kE2M1>(v, r.element_policy);  // the directed roundings
+    }
   }
 };
 
@@ -115,6 +126,9 @@ struct ElementCoder {
   float v[kMaxBlockElements];
   FP4V_VECTOR_LOOP
   for (int i = 0; i < n; ++i) v[i] = x[i] * multiplier;
+  if (coder.r.variant.bf16_scaled_elements) {
+    for (int i = 0; i < n; ++i) v[i] = to_bf16(v[i]);
+  }
   if (coder.r.clamp_before_element_cast) {
     FP4V_VECTOR_LOOP
     for (int i = 0; i < n; ++i) v[i] = std::clamp(v[i], -6.0f, 6.0f);
