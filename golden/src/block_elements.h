@@ -98,6 +98,7 @@ struct ElementCoder {
     if (r.element_rounding == ElementRounding::kMicroxcaling) v = microxcaling_quantize(v);  // on the grid
     if (r.variant.bf16_scaled_elements) v = to_bf16(v);
     if (r.clamp_before_element_cast) v = std::clamp(v, -6.0f, 6.0f);  // NaN stays NaN
+    if (r.variant.random_high_bits) word >>= 24;
     const uint32_t c = stochastic ? encode_as<kE2M1, Rounding::kStochastic>(v, stochastic_ptx, word)
                                   : encode_with_rounding(v);
     *fake_value = kE2M1Values[c];
@@ -106,10 +107,16 @@ struct ElementCoder {
 
   bool nearest_even_fast() const {
     return r.element_rounding == ElementRounding::kPolicy && !stochastic &&
-           r.element_policy.rounding == Rounding::kNearestEven;
+           r.element_policy.rounding == Rounding::kNearestEven && !r.variant.e2m1_ties_to_odd;
   }
 
   uint32_t encode_with_rounding(float v) const {
+    if (r.variant.e2m1_ties_to_odd) {
+      // A tie is where the two nearest roundings disagree; take the odd code.
+      const uint32_t even = encode_as<kE2M1, Rounding::kNearestEven>(v, nearest);
+      const uint32_t away = encode_as<kE2M1, Rounding::kNearestAway>(v, nearest);
+      return (even & 1u) ? even : away;
+    }
     switch (r.element_policy.rounding) {
       case Rounding::kNearestEven: return encode_as<kE2M1, Rounding::kNearestEven>(v, nearest);
       case Rounding::kNearestAway: return encode_as<kE2M1, Rounding::kNearestAway>(v, nearest);

@@ -96,10 +96,18 @@ Split split(float v, int min_exponent) {
 }
 
 // m * 2^shift, truncated toward zero when shift < 0 (toward -Inf, as an
-// arithmetic shift of two's complement, for kTowardNegative).
+// arithmetic shift of two's complement, for kTowardNegative; to nearest even
+// for kNearestEven).
 int64_t shift_aligned(int64_t m, int shift, Rounding rounding) {
   if (shift >= 0) return m * (int64_t{1} << shift);
   if (rounding == Rounding::kTowardNegative) return shift <= -63 ? (m < 0 ? -1 : 0) : m >> -shift;
+  if (rounding == Rounding::kNearestEven) {
+    if (shift <= -63) return 0;
+    const int64_t magnitude = m < 0 ? -m : m, half = int64_t{1} << (-shift - 1);
+    const int64_t kept = magnitude >> -shift, rest = magnitude & (2 * half - 1);
+    const int64_t rounded = kept + (rest > half || (rest == half && (kept & 1)));
+    return m < 0 ? -rounded : rounded;
+  }
   if (shift <= -63) return 0;
   const int64_t magnitude = (m < 0 ? -m : m) >> -shift;
   return m < 0 ? -magnitude : magnitude;
@@ -167,17 +175,18 @@ float fused_dot_instruction(const MmaRecipe& r, std::span<const uint8_t> a,
   return negative ? -result : result;
 }
 
-// The hardware chains instructions of K = 64 through the FP32 accumulator.
+// The hardware chains instructions of K = 64 (instruction_k) through the
+// FP32 accumulator.
 float fused_dot(const MmaRecipe& r, std::span<const uint8_t> a, std::span<const uint8_t> b,
                 std::span<const uint8_t> sa, std::span<const uint8_t> sb, float c) {
-  constexpr size_t kInstructionK = 64;
-  float acc = c;
-  for (size_t k0 = 0; k0 < a.size(); k0 += kInstructionK) {
-    const size_t k = std::min(kInstructionK, a.size() - k0);
+  const size_t instruction_k = static_cast<size_t>(r.instruction_k);
+  float acc = r.c_after_products ? 0.0f : c;
+  for (size_t k0 = 0; k0 < a.size(); k0 += instruction_k) {
+    const size_t k = std::min(instruction_k, a.size() - k0);
     acc = fused_dot_instruction(r, a.subspan(k0, k), b.subspan(k0, k), sa, sb, k0, acc);
     if (std::isinf(acc)) break;
   }
-  return acc;
+  return r.c_after_products ? c + acc : acc;
 }
 
 }  // namespace

@@ -262,7 +262,9 @@ template <int N, int BlockCols>
       const float* block = &row_blocks[tc * N];
       const size_t block_index = tr * tiles_per_row + tc;
       const uint32_t* random6 = job.o.stochastic ? job.o.random.data() + block_index * N : nullptr;
-      const uint32_t* random4 = job.o.stochastic && four_over_six ? random6 + job.count : nullptr;
+      const uint32_t* random4 = !job.o.stochastic || !four_over_six ? nullptr
+                                : r.variant.shared_random_stream ? random6
+                                                                 : random6 + job.count;
       uint8_t* codes6 = &row_codes[tc * N];
       candidate_codes(job.coder, block, N, amax[tc], six.multiplier[tc], six.zero_guard[tc], random6,
                       codes6, fake6);
@@ -509,6 +511,7 @@ QuantizedTensor quantize(const BlockRecipe& r, std::span<const float> input, siz
   const bool values_changed = (o.hadamard || r.macro_block_cols) && !r.variant.amax_before_transform;
   q.amax = values_changed ? std::bit_cast<float>(scan_input(matrix.data(), count, threads).magnitude_bits)
                            : input_amax;
+  if (r.variant.amax_signed && count) q.amax = *std::max_element(matrix.begin(), matrix.end());
   const TensorContext t = make_context(r, q.amax);
   q.tensor_scale = r.tensor_scale == TensorScaleRule::kTorchao ? t.per_tensor_scale : t.s_enc;
 

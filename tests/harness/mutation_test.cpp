@@ -40,13 +40,16 @@ VectorSet with_golden_outputs(VectorSet set) {
   return set;
 }
 
+// `random`: words for stochastic rounding (none: round to nearest).
 VectorSet quantize_case(const std::string& recipe, size_t rows, size_t cols, const std::vector<float>& x,
-                        bool two_d = false, bool hadamard = false) {
+                        bool two_d = false, bool hadamard = false, const std::vector<uint32_t>& random = {}) {
   VectorSet set;
-  const nlohmann::json options = {{"two_d", two_d}, {"transpose", false}, {"hadamard", hadamard}, {"stochastic", false}};
+  const nlohmann::json options = {{"two_d", two_d}, {"transpose", false}, {"hadamard", hadamard},
+                                  {"stochastic", !random.empty()}};
   set.metadata = {{"operation", "quantize"}, {"recipe", recipe}, {"generator", "hand_built"},
                   {"name", recipe + "/hand_built"}, {"options", options.dump()}};
   set.tensors["x"] = Tensor::of(DType::kF32, {static_cast<int64_t>(rows), static_cast<int64_t>(cols)}, x);
+  if (!random.empty()) set.tensors["random"] = Tensor::of(DType::kU32, {static_cast<int64_t>(random.size())}, random);
   return with_golden_outputs(set);
 }
 
@@ -67,6 +70,20 @@ VectorSet row_case(const std::string& recipe, size_t width, const std::vector<st
 }
 
 std::vector<float> repeated(float v, size_t n) { return std::vector<float>(n, v); }
+
+// n random words, each byte different (Weyl sequence of the golden ratio).
+std::vector<uint32_t> random_words(size_t n) {
+  std::vector<uint32_t> w(n);
+  for (size_t i = 0; i < n; ++i) w[i] = static_cast<uint32_t>((i + 1) * 0x9E3779B9u);
+  return w;
+}
+
+// 256 elements of every magnitude between 2^-4 and 6, both signs.
+std::vector<float> spread(size_t n) {
+  std::vector<float> x(n);
+  for (size_t i = 0; i < n; ++i) x[i] = (i % 2 ? -1.0f : 1.0f) * (0.0625f + 5.9375f * static_cast<float>((i * 37) % n) / n);
+  return x;
+}
 
 struct MmaCase {
   size_t m = 1, n = 1, k = 0;
@@ -302,6 +319,16 @@ std::map<std::string, std::function<VectorSet()>> hand_built_cases() {
   c["nvfp4.te.element_rz"] = [=] { return element_row("nvfp4.te"); };
   c["nvfp4.te.element_rna"] = [=] { return element_row("nvfp4.te"); };
   c["nvfp4.te.element_ru"] = [=] { return element_row("nvfp4.te"); };
+  c["nvfp4.te.element_ties_odd"] = [=] { return element_row("nvfp4.te"); };
+  c["mxfp4.ocp.element_ties_odd"] = [] { return row_case("mxfp4.ocp", 32, {{6, 0.25f}}); };
+  // Stochastic rounding of 256 spread elements with words whose bytes differ.
+  c["nvfp4.te.stochastic_high_bits"] = [] {
+    return quantize_case("nvfp4.te", 1, 256, spread(256), false, false, random_words(256));
+  };
+  c["nvfp4.fos.mse.stochastic_shared_stream"] = [] {
+    return quantize_case("nvfp4.fos.mse", 1, 256, spread(256), false, false, random_words(512));
+  };
+  c["nvfp4.te.amax_signed"] = [] { return row_case("nvfp4.te", 16, {{-4, 1}}); };
   // 0.25 + 2^-20 rounds up to 0.5; its BF16 value 0.25 rounds to 0.
   c["nvfp4.te.element_bf16"] = [] { return row_case("nvfp4.te", 16, {{2688}, {1536, 64.0f + 0x1p-12f}}); };
   // The divisor d = fl(s * fl(1/S_enc)) of TE's arithmetic for a block of
@@ -410,6 +437,16 @@ std::map<std::string, std::function<VectorSet()>> hand_built_cases() {
   };
   c["blackwell.ue4m3x16.f36"] = one_and_half_quanta;
   c["blackwell.ue4m3x16.exact"] = one_and_half_quanta;
+  c["blackwell.ue4m3x16.alignment_rne"] = one_and_half_quanta;  // truncated 1, rounded 2
+  c["blackwell.ue4m3x16.c_after_products"] = [=] { return ulp_and_half("blackwell.mxf4nvf4.ue4m3x16"); };
+  // C = 32 and two products of 0.75 FP32 ulps, one per K = 64 instruction:
+  // chained, each is truncated away; fused at once, 1.5 ulps leave one.
+  c["blackwell.ue4m3x16.instruction_k128"] = [] {
+    std::vector<uint8_t> a(128, 0), b(128, 0);
+    a[0] = a[64] = kOneAndHalf, b[0] = b[64] = kHalf;
+    return mma_case("blackwell.mxf4nvf4.ue4m3x16",
+                    dot_case(128, 16, a, b, std::vector<uint8_t>(8, kUe4m3Min), std::vector<uint8_t>(8, kUe4m3Min), 32.0f));
+  };
   // Two halves of the second group of 48 units each: 1 + 1 quanta in groups
   // of 8, 3 in one group of 16.
   c["blackwell.ue4m3x16.g8"] = [] {

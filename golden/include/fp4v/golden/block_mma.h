@@ -45,9 +45,17 @@ struct MmaRecipe {
   int fraction_bits;           // kFusedDotProduct: F
   Rounding rounding;           // of the result: rne or rz
   // kFusedDotProduct: how an aligned term loses its bits below F: toward
-  // zero (MMA-Sim, every preset), or kTowardNegative (an arithmetic right
-  // shift of two's complement; fp4v mutate).
+  // zero (MMA-Sim, every preset), kTowardNegative (an arithmetic right shift
+  // of two's complement) or kNearestEven (rounded); the last two for fp4v
+  // mutate.
   Rounding alignment = Rounding::kTowardZero;
+  // kFusedDotProduct: the products of one instruction are fused with C (0),
+  // or summed without it and C added after in FP32, fl(C + sum) (an epilogue
+  // add; fp4v mutate).
+  bool c_after_products = false;
+  // kFusedDotProduct: K of one instruction; longer dot products chain
+  // instructions through the FP32 accumulator.
+  int instruction_k = 64;
 };
 
 std::span<const MmaRecipe> mma_recipes();

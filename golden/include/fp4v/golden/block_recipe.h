@@ -146,8 +146,19 @@ struct RecipeVariant {
   // The scaled element is rounded (RNE) to BF16 before the E2M1 cast (a
   // kernel that scales in BF16). ElementRounding::kPolicy only.
   bool bf16_scaled_elements = false;
+  // E2M1 ties (ElementRounding::kPolicy, round to nearest) go to the odd
+  // code instead of the policy's tie rule (a software rounding to odd).
+  bool e2m1_ties_to_odd = false;
+  // Stochastic rounding: the 4-candidate reuses the 6-candidate's random
+  // words (a kernel drawing one random number per element).
+  bool shared_random_stream = false;
+  // PTX-style stochastic rounding reads the word's top 8 bits instead of its
+  // low 8.
+  bool random_high_bits = false;
   // Four Over Six keeps 4 when the two errors are equal (a <= comparison).
   bool ties_keep_four = false;
+  // The tensor amax is the largest signed value, max(x), not max(|x|).
+  bool amax_signed = false;
   // The tensor amax is taken from the input before the Hadamard transform or
   // the MBS factor (a kernel that reuses the input's amax).
   bool amax_before_transform = false;
