@@ -348,11 +348,15 @@ const Mutant& find_mutant(std::string_view name) {
                               std::to_string(std::size(kMutants)) + ")");
 }
 
-bool mutant_applies(const Mutant& m, const vectors::VectorSet& set) {
-  if (set.operation() != m.operation) return false;
+bool mutant_applies(const Mutant& m, const std::string& operation, const std::string& recipe) {
+  if (operation != m.operation) return false;
   // By identity, so that a recipe's aliases name the same sets.
-  if (m.operation == "quantize") return &golden::find_block_recipe(set.recipe()) == &golden::find_block_recipe(m.base);
-  return &golden::find_mma_recipe(set.recipe()) == &golden::find_mma_recipe(m.base);
+  if (m.operation == "quantize") return &golden::find_block_recipe(recipe) == &golden::find_block_recipe(m.base);
+  return &golden::find_mma_recipe(recipe) == &golden::find_mma_recipe(m.base);
+}
+
+bool mutant_applies(const Mutant& m, const vectors::VectorSet& set) {
+  return mutant_applies(m, set.operation(), set.recipe());
 }
 
 Outputs mutant_outputs(const Mutant& m, const vectors::VectorSet& set) {

@@ -1,5 +1,6 @@
 #include "fp4v/harness/mutate.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -41,6 +42,9 @@ SuiteSets suite_in_memory(const std::string& name, uint64_t seed) {
   sets.count = suite->sets.size();
   sets.load = [suite](size_t i) { return vectors::make_vector_set(suite->sets[i], suite->name); };
   sets.label = [suite](size_t i) { return vectors::set_file_name(i, suite->sets[i]); };
+  sets.operation_and_recipe = [suite](size_t i) {
+    return std::make_pair(suite->sets[i].operation, suite->sets[i].recipe);
+  };
   return sets;
 }
 
@@ -71,6 +75,13 @@ json mutate(const SuiteSets& sets, const MutateOptions& o) {
   std::vector<Loaded> loaded(sets.count);
   std::vector<std::vector<size_t>> applies(sets.count);  // set -> indices into chosen
   for_each_parallel(sets.count, o.threads, [&](size_t i) {
+    if (sets.operation_and_recipe) {
+      const auto [operation, recipe] = sets.operation_and_recipe(i);
+      if (std::none_of(chosen.begin(), chosen.end(),
+                       [&](const Mutant* m) { return mutant_applies(*m, operation, recipe); })) {
+        return;
+      }
+    }
     auto set = std::make_shared<const vectors::VectorSet>(sets.load(i));
     for (size_t m = 0; m < chosen.size(); ++m) {
       if (mutant_applies(*chosen[m], *set)) applies[i].push_back(m);

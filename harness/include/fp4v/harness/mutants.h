@@ -39,6 +39,7 @@ const Mutant& find_mutant(std::string_view name);
 
 // Whether the set is one of the mutant's base recipe (the sets it changes).
 bool mutant_applies(const Mutant& mutant, const vectors::VectorSet& set);
+bool mutant_applies(const Mutant& mutant, const std::string& operation, const std::string& recipe);
 // The mutant's outputs for the set: golden's where it does not apply.
 Outputs mutant_outputs(const Mutant& mutant, const vectors::VectorSet& set);
 

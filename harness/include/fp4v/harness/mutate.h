@@ -20,6 +20,9 @@ struct SuiteSets {
   size_t count = 0;
   std::function<vectors::VectorSet(size_t)> load;
   std::function<std::string(size_t)> label;  // the file, or the set's name
+  // The set's operation and recipe before it is loaded, where known (a
+  // generated suite): sets no mutant applies to are then not generated.
+  std::function<std::pair<std::string, std::string>(size_t)> operation_and_recipe;
 };
 
 // A generated suite directory (DIR/suite.json and its set files).
