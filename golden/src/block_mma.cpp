@@ -202,6 +202,9 @@ float block_dot(const MmaRecipe& r, std::span<const uint8_t> a, std::span<const 
                                 std::to_string(sb.size()) + " scales (block " +
                                 std::to_string(r.block) + ")");
   }
+  if (r.accumulation == MmaAccumulation::kFusedDotProduct && (r.group_size < 1 || r.instruction_k < 1)) {
+    throw std::invalid_argument(std::string(r.name) + ": the fused dot product needs a group size and an instruction K of 1 or more");
+  }
   for (size_t g = 0; g < groups; ++g) {
     if (std::isnan(scale_value(r, sa[g])) || std::isnan(scale_value(r, sb[g]))) return nan_value();
   }

@@ -1,6 +1,7 @@
 #include "fp4v/harness/mutants.h"
 
 #include <cstring>
+#include <iterator>
 #include <stdexcept>
 #include <string>
 
