@@ -5,7 +5,9 @@
 #include <cstdint>
 #include <vector>
 
+#include "fp4v/golden/block_mma.h"
 #include "fp4v/golden/block_quantize.h"
+#include "fp4v/harness/backend.h"
 #include "fp4v/vectors/vector_set.h"
 
 namespace fp4v::harness {
@@ -13,8 +15,10 @@ namespace fp4v::harness {
 // An option of the set's metadata "options" object (false when absent).
 bool set_option(const vectors::VectorSet& set, const char* key);
 
-// The golden quantization of a quantize set's input, one thread.
+// The golden quantization of a quantize set's input, one thread: with the
+// set's recipe, or with the recipe given (a mutant's).
 golden::QuantizedTensor golden_quantize(const vectors::VectorSet& set);
+golden::QuantizedTensor golden_quantize(const vectors::VectorSet& set, const golden::BlockRecipe& recipe);
 
 // An mma set's operands, codes unpacked to one per byte.
 struct MmaOperands {
@@ -23,5 +27,10 @@ struct MmaOperands {
   std::vector<float> c;
 };
 MmaOperands mma_operands(const vectors::VectorSet& set);
+
+// The output tensors a backend returns (vector_set.h names them): of a
+// quantization, and of an mma set computed with the recipe given.
+Outputs quantize_outputs(const golden::QuantizedTensor& q);
+Outputs mma_outputs(const vectors::VectorSet& set, const golden::MmaRecipe& recipe);
 
 }  // namespace fp4v::harness
