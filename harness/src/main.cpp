@@ -616,15 +616,15 @@ int run_mutate(int argc, char** argv) {
   if (suite.empty()) throw UsageError("mutate needs --suite DIR or a suite name");
   const auto& names = fp4v::vectors::suite_names();
   const bool by_name = !std::filesystem::exists(suite) && std::find(names.begin(), names.end(), suite) != names.end();
-  const uint64_t seed = a.one("seed").empty() ? 1 : parse_count(a.one("seed"), "--seed");
+  const uint64_t seed = a.one("seed").empty() ? 1 : parse_natural(a.one("seed"), "--seed");
   fp4v::harness::MutateOptions o;
   o.mutants = a.all("mutant");
-  o.min_generators = a.one("min-generators").empty() ? 1 : parse_count(a.one("min-generators"), "--min-generators");
-  o.threads = a.one("threads").empty() ? 0 : static_cast<unsigned>(parse_count(a.one("threads"), "--threads"));
+  o.min_generators = a.one("min-generators").empty() ? 1 : parse_natural(a.one("min-generators"), "--min-generators", 1);
+  o.threads = a.one("threads").empty() ? 0 : static_cast<unsigned>(parse_natural(a.one("threads"), "--threads", 1, kMaxThreads));
   o.progress = progress_bar("mutate");
   const nlohmann::json result = fp4v::harness::mutate(
       by_name ? fp4v::harness::suite_in_memory(suite, seed) : fp4v::harness::suite_directory(suite), o);
-  if (!a.one("json").empty()) write_text(a.one("json"), result.dump(2));
+  if (!a.one("json").empty()) write_text(a.one("json"), json_text(result));
   std::fputs(fp4v::harness::mutation_summary(result).c_str(), stdout);
   return result["summary"]["survivors"].empty() ? 0 : 1;
 }
