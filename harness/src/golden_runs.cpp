@@ -31,6 +31,18 @@ golden::QuantizedTensor golden_quantize(const vectors::VectorSet& set) {
   return golden::quantize(r, values, static_cast<size_t>(x.shape[0]), static_cast<size_t>(x.shape[1]), o);
 }
 
+std::vector<float> quantized_matrix(const vectors::VectorSet& set, const golden::QuantizedTensor& q) {
+  if (!q.transformed.empty()) return q.transformed;
+  const vectors::Tensor& x = set.tensor("x");
+  std::vector<float> v = x.as<float>();
+  if (!set_option(set, "transpose")) return v;
+  const size_t rows = static_cast<size_t>(x.shape[0]), cols = static_cast<size_t>(x.shape[1]);
+  std::vector<float> t(v.size());
+  for (size_t i = 0; i < rows; ++i)
+    for (size_t j = 0; j < cols; ++j) t[j * rows + i] = v[i * cols + j];
+  return t;
+}
+
 MmaOperands mma_operands(const vectors::VectorSet& set) {
   const vectors::Tensor& a = set.tensor("a_codes");
   const vectors::Tensor& b = set.tensor("b_codes");

@@ -16,6 +16,9 @@ bool set_option(const vectors::VectorSet& set, const char* key);
 // The golden quantization of a quantize set's input, one thread.
 golden::QuantizedTensor golden_quantize(const vectors::VectorSet& set);
 
+// The matrix that was quantized (transposed / transformed as the set says).
+std::vector<float> quantized_matrix(const vectors::VectorSet& set, const golden::QuantizedTensor& q);
+
 // An mma set's operands, codes unpacked to one per byte.
 struct MmaOperands {
   size_t m, n, k;
