@@ -13,7 +13,12 @@ bool set_option(const vectors::VectorSet& set, const char* key) {
   return j.is_object() && j.value(key, false);
 }
 
-golden::QuantizedTensor golden_quantize(const vectors::VectorSet& set) {
+vectors::InputDtype input_dtype(const vectors::VectorSet& set) {
+  const auto it = set.metadata.find("input_dtype");
+  return it == set.metadata.end() ? vectors::InputDtype::kFp32 : vectors::parse_input_dtype(it->second);
+}
+
+golden::QuantizedTensor golden_quantize(const vectors::VectorSet& set, std::span<const uint8_t> forced_four) {
   const golden::BlockRecipe& r = golden::find_block_recipe(set.recipe());
   const vectors::Tensor& x = set.tensor("x");
   const std::vector<float> values = x.as<float>();
@@ -22,6 +27,9 @@ golden::QuantizedTensor golden_quantize(const vectors::VectorSet& set) {
   o.two_d_blocks = set_option(set, "two_d");
   o.transpose = set_option(set, "transpose");
   o.hadamard = set_option(set, "hadamard");
+  // BF16 input: the Hadamard transform rounds to BF16, as a BF16 matmul does.
+  o.bf16_input = input_dtype(set) == vectors::InputDtype::kBf16;
+  o.forced_four = forced_four;
   std::vector<uint32_t> random;
   if (set_option(set, "stochastic")) {
     random = set.tensor("random").as<uint32_t>();

@@ -287,7 +287,11 @@ int run_gen(int argc, char** argv) {
   for (size_t i = 0; i < suite.sets.size(); ++i) {
     manifest["sets"].push_back(fp4v::vectors::set_file_name(i, suite.sets[i]));
   }
-  for (const auto& g : suite.goals) manifest["goals"].push_back({{"group", g.group}, {"bin", g.bin}, {"goal", g.goal}});
+  for (const auto& g : suite.goals) {
+    nlohmann::json goal = {{"group", g.group}, {"bin", g.bin}, {"goal", g.goal}};
+    if (!g.recipe.empty()) goal["recipe"] = g.recipe;  // a goal over that recipe's sets
+    manifest["goals"].push_back(goal);
+  }
   std::vector<size_t> mine;
   for (size_t i = 0; i < suite.sets.size(); ++i) {
     if (shard.contains(i)) mine.push_back(i);
@@ -328,7 +332,7 @@ int run_replay(int argc, char** argv) {
     for (size_t i = 0; i < sets.size(); ++i) {
       if (shard.contains(i)) files.push_back(dir / sets[i].get<std::string>());
     }
-    for (const auto& g : manifest["goals"]) goals.push_back({g["group"], g["bin"], g["goal"]});
+    for (const auto& g : manifest["goals"]) goals.push_back({g["group"], g["bin"], g["goal"], g.value("recipe", "")});
   } else {
     for (const std::string& f : a.all("set")) files.push_back(f);
   }

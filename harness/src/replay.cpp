@@ -257,7 +257,8 @@ json replay(const std::vector<std::filesystem::path>& files, const Backend& back
       const std::vector<float> x_hat = golden::dequantize(r, q);
       coverage[i] = quantize_coverage(set, q, x);
       const golden::ErrorReport e = golden::measure_error(x, x_hat, q);
-      s["error"] = {{"mse", e.mse},
+      // Inputs at FP32's edges can dequantize to Inf: no error figures then.
+      if (std::isfinite(e.mse) && std::isfinite(e.max_abs)) s["error"] = {{"mse", e.mse},
                     {"sqnr_db", std::isfinite(e.sqnr_db) ? json(e.sqnr_db) : json(nullptr)},  // exact
                     {"max_abs", e.max_abs},
                     {"blocks", e.blocks},
@@ -269,13 +270,9 @@ json replay(const std::vector<std::filesystem::path>& files, const Backend& back
     s["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     sets[i] = std::move(s);
   }, o.progress);
-  std::map<std::string, uint64_t> total;
-  for (const auto& c : coverage)
-    for (const auto& [bin, h] : c) total[bin] += h;
-  json cov = json::array();
-  for (const vectors::CoverageGoal& g : goals) {
-    cov.push_back({{"group", g.group}, {"bin", g.bin}, {"hits", total[g.group + "/" + g.bin]}, {"goal", g.goal}});
-  }
+  std::vector<std::string> recipes(sets.size());
+  for (size_t i = 0; i < sets.size(); ++i) recipes[i] = sets[i]["recipe"].get<std::string>();
+  const CoverageResults cov = coverage_results(goals, recipes, coverage);
   size_t compared = 0, mismatches = 0;
   for (const json& s : sets) {
     compared += s["compared"].get<size_t>();
@@ -290,7 +287,8 @@ json replay(const std::vector<std::filesystem::path>& files, const Backend& back
           {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()},
           {"summary", {{"vector_sets", sets.size()}, {"compared", compared}, {"mismatches", mismatches}, {"passed", mismatches == 0}}},
           {"vector_sets", sets},
-          {"coverage", cov}};
+          {"coverage", cov.suite},
+          {"recipe_coverage", cov.per_recipe}};
 }
 
 json merge_results(const std::vector<json>& parts) {
@@ -322,6 +320,7 @@ json merge_results(const std::vector<json>& parts) {
   }
   merged["coverage"] = json::array();
   for (const std::string& k : order) merged["coverage"].push_back(bins[k]);
+  merged["recipe_coverage"] = merge_recipe_coverage(parts);
   merged["seconds"] = seconds;
   merged["summary"] = {{"vector_sets", merged["vector_sets"].size()}, {"compared", compared},
                        {"mismatches", mismatches}, {"passed", mismatches == 0}};

@@ -1,6 +1,9 @@
 #include "fp4v/vectors/vector_set.h"
 
 #include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "fp4v/vectors/input_dtype.h"
 
 namespace fp4v::vectors {
 namespace {
@@ -120,11 +123,38 @@ const std::vector<std::string>& output_names(const std::string& operation) {
   return quantize;
 }
 
+namespace {
+
+// A quantize set's x holds values of its declared input dtype (fp32 when
+// metadata "input_dtype" is absent).
+void check_input_dtype(const std::string& source, const VectorSet& set) {
+  const auto it = set.metadata.find("input_dtype");
+  InputDtype d = InputDtype::kFp32;
+  if (it != set.metadata.end()) {
+    try {
+      d = parse_input_dtype(it->second);
+    } catch (const std::invalid_argument& e) {
+      fail(source, e.what());
+    }
+  }
+  if (d == InputDtype::kFp32 || !set.tensors.count("x")) return;
+  const std::vector<float> x = set.tensor("x").as<float>();
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (!representable_in(x[i], d)) {
+      fail(source, "x[" + std::to_string(i) + "] is not a " + std::string(input_dtype_name(d)) +
+                       " value, but input_dtype says " + std::string(input_dtype_name(d)));
+    }
+  }
+}
+
+}  // namespace
+
 VectorSet read_vector_set(const std::filesystem::path& path) {
   const SafetensorsFile f = SafetensorsFile::read(path);
   VectorSet set{f.metadata(), tensors_of(f)};
   if (!set.metadata.count("recipe")) fail(path.string(), "metadata has no 'recipe'");
   check_layout(path.string(), set.metadata, set.tensors, /*outputs_only=*/false);
+  check_input_dtype(path.string(), set);
   return set;
 }
 
