@@ -202,20 +202,22 @@ void four_over_six_coverage(const VectorSet& set, const golden::BlockRecipe& r, 
     const bool four = q.chose_four[b] != 0;
     const double gap = std::fabs(e6[b] - e4[b]);
     hit(hits, bins::kFosTie, e6[b] == e4[b] && !four);
-    const bool near = gap > 0 && gap <= std::max(e6[b], e4[b]) / 64;
+    const bool near = gap > 0 && gap <= std::max(e6[b], e4[b]) / 16;
     hit(hits, bins::kFosNearTieFour, near && four);
     hit(hits, bins::kFosNearTieSix, near && !four);
   }
 }
 
-void tensor_coverage(const golden::BlockRecipe& r, const golden::QuantizedTensor& q, Hits& hits) {
+void tensor_coverage(const golden::BlockRecipe& r, const golden::QuantizedTensor& q, InputDtype d, Hits& hits) {
   const float a = q.amax;
+  const float min_normal = d == InputDtype::kFp16 ? 0x1p-14f : std::numeric_limits<float>::min();
+  const float max_finite = vectors::round_to_input_dtype(std::numeric_limits<double>::max(), d);
   const bool out_of_range = r.tensor_scale == golden::TensorScaleRule::kTorchao
                                 ? a / r.tensor_scale_numerator < std::numeric_limits<float>::min()
                                 : !(r.tensor_scale_numerator / a <= std::numeric_limits<float>::max());
   hit(hits, bins::kTensorScaleOverflow, a != 0.0f && out_of_range);
-  hit(hits, bins::kTensorAmaxSubnormal, std::fpclassify(a) == FP_SUBNORMAL);
-  hit(hits, bins::kTensorAmaxHuge, a > 0x1p100f);
+  hit(hits, bins::kTensorAmaxSubnormal, a > 0.0f && a < min_normal);
+  hit(hits, bins::kTensorAmaxHuge, a >= vectors::step_input_value(max_finite, d, -2));
 }
 
 // MBS: the macro byte of each macro block, and the byte of its amax's neighbours.
@@ -261,7 +263,7 @@ void decision_coverage(const VectorSet& set, const golden::QuantizedTensor& q, c
     nvfp4_scale_coverage(r, q, t, amax, d, hits);
   }
   if (r.selection == golden::ScaleSelection::kFourOverSix) four_over_six_coverage(set, r, q, t, x, hits);
-  if (vectors::has_tensor_scale(r)) tensor_coverage(r, q, hits);
+  if (vectors::has_tensor_scale(r)) tensor_coverage(r, q, d, hits);
   if (r.macro_block_cols > 0) mbs_coverage(r, q, x, d, hits);
 }
 

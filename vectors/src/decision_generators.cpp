@@ -94,41 +94,59 @@ void fill_element_midpoints(const BlockRecipe& r, InputDtype d, size_t rows, siz
 
 // ----------------------------------------------------------- block scale
 
-// The E4M3 rounding decisions of s_hp: every midpoint between neighbouring
-// E4M3 values (subnormals included), 448 (the saturation ceiling) and 464
-// (above it), as s_hp of the 6-candidate and, for Four Over Six, of the
-// 4-candidate (s_hp = T / 1.5). FP32 recipes: tensor amax A = 3N/4, so
-// S_enc = fl(4/3) is not exact and the recipe's FP32 s_hp lands within an
-// FP32 ulp or two of T (the roundings of every FP32 step decide); exact
-// recipes: A = N. Block amaxes 0..3 input ulps either side of a = T * em / S_enc.
-void fill_scale_midpoints(const BlockRecipe& r, InputDtype d, size_t rows, size_t cols, Random& rng,
-                          std::vector<float>& x) {
+// Blocks whose s_hp (the recipe's own FP32 formula, or exact) lands on each
+// E4M3 rounding decision under the tensor amax a_tensor: every midpoint
+// between neighbouring E4M3 values (subnormals included), 448 (the
+// saturation ceiling) and 464 (above it), as s_hp of the 6-candidate and, for
+// Four Over Six, of the 4-candidate (s_hp = T / 1.5). Block amaxes 0..3 input
+// ulps either side of a = T * em / (N / a_tensor), the exact inverse; where
+// N / a_tensor is not an FP32 value, the FP32 steps of s_hp land within an
+// FP32 ulp or two of T and their roundings decide. Where S_enc is not finite
+// (fouroversix, tiny amax), blocks spread over 48 binades below a_tensor.
+void fill_scale_decisions(float a_tensor, const BlockRecipe& r, InputDtype d, size_t rows, size_t cols,
+                          Random& rng, std::vector<float>& x) {
   const float em = element_max(r);
-  // Exact recipes: A = N (S_enc = 1), so that s_hp = a / em reaches T exactly.
-  const double ratio = r.block_scale == golden::BlockScaleRule::kExact ? 1.0 : 0.75;
-  const float a_tensor = round_to_input_dtype(ratio * r.tensor_scale_numerator, d);
-  put_tensor_amax(x, a_tensor);
   const TensorScale t = tensor_scale_of(r, a_tensor);
   const double s_max = block_scale_hp(r, t, a_tensor);
-  const double s_exact = has_tensor_scale(r) ? r.tensor_scale_numerator / static_cast<double>(a_tensor) : 1.0;
-  std::vector<double> targets;
-  for (uint32_t c = 0; c < 0x7E; ++c) {
-    targets.push_back((golden::kE4M3Values[c] + golden::kE4M3Values[c + 1]) / 2.0);
-  }
-  targets.push_back(448.0);
-  targets.push_back(464.0);
+  const double s_exact = has_tensor_scale(r) ? std::min<double>(r.tensor_scale_numerator / static_cast<double>(a_tensor),
+                                                                 std::numeric_limits<float>::max())
+                                             : 1.0;
   std::vector<double> s_hp;
-  for (double t_mid : targets) {
-    s_hp.push_back(t_mid);
-    if (r.selection == golden::ScaleSelection::kFourOverSix) s_hp.push_back(t_mid / 1.5);
+  if (std::isfinite(s_max) && s_max > 0) {
+    std::vector<double> targets;
+    for (uint32_t c = 0; c < 0x7E; ++c) targets.push_back((golden::kE4M3Values[c] + golden::kE4M3Values[c + 1]) / 2.0);
+    targets.push_back(448.0);
+    targets.push_back(464.0);
+    for (double t_mid : targets) {
+      s_hp.push_back(t_mid);
+      if (r.selection == golden::ScaleSelection::kFourOverSix) s_hp.push_back(t_mid / 1.5);
+    }
+    std::erase_if(s_hp, [&](double s) { return s > s_max * (1 + 0x1p-20); });
   }
-  std::erase_if(s_hp, [&](double s) { return s > s_max * (1 + 0x1p-20); });
   constexpr int kOffsets = 7;  // -3 .. 3 input ulps
-  fill_blocks(r, rows, cols, x, 1, s_hp.size() * kOffsets, [&](size_t p, size_t, std::span<float> v) {
-    const float a0 = round_to_input_dtype(s_hp[p / kOffsets] * em / s_exact, d);
-    const float a = std::min(step_input_value(a0, d, static_cast<int>(p % kOffsets) - 3), a_tensor);
-    amax_and_random(v, a, d, rng);
-  });
+  if (s_hp.empty()) {
+    fill_blocks(r, rows, cols, x, 0, 48, [&](size_t p, size_t, std::span<float> v) {
+      const float a = round_to_input_dtype(std::ldexp(static_cast<double>(a_tensor), -static_cast<int>(p)), d);
+      if (a == 0.0f) return std::fill(v.begin(), v.end(), 0.0f);
+      amax_and_random(v, a, d, rng);
+    });
+  } else {
+    fill_blocks(r, rows, cols, x, 1, s_hp.size() * kOffsets, [&](size_t p, size_t, std::span<float> v) {
+      const float a0 = round_to_input_dtype(s_hp[p / kOffsets] * em / s_exact, d);
+      const float a = std::min(step_input_value(a0, d, static_cast<int>(p % kOffsets) - 3), a_tensor);
+      if (a == 0.0f) return std::fill(v.begin(), v.end(), 0.0f);
+      amax_and_random(v, a, d, rng);
+    });
+  }
+  put_tensor_amax(x, a_tensor);
+}
+
+// FP32 recipes: tensor amax A = 3N/4, so S_enc = fl(4/3) is not exact; exact
+// recipes: A = N, so that s_hp = a / em reaches each T exactly.
+void fill_scale_midpoints(const BlockRecipe& r, InputDtype d, size_t rows, size_t cols, Random& rng,
+                          std::vector<float>& x) {
+  const double ratio = r.block_scale == golden::BlockScaleRule::kExact ? 1.0 : 0.75;
+  fill_scale_decisions(round_to_input_dtype(ratio * r.tensor_scale_numerator, d), r, d, rows, cols, rng, x);
 }
 
 // ----------------------------------------------------------------- E8M0
@@ -209,35 +227,24 @@ void fill_four_over_six_ties(const BlockRecipe& r, InputDtype d, size_t rows, si
 
 // ------------------------------------------------------------ tensor scale
 
-// The tensor amax at an edge of S_enc = N / A; blocks spread over 48 binades
-// below it (block scales from 448 down to subnormal and zero).
-void fill_tensor_amax(float a_tensor, const BlockRecipe& r, InputDtype d, size_t rows, size_t cols,
-                      Random& rng, std::vector<float>& x) {
-  fill_blocks(r, rows, cols, x, 0, 48, [&](size_t p, size_t, std::span<float> v) {
-    const float a = round_to_input_dtype(std::ldexp(static_cast<double>(a_tensor), -static_cast<int>(p)), d);
-    if (a == 0.0f) return std::fill(v.begin(), v.end(), 0.0f);
-    amax_and_random(v, a, d, rng);
-  });
-  x[0] = a_tensor;
-}
-
+// The tensor amax at an edge of S_enc = N / A, and the s_hp decisions under it.
 // The smallest normal value of the dtype: N / A overflows FP32 for FP32 and BF16 inputs.
 void fill_tensor_amax_tiny(const BlockRecipe& r, InputDtype d, size_t rows, size_t cols, Random& rng,
                            std::vector<float>& x) {
-  fill_tensor_amax(d == InputDtype::kFp16 ? pow2(-14) : pow2(-126), r, d, rows, cols, rng, x);
+  fill_scale_decisions(d == InputDtype::kFp16 ? pow2(-14) : pow2(-126), r, d, rows, cols, rng, x);
 }
 
 // A subnormal value of the dtype.
 void fill_tensor_amax_subnormal(const BlockRecipe& r, InputDtype d, size_t rows, size_t cols, Random& rng,
                                 std::vector<float>& x) {
   const float a = d == InputDtype::kFp32 ? 0x1.8p-140f : d == InputDtype::kBf16 ? 0x1.8p-130f : 0x1.8p-20f;
-  fill_tensor_amax(a, r, d, rows, cols, rng, x);
+  fill_scale_decisions(a, r, d, rows, cols, rng, x);
 }
 
 // The largest finite value of the dtype (S_enc tiny; scaled blocks near FP32's top).
 void fill_tensor_amax_huge(const BlockRecipe& r, InputDtype d, size_t rows, size_t cols, Random& rng,
                            std::vector<float>& x) {
-  fill_tensor_amax(round_to_input_dtype(std::numeric_limits<double>::max(), d), r, d, rows, cols, rng, x);
+  fill_scale_decisions(round_to_input_dtype(std::numeric_limits<double>::max(), d), r, d, rows, cols, rng, x);
 }
 
 // ------------------------------------------------------------------ MBS

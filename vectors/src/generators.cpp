@@ -211,12 +211,13 @@ void mma_decision(std::string_view g, const golden::MmaRecipe& recipe, MmaInputs
         in.c[i * in.n + j] = (j / 8) % 2 ? -c : c;
       }
     } else {  // cancellation
-      // Rows i % 4: 0 cancel exactly; 1 a single term at the smallest scales
-      // (E8M0: 2^-127, a subnormal result); 2, 3 cancel and leave a residue.
+      // Rows i % 4: 0 cancel exactly; 1 E8M0: a single term at the smallest
+      // scales (2^-127, a subnormal result), UE4M3: no term (D = C, a
+      // subnormal C included); 2, 3 cancel and leave a residue.
       const int top = e8m0 ? 120 + static_cast<int>(i % 8) : 8, smallest = e8m0 ? -127 : -9;
       if (i % 4 == 1) {
         for (size_t grp = 0; grp < groups; ++grp) a_scale(i, grp) = scale_of_power(e8m0, smallest);
-        a_code(i, 0) = 2;
+        if (e8m0) a_code(i, 0) = 2;
       } else if (groups >= 3) {
         for (size_t k = 0; k < block; ++k) {
           a_code(i, k) = 7;           // +6

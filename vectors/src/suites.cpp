@@ -51,9 +51,8 @@ void add_option_sets(std::vector<SetSpec>& sets, size_t rows, size_t cols, uint6
 // random fill in regression.
 std::pair<size_t, size_t> decision_shape(const std::string& g, bool regression) {
   const size_t k = regression ? 2 : 1;
-  if (g == "scale_midpoints") return {128 * k, 256};
+  if (g == "scale_midpoints" || g.starts_with("tensor_amax_")) return {128 * k, 256};
   if (g == "e8m0_boundaries") return {32 * k, 512};
-  if (g == "tensor_amax_tiny" || g == "tensor_amax_subnormal" || g == "tensor_amax_huge") return {16 * k, 256};
   if (g == "mbs_macro_bytes") return {regression ? 256 : 64, 640};
   return {32 * k, 256};
 }

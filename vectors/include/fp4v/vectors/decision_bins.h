@@ -44,16 +44,17 @@ inline const DecisionBin kE8m0OasAbove{"e8m0", "amax significand just above 1.75
 inline const DecisionBin kE8m0Log2Rounded{"e8m0", "FP32 log2 rounded across a power of two"};
 inline const DecisionBin kE8m0Smallest{"e8m0", "smallest scale 2^-127 on a nonzero block"};
 inline const DecisionBin kE8m0ZeroBlock{"e8m0", "zero block"};
-// Four Over Six: the errors the recipe compares (kExact: exactly).
+// Four Over Six: the errors the recipe compares (kExact: exactly). A near tie:
+// the two differ by at most 1/16 of the larger (one or two BF16 ulps of an element).
 inline const DecisionBin kFosKeptFour{"four_over_six", "kept 4"};
 inline const DecisionBin kFosKeptSix{"four_over_six", "kept 6"};
 inline const DecisionBin kFosTie{"four_over_six", "errors tied, kept 6"};
-inline const DecisionBin kFosNearTieFour{"four_over_six", "errors within 1/64 of a tie, kept 4"};
-inline const DecisionBin kFosNearTieSix{"four_over_six", "errors within 1/64 of a tie, kept 6"};
-// Tensor scale S_enc = N / A.
+inline const DecisionBin kFosNearTieFour{"four_over_six", "errors within 1/16 of a tie, kept 4"};
+inline const DecisionBin kFosNearTieSix{"four_over_six", "errors within 1/16 of a tie, kept 6"};
+// Tensor scale S_enc = N / A; subnormal and largest in the input dtype.
 inline const DecisionBin kTensorScaleOverflow{"tensor", "tensor scale out of FP32's normal range (tiny amax)"};
-inline const DecisionBin kTensorAmaxSubnormal{"tensor", "subnormal tensor amax"};
-inline const DecisionBin kTensorAmaxHuge{"tensor", "tensor amax above 2^100"};
+inline const DecisionBin kTensorAmaxSubnormal{"tensor", "tensor amax subnormal in the input dtype"};
+inline const DecisionBin kTensorAmaxHuge{"tensor", "tensor amax within 2 ulps of the input dtype's largest value"};
 // MBS macro byte (bits 22..15 of fl(6 / macro amax)).
 inline const DecisionBin kMbsByteStep{"mbs", "macro byte changes within 2 input ulps of the macro amax"};
 inline const DecisionBin kMbsByteZero{"mbs", "macro byte 0"};
