@@ -9,6 +9,7 @@
 #include <array>
 #include <cfenv>
 #include <cstring>
+#include <filesystem>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -19,7 +20,9 @@
 #include "fp4v/golden/block_mma.h"
 #include "fp4v/golden/block_quantize.h"
 #include "fp4v/golden/encode.h"
+#include "fp4v/harness/backend.h"
 #include "fp4v/harness/replay.h"
+#include "fp4v/reports/render.h"
 #include "fp4v/vectors/decision_bins.h"
 #include "fp4v/vectors/generators.h"
 #include "fp4v/vectors/suites.h"
@@ -446,6 +449,33 @@ TEST(DecisionCoverage, SmokeCatchesTheFp32TowardZeroBlockScale) {
     }
     EXPECT_GE(catching.size(), 2u) << name;
   }
+}
+
+// The results carry recipe_coverage (per-recipe hits over that recipe's sets
+// only); it validates, and the HTML lists each recipe's holes.
+TEST(DecisionCoverage, ResultsAndHtmlShowHolesPerRecipe) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "fp4v_recipe_coverage_test";
+  std::filesystem::create_directories(dir);
+  const vectors::SetSpec spec = vectors::quantize_set("nvfp4.te", "midpoints", 16, 128, 1);
+  const std::filesystem::path file = dir / vectors::set_file_name(0, spec);
+  vectors::write_vector_set(file, vectors::make_vector_set(spec, "t"));
+  const std::vector<vectors::CoverageGoal> goals = {
+      {"element", "scaled value on an E2M1 midpoint", 1, "nvfp4.te"},
+      {"element", "scaled value on an E2M1 midpoint", 1, "mxfp4.ocp"},  // no set of it: a hole
+      {"blocks", "zero block", 0}};
+  const nlohmann::json results = harness::replay({file}, *harness::make_backend("golden"), "t", goals, {});
+  std::filesystem::remove_all(dir);
+  ASSERT_EQ(results["recipe_coverage"].size(), 2u);
+  EXPECT_GT(results["recipe_coverage"][0]["hits"].get<uint64_t>(), 0u);
+  EXPECT_EQ(results["recipe_coverage"][1]["hits"], 0);
+  EXPECT_EQ(results["coverage"].size(), 1u);
+  reports::validate_results(results);
+  const std::string html = reports::render_html(results);
+  EXPECT_NE(html.find("Decision coverage per recipe"), std::string::npos);
+  EXPECT_NE(html.find("element/scaled value on an E2M1 midpoint (0 of 1)"), std::string::npos);
+  nlohmann::json bad = results;
+  bad["recipe_coverage"][0].erase("recipe");
+  EXPECT_THROW(reports::validate_results(bad), std::exception);
 }
 
 }  // namespace
