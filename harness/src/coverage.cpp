@@ -267,17 +267,17 @@ void decision_coverage(const VectorSet& set, const golden::QuantizedTensor& q, c
   if (r.macro_block_cols > 0) mbs_coverage(r, q, x, d, hits);
 }
 
-// The MMA recipe's decisions, from exact runs rounded three ways.
+// The MMA recipe's decisions, from the exact result rounded three ways (rne:
+// the exact run to nearest even, which the caller has).
 void mma_decision_coverage(const golden::MmaRecipe& r, const MmaOperands& ops, const std::vector<float>& d,
-                           Hits& hits) {
+                           const std::vector<float>& rne, Hits& hits) {
   golden::MmaRecipe exact = r;
   exact.accumulation = golden::MmaAccumulation::kExact;
   const auto run = [&](golden::Rounding rounding) {
     exact.rounding = rounding;
     return golden::block_mma(exact, ops.m, ops.n, ops.k, ops.a_codes, ops.b_codes, ops.a_scales, ops.b_scales, ops.c);
   };
-  const std::vector<float> rne = run(golden::Rounding::kNearestEven), rz = run(golden::Rounding::kTowardZero),
-                           away = run(golden::Rounding::kNearestAway);
+  const std::vector<float> rz = run(golden::Rounding::kTowardZero), away = run(golden::Rounding::kNearestAway);
   std::vector<bool> row_terms(ops.m), col_terms(ops.n);
   for (size_t i = 0; i < ops.m; ++i) {
     for (size_t k = 0; k < ops.k; ++k) row_terms[i] = row_terms[i] || (ops.a_codes[i * ops.k + k] & 7) != 0;
@@ -385,7 +385,7 @@ std::map<std::string, uint64_t> measure_coverage(const VectorSet& set) {
     }
     if (comparable && !std::isnan(ds[i])) hits["mma/FP32-sequential result differs from exact"] += ds[i] != de[i];
   }
-  mma_decision_coverage(r, ops, d, hits);
+  mma_decision_coverage(r, ops, d, de, hits);
   return hits;
 }
 

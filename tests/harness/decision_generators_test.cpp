@@ -123,6 +123,33 @@ TEST(DecisionGenerators, ElementMidpointsPutTheScaledElementOnEveryMidpoint) {
   }
 }
 
+// With S_enc = N / A not a power of two, the exact scaled element x * N / (A * s)
+// (s the block's E4M3 scale) lies within 4 FP32 ulps of every midpoint, on both sides.
+TEST(DecisionGenerators, InexactMidpointsPutTheExactScaledElementWithinUlpsOfEveryMidpoint) {
+  for (const char* name : {"nvfp4.te", "nvfp4.fos.static_6", "nvfp4.torchao", "nvfp4.fos_cuda.static_4"}) {
+    const BlockRecipe& r = golden::find_block_recipe(name);
+    const std::vector<float> x = generate("midpoints_inexact", r, InputDtype::kFp32, 32, 256);
+    const golden::QuantizedTensor q = golden::quantize(r, x, 32, 256, {});
+    const long double a_tensor = std::fabs(x[0]), n = r.tensor_scale_numerator;
+    std::map<double, std::array<int, 2>> seen;  // midpoint -> below, above
+    for (size_t i = 16; i < x.size(); ++i) {
+      const long double s = e4m3_value(q.scales[i / 16]);
+      if (s == 0) continue;
+      const long double y = std::fabs(static_cast<long double>(x[i])) * n / (a_tensor * s);
+      for (double m : kE2M1Midpoints) {
+        const long double u = std::ldexp(1.0L, std::ilogb(m) - 23);
+        seen[m][0] += y < m && y >= m - 4 * u;
+        seen[m][1] += y > m && y <= m + 4 * u;
+      }
+    }
+    for (double m : kE2M1Midpoints) {
+      if (m > (r.selection == golden::ScaleSelection::kMaxToFour ? 4 : 6)) continue;
+      EXPECT_GT(seen[m][0], 0) << name << " below " << m;
+      EXPECT_GT(seen[m][1], 0) << name << " above " << m;
+    }
+  }
+}
+
 // s_hp = a * N / (A * em) in real arithmetic: for every E4M3 midpoint T the
 // recipe can reach (T * em <= N), block amaxes within 3 input ulps either side
 // of the exact crossing a = T * em * A / N.

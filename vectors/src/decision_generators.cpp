@@ -31,7 +31,8 @@ void fill_blocks(const BlockRecipe& r, size_t rows, size_t cols, std::vector<flo
 }
 
 // The block's amax at element 0 (random sign), the rest random values of the
-// dtype strictly inside [-a, a] (so a stays the amax).
+// dtype strictly inside [-a, a] (so a stays the amax), and a -0.0 in one
+// block of four (the sign of a zero input is a decision too).
 void amax_and_random(std::span<float> v, float a, InputDtype d, Random& rng) {
   v[0] = static_cast<float>(rng.sign()) * a;
   for (size_t i = 1; i < v.size(); ++i) {
@@ -39,6 +40,7 @@ void amax_and_random(std::span<float> v, float a, InputDtype d, Random& rng) {
     if (std::fabs(e) >= a) e = step_input_value(e, d, -1);
     v[i] = e;
   }
+  if (v.size() > 1 && rng.below(4) == 0) v[1] = -0.0f;
 }
 
 // NVFP4 tensors whose first element is the tensor amax A: S_enc = N / A.
@@ -88,6 +90,39 @@ void fill_element_midpoints(const BlockRecipe& r, InputDtype d, size_t rows, siz
     }
     for (size_t i = 1 + offsets.size(); i < v.size(); ++i) {
       v[i] = static_cast<float>(rng.sign() * (four ? 4.5 : 4.0) * pow2(j));
+    }
+  });
+}
+
+// E2M1 midpoints where the recipe's element arithmetic is not exact: tensor
+// amax A = 3N/4 (S_enc = fl(4/3)), block amaxes that give E4M3 scales s of
+// every binade and significand, so the recipe's factor m (x * m, or x / d) is
+// not a power of two. Elements x = M / m rounded to the dtype, and 1..3
+// input ulps either side: in FP32 the recipe's fl(x * m) lands on M or within
+// an FP32 ulp of it, where FP32 and exact arithmetic, a quotient and a
+// reciprocal product, and the tie-breaks part.
+void fill_element_midpoints_inexact(const BlockRecipe& r, InputDtype d, size_t rows, size_t cols, Random& rng,
+                                    std::vector<float>& x) {
+  const float em = element_max(r);
+  const float a_tensor = round_to_input_dtype(0.75 * r.tensor_scale_numerator, d);
+  put_tensor_amax(x, a_tensor);
+  const TensorScale t = tensor_scale_of(r, a_tensor);
+  const double s_exact = has_tensor_scale(r) ? r.tensor_scale_numerator / static_cast<double>(a_tensor) : 1.0;
+  const double s_max = block_scale_hp(r, t, a_tensor);
+  // E4M3 values from 2^-6 up to the largest s_hp reachable: normal scales.
+  std::vector<double> scales;
+  for (uint32_t c = 0x08; c < 0x7F && golden::kE4M3Values[c] <= s_max; ++c) scales.push_back(golden::kE4M3Values[c]);
+  const size_t below_max = em == 4.0f ? 6 : 7;
+  fill_blocks(r, rows, cols, x, 1, scales.size(), [&](size_t p, size_t, std::span<float> v) {
+    const double s = scales[p];
+    const float a = std::min(round_to_input_dtype(s * em / s_exact, d), a_tensor);
+    const double m = scaled_element(r, t, 1.0f, s);  // the recipe's factor (kExact: S_enc / s)
+    v[0] = static_cast<float>(rng.sign()) * a;
+    for (size_t i = 1; i < v.size(); ++i) {
+      const double mid = kMidpoints[(p + (i - 1) / 7) % below_max];
+      const float target = round_to_input_dtype(mid / m, d);
+      const float e = step_input_value(target, d, static_cast<int>((i - 1) % 7) - 3);
+      v[i] = static_cast<float>(rng.sign()) * std::min(e, a);
     }
   });
 }
@@ -275,6 +310,7 @@ bool macro_scaled(const BlockRecipe& r) { return r.macro_block_cols > 0; }
 
 constexpr DecisionGenerator kTable[] = {
     {"midpoints", any, fill_element_midpoints},
+    {"midpoints_inexact", nvfp4, fill_element_midpoints_inexact},
     {"scale_midpoints", nvfp4, fill_scale_midpoints},
     {"e8m0_boundaries", mx, fill_e8m0_boundaries},
     {"four_over_six_ties", four_over_six, fill_four_over_six_ties},

@@ -166,9 +166,9 @@ uint8_t scale_of_power(bool e8m0, int e) {
 // The MMA decisions, with B all 1.0 (code 2) so that D[i][j] = sum over A's
 // row i of a * sa * sb + C[i][j]: row i picks the terms, column j the C.
 //   alignment: a term 4 * 2^E and one 2^-d below it, d from F - 4 to F + 2
-//     (UE4M3: 0.5 or 1.5 times a power of two, so its low bits straddle the
-//     F-th fractional bit); C = 0, -4 * 2^E (leaves the small term alone),
-//     or 4 * 2^E.
+//     (0.5, 1.5 or -1.5 times a power of two, or 1.5 in each half of its
+//     group, so its low bits straddle the F-th fractional bit); C = 0,
+//     -4 * 2^E (leaves the small term alone), or 4 * 2^E.
 //   final_rounding: C = 2^6 (1 + k 2^-23) plus exactly half its ulp (1.0 *
 //     2^-9 * 2^-9), and that plus or minus a quarter ulp: RZ and RNE differ.
 //   cancellation: a group of +6s and one of -6s with equal scales (they cancel
@@ -192,7 +192,11 @@ void mma_decision(std::string_view g, const golden::MmaRecipe& recipe, MmaInputs
       const int d = f - 4 + static_cast<int>(i % 7);
       a_code(i, 0) = 6;
       a_scale(i, 0) = scale_of_power(e8m0, big);
-      a_code(i, block) = (i / 7) % 2 == 0 ? 1 : 3;
+      // Rows i / 7 mod 4: 0.5, 1.5, -1.5 (truncation of a negative term), and
+      // 1.5 in each half of the group (halves that lose bits separately).
+      const size_t variant = (i / 7) % 4;
+      a_code(i, block) = variant == 0 ? 1 : variant == 2 ? 11 : 3;
+      if (variant == 3) a_code(i, block + 8) = 3;
       a_scale(i, 1) = scale_of_power(e8m0, std::clamp(big_exponent - d + 1 - small_b, e8m0 ? -127 : -9, e8m0 ? 127 : 8));
       for (size_t j = 0; j < in.n; ++j) {
         in.b_scales[j * groups] = scale_of_power(e8m0, big);
@@ -212,28 +216,34 @@ void mma_decision(std::string_view g, const golden::MmaRecipe& recipe, MmaInputs
       }
     } else {  // cancellation
       // Rows i % 4: 0 cancel exactly; 1 E8M0: a single term at the smallest
-      // scales (2^-127, a subnormal result), UE4M3: no term (D = C, a
+      // scales (2^-150 with the B scale below), UE4M3: no term (D = C, a
       // subnormal C included); 2, 3 cancel and leave a residue.
       const int top = e8m0 ? 120 + static_cast<int>(i % 8) : 8, smallest = e8m0 ? -127 : -9;
       if (i % 4 == 1) {
         for (size_t grp = 0; grp < groups; ++grp) a_scale(i, grp) = scale_of_power(e8m0, smallest);
         if (e8m0) a_code(i, 0) = 2;
-      } else if (groups >= 3) {
+      } else if (groups >= 4) {  // blocks 1 and 2 cancel, block 3 holds the residue
         for (size_t k = 0; k < block; ++k) {
-          a_code(i, k) = 7;           // +6
-          a_code(i, block + k) = 15;  // -6
+          a_code(i, block + k) = 7;       // +6
+          a_code(i, 2 * block + k) = 15;  // -6
         }
-        a_scale(i, 0) = a_scale(i, 1) = scale_of_power(e8m0, top);
+        a_scale(i, 1) = a_scale(i, 2) = scale_of_power(e8m0, top);
         if (i % 4 != 0) {
-          a_code(i, 2 * block) = 2;
-          a_scale(i, 2) = scale_of_power(e8m0, std::max(top - static_cast<int>(i % 40), smallest));
+          a_code(i, 3 * block) = 2;
+          a_scale(i, 3) = scale_of_power(e8m0, std::max(top - static_cast<int>(i % 40), smallest));
         }
       }
       b_scale_all(scale_of_power(e8m0, 0));
+      // E8M0: group 0's B scale 2^-23, so row 1's single term is 2^-150, half
+      // the smallest subnormal: with C = 2^-149 its FP32 product (0) and an
+      // FMA's exact sum round differently.
+      if (e8m0) {
+        for (size_t j = 0; j < in.n; ++j) in.b_scales[j * groups] = scale_of_power(true, -23);
+      }
       for (size_t j = 0; j < in.n; ++j) {
         const float cs[] = {0.0f, 0x1.8p-140f, -0x1p-126f, std::numeric_limits<float>::max(),
-                            -std::numeric_limits<float>::max() * 0.75f};
-        in.c[i * in.n + j] = cs[j % 5];
+                            -std::numeric_limits<float>::max() * 0.75f, 0x1p-149f};
+        in.c[i * in.n + j] = cs[j % 6];
       }
     }
   }

@@ -26,6 +26,8 @@ void add_option_sets(std::vector<SetSpec>& sets, size_t rows, size_t cols, uint6
     s.input_dtype = d;
     sets.push_back(s);
   };
+  // Each option from two generators, so that a bug only an option shows is
+  // caught by two.
   for (const char* recipe : {"nvfp4.fos.mse", "nvfp4.te", "nvfp4.46"}) {
     SetSpec two_d = quantize_set(recipe, "normal", rows, cols, seed);
     two_d.two_d = true;
@@ -34,15 +36,19 @@ void add_option_sets(std::vector<SetSpec>& sets, size_t rows, size_t cols, uint6
     t.transpose = true;
     add(t);
     if (d != InputDtype::kFp16) {
-      SetSpec h = quantize_set(recipe, "normal", rows, cols, seed + 2);
-      h.hadamard = true;
-      add(h);
+      for (const char* g : {"normal", "laplace_outliers"}) {
+        SetSpec h = quantize_set(recipe, g, rows, cols, seed + 2);
+        h.hadamard = true;
+        add(h);
+      }
     }
   }
   for (const char* recipe : {"nvfp4.fos.mse", "nvfp4.te", "mxfp4.ocp"}) {
-    SetSpec sr = quantize_set(recipe, "normal", rows, cols, seed + 3);
-    sr.stochastic = true;
-    add(sr);
+    for (const char* g : {"normal", "midpoints"}) {
+      SetSpec sr = quantize_set(recipe, g, rows, cols, seed + 3);
+      sr.stochastic = true;
+      add(sr);
+    }
   }
 }
 

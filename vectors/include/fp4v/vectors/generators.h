@@ -25,7 +25,9 @@ namespace fp4v::vectors {
 // Decision generators (quantize_decision_generators; only for the recipes that
 // make the decision, see quantize_generator_applies), each landing on one of
 // the recipe's decisions and a few input-dtype ulps either side:
-//   midpoints: the recipe-scaled element on every E2M1 midpoint;
+//   midpoints: the recipe-scaled element on every E2M1 midpoint (exact scales);
+//   midpoints_inexact: the same with S_enc = fl(4/3) and scales of every
+//     significand, so the recipe's FP32 element arithmetic decides (NVFP4);
 //   scale_midpoints: s_hp (the recipe's FP32 formula) on every E4M3 midpoint,
 //     448 and above (NVFP4; both 4/6 candidates);
 //   e8m0_boundaries: block amax at powers of two, 1.75 and 1.5 times them,
@@ -58,10 +60,11 @@ struct MmaInputs {
 //   truncation: a large group and small ones around 2^-35 of it, C near the sum;
 //   specials: NaN scales, NaN and infinite C, zeros and signed zeros;
 // decision generators (B all 1.0; row i picks the terms, column j the C):
-//   alignment: a term 2^-(F-4) .. 2^-(F+2) below the largest (the F-bit truncation);
+//   alignment: a term 2^-(F-4) .. 2^-(F+2) below the largest (the F-bit
+//     truncation), negative, or split over the two halves of its group;
 //   final_rounding: results at, above and below half an FP32 ulp (RZ vs RNE);
 //   cancellation: groups that cancel exactly, a residue, subnormal and
-//     near-FLT_MAX C (needs k >= 3 blocks).
+//     near-FLT_MAX C, E8M0 terms of half the smallest subnormal (needs k >= 4 blocks).
 const std::vector<std::string>& mma_generators();
 MmaInputs generate_mma_inputs(std::string_view generator, const golden::MmaRecipe& recipe,
                               size_t m, size_t n, size_t k, uint64_t seed);
