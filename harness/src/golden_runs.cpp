@@ -13,11 +13,17 @@ bool set_option(const vectors::VectorSet& set, const char* key) {
   return j.is_object() && j.value(key, false);
 }
 
-golden::QuantizedTensor golden_quantize(const vectors::VectorSet& set) {
-  return golden_quantize(set, golden::find_block_recipe(set.recipe()));
+vectors::InputDtype input_dtype(const vectors::VectorSet& set) {
+  const auto it = set.metadata.find("input_dtype");
+  return it == set.metadata.end() ? vectors::InputDtype::kFp32 : vectors::parse_input_dtype(it->second);
 }
 
-golden::QuantizedTensor golden_quantize(const vectors::VectorSet& set, const golden::BlockRecipe& r) {
+golden::QuantizedTensor golden_quantize(const vectors::VectorSet& set, std::span<const uint8_t> forced_four) {
+  return golden_quantize(set, golden::find_block_recipe(set.recipe()), forced_four);
+}
+
+golden::QuantizedTensor golden_quantize(const vectors::VectorSet& set, const golden::BlockRecipe& r,
+                                        std::span<const uint8_t> forced_four) {
   const vectors::Tensor& x = set.tensor("x");
   const std::vector<float> values = x.as<float>();
   golden::QuantizeOptions o;
@@ -25,6 +31,9 @@ golden::QuantizedTensor golden_quantize(const vectors::VectorSet& set, const gol
   o.two_d_blocks = set_option(set, "two_d");
   o.transpose = set_option(set, "transpose");
   o.hadamard = set_option(set, "hadamard");
+  // BF16 input: the Hadamard transform rounds to BF16, as a BF16 matmul does.
+  o.bf16_input = input_dtype(set) == vectors::InputDtype::kBf16;
+  o.forced_four = forced_four;
   std::vector<uint32_t> random;
   if (set_option(set, "stochastic")) {
     random = set.tensor("random").as<uint32_t>();
@@ -32,6 +41,18 @@ golden::QuantizedTensor golden_quantize(const vectors::VectorSet& set, const gol
     o.random = random;
   }
   return golden::quantize(r, values, static_cast<size_t>(x.shape[0]), static_cast<size_t>(x.shape[1]), o);
+}
+
+std::vector<float> quantized_matrix(const vectors::VectorSet& set, const golden::QuantizedTensor& q) {
+  if (!q.transformed.empty()) return q.transformed;
+  const vectors::Tensor& x = set.tensor("x");
+  std::vector<float> v = x.as<float>();
+  if (!set_option(set, "transpose")) return v;
+  const size_t rows = static_cast<size_t>(x.shape[0]), cols = static_cast<size_t>(x.shape[1]);
+  std::vector<float> t(v.size());
+  for (size_t i = 0; i < rows; ++i)
+    for (size_t j = 0; j < cols; ++j) t[j * rows + i] = v[i * cols + j];
+  return t;
 }
 
 MmaOperands mma_operands(const vectors::VectorSet& set) {

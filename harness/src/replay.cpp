@@ -20,6 +20,7 @@
 #include "fp4v/golden/decode.h"
 #include "fp4v/golden/error_metrics.h"
 #include "fp4v/golden/layout.h"
+#include "coverage.h"
 #include "golden_runs.h"
 
 #ifndef FP4V_VERSION
@@ -85,19 +86,6 @@ json error_histogram(std::span<const float> x, const std::vector<float>& x_hat, 
     ++counts[static_cast<size_t>(bin)];
   }
   return {{"label", "log2 |x - x_hat| / amax"}, {"edges", edges}, {"counts", counts}};
-}
-
-// The matrix that was quantized (transposed / transformed as the set says).
-std::vector<float> quantized_matrix(const VectorSet& set, const golden::QuantizedTensor& q) {
-  if (!q.transformed.empty()) return q.transformed;
-  const Tensor& x = set.tensor("x");
-  std::vector<float> v = x.as<float>();
-  if (!set_option(set, "transpose")) return v;
-  const size_t rows = static_cast<size_t>(x.shape[0]), cols = static_cast<size_t>(x.shape[1]);
-  std::vector<float> t(v.size());
-  for (size_t i = 0; i < rows; ++i)
-    for (size_t j = 0; j < cols; ++j) t[j * rows + i] = v[i * cols + j];
-  return t;
 }
 
 // The outputs this set holds, in vectors::output_names order.
@@ -248,98 +236,6 @@ json compare_outputs(const VectorSet& set, const std::string& set_file, const Ou
           {"not_checked", not_checked}};
 }
 
-namespace {
-
-// Coverage of a quantize set, from the golden quantization q of the matrix x.
-std::map<std::string, uint64_t> quantize_coverage(const VectorSet& set, const golden::QuantizedTensor& q,
-                                                  const std::vector<float>& x) {
-  std::map<std::string, uint64_t> hits;
-  const golden::BlockRecipe& r = golden::find_block_recipe(set.recipe());
-  static constexpr double kMid[] = {0.25, 0.75, 1.25, 1.75, 2.5, 3.5, 5.0};
-  const size_t block = q.block_cols, scale_cols = q.scale_cols();
-  for (size_t i = 0; i < x.size(); ++i) {
-    const size_t row = i / q.cols, col = i % q.cols;
-    const uint8_t sbyte = q.scales[row * scale_cols + col / block];
-    double s = r.is_mx() ? golden::kE8M0Values[sbyte] : golden::kE4M3Values[sbyte];
-    if (!r.is_mx()) {
-      s = r.tensor_scale == golden::TensorScaleRule::kTorchao ? s * q.tensor_scale : s / q.tensor_scale;
-    }
-    if (!(s > 0)) continue;
-    const double v = std::fabs(static_cast<double>(x[i]) / s);
-    const double below = std::fabs(static_cast<double>(std::nextafter(x[i], 0.0f)) / s);
-    const double above = std::fabs(static_cast<double>(std::nextafter(x[i], x[i] < 0 ? -INFINITY : INFINITY)) / s);
-    hits["rounding/negative zero input"] += x[i] == 0.0f && std::signbit(x[i]);
-    for (double m : kMid) {
-      hits["rounding/element on an E2M1 midpoint"] += v == m;
-      hits["rounding/element one FP32 ulp from a midpoint"] += v != m && (below == m || above == m);
-    }
-    hits["rounding/saturated element"] += v > 6.0;
-  }
-  for (size_t b = 0; b < q.chose_four.size(); ++b) {
-    if (r.selection != golden::ScaleSelection::kFourOverSix) break;
-    hits[q.chose_four[b] ? "four_over_six/kept 4" : "four_over_six/kept 6"] += 1;
-    if (!q.error_six.empty() && q.error_six[b] == q.error_four[b]) hits["four_over_six/error tie kept 6"] += 1;
-  }
-  for (size_t row = 0; row < q.rows; ++row) {
-    for (size_t sc = 0; sc < scale_cols; ++sc) {
-      bool zero = true;
-      for (size_t j = 0; j < block; ++j) zero = zero && x[row * q.cols + sc * block + j] == 0.0f;
-      const uint8_t sbyte = q.scales[row * scale_cols + sc];
-      hits["blocks/zero block"] += zero;
-      if (!r.is_mx()) {
-        hits["blocks/saturated E4M3 scale (448)"] += (sbyte & 0x7F) == 0x7E;
-        hits["blocks/subnormal E4M3 scale"] += (sbyte & 0x78) == 0 && (sbyte & 0x07) != 0;
-        hits["blocks/zero scale on a nonzero block"] += (sbyte & 0x7F) == 0 && !zero;
-      }
-    }
-  }
-  hits["options/16x16 tiles"] += set_option(set, "two_d");
-  hits["options/stochastic rounding"] += set_option(set, "stochastic");
-  hits["options/Hadamard transform"] += set_option(set, "hadamard");
-  hits["options/transpose"] += set_option(set, "transpose");
-  return hits;
-}
-
-}  // namespace
-
-std::map<std::string, uint64_t> measure_coverage(const VectorSet& set) {
-  if (set.operation() == "quantize") {
-    const golden::QuantizedTensor q = golden_quantize(set);
-    return quantize_coverage(set, q, quantized_matrix(set, q));
-  }
-  std::map<std::string, uint64_t> hits;
-  const golden::MmaRecipe& r = golden::find_mma_recipe(set.recipe());
-  const MmaOperands ops = mma_operands(set);
-  const size_t m = ops.m, n = ops.n, k = ops.k;
-  const auto& ac = ops.a_codes;
-  const auto& bc = ops.b_codes;
-  const auto& sa = ops.a_scales;
-  const auto& sb = ops.b_scales;
-  const auto& c = ops.c;
-  const auto d = set.tensor("d").as<float>();
-  golden::MmaRecipe exact = r, sequential = r;
-  exact.accumulation = golden::MmaAccumulation::kExact;
-  exact.rounding = golden::Rounding::kNearestEven;
-  sequential.accumulation = golden::MmaAccumulation::kFp32Sequential;
-  const std::vector<float> de = golden::block_mma(exact, m, n, k, ac, bc, sa, sb, c);
-  const std::vector<float> ds = golden::block_mma(sequential, m, n, k, ac, bc, sa, sb, c);
-  const bool e8m0 = r.scale_format->name == golden::kE8M0.name;
-  for (uint8_t s : sa) hits["mma/NaN scale"] += e8m0 ? s == 0xFF : (s & 0x7F) == 0x7F;
-  for (uint8_t s : sb) hits["mma/NaN scale"] += e8m0 ? s == 0xFF : (s & 0x7F) == 0x7F;
-  for (size_t i = 0; i < d.size(); ++i) {
-    hits["mma/NaN C"] += std::isnan(c[i]);
-    hits["mma/infinite C"] += std::isinf(c[i]);
-    hits["mma/zero result"] += d[i] == 0.0f;
-    hits["mma/subnormal result"] += std::fpclassify(d[i]) == FP_SUBNORMAL;
-    const bool comparable = !std::isnan(d[i]) && !std::isnan(de[i]);
-    if (r.accumulation == golden::MmaAccumulation::kFusedDotProduct && comparable) {
-      hits["mma/fused result differs from exact (alignment/truncation)"] += d[i] != de[i];
-    }
-    if (comparable && !std::isnan(ds[i])) hits["mma/FP32-sequential result differs from exact"] += ds[i] != de[i];
-  }
-  return hits;
-}
-
 void for_each_parallel(size_t count, unsigned threads, const std::function<void(size_t)>& work,
                        const std::function<void(size_t, size_t)>& progress) {
   std::vector<std::string> errors(count);
@@ -425,7 +321,8 @@ json replay(const std::vector<std::filesystem::path>& files, const Backend& back
       const std::vector<float> x_hat = golden::dequantize(r, q);
       coverage[i] = quantize_coverage(set, q, x);
       const golden::ErrorReport e = golden::measure_error(x, x_hat, q);
-      s["error"] = {{"mse", e.mse},
+      // Inputs at FP32's edges can dequantize to Inf: no error figures then.
+      if (std::isfinite(e.mse) && std::isfinite(e.max_abs)) s["error"] = {{"mse", e.mse},
                     {"sqnr_db", std::isfinite(e.sqnr_db) ? json(e.sqnr_db) : json(nullptr)},  // exact
                     {"max_abs", e.max_abs},
                     {"blocks", e.blocks},
@@ -437,13 +334,9 @@ json replay(const std::vector<std::filesystem::path>& files, const Backend& back
     s["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     sets[i] = std::move(s);
   }, o.progress);
-  std::map<std::string, uint64_t> total;
-  for (const auto& c : coverage)
-    for (const auto& [bin, h] : c) total[bin] += h;
-  json cov = json::array();
-  for (const vectors::CoverageGoal& g : goals) {
-    cov.push_back({{"group", g.group}, {"bin", g.bin}, {"hits", total[g.group + "/" + g.bin]}, {"goal", g.goal}});
-  }
+  std::vector<std::string> recipes(sets.size());
+  for (size_t i = 0; i < sets.size(); ++i) recipes[i] = sets[i]["recipe"].get<std::string>();
+  const CoverageResults cov = coverage_results(goals, recipes, coverage);
   const json vector_sets = sets;
   return {{"schema", "fp4v.results/1"},
           {"fp4v_version", FP4V_VERSION},
@@ -454,7 +347,8 @@ json replay(const std::vector<std::filesystem::path>& files, const Backend& back
           {"seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()},
           {"summary", summarize(vector_sets)},
           {"vector_sets", vector_sets},
-          {"coverage", cov}};
+          {"coverage", cov.suite},
+          {"recipe_coverage", cov.per_recipe}};
 }
 
 // ---- Shards and their merge ----------------------------------------------------
@@ -694,6 +588,9 @@ json merge_results(const std::vector<NamedResults>& parts) {
   }
   merged["coverage"] = json::array();
   for (const std::string& k : order) merged["coverage"].push_back(bins[k]);
+  std::vector<json> results;
+  for (const NamedResults& p : parts) results.push_back(p.results);
+  merged["recipe_coverage"] = merge_recipe_coverage(results);
   merged["seconds"] = seconds;
   merged["summary"] = summarize(merged["vector_sets"]);
   merged["shard"]["index"] = 0;

@@ -71,6 +71,7 @@ struct CoverageBin {
   std::string bin;
   uint64_t hits = 0;
   uint64_t goal = 0;
+  std::string recipe;  // recipe_coverage only: the recipe whose sets count
 
   bool hole() const { return hits < goal; }
 };
@@ -93,6 +94,7 @@ struct Results {
   Summary summary;
   std::vector<VectorSet> vector_sets;
   std::vector<CoverageBin> coverage;
+  std::vector<CoverageBin> recipe_coverage;  // per-recipe decision bins (optional in the JSON)
 
   size_t failing_sets() const { return sets_with_status("failed"); }
   size_t sets_with_status(std::string_view status) const {

@@ -285,6 +285,18 @@ void parse_status_counts(const Object& summary, const Results& r) {
   }
 }
 
+// The per-recipe decision bins: optional (results before them have none).
+void parse_recipe_coverage(const Object& o, Results& r) {
+  if (!o.has("recipe_coverage")) return;
+  const json& bins = o.array("recipe_coverage");
+  for (size_t i = 0; i < bins.size(); ++i) {
+    const std::string path = indexed("recipe_coverage", i);
+    CoverageBin b = parse_bin(bins[i], path);
+    b.recipe = Object(bins[i], path).string("recipe");
+    r.recipe_coverage.push_back(b);
+  }
+}
+
 }  // namespace
 
 Results parse_results(const json& j) {
@@ -312,6 +324,7 @@ Results parse_results(const json& j) {
   for (size_t i = 0; i < sets.size(); ++i) r.vector_sets.push_back(parse_vector_set(sets[i], indexed("vector_sets", i)));
   const json& coverage = o.array("coverage");
   for (size_t i = 0; i < coverage.size(); ++i) r.coverage.push_back(parse_bin(coverage[i], indexed("coverage", i)));
+  parse_recipe_coverage(o, r);
 
   if (o.has("shard")) check_shard(o, r.vector_sets.size());
 

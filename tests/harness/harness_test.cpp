@@ -222,14 +222,23 @@ TEST(Suites, SizesAndRecipeCoverageAreAsDeclared) {
 
 // A seed names the same values on every run and standard library.
 TEST(Generators, AreDeterministicAndSeedDependent) {
+  using vectors::InputDtype;
   for (const std::string& g : vectors::quantize_generators()) {
-    const auto a = vectors::generate_quantize_input(g, 16, 64, 7);
-    const auto b = vectors::generate_quantize_input(g, 16, 64, 7);
+    const auto applies = [&](const golden::BlockRecipe& r) { return vectors::quantize_generator_applies(g, r); };
+    const auto recipe = std::find_if(golden::block_recipes().begin(), golden::block_recipes().end(), applies);
+    ASSERT_NE(recipe, golden::block_recipes().end()) << g;
+    const auto a = vectors::generate_quantize_input(g, *recipe, InputDtype::kBf16, 16, 128, 7);
+    const auto b = vectors::generate_quantize_input(g, *recipe, InputDtype::kBf16, 16, 128, 7);
     EXPECT_EQ(a, b) << g;
-    for (float v : a) ASSERT_TRUE(std::isfinite(v)) << g;
+    for (float v : a) ASSERT_TRUE(std::isfinite(v) && vectors::representable_in(v, InputDtype::kBf16)) << g;
   }
-  EXPECT_NE(vectors::generate_quantize_input("normal", 4, 16, 1), vectors::generate_quantize_input("normal", 4, 16, 2));
-  EXPECT_THROW(vectors::generate_quantize_input("uniformish", 1, 16, 1), std::invalid_argument);
+  const golden::BlockRecipe& te = golden::find_block_recipe("nvfp4.te");
+  EXPECT_NE(vectors::generate_quantize_input("normal", te, InputDtype::kFp32, 4, 16, 1),
+            vectors::generate_quantize_input("normal", te, InputDtype::kFp32, 4, 16, 2));
+  EXPECT_THROW(vectors::generate_quantize_input("uniformish", te, InputDtype::kFp32, 1, 16, 1), std::invalid_argument);
+  // A decision the recipe does not make has no generator for it.
+  EXPECT_THROW(vectors::generate_quantize_input("four_over_six_ties", te, InputDtype::kFp32, 1, 16, 1),
+               std::invalid_argument);
 }
 
 }  // namespace

@@ -3,43 +3,19 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <limits>
 #include <numbers>
 #include <random>
 #include <stdexcept>
 
+#include "decision_generators.h"
 #include "fp4v/golden/decode.h"
+#include "random.h"
 
 namespace fp4v::vectors {
 namespace {
 
-// Distributions written out, so that a seed means the same values everywhere.
-class Random {
- public:
-  explicit Random(uint64_t seed) : engine_(seed) {}
-  uint64_t bits() { return engine_(); }
-  double uniform() { return static_cast<double>(engine_() >> 11) * 0x1p-53; }  // [0, 1)
-  double normal() {  // Box-Muller
-    const double u = 1.0 - uniform(), v = uniform();
-    return std::sqrt(-2.0 * std::log(u)) * std::cos(2.0 * std::numbers::pi * v);
-  }
-  double laplace() {
-    const double u = uniform() - 0.5;
-    return (u < 0 ? 1.0 : -1.0) * std::log(1.0 - 2.0 * std::fabs(u));
-  }
-  double student_t3() {
-    double chi2 = 0;
-    for (int i = 0; i < 3; ++i) {
-      const double z = normal();
-      chi2 += z * z;
-    }
-    return normal() / std::sqrt(chi2 / 3.0);
-  }
-  size_t below(size_t n) { return static_cast<size_t>(engine_() % n); }
-  double sign() { return (engine_() & 1) ? -1.0 : 1.0; }
-
- private:
-  std::mt19937_64 engine_;
-};
+using detail::Random;
 
 [[noreturn]] void unknown(std::string_view what, std::string_view name,
                           const std::vector<std::string>& known) {
@@ -51,15 +27,68 @@ class Random {
 
 }  // namespace
 
-const std::vector<std::string>& quantize_generators() {
+const std::vector<std::string>& quantize_distribution_generators() {
   static const std::vector<std::string> names = {
       "normal",      "laplace_outliers", "student_t3",       "log_uniform_blocks",
-      "tiny_blocks", "midpoints",        "zero_blocks",      "all_equal_blocks",
-      "one_outlier_per_block", "near_powers_of_two", "all_bf16"};
+      "tiny_blocks", "zero_blocks",      "all_equal_blocks", "one_outlier_per_block",
+      "near_powers_of_two", "all_bf16"};
   return names;
 }
 
-std::vector<float> generate_quantize_input(std::string_view g, size_t rows, size_t cols, uint64_t seed) {
+namespace {
+
+const detail::DecisionGenerator* find_decision(std::string_view g) {
+  for (const detail::DecisionGenerator& d : detail::decision_generator_table()) {
+    if (d.name == g) return &d;
+  }
+  return nullptr;
+}
+
+std::vector<float> distribution(std::string_view g, size_t rows, size_t cols, uint64_t seed, InputDtype dtype);
+
+}  // namespace
+
+const std::vector<std::string>& quantize_generators() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v = quantize_distribution_generators();
+    for (const std::string& d : quantize_decision_generators()) v.push_back(d);
+    return v;
+  }();
+  return names;
+}
+
+const std::vector<std::string>& quantize_decision_generators() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for (const detail::DecisionGenerator& d : detail::decision_generator_table()) v.emplace_back(d.name);
+    return v;
+  }();
+  return names;
+}
+
+bool quantize_generator_applies(std::string_view g, const golden::BlockRecipe& recipe) {
+  const detail::DecisionGenerator* d = find_decision(g);
+  return d ? d->applies(recipe) : true;
+}
+
+std::vector<float> generate_quantize_input(std::string_view g, const golden::BlockRecipe& recipe,
+                                           InputDtype dtype, size_t rows, size_t cols, uint64_t seed) {
+  if (const detail::DecisionGenerator* d = find_decision(g)) {
+    if (!d->applies(recipe)) {
+      throw std::invalid_argument("generator '" + std::string(g) + "' aims at a decision recipe '" +
+                                  std::string(recipe.name) + "' does not make");
+    }
+    Random r(seed);
+    std::vector<float> x(rows * cols, 0.0f);
+    d->fill(recipe, dtype, rows, cols, r, x);
+    return x;
+  }
+  return distribution(g, rows, cols, seed, dtype);
+}
+
+namespace {
+
+std::vector<float> distribution(std::string_view g, size_t rows, size_t cols, uint64_t seed, InputDtype dtype) {
   Random r(seed);
   const size_t n = rows * cols;
   std::vector<double> v(n);
@@ -79,15 +108,6 @@ std::vector<float> generate_quantize_input(std::string_view g, size_t rows, size
       for (size_t i = b; i < std::min(n, b + 16); ++i) v[i] = r.normal() * m;
     }
     if (tiny) v[0] = 3.0;
-  } else if (g == "midpoints") {
-    static constexpr float kMid[] = {0.25f, 0.75f, 1.25f, 1.75f, 2.5f, 3.5f, 5.0f};
-    for (size_t i = 0; i < n; ++i) {
-      float m = kMid[r.below(7)];
-      const size_t which = r.below(3);
-      if (which == 1) m = std::nextafter(m, 0.0f);
-      if (which == 2) m = std::nextafter(m, 10.0f);
-      v[i] = (i % 16 == 0) ? 6.0 : r.sign() * m;
-    }
   } else if (g == "zero_blocks") {
     // Blocks of +0, blocks of -0, and single signed zeros among normal values.
     for (double& x : v) x = r.below(32) == 0 ? r.sign() * 0.0 : r.normal();
@@ -129,13 +149,112 @@ std::vector<float> generate_quantize_input(std::string_view g, size_t rows, size
     unknown("quantize", g, quantize_generators());
   }
   std::vector<float> out(n);
-  for (size_t i = 0; i < n; ++i) out[i] = static_cast<float>(v[i]);
+  for (size_t i = 0; i < n; ++i) out[i] = round_to_input_dtype(v[i], dtype);
   return out;
 }
 
+}  // namespace
+
+namespace {
+
+// The scale byte of 2^e (UE4M3: e in [-9, 8]; E8M0: e in [-127, 127]).
+uint8_t scale_of_power(bool e8m0, int e) {
+  if (e8m0) return static_cast<uint8_t>(e + 127);
+  return static_cast<uint8_t>(e >= -6 ? (e + 7) << 3 : 1 << (e + 9));  // subnormal 2^-7..2^-9
+}
+
+// The MMA decisions, with B all 1.0 (code 2) so that D[i][j] = sum over A's
+// row i of a * sa * sb + C[i][j]: row i picks the terms, column j the C.
+//   alignment: a term 4 * 2^E and one 2^-d below it, d from F - 4 to F + 2
+//     (0.5, 1.5 or -1.5 times a power of two, or 1.5 in each half of its
+//     group, so its low bits straddle the F-th fractional bit); C = 0,
+//     -4 * 2^E (leaves the small term alone), or 4 * 2^E.
+//   final_rounding: C = 2^6 (1 + k 2^-23) plus exactly half its ulp (1.0 *
+//     2^-9 * 2^-9), and that plus or minus a quarter ulp: RZ and RNE differ.
+//   cancellation: a group of +6s and one of -6s with equal scales (they cancel
+//     exactly), alone or with a residue 2^-r smaller, or a single term at the
+//     smallest scales; C = 0, a subnormal, -2^-126, or near FLT_MAX (with
+//     E8M0 scales the groups reach 2^127: the sum overflows).
+void mma_decision(std::string_view g, const golden::MmaRecipe& recipe, MmaInputs& in) {
+  const bool e8m0 = recipe.scale_format->name == golden::kE8M0.name;
+  const size_t block = static_cast<size_t>(recipe.block), groups = in.k / block;
+  const int f = recipe.fraction_bits;
+  std::fill(in.b_codes.begin(), in.b_codes.end(), uint8_t{2});
+  const auto a_code = [&](size_t i, size_t k) -> uint8_t& { return in.a_codes[i * in.k + k]; };
+  const auto a_scale = [&](size_t i, size_t grp) -> uint8_t& { return in.a_scales[i * groups + grp]; };
+  const auto b_scale_all = [&](uint8_t s) { std::fill(in.b_scales.begin(), in.b_scales.end(), s); };
+  for (size_t i = 0; i < in.m; ++i) {
+    std::fill_n(in.a_codes.begin() + i * in.k, in.k, uint8_t{0});
+    if (g == "alignment") {
+      // Large: 4 (code 6) * 2^big * 2^big = 2^E. Small: 0.5 or 1.5 (codes 1, 3)
+      // * sa * sb with sb = 2^-9 (UE4M3) or 1 (E8M0), 2^(E - d) for the 0.5.
+      const int big = e8m0 ? 0 : 8, big_exponent = 2 + 2 * big, small_b = e8m0 ? 0 : -9;
+      const int d = f - 4 + static_cast<int>(i % 7);
+      a_code(i, 0) = 6;
+      a_scale(i, 0) = scale_of_power(e8m0, big);
+      // Rows i / 7 mod 4: 0.5, 1.5, -1.5 (truncation of a negative term), and
+      // 1.5 in each half of the group (halves that lose bits separately).
+      const size_t variant = (i / 7) % 4;
+      a_code(i, block) = variant == 0 ? 1 : variant == 2 ? 11 : 3;
+      if (variant == 3) a_code(i, block + 8) = 3;
+      a_scale(i, 1) = scale_of_power(e8m0, std::clamp(big_exponent - d + 1 - small_b, e8m0 ? -127 : -9, e8m0 ? 127 : 8));
+      for (size_t j = 0; j < in.n; ++j) {
+        in.b_scales[j * groups] = scale_of_power(e8m0, big);
+        in.b_scales[j * groups + 1] = scale_of_power(e8m0, small_b);
+        const float c_big = std::ldexp(1.0f, big_exponent);
+        const float cs[] = {0.0f, -c_big, c_big};
+        in.c[i * in.n + j] = cs[j % 3];
+      }
+    } else if (g == "final_rounding") {
+      a_code(i, 0) = 2;                                   // half an ulp of 2^6: 2^-18
+      a_code(i, block) = static_cast<uint8_t>(i % 3 == 0 ? 0 : i % 3 == 1 ? 1 : 9);  // +-2^-19
+      for (size_t grp = 0; grp < groups; ++grp) a_scale(i, grp) = scale_of_power(e8m0, -9);
+      b_scale_all(scale_of_power(e8m0, -9));
+      for (size_t j = 0; j < in.n; ++j) {
+        const float c = std::ldexp(1.0f + static_cast<float>(j % 8) * 0x1p-23f, 6);
+        in.c[i * in.n + j] = (j / 8) % 2 ? -c : c;
+      }
+    } else {  // cancellation
+      // Rows i % 4: 0 cancel exactly; 1 E8M0: a single term at the smallest
+      // scales (2^-150 with the B scale below), UE4M3: no term (D = C, a
+      // subnormal C included); 2, 3 cancel and leave a residue.
+      const int top = e8m0 ? 120 + static_cast<int>(i % 8) : 8, smallest = e8m0 ? -127 : -9;
+      if (i % 4 == 1) {
+        for (size_t grp = 0; grp < groups; ++grp) a_scale(i, grp) = scale_of_power(e8m0, smallest);
+        if (e8m0) a_code(i, 0) = 2;
+      } else if (groups >= 4) {  // blocks 1 and 2 cancel, block 3 holds the residue
+        for (size_t k = 0; k < block; ++k) {
+          a_code(i, block + k) = 7;       // +6
+          a_code(i, 2 * block + k) = 15;  // -6
+        }
+        a_scale(i, 1) = a_scale(i, 2) = scale_of_power(e8m0, top);
+        if (i % 4 != 0) {
+          a_code(i, 3 * block) = 2;
+          a_scale(i, 3) = scale_of_power(e8m0, std::max(top - static_cast<int>(i % 40), smallest));
+        }
+      }
+      b_scale_all(scale_of_power(e8m0, 0));
+      // E8M0: group 0's B scale 2^-23, so row 1's single term is 2^-150, half
+      // the smallest subnormal: with C = 2^-149 its FP32 product (0) and an
+      // FMA's exact sum round differently.
+      if (e8m0) {
+        for (size_t j = 0; j < in.n; ++j) in.b_scales[j * groups] = scale_of_power(true, -23);
+      }
+      for (size_t j = 0; j < in.n; ++j) {
+        const float cs[] = {0.0f, 0x1.8p-140f, -0x1p-126f, std::numeric_limits<float>::max(),
+                            -std::numeric_limits<float>::max() * 0.75f, 0x1p-149f};
+        in.c[i * in.n + j] = cs[j % 6];
+      }
+    }
+  }
+}
+
+}  // namespace
+
 const std::vector<std::string>& mma_generators() {
   static const std::vector<std::string> names = {"random", "all_products", "all_scale_pairs",
-                                                 "truncation", "specials"};
+                                                 "truncation", "specials", "alignment",
+                                                 "final_rounding", "cancellation"};
   return names;
 }
 
@@ -201,6 +320,8 @@ MmaInputs generate_mma_inputs(std::string_view g, const golden::MmaRecipe& recip
     for (size_t t = 0; t < m * n; ++t) in.c[t] = specials[r.below(8)];
     for (size_t i = 0; i < m; i += 3) in.a_scales[i * groups] = e8m0 ? 0xFF : 0x7F;  // NaN scales
     for (size_t i = 1; i < m; i += 5) std::fill_n(in.a_codes.begin() + i * k, k, uint8_t{8});  // -0
+  } else if (g == "alignment" || g == "final_rounding" || g == "cancellation") {
+    mma_decision(g, recipe, in);
   } else {
     unknown("mma", g, mma_generators());
   }

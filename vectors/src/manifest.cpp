@@ -58,7 +58,11 @@ std::string manifest_text(const Suite& suite, uint64_t seed) {
   json manifest = {{"suite", suite.name}, {"seed", seed}, {"description", suite.description},
                    {"sets", json::array()}, {"goals", json::array()}};
   for (size_t i = 0; i < suite.sets.size(); ++i) manifest["sets"].push_back(set_file_name(i, suite.sets[i]));
-  for (const CoverageGoal& g : suite.goals) manifest["goals"].push_back({{"group", g.group}, {"bin", g.bin}, {"goal", g.goal}});
+  for (const CoverageGoal& g : suite.goals) {
+    json goal = {{"group", g.group}, {"bin", g.bin}, {"goal", g.goal}};
+    if (!g.recipe.empty()) goal["recipe"] = g.recipe;  // a goal over that recipe's sets
+    manifest["goals"].push_back(goal);
+  }
   return manifest.dump(2);
 }
 
@@ -86,7 +90,8 @@ SuiteManifest parse_manifest(std::string_view text, const std::string& source) {
     const std::string where = "goals[" + std::to_string(i) + "].";
     if (!goals[i].is_object()) fail(source, "goals[" + std::to_string(i) + "] is not an object");
     m.goals.push_back({string_member(goals[i], "group", source, where), string_member(goals[i], "bin", source, where),
-                       natural_member(goals[i], "goal", source, where)});
+                       natural_member(goals[i], "goal", source, where),
+                       goals[i].contains("recipe") ? string_member(goals[i], "recipe", source, where) : ""});
   }
   char hash[32];
   std::snprintf(hash, sizeof hash, "fnv1a64:%016llx",

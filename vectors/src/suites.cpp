@@ -7,6 +7,7 @@
 #include "fp4v/golden/block_mma.h"
 #include "fp4v/golden/block_quantize.h"
 #include "fp4v/golden/layout.h"
+#include "fp4v/vectors/decision_bins.h"
 #include "fp4v/vectors/generators.h"
 
 #ifndef FP4V_VERSION
@@ -17,23 +18,71 @@ namespace fp4v::vectors {
 namespace {
 
 // Options each recipe family defines (2D only for NVFP4, stochastic where the
-// recipe reads random words, the Hadamard transform everywhere).
-void add_option_sets(std::vector<SetSpec>& sets, size_t rows, size_t cols, uint64_t seed) {
+// recipe reads random words, the Hadamard transform everywhere), in one input
+// dtype. The golden model defines the transform's rounding for BF16 and FP32
+// inputs only (a BF16 matmul rounds to BF16), so FP16 gets no Hadamard sets.
+void add_option_sets(std::vector<SetSpec>& sets, size_t rows, size_t cols, uint64_t seed, InputDtype d) {
+  const auto add = [&](SetSpec s) {
+    s.input_dtype = d;
+    sets.push_back(s);
+  };
+  // Each option from two generators, so that a bug only an option shows is
+  // caught by two.
   for (const char* recipe : {"nvfp4.fos.mse", "nvfp4.te", "nvfp4.46"}) {
     SetSpec two_d = quantize_set(recipe, "normal", rows, cols, seed);
     two_d.two_d = true;
-    sets.push_back(two_d);
+    add(two_d);
     SetSpec t = quantize_set(recipe, "laplace_outliers", rows, cols, seed + 1);
     t.transpose = true;
-    sets.push_back(t);
-    SetSpec h = quantize_set(recipe, "normal", rows, cols, seed + 2);
-    h.hadamard = true;
-    sets.push_back(h);
+    add(t);
+    if (d != InputDtype::kFp16) {
+      for (const char* g : {"normal", "laplace_outliers"}) {
+        SetSpec h = quantize_set(recipe, g, rows, cols, seed + 2);
+        h.hadamard = true;
+        add(h);
+      }
+    }
   }
   for (const char* recipe : {"nvfp4.fos.mse", "nvfp4.te", "mxfp4.ocp"}) {
-    SetSpec sr = quantize_set(recipe, "normal", rows, cols, seed + 3);
-    sr.stochastic = true;
-    sets.push_back(sr);
+    for (const char* g : {"normal", "midpoints"}) {
+      SetSpec sr = quantize_set(recipe, g, rows, cols, seed + 3);
+      sr.stochastic = true;
+      add(sr);
+    }
+  }
+}
+
+// The shape of a decision generator's set: large enough for its whole list
+// of decisions (see decision_generators.cpp) in smoke, repeated with other
+// random fill in regression.
+std::pair<size_t, size_t> decision_shape(const std::string& g, bool regression) {
+  const size_t k = regression ? 2 : 1;
+  if (g == "scale_midpoints" || g.starts_with("tensor_amax_")) return {128 * k, 256};
+  if (g == "e8m0_boundaries") return {32 * k, 512};
+  if (g == "mbs_macro_bytes") return {regression ? 256 : 64, 640};
+  return {32 * k, 256};
+}
+
+// Every decision generator that applies to each recipe, in `d`.
+void add_decision_sets(std::vector<SetSpec>& sets, InputDtype d, bool regression, uint64_t seed) {
+  for (const golden::BlockRecipe& r : golden::block_recipes()) {
+    for (const std::string& g : quantize_decision_generators()) {
+      if (!quantize_generator_applies(g, r)) continue;
+      const auto [rows, cols] = decision_shape(g, regression);
+      SetSpec s = quantize_set(std::string(r.name), g, rows, cols, seed);
+      s.input_dtype = d;
+      sets.push_back(s);
+    }
+  }
+}
+
+// Per recipe: a goal for each decision bin the recipe has.
+void add_recipe_goals(std::vector<CoverageGoal>& goals, uint64_t count) {
+  for (const golden::BlockRecipe& r : golden::block_recipes()) {
+    for (const DecisionBin& b : decision_bins(r)) goals.push_back({b.group, b.bin, count, std::string(r.name)});
+  }
+  for (const golden::MmaRecipe& r : golden::mma_recipes()) {
+    for (const DecisionBin& b : decision_bins(r)) goals.push_back({b.group, b.bin, count, std::string(r.name)});
   }
 }
 
@@ -98,6 +147,7 @@ std::string SetSpec::name() const {
   if (transpose) s += ".transpose";
   if (hadamard) s += ".rht";
   if (stochastic) s += ".stochastic";
+  if (input_dtype != InputDtype::kFp32) s += "." + std::string(input_dtype_name(input_dtype));
   return s;
 }
 
@@ -110,41 +160,65 @@ Suite make_suite(const std::string& name, uint64_t seed) {
   Suite suite;
   suite.name = name;
   if (name == "smoke") {
-    suite.description = "every recipe on four distributions, every option, every MMA preset: seconds";
-    for (const golden::BlockRecipe& r : golden::block_recipes()) {
-      for (const char* g : {"normal", "midpoints", "zero_blocks", "log_uniform_blocks"}) {
-        suite.sets.push_back(quantize_set(std::string(r.name), g, 32, 256, seed));
+    suite.description =
+        "every recipe on three distributions and every decision generator (FP32, BF16; decisions also "
+        "FP16), every option, every MMA preset and MMA decision: seconds";
+    for (const InputDtype d : {InputDtype::kFp32, InputDtype::kBf16, InputDtype::kFp16}) {
+      for (const golden::BlockRecipe& r : golden::block_recipes()) {
+        for (const char* g : {"normal", "zero_blocks", "log_uniform_blocks"}) {
+          if (d == InputDtype::kFp16 && std::string_view(g) != "normal") continue;
+          SetSpec s = quantize_set(std::string(r.name), g, 32, 256, seed);
+          s.input_dtype = d;
+          suite.sets.push_back(s);
+        }
       }
+      add_decision_sets(suite.sets, d, false, seed);
+      add_option_sets(suite.sets, 32, 256, seed, d);
     }
-    add_option_sets(suite.sets, 32, 256, seed);
     for (const golden::MmaRecipe& r : golden::mma_recipes()) {
       for (const char* g : {"random", "truncation", "specials"}) {
         suite.sets.push_back(mma_set(std::string(r.name), g, 16, 16, 128, seed));
       }
+      for (const char* g : {"alignment", "final_rounding", "cancellation"}) {
+        suite.sets.push_back(mma_set(std::string(r.name), g, 28, 40, 128, seed));
+      }
     }
     suite.goals = quantize_goals(10);
     for (const CoverageGoal& g : mma_goals(1)) suite.goals.push_back(g);
+    add_recipe_goals(suite.goals, 1);
   } else if (name == "regression") {
-    suite.description = ">= 10^7 quantized elements and >= 10^6 MMA dot products";
-    for (const golden::BlockRecipe& r : golden::block_recipes()) {
-      for (const std::string& g : quantize_generators()) {
-        if (g == "all_bf16") continue;
-        suite.sets.push_back(quantize_set(std::string(r.name), g, 128, 512, seed));
+    suite.description =
+        ">= 10^7 quantized elements (FP32 and BF16 inputs, FP16 decisions) and >= 10^6 MMA dot products";
+    for (const InputDtype d : {InputDtype::kFp32, InputDtype::kBf16, InputDtype::kFp16}) {
+      for (const golden::BlockRecipe& r : golden::block_recipes()) {
+        for (const std::string& g : quantize_distribution_generators()) {
+          if (g == "all_bf16" || (d == InputDtype::kFp16 && g != "normal")) continue;
+          SetSpec s = quantize_set(std::string(r.name), g, 128, 512, seed);
+          s.input_dtype = d;
+          suite.sets.push_back(s);
+        }
       }
+      add_decision_sets(suite.sets, d, true, seed);
+      add_option_sets(suite.sets, 256, 512, seed, d);
     }
-    add_option_sets(suite.sets, 256, 512, seed);
     for (const golden::MmaRecipe& r : golden::mma_recipes()) {
       suite.sets.push_back(mma_set(std::string(r.name), "random", 384, 384, 128, seed));
       suite.sets.push_back(mma_set(std::string(r.name), "truncation", 128, 128, 128, seed));
       suite.sets.push_back(mma_set(std::string(r.name), "specials", 64, 64, 64, seed));
+      for (const char* g : {"alignment", "final_rounding", "cancellation"}) {
+        suite.sets.push_back(mma_set(std::string(r.name), g, 56, 80, 128, seed));
+      }
     }
     suite.goals = quantize_goals(1000);
     for (const CoverageGoal& g : mma_goals(100)) suite.goals.push_back(g);
+    add_recipe_goals(suite.goals, 3);
   } else if (name == "exhaustive") {
     suite.description =
         "every finite BF16 input per recipe; every E2M1 x E2M1 product and every scale pair per MMA preset";
     for (const golden::BlockRecipe& r : golden::block_recipes()) {
-      suite.sets.push_back(quantize_set(std::string(r.name), "all_bf16", 256, 512, seed));
+      SetSpec s = quantize_set(std::string(r.name), "all_bf16", 256, 512, seed);
+      s.input_dtype = InputDtype::kBf16;
+      suite.sets.push_back(s);
     }
     for (const golden::MmaRecipe& r : golden::mma_recipes()) {
       suite.sets.push_back(mma_set(std::string(r.name), "all_products", 16, 16, 64, seed));
@@ -172,8 +246,13 @@ VectorSet make_vector_set(const SetSpec& s, const std::string& suite) {
                   {"fp4v_version", FP4V_VERSION}, {"options", options.dump()}};
   if (s.operation == "quantize") {
     const golden::BlockRecipe& r = golden::find_block_recipe(s.recipe);
-    std::vector<float> x = generate_quantize_input(s.generator, s.rows, s.cols, s.seed);
+    if (s.hadamard && s.input_dtype == InputDtype::kFp16) {
+      throw std::invalid_argument(s.name() + ": the golden model defines the Hadamard transform for BF16 and FP32 inputs only");
+    }
+    std::vector<float> x = generate_quantize_input(s.generator, r, s.input_dtype, s.rows, s.cols, s.seed);
+    set.metadata["input_dtype"] = std::string(input_dtype_name(s.input_dtype));
     golden::QuantizeOptions o;
+    o.bf16_input = s.input_dtype == InputDtype::kBf16;  // the Hadamard transform rounds to BF16
     o.two_d_blocks = s.two_d;
     o.transpose = s.transpose;
     o.hadamard = s.hadamard;

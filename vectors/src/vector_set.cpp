@@ -2,6 +2,9 @@
 
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "fp4v/vectors/input_dtype.h"
 
 #include "fp4v/golden/block_recipe.h"
 #include "fp4v/golden/layout.h"
@@ -204,10 +207,33 @@ const std::vector<std::string>& output_names(const std::string& operation) {
 
 namespace {
 
+// A quantize set's x holds values of its declared input dtype (fp32 when
+// metadata "input_dtype" is absent).
+void check_input_dtype(const std::string& source, const VectorSet& set) {
+  const auto it = set.metadata.find("input_dtype");
+  InputDtype d = InputDtype::kFp32;
+  if (it != set.metadata.end()) {
+    try {
+      d = parse_input_dtype(it->second);
+    } catch (const std::invalid_argument& e) {
+      fail(source, e.what());
+    }
+  }
+  if (d == InputDtype::kFp32 || !set.tensors.count("x")) return;
+  const std::vector<float> x = set.tensor("x").as<float>();
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (!representable_in(x[i], d)) {
+      fail(source, "x[" + std::to_string(i) + "] is not a " + std::string(input_dtype_name(d)) +
+                       " value, but input_dtype says " + std::string(input_dtype_name(d)));
+    }
+  }
+}
+
 VectorSet checked_vector_set(const SafetensorsFile& f) {
   VectorSet set{f.metadata(), tensors_of(f)};
   if (!set.metadata.count("recipe")) fail(f.source_name(), "metadata has no 'recipe'");
   check_layout(f.source_name(), set.metadata, set.tensors);
+  check_input_dtype(f.source_name(), set);
   return set;
 }
 

@@ -1,5 +1,6 @@
-// Input generators for vector sets: directed corners, exhaustive spaces and
-// constrained random distributions. Every generator is a pure function of its
+// Input generators for vector sets: directed corners, exhaustive spaces,
+// constrained random distributions, and decision-boundary generators that
+// invert a recipe's arithmetic. Every generator is a pure function of its
 // arguments and seed (its own random transforms over std::mt19937_64, so the
 // values are the same with every standard library).
 #pragma once
@@ -11,17 +12,39 @@
 #include <vector>
 
 #include "fp4v/golden/block_mma.h"
+#include "fp4v/golden/block_recipe.h"
+#include "fp4v/vectors/input_dtype.h"
 
 namespace fp4v::vectors {
 
-// Quantize inputs, rows x cols row-major.
+// Quantize inputs, rows x cols row-major, every value one of the input dtype.
+// Distributions (any recipe; values rounded to the dtype):
 //   normal, laplace_outliers, student_t3, log_uniform_blocks, tiny_blocks,
-//   midpoints (every E2M1 midpoint and its FP32 neighbours, amax 6 per 16),
 //   zero_blocks (blocks and elements of +0 and -0), all_equal_blocks, one_outlier_per_block,
 //   near_powers_of_two, all_bf16 (every finite BF16 value, amax 6 per 16).
-const std::vector<std::string>& quantize_generators();
-std::vector<float> generate_quantize_input(std::string_view generator, size_t rows, size_t cols,
-                                           uint64_t seed);
+// Decision generators (quantize_decision_generators; only for the recipes that
+// make the decision, see quantize_generator_applies), each landing on one of
+// the recipe's decisions and a few input-dtype ulps either side:
+//   midpoints: the recipe-scaled element on every E2M1 midpoint (exact scales);
+//   midpoints_inexact: the same with S_enc = fl(4/3) and scales of every
+//     significand, so the recipe's FP32 element arithmetic decides (NVFP4);
+//   scale_midpoints: s_hp (the recipe's FP32 formula) on every E4M3 midpoint,
+//     448 and above (NVFP4; both 4/6 candidates);
+//   e8m0_boundaries: block amax at powers of two, 1.75 and 1.5 times them,
+//     across the E8M0 range and its 2^-127 end (MXFP4);
+//   four_over_six_ties: 4/6 errors tied exactly and a few ulps either side, for
+//     the recipe's error metric (Four Over Six);
+//   tensor_amax_tiny, tensor_amax_subnormal, tensor_amax_huge: S_enc = N / amax
+//     at its edges (overflow to Inf / FLT_MAX; NVFP4 with a tensor scale);
+//   mbs_macro_bytes: fl(6 / macro amax) at each step of the MBS macro byte.
+const std::vector<std::string>& quantize_generators();  // all of them
+const std::vector<std::string>& quantize_distribution_generators();
+const std::vector<std::string>& quantize_decision_generators();
+bool quantize_generator_applies(std::string_view generator, const golden::BlockRecipe& recipe);
+// std::invalid_argument (one line) for an unknown generator or one that does
+// not apply to the recipe.
+std::vector<float> generate_quantize_input(std::string_view generator, const golden::BlockRecipe& recipe,
+                                           InputDtype dtype, size_t rows, size_t cols, uint64_t seed);
 
 struct MmaInputs {
   size_t m = 0, n = 0, k = 0;
@@ -35,7 +58,13 @@ struct MmaInputs {
 //   all_products: every E2M1 x E2M1 product (m = n = 16), unit scales;
 //   all_scale_pairs: every pair of finite scales for a single group;
 //   truncation: a large group and small ones around 2^-35 of it, C near the sum;
-//   specials: NaN scales, NaN and infinite C, zeros and signed zeros.
+//   specials: NaN scales, NaN and infinite C, zeros and signed zeros;
+// decision generators (B all 1.0; row i picks the terms, column j the C):
+//   alignment: a term 2^-(F-4) .. 2^-(F+2) below the largest (the F-bit
+//     truncation), negative, or split over the two halves of its group;
+//   final_rounding: results at, above and below half an FP32 ulp (RZ vs RNE);
+//   cancellation: groups that cancel exactly, a residue, subnormal and
+//     near-FLT_MAX C, E8M0 terms of half the smallest subnormal (needs k >= 4 blocks).
 const std::vector<std::string>& mma_generators();
 MmaInputs generate_mma_inputs(std::string_view generator, const golden::MmaRecipe& recipe,
                               size_t m, size_t n, size_t k, uint64_t seed);

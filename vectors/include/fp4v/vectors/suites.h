@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "fp4v/vectors/input_dtype.h"
 #include "fp4v/vectors/vector_set.h"
 
 namespace fp4v::vectors {
@@ -18,8 +19,9 @@ struct SetSpec {
   size_t m = 0, n = 0, k = 0;  // mma
   uint64_t seed = 1;
   bool two_d = false, transpose = false, hadamard = false, stochastic = false;
+  InputDtype input_dtype = InputDtype::kFp32;  // quantize: the values x holds
 
-  std::string name() const;  // "nvfp4.fos.mse/normal[.2d]"
+  std::string name() const;  // "nvfp4.fos.mse/normal[.2d][.bf16]" (the dtype unless fp32)
 };
 
 // A quantize set of rows x cols inputs, and an mma set of m x n x k.
@@ -28,9 +30,12 @@ SetSpec quantize_set(const std::string& recipe, const std::string& generator, si
 SetSpec mma_set(const std::string& recipe, const std::string& generator, size_t m, size_t n,
                 size_t k, uint64_t seed);
 
+// A coverage goal over the whole suite, or (recipe not empty) over the sets
+// of one recipe: the decision bins of vectors/decision_bins.h.
 struct CoverageGoal {
   std::string group, bin;
   uint64_t goal;
+  std::string recipe = {};  // empty: the whole suite
 };
 
 struct Suite {

@@ -1,0 +1,104 @@
+#include "fp4v/vectors/recipe_arithmetic.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <limits>
+
+namespace fp4v::vectors {
+namespace {
+
+using golden::BlockScaleRule;
+using golden::ElementScaling;
+using golden::TensorScaleRule;
+
+constexpr float kFltMax = std::numeric_limits<float>::max();
+
+}  // namespace
+
+float element_max(const golden::BlockRecipe& r) {
+  return r.selection == golden::ScaleSelection::kMaxToFour ? 4.0f : 6.0f;
+}
+
+bool has_tensor_scale(const golden::BlockRecipe& r) {
+  return !r.is_mx() && r.tensor_scale != TensorScaleRule::kNone;
+}
+
+TensorScale tensor_scale_of(const golden::BlockRecipe& r, float amax) {
+  TensorScale t;
+  const float n = r.tensor_scale_numerator;
+  switch (r.tensor_scale) {
+    case TensorScaleRule::kNone: break;
+    case TensorScaleRule::kTe: t.s_enc = std::min(n / amax, kFltMax); break;
+    case TensorScaleRule::kFos:
+    case TensorScaleRule::kFosFinite:
+      t.zero_scales = amax == 0.0f;
+      t.s_enc = t.zero_scales ? 1.0f : n / amax;
+      if (r.tensor_scale == TensorScaleRule::kFosFinite) t.s_enc = std::min(t.s_enc, kFltMax);
+      break;
+    case TensorScaleRule::kTorchao: t.per_tensor_scale = amax / n; break;
+  }
+  return t;
+}
+
+double block_scale_hp(const golden::BlockRecipe& r, const TensorScale& t, float a) {
+  switch (r.block_scale) {
+    case BlockScaleRule::kTeProduct: return a * (t.s_enc * (1.0f / 6.0f));
+    case BlockScaleRule::kFosProduct: return t.zero_scales ? 0.0f : (a / element_max(r)) * t.s_enc;
+    case BlockScaleRule::kTorchaoQuotient:
+      return std::clamp((a / 6.0f) / t.per_tensor_scale, r.scale_min, r.scale_max);
+    case BlockScaleRule::kExact:
+      return t.zero_scales ? 0.0 : static_cast<double>(a) * t.s_enc / element_max(r);
+    default: return 0.0;
+  }
+}
+
+double four_candidate_scale_hp(const golden::BlockRecipe& r, double six) {
+  return r.block_scale == BlockScaleRule::kExact ? 1.5 * six : static_cast<double>(static_cast<float>(six) * 1.5f);
+}
+
+double scaled_element(const golden::BlockRecipe& r, const TensorScale& t, float x, double s) {
+  const float sf = static_cast<float>(s);
+  switch (r.element_scaling) {
+    case ElementScaling::kTeReciprocal: return x * std::min(1.0f / (sf * (1.0f / t.s_enc)), kFltMax);
+    case ElementScaling::kFosReciprocal:
+      return sf == 0.0f ? 0.0f : x * (1.0f / ((1.0f / t.s_enc) * sf));
+    case ElementScaling::kFosCudaReciprocal: return x * (1.0f / ((1.0f / t.s_enc) * sf));
+    case ElementScaling::kTorchaoQuotient: return x / (t.per_tensor_scale * sf);
+    case ElementScaling::kExact: return s == 0 ? 0.0 : static_cast<double>(x) * t.s_enc / s;
+    case ElementScaling::kPowerOfTwo: return static_cast<double>(x) / s;
+  }
+  return 0.0;
+}
+
+uint8_t e8m0_byte(const golden::BlockRecipe& r, float a) {
+  const uint32_t bits = std::bit_cast<uint32_t>(a);
+  const int field = static_cast<int>(bits >> 23) & 0xFF;
+  switch (r.block_scale) {
+    case BlockScaleRule::kMxFloor: return static_cast<uint8_t>(std::clamp(field - 2, 0, 254));
+    case BlockScaleRule::kMxFloorOfLog2: {
+      const float l = static_cast<float>(std::log2(static_cast<double>(a == 0.0f ? 0x1p-126f : a)));
+      return static_cast<uint8_t>(std::clamp(static_cast<int>(std::floor(l)) - 2 + 127, 0, 254));
+    }
+    case BlockScaleRule::kMxCeilOfQuotient: {
+      const uint32_t d = std::bit_cast<uint32_t>(a / 6.0f);
+      return static_cast<uint8_t>(((d >> 23) & 0xFF) + ((d & 0x7FFFFFu) != 0));
+    }
+    case BlockScaleRule::kMxCeilOfLog2: {
+      const float d = a / 6.0f;
+      if (d == 0.0f) return 0;
+      const float l = static_cast<float>(std::log2(static_cast<double>(d)));
+      return static_cast<uint8_t>(std::clamp(static_cast<int>(std::ceil(l)), -127, 127) + 127);
+    }
+    case BlockScaleRule::kMxOverflowAware:
+      if (a == 0.0f) return 127;
+      return static_cast<uint8_t>(std::clamp(field - 2 + ((bits & 0x7FFFFFu) > 0x600000u), 0, 254));
+    default: return 0;
+  }
+}
+
+uint8_t mbs_macro_byte(float a) {
+  return a == 0.0f ? 0 : static_cast<uint8_t>(std::bit_cast<uint32_t>(6.0f / a) >> 15);
+}
+
+}  // namespace fp4v::vectors
