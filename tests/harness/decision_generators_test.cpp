@@ -126,7 +126,7 @@ TEST(DecisionGenerators, ElementMidpointsPutTheScaledElementOnEveryMidpoint) {
 // With S_enc = N / A not a power of two, the exact scaled element x * N / (A * s)
 // (s the block's E4M3 scale) lies within 4 FP32 ulps of every midpoint, on both sides.
 TEST(DecisionGenerators, InexactMidpointsPutTheExactScaledElementWithinUlpsOfEveryMidpoint) {
-  for (const char* name : {"nvfp4.te", "nvfp4.fos.static_6", "nvfp4.torchao", "nvfp4.fos_cuda.static_4"}) {
+  for (const char* name : {"nvfp4.te", "nvfp4.fos.static_6", "nvfp4.torchao", "nvfp4.fos.kernel.static_4"}) {
     const BlockRecipe& r = golden::find_block_recipe(name);
     const std::vector<float> x = generate("midpoints_inexact", r, InputDtype::kFp32, 32, 256);
     const golden::QuantizedTensor q = golden::quantize(r, x, 32, 256, {});
@@ -207,7 +207,7 @@ TEST(DecisionGenerators, E8m0BoundariesAreHitAndBracketed) {
 // exact (kExact recipes; BF16 inputs, whose errors are exact in FP32).
 TEST(DecisionGenerators, FourOverSixTiesAreExactTiesAndNearTies) {
   for (const char* name : {"nvfp4.fos.mse", "nvfp4.fos.mae", "nvfp4.fos.abs_max", "nvfp4.46", "nvfp4.46.mae",
-                           "nvfp4.46.abs_max", "nvfp4.te.46.mse", "nvfp4.fos_cuda.mae"}) {
+                           "nvfp4.46.abs_max", "nvfp4.te.46.mse", "nvfp4.fos.kernel.mae"}) {
     const BlockRecipe& r = golden::find_block_recipe(name);
     for (InputDtype d : {InputDtype::kFp32, InputDtype::kBf16}) {
       const std::vector<float> x = generate("four_over_six_ties", r, d, 32, 256);
@@ -437,7 +437,7 @@ TEST(DecisionCoverage, RegressionDecisionSetsMeetEveryPerRecipeGoal) {
 // round toward zero) and compared with the smoke sets' expected scales.
 TEST(DecisionCoverage, SmokeCatchesTheFp32TowardZeroBlockScale) {
   const vectors::Suite smoke = vectors::make_suite("smoke");
-  for (const char* name : {"nvfp4.te", "nvfp4.fos.static_6", "nvfp4.fos_cuda.static_4", "nvfp4.torchao"}) {
+  for (const char* name : {"nvfp4.te", "nvfp4.fos.static_6", "nvfp4.fos.kernel.static_4", "nvfp4.torchao"}) {
     const BlockRecipe& r = golden::find_block_recipe(name);
     std::set<std::string> catching;
     for (const vectors::SetSpec& spec : smoke.sets) {
