@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -166,7 +167,11 @@ TEST_F(FileIo, SigtermRemovesTheTemporaryFilesBeingWritten) {
       std::vector<std::thread> writers;
       for (int t = 0; t < 4; ++t) {
         writers.emplace_back([&, t] {
-          for (int i = 0;; ++i) write_file(dir_ / ("f" + std::to_string(t) + "-" + std::to_string(i % 50)), big);
+          for (int i = 0;; ++i) {
+            char name[32];
+            std::snprintf(name, sizeof name, "f%d-%d", t, i % 50);
+            write_file(dir_ / name, big);
+          }
         });
       }
       for (std::thread& t : writers) t.join();
