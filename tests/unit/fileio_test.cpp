@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -167,11 +168,8 @@ TEST_F(FileIo, SigtermRemovesTheTemporaryFilesBeingWritten) {
       for (int t = 0; t < 4; ++t) {
         writers.emplace_back([&, t] {
           for (int i = 0;; ++i) {
-            // Appended piece by piece: GCC 12's -Wrestrict misfires on "literal" + std::string here.
-            std::string name = "f";
-            name += std::to_string(t);
-            name += '-';
-            name += std::to_string(i % 50);
+            char name[32];
+            std::snprintf(name, sizeof name, "f%d-%d", t, i % 50);
             write_file(dir_ / name, big);
           }
         });
