@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <set>
@@ -11,6 +10,7 @@
 
 #include "fp4v/harness/mutants.h"
 #include "fp4v/harness/replay.h"
+#include "fp4v/vectors/manifest.h"
 #include "fp4v/vectors/suites.h"
 
 namespace fp4v::harness {
@@ -18,17 +18,11 @@ namespace fp4v::harness {
 using nlohmann::json;
 
 SuiteSets suite_directory(const std::filesystem::path& dir) {
-  const std::filesystem::path manifest_path = dir / "suite.json";
-  std::ifstream in(manifest_path);
-  if (!in) throw std::runtime_error(manifest_path.string() + ": cannot open (run fp4v gen first)");
-  const json manifest = json::parse(in, nullptr, false);
-  if (manifest.is_discarded() || !manifest.contains("sets") || !manifest["sets"].is_array()) {
-    throw std::runtime_error(manifest_path.string() + ": not a suite manifest");
-  }
+  const vectors::SuiteManifest manifest = vectors::read_manifest(dir);
   auto files = std::make_shared<std::vector<std::filesystem::path>>();
-  for (const json& s : manifest["sets"]) files->push_back(dir / s.get<std::string>());
+  for (const std::string& name : manifest.sets) files->push_back(dir / name);
   SuiteSets sets;
-  sets.suite = manifest.value("suite", "suite");
+  sets.suite = manifest.suite;
   sets.count = files->size();
   sets.load = [files](size_t i) { return vectors::read_vector_set((*files)[i]); };
   sets.label = [files](size_t i) { return (*files)[i].string(); };
