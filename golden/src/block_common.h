@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cstdint>
 #include <limits>
+
+#include "fp4v/golden/rounding.h"
 
 namespace fp4v::golden::detail {
 
@@ -34,6 +37,22 @@ struct TensorContext {
   FP4V_VECTOR_LOOP
   for (size_t i = 0; i < n; ++i) m = std::max(m, std::bit_cast<uint32_t>(x[i]) & 0x7FFFFFFFu);
   return std::bit_cast<float>(m);
+}
+
+// An E4M3 scale code with its subnormals flushed to zero
+// (RecipeVariant::flush_subnormal_scales).
+inline uint8_t flush_subnormal_e4m3(uint8_t code) {
+  return (code & 0x78) == 0 ? static_cast<uint8_t>(code & 0x80) : code;
+}
+
+// An exact value (a product of two floats, in double) rounded once to FP32
+// in direction rounding (nearest even, or toward zero).
+inline float round_to_float(double exact, Rounding rounding) {
+  float f = static_cast<float>(exact);
+  if (rounding == Rounding::kTowardZero && std::fabs(static_cast<double>(f)) > std::fabs(exact)) {
+    f = std::nextafter(f, 0.0f);
+  }
+  return f;
 }
 
 struct BlockOut {

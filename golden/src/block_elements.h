@@ -67,6 +67,14 @@ inline float microxcaling_quantize(float v) {
   return std::clamp(torch_sign(v) * std::ldexp(r, e - 1), -6.0f, 6.0f);
 }
 
+// v rounded to nearest even BF16 (RecipeVariant::bf16_scaled_elements).
+inline float to_bf16(float v) {
+  ConversionPolicy ieee{};
+  ieee.overflow = Overflow::kIeee;
+  ieee.nan = NanResult::kNanKeepSign;
+  return std::bit_cast<float>(encode<kBF16>(v, ieee) << 16);
+}
+
 struct ElementCoder {
   const BlockRecipe& r;
   ResolvedPolicy nearest;
@@ -88,7 +96,9 @@ struct ElementCoder {
       return fos_code_from_value(fq);
     }
     if (r.element_rounding == ElementRounding::kMicroxcaling) v = microxcaling_quantize(v);  // on the grid
+    if (r.variant.bf16_scaled_elements) v = to_bf16(v);
     if (r.clamp_before_element_cast) v = std::clamp(v, -6.0f, 6.0f);  // NaN stays NaN
+    if (r.variant.random_high_bits) word >>= 24;
     const uint32_t c = stochastic ? encode_as<kE2M1, Rounding::kStochastic>(v, stochastic_ptx, word)
                                   : encode_with_rounding(v);
     *fake_value = kE2M1Values[c];
@@ -97,13 +107,21 @@ struct ElementCoder {
 
   bool nearest_even_fast() const {
     return r.element_rounding == ElementRounding::kPolicy && !stochastic &&
-           r.element_policy.rounding == Rounding::kNearestEven;
+           r.element_policy.rounding == Rounding::kNearestEven && !r.variant.e2m1_ties_to_odd;
   }
 
   uint32_t encode_with_rounding(float v) const {
-    return r.element_policy.rounding == Rounding::kNearestAway
-               ? encode_as<kE2M1, Rounding::kNearestAway>(v, nearest)
-               : encode_as<kE2M1, Rounding::kNearestEven>(v, nearest);
+    if (r.variant.e2m1_ties_to_odd) {
+      // A tie is where the two nearest roundings disagree; take the odd code.
+      const uint32_t even = encode_as<kE2M1, Rounding::kNearestEven>(v, nearest);
+      const uint32_t away = encode_as<kE2M1, Rounding::kNearestAway>(v, nearest);
+      return (even & 1u) ? even : away;
+    }
+    switch (r.element_policy.rounding) {
+      case Rounding::kNearestEven: return encode_as<kE2M1, Rounding::kNearestEven>(v, nearest);
+      case Rounding::kNearestAway: return encode_as<kE2M1, Rounding::kNearestAway>(v, nearest);
+      default: return encode<kE2M1>(v, r.element_policy);  // the directed roundings
+    }
   }
 };
 
@@ -115,6 +133,9 @@ struct ElementCoder {
   float v[kMaxBlockElements];
   FP4V_VECTOR_LOOP
   for (int i = 0; i < n; ++i) v[i] = x[i] * multiplier;
+  if (coder.r.variant.bf16_scaled_elements) {
+    for (int i = 0; i < n; ++i) v[i] = to_bf16(v[i]);
+  }
   if (coder.r.clamp_before_element_cast) {
     FP4V_VECTOR_LOOP
     for (int i = 0; i < n; ++i) v[i] = std::clamp(v[i], -6.0f, 6.0f);

@@ -67,8 +67,12 @@ float sequential_dot(const MmaRecipe& r, std::span<const uint8_t> a, std::span<c
   for (size_t k = 0; k < a.size(); ++k) {
     const float x = kE2M1Values[a[k] & 0xF] * scale_value(r, sa[k / r.block]);
     const float y = kE2M1Values[b[k] & 0xF] * scale_value(r, sb[k / r.block]);
-    const float product = x * y;
-    acc = acc + product;
+    if (r.accumulation == MmaAccumulation::kFp32SequentialFma) {
+      acc = std::fma(x, y, acc);
+    } else {
+      const float product = x * y;
+      acc = acc + product;
+    }
   }
   return acc;
 }
@@ -91,9 +95,19 @@ Split split(float v, int min_exponent) {
   return {m, exponent - d.exponent, exponent};  // v = m / 2^(exponent - e) * 2^exponent
 }
 
-// m * 2^shift, truncated toward zero when shift < 0.
-int64_t shift_toward_zero(int64_t m, int shift) {
+// m * 2^shift, truncated toward zero when shift < 0 (toward -Inf, as an
+// arithmetic shift of two's complement, for kTowardNegative; to nearest even
+// for kNearestEven).
+int64_t shift_aligned(int64_t m, int shift, Rounding rounding) {
   if (shift >= 0) return m * (int64_t{1} << shift);
+  if (rounding == Rounding::kTowardNegative) return shift <= -63 ? (m < 0 ? -1 : 0) : m >> -shift;
+  if (rounding == Rounding::kNearestEven) {
+    if (shift <= -63) return 0;
+    const int64_t magnitude = m < 0 ? -m : m, half = int64_t{1} << (-shift - 1);
+    const int64_t kept = magnitude >> -shift, rest = magnitude & (2 * half - 1);
+    const int64_t rounded = kept + (rest > half || (rest == half && (kept & 1)));
+    return m < 0 ? -rounded : rounded;
+  }
   if (shift <= -63) return 0;
   const int64_t magnitude = (m < 0 ? -m : m) >> -shift;
   return m < 0 ? -magnitude : magnitude;
@@ -131,18 +145,27 @@ float fused_dot_instruction(const MmaRecipe& r, std::span<const uint8_t> a,
   // fractional bits; the sum of the truncated terms is exact.
   int64_t total = 0;
   for (const Term& t : terms) {
-    total += shift_toward_zero(t.mantissa, r.fraction_bits + t.exponent - max_exponent - t.fraction_bits);
+    total += shift_aligned(t.mantissa, r.fraction_bits + t.exponent - max_exponent - t.fraction_bits,
+                           r.alignment);
   }
   if (total == 0) return 0.0f;
-  // total * 2^(max_exponent - F), rounded toward zero to FP32 (subnormals
-  // kept); beyond FP32's range the conversion gives Inf, as in MMA-Sim.
+  // total * 2^(max_exponent - F), rounded to FP32 in the recipe's direction
+  // (toward zero, or to nearest even), subnormals kept; beyond FP32's range
+  // the conversion gives Inf, as in MMA-Sim.
   const bool negative = total < 0;
   uint64_t magnitude = static_cast<uint64_t>(negative ? -total : total);
   int exponent = max_exponent - r.fraction_bits;
   const int lead = 63 - std::countl_zero(magnitude);
   const int drop = std::max(lead - 23, -149 - exponent);
   if (drop > 0) {
-    magnitude = drop >= 64 ? 0 : magnitude >> drop;
+    const uint64_t kept = drop >= 64 ? 0 : magnitude >> drop;
+    bool round_up = false;
+    if (r.rounding == Rounding::kNearestEven && drop <= 64) {
+      const uint64_t half = uint64_t{1} << (drop - 1);
+      const uint64_t rest = magnitude & (half | (half - 1));  // the dropped bits
+      round_up = rest > half || (rest == half && (kept & 1));
+    }
+    magnitude = kept + round_up;
     exponent += drop;
   }
   if (magnitude == 0) return 0.0f;  // truncated to zero: +0 whatever the sign (MMA-Sim)
@@ -152,17 +175,18 @@ float fused_dot_instruction(const MmaRecipe& r, std::span<const uint8_t> a,
   return negative ? -result : result;
 }
 
-// The hardware chains instructions of K = 64 through the FP32 accumulator.
+// The hardware chains instructions of K = 64 (instruction_k) through the
+// FP32 accumulator.
 float fused_dot(const MmaRecipe& r, std::span<const uint8_t> a, std::span<const uint8_t> b,
                 std::span<const uint8_t> sa, std::span<const uint8_t> sb, float c) {
-  constexpr size_t kInstructionK = 64;
-  float acc = c;
-  for (size_t k0 = 0; k0 < a.size(); k0 += kInstructionK) {
-    const size_t k = std::min(kInstructionK, a.size() - k0);
+  const size_t instruction_k = static_cast<size_t>(r.instruction_k);
+  float acc = r.c_after_products ? 0.0f : c;
+  for (size_t k0 = 0; k0 < a.size(); k0 += instruction_k) {
+    const size_t k = std::min(instruction_k, a.size() - k0);
     acc = fused_dot_instruction(r, a.subspan(k0, k), b.subspan(k0, k), sa, sb, k0, acc);
     if (std::isinf(acc)) break;
   }
-  return acc;
+  return r.c_after_products ? c + acc : acc;
 }
 
 }  // namespace
@@ -186,7 +210,8 @@ float block_dot(const MmaRecipe& r, std::span<const uint8_t> a, std::span<const 
   switch (r.accumulation) {
     case MmaAccumulation::kExact: return exact_dot(r, a, b, sa, sb, c);
     case MmaAccumulation::kFusedDotProduct: return fused_dot(r, a, b, sa, sb, c);
-    case MmaAccumulation::kFp32Sequential: return sequential_dot(r, a, b, sa, sb, c);
+    case MmaAccumulation::kFp32Sequential:
+    case MmaAccumulation::kFp32SequentialFma: return sequential_dot(r, a, b, sa, sb, c);
   }
   return 0.0f;
 }

@@ -83,6 +83,9 @@ struct CandidateScales {
   } else {
     for (size_t b = 0; b < blocks; ++b) c.code[b] = static_cast<uint8_t>(encode<kE4M3>(s_hp[b], r.scale_policy));
   }
+  if (r.variant.flush_subnormal_scales) {
+    for (size_t b = 0; b < blocks; ++b) c.code[b] = flush_subnormal_e4m3(c.code[b]);
+  }
   for (size_t b = 0; b < blocks; ++b) c.scale[b] = kE4M3Values[c.code[b]];
   float* m = c.multiplier.data();
   const float* s = c.scale.data();
@@ -97,6 +100,9 @@ struct CandidateScales {
     case ElementScaling::kTorchaoQuotient:
       for (size_t b = 0; b < blocks; ++b) m[b] = t.per_tensor_reciprocal / s[b];
       break;
+    case ElementScaling::kTeQuotient:  // the divisor (candidate_codes divides)
+      for (size_t b = 0; b < blocks; ++b) m[b] = s[b] * t.s_dec;
+      break;
     default: break;
   }
   const bool guard = r.element_scaling == ElementScaling::kFosReciprocal;
@@ -109,6 +115,10 @@ struct CandidateScales {
                                                    const uint32_t* random, uint8_t* codes,
                                                    float* fake) {
   const float m = zero_guard ? 0.0f : multiplier;
+  if (coder.r.element_scaling == ElementScaling::kTeQuotient) {
+    for (int i = 0; i < n; ++i) codes[i] = coder.code(x[i] / m, random ? random[i] : 0u, &fake[i]);
+    return;
+  }
   if (coder.r.element_rounding == ElementRounding::kFosUnbounded && !coder.stochastic &&
       amax * m <= 9.0f) {  // |x * m| <= fl(amax * m): multiplication is monotone
     fos_nearest_fast(x, n, m, codes, fake);
@@ -125,6 +135,17 @@ struct CandidateScales {
 [[gnu::always_inline]] inline void block_scales_hp(const BlockRecipe& r, const TensorContext& t,
                                                    const float* amax, size_t blocks, float* s_hp) {
   const float element_max = r.selection == ScaleSelection::kMaxToFour ? 4.0f : 6.0f;
+  if (r.variant.scale_arithmetic != Rounding::kNearestEven) {
+    // The same formulas with the last product rounded in another direction:
+    // the product of two floats is exact in double, then rounded once.
+    for (size_t b = 0; b < blocks; ++b) {
+      const double product = r.block_scale == BlockScaleRule::kTeProduct
+                                 ? static_cast<double>(amax[b]) * t.te_block_factor
+                                 : static_cast<double>(amax[b] / element_max) * t.s_enc;
+      s_hp[b] = t.zero_scales ? 0.0f : round_to_float(product, r.variant.scale_arithmetic);
+    }
+    return;
+  }
   switch (r.block_scale) {
     case BlockScaleRule::kTeProduct:
       for (size_t b = 0; b < blocks; ++b) s_hp[b] = amax[b] * t.te_block_factor;
@@ -241,7 +262,9 @@ template <int N, int BlockCols>
       const float* block = &row_blocks[tc * N];
       const size_t block_index = tr * tiles_per_row + tc;
       const uint32_t* random6 = job.o.stochastic ? job.o.random.data() + block_index * N : nullptr;
-      const uint32_t* random4 = job.o.stochastic && four_over_six ? random6 + job.count : nullptr;
+      const uint32_t* random4 = !job.o.stochastic || !four_over_six ? nullptr
+                                : r.variant.shared_random_stream ? random6
+                                                                 : random6 + job.count;
       uint8_t* codes6 = &row_codes[tc * N];
       candidate_codes(job.coder, block, N, amax[tc], six.multiplier[tc], six.zero_guard[tc], random6,
                       codes6, fake6);
@@ -269,7 +292,10 @@ template <int N, int BlockCols>
     }
     const size_t first_block = tr * tiles_per_row;
     if (job.o.forced_four.empty()) {
-      for (size_t tc = 0; tc < tiles_per_row; ++tc) keep_four[tc] = error4[tc] < error6[tc];
+      const bool ties_keep_four = r.variant.ties_keep_four;
+      for (size_t tc = 0; tc < tiles_per_row; ++tc) {
+        keep_four[tc] = error4[tc] < error6[tc] || (ties_keep_four && error4[tc] == error6[tc]);
+      }
     } else {
       for (size_t tc = 0; tc < tiles_per_row; ++tc) keep_four[tc] = job.o.forced_four[first_block + tc] != 0;
     }
@@ -416,6 +442,11 @@ QuantizedTensor quantize(const BlockRecipe& r, std::span<const float> input, siz
   }
   if (o.hadamard && q.cols % 16 != 0) bad_input(where + "the Hadamard transform needs rows of 16k values");
   if (o.stochastic && r.stochastic == StochasticStyle::kNone) bad_input(where + "defines no stochastic rounding");
+  if (r.variant.scale_arithmetic != Rounding::kNearestEven &&
+      (r.variant.scale_arithmetic != Rounding::kTowardZero ||
+       (r.block_scale != BlockScaleRule::kTeProduct && r.block_scale != BlockScaleRule::kFosProduct))) {
+    bad_input(where + "scale_arithmetic other than rne is defined only as rz of the product rules");
+  }
   if (o.stochastic && r.element_scaling == ElementScaling::kExact) {
     bad_input(where + "the exact recipe defines no stochastic rounding");
   }
@@ -466,16 +497,21 @@ QuantizedTensor quantize(const BlockRecipe& r, std::span<const float> input, siz
       for (size_t c0 = 0; c0 < q.cols; c0 += m) {
         float* v = &x[row * q.cols + c0];
         const float a = block_amax(v, m);
-        const uint8_t byte = a == 0.0f ? 0 : static_cast<uint8_t>(std::bit_cast<uint32_t>(6.0f / a) >> 15);
+        const int kept = r.variant.macro_factor_bits;  // of the mantissa, from the top
+        const uint8_t byte = a == 0.0f ? 0
+                                       : static_cast<uint8_t>((std::bit_cast<uint32_t>(6.0f / a) >> (23 - kept))
+                                                              << (8 - kept));
         q.macro_scales[row * (q.cols / m) + c0 / m] = byte;
         const float f = 1.0f + static_cast<float>(byte) / 256.0f;
         for (size_t i = 0; i < m; ++i) v[i] *= f;
       }
     }
   }
-  const bool values_changed = o.hadamard || r.macro_block_cols;  // a transpose only moves them
+  // A transpose only moves the values.
+  const bool values_changed = (o.hadamard || r.macro_block_cols) && !r.variant.amax_before_transform;
   q.amax = values_changed ? std::bit_cast<float>(scan_input(matrix.data(), count, threads).magnitude_bits)
                            : input_amax;
+  if (r.variant.amax_signed && count) q.amax = *std::max_element(matrix.begin(), matrix.end());
   const TensorContext t = make_context(r, q.amax);
   q.tensor_scale = r.tensor_scale == TensorScaleRule::kTorchao ? t.per_tensor_scale : t.s_enc;
 

@@ -46,7 +46,7 @@ bool fos_row_kernel_applies(const BlockRecipe& r, size_t block_rows, size_t cols
          r.block_scale == BlockScaleRule::kFosProduct &&
          r.element_scaling == ElementScaling::kFosReciprocal &&
          r.element_rounding == ElementRounding::kFosUnbounded && !r.clamp_before_element_cast &&
-         r.macro_block_cols == 0 &&
+         r.macro_block_cols == 0 && r.variant == RecipeVariant{} &&
          (!four_over_six ||
           (r.error_arithmetic == ErrorArithmetic::kFosFp32 && r.sum_order == SumOrder::kTorchCpu));
 }

@@ -103,8 +103,9 @@ inline uint8_t exact_e2m1_magnitude(double y_abs, double s) {
 // The exact 4/6 decision: true when the 4-candidate's error is strictly
 // smaller. y = x * S_enc exactly; a, b the dequantized values q * s of the
 // 6- and 4-candidates.
-inline bool exact_prefers_four(ErrorMetric metric, const double* y, const double* a, const double* b,
-                        int n, double s6, double s4) {
+// ties_keep_four: also true when the errors are equal (RecipeVariant).
+inline bool exact_prefers_four(ErrorMetric metric, bool ties_keep_four, const double* y,
+                               const double* a, const double* b, int n, double s6, double s4) {
   if (metric == ErrorMetric::kMaxAbs) {
     // |y - a| is exact in long double: a == 0 gives |y|; otherwise |y| >
     // s / 4 and y's 48 significant bits and a's lie within 64 bits.
@@ -113,13 +114,13 @@ inline bool exact_prefers_four(ErrorMetric metric, const double* y, const double
       e6 = std::max(e6, std::fabs(static_cast<long double>(y[i]) - a[i]));
       e4 = std::max(e4, std::fabs(static_cast<long double>(y[i]) - b[i]));
     }
-    return e4 < e6;
+    return e4 < e6 || (ties_keep_four && e4 == e6);
   }
   // Only elements where a != b differ between the two sums; each of those has
   // |y| > min(s6, s4) / 4, so in units of 2^(floor(log2 s_min) - 52) every y,
   // a and b there is an integer below 2^58 and the sums fit in 128 bits.
   const double s_min = s6 > 0 ? s6 : s4;
-  if (s_min == 0) return false;
+  if (s_min == 0) return ties_keep_four;  // both candidates all zero
   const int unit = std::ilogb(s_min) - 52;
   const auto integer = [unit](double v) { return static_cast<Int128>(std::ldexp(v, -unit)); };
   Int128 difference = 0;  // error(6) - error(4)
@@ -134,7 +135,7 @@ inline bool exact_prefers_four(ErrorMetric metric, const double* y, const double
       difference += ea - eb;
     }
   }
-  return difference > 0;
+  return difference > 0 || (ties_keep_four && difference == 0);
 }
 
 inline void quantize_nvfp4_exact_block(const BlockRecipe& r, const TensorContext& t,
@@ -152,7 +153,11 @@ inline void quantize_nvfp4_exact_block(const BlockRecipe& r, const TensorContext
     double value[kMaxBlockElements];
   } c6, c4;
   const auto candidate = [&](double s_hp, Exact& c) {
-    c.scale_code = t.zero_scales ? 0 : static_cast<uint8_t>(encode_as<kE4M3, Rounding::kNearestEven>(s_hp, scale_policy));
+    c.scale_code = t.zero_scales ? 0
+                   : r.scale_policy.rounding == Rounding::kNearestEven
+                       ? static_cast<uint8_t>(encode_as<kE4M3, Rounding::kNearestEven>(s_hp, scale_policy))
+                       : static_cast<uint8_t>(encode<kE4M3>(s_hp, r.scale_policy));
+    if (r.variant.flush_subnormal_scales) c.scale_code = flush_subnormal_e4m3(c.scale_code);
     c.scale = kE4M3Values[c.scale_code];
     for (int i = 0; i < n; ++i) {
       const uint8_t magnitude = c.scale == 0.0 ? 0 : exact_e2m1_magnitude(std::fabs(y[i]), c.scale);
@@ -162,9 +167,11 @@ inline void quantize_nvfp4_exact_block(const BlockRecipe& r, const TensorContext
   };
   candidate(z / 6.0, c6);
   candidate(z / 4.0, c4);
-  const bool four = forced < 0 ? exact_prefers_four(r.error_metric, y, c6.value, c4.value, n,
-                                                    c6.scale, c4.scale)
-                               : forced == 1;
+  const bool four = forced >= 0 ? forced == 1
+                  : r.selection != ScaleSelection::kFourOverSix
+                      ? r.selection == ScaleSelection::kMaxToFour
+                      : exact_prefers_four(r.error_metric, r.variant.ties_keep_four, y, c6.value,
+                                           c4.value, n, c6.scale, c4.scale);
   const Exact& chosen = four ? c4 : c6;
   out.scale = chosen.scale_code;
   out.chose_four = four;

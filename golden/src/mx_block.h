@@ -16,13 +16,14 @@ inline uint8_t mx_scale_byte(const BlockRecipe& r, float a) {
   const uint32_t bits = std::bit_cast<uint32_t>(a);
   const int field = static_cast<int>(bits >> 23) & 0xFF;
   const uint32_t mantissa = bits & 0x7FFFFFu;
+  const int emax = r.variant.mx_element_emax, lowest = r.variant.mx_min_scale_code;
   switch (r.block_scale) {
     case BlockScaleRule::kMxFloor:
-      return static_cast<uint8_t>(std::clamp(field - 2, 0, 254));  // field 0 (zero, subnormal) -> 2^-127
+      return static_cast<uint8_t>(std::clamp(field - emax, lowest, 254));  // field 0 (zero, subnormal) -> 2^-127
     case BlockScaleRule::kMxFloorOfLog2: {
       const float v = a == 0.0f ? 0x1p-126f : a;
       const float l = static_cast<float>(std::log2(static_cast<double>(v)));
-      return static_cast<uint8_t>(std::clamp(static_cast<int>(std::floor(l)) - 2 + 127, 0, 254));
+      return static_cast<uint8_t>(std::clamp(static_cast<int>(std::floor(l)) - emax + 127, lowest, 254));
     }
     case BlockScaleRule::kMxCeilOfQuotient: {
       const float d = a / 6.0f;
@@ -32,14 +33,14 @@ inline uint8_t mx_scale_byte(const BlockRecipe& r, float a) {
     }
     case BlockScaleRule::kMxCeilOfLog2: {
       const float d = a / 6.0f;
-      if (d == 0.0f) return 0;
+      if (d == 0.0f) return static_cast<uint8_t>(lowest);
       const float l = static_cast<float>(std::log2(static_cast<double>(d)));
-      return static_cast<uint8_t>(std::clamp(static_cast<int>(std::ceil(l)), -127, 127) + 127);
+      return static_cast<uint8_t>(std::clamp(static_cast<int>(std::ceil(l)) + 127, lowest, 254));
     }
     case BlockScaleRule::kMxOverflowAware: {
       if (a == 0.0f) return 127;
-      const int bump = mantissa > 0x600000u ? 1 : 0;  // significand above 1.75
-      return static_cast<uint8_t>(std::clamp(field - 2 + bump, 0, 254));
+      const int bump = mantissa > r.variant.oas_bump_above ? 1 : 0;  // significand above 1.75
+      return static_cast<uint8_t>(std::clamp(field - emax + bump, lowest, 254));
     }
     default: return 0;
   }

@@ -5,13 +5,12 @@
 #include "fp4v/golden/block_quantize.h"
 #include "fp4v/golden/layout.h"
 #include "fp4v/harness/backend.h"
+#include "fp4v/harness/mutants.h"
 #include "golden_runs.h"
 
 namespace fp4v::harness {
 namespace {
 
-using vectors::DType;
-using vectors::Tensor;
 using vectors::VectorSet;
 
 // The golden model itself: the reference every other backend is compared with.
@@ -20,24 +19,22 @@ class GoldenBackend : public Backend {
   std::string name() const override { return "golden"; }
   std::string cannot_run(const VectorSet&) const override { return ""; }
   Outputs run(const VectorSet& set, const std::string&) const override {
-    Outputs out;
-    if (set.operation() == "quantize") {
-      const golden::QuantizedTensor q = golden_quantize(set);
-      const auto rows = static_cast<int64_t>(q.rows), cols = static_cast<int64_t>(q.cols);
-      out["codes"] = Tensor::of(DType::kU8, {rows, cols / 2}, q.packed_codes());
-      out["scales"] = Tensor::of(DType::kU8, {rows, static_cast<int64_t>(q.scale_cols())}, q.scales);
-      out["amax"] = Tensor::of(DType::kF32, {1}, std::vector<float>{q.amax});
-      if (!q.macro_scales.empty()) {
-        out["macro_scales"] = Tensor::of(DType::kU8, {rows, cols / 128}, q.macro_scales);
-      }
-    } else {
-      const MmaOperands o = mma_operands(set);
-      const std::vector<float> d = golden::block_mma(golden::find_mma_recipe(set.recipe()), o.m, o.n, o.k,
-                                                     o.a_codes, o.b_codes, o.a_scales, o.b_scales, o.c);
-      out["d"] = Tensor::of(DType::kF32, {static_cast<int64_t>(o.m), static_cast<int64_t>(o.n)}, d);
-    }
-    return out;
+    return set.operation() == "quantize" ? quantize_outputs(golden_quantize(set))
+                                         : mma_outputs(set, golden::find_mma_recipe(set.recipe()));
   }
+};
+
+// The golden model with one mutant's perturbation (mutants.h) on the sets
+// of its base recipe; golden's outputs for the others.
+class MutantBackend : public Backend {
+ public:
+  explicit MutantBackend(const Mutant& mutant) : mutant_(mutant) {}
+  std::string name() const override { return "mutant:" + std::string(mutant_.name); }
+  std::string cannot_run(const VectorSet&) const override { return ""; }
+  Outputs run(const VectorSet& set, const std::string&) const override { return mutant_outputs(mutant_, set); }
+
+ private:
+  const Mutant& mutant_;
 };
 
 // Someone else's outputs: PATH/<the set's file name>, written in the set's
@@ -63,6 +60,7 @@ std::vector<BackendInfo> list_backends() {
   return {
       {"golden", true, "the fp4v golden model"},
       {"file:PATH", true, "outputs written by another implementation, one file per vector set"},
+      {"mutant:NAME", true, "the golden model with a deliberate bug (fp4v mutate --list names them)"},
       {"rtl", false, "Verilator model of the RTL: not built yet (its own issue)"},
       {"systemc", false, "SystemC wrapper of the RTL model: not built yet (its own issue)"},
       {"cuda", false, "CUDA kernels: not wired to the harness yet (its own issue)"},
@@ -72,10 +70,11 @@ std::vector<BackendInfo> list_backends() {
 std::unique_ptr<Backend> make_backend(const std::string& spec) {
   if (spec == "golden") return std::make_unique<GoldenBackend>();
   if (spec.rfind("file:", 0) == 0 && spec.size() > 5) return std::make_unique<FileBackend>(spec.substr(5));
+  if (spec.rfind("mutant:", 0) == 0) return std::make_unique<MutantBackend>(find_mutant(spec.substr(7)));
   for (const BackendInfo& b : list_backends()) {
     if (b.name == spec && !b.present) throw std::invalid_argument("backend '" + spec + "' is not available: " + b.note);
   }
-  throw std::invalid_argument("unknown backend '" + spec + "' (known: golden, file:PATH; see fp4v list)");
+  throw std::invalid_argument("unknown backend '" + spec + "' (known: golden, file:PATH, mutant:NAME; see fp4v list)");
 }
 
 }  // namespace fp4v::harness

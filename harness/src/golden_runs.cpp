@@ -19,7 +19,11 @@ vectors::InputDtype input_dtype(const vectors::VectorSet& set) {
 }
 
 golden::QuantizedTensor golden_quantize(const vectors::VectorSet& set, std::span<const uint8_t> forced_four) {
-  const golden::BlockRecipe& r = golden::find_block_recipe(set.recipe());
+  return golden_quantize(set, golden::find_block_recipe(set.recipe()), forced_four);
+}
+
+golden::QuantizedTensor golden_quantize(const vectors::VectorSet& set, const golden::BlockRecipe& r,
+                                        std::span<const uint8_t> forced_four) {
   const vectors::Tensor& x = set.tensor("x");
   const std::vector<float> values = x.as<float>();
   golden::QuantizeOptions o;
@@ -64,6 +68,30 @@ MmaOperands mma_operands(const vectors::VectorSet& set) {
   o.b_scales = set.tensor("b_scales").as<uint8_t>();
   o.c = set.tensor("c").as<float>();
   return o;
+}
+
+Outputs quantize_outputs(const golden::QuantizedTensor& q) {
+  using vectors::DType;
+  using vectors::Tensor;
+  Outputs out;
+  const auto rows = static_cast<int64_t>(q.rows), cols = static_cast<int64_t>(q.cols);
+  out["codes"] = Tensor::of(DType::kU8, {rows, cols / 2}, q.packed_codes());
+  out["scales"] = Tensor::of(DType::kU8, {rows, static_cast<int64_t>(q.scale_cols())}, q.scales);
+  out["amax"] = Tensor::of(DType::kF32, {1}, std::vector<float>{q.amax});
+  if (!q.macro_scales.empty()) {
+    out["macro_scales"] = Tensor::of(DType::kU8, {rows, cols / 128}, q.macro_scales);
+  }
+  return out;
+}
+
+Outputs mma_outputs(const vectors::VectorSet& set, const golden::MmaRecipe& recipe) {
+  const MmaOperands o = mma_operands(set);
+  const std::vector<float> d =
+      golden::block_mma(recipe, o.m, o.n, o.k, o.a_codes, o.b_codes, o.a_scales, o.b_scales, o.c);
+  Outputs out;
+  out["d"] = vectors::Tensor::of(vectors::DType::kF32,
+                                 {static_cast<int64_t>(o.m), static_cast<int64_t>(o.n)}, d);
+  return out;
 }
 
 }  // namespace fp4v::harness

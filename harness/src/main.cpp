@@ -1,6 +1,7 @@
 // fp4v command line: format tables, policies and recipes; test-vector
 // generation, replay against a backend, checking someone else's outputs,
 // reports, and merging the results of sharded runs.
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -22,6 +23,8 @@
 #include "fp4v/golden/block_mma.h"
 #include "fp4v/golden/block_recipe.h"
 #include "fp4v/harness/backend.h"
+#include "fp4v/harness/mutants.h"
+#include "fp4v/harness/mutate.h"
 #include "fp4v/harness/replay.h"
 #include "fp4v/reports/render.h"
 #include "fp4v/vectors/suites.h"
@@ -42,6 +45,7 @@ constexpr const char* kUsage =
     "  check                compare someone else's outputs for one vector set with the expected ones\n"
     "  report               render results JSON as HTML and JUnit XML\n"
     "  merge                merge the results of sharded runs\n"
+    "  mutate               mutation score of a suite: which deliberately wrong models it catches\n"
     "  formats [FORMAT...]  print the value table of e2m1, e4m3, ue4m3, e8m0\n"
     "  policies             list the named conversion policies and their sources\n"
     "  recipes              list the block-quantization recipes and their sources\n"
@@ -67,6 +71,17 @@ constexpr const char* kReportUsage =
     "usage: fp4v report RESULTS.json [--html OUT] [--junit OUT]\n";
 
 constexpr const char* kMergeUsage = "usage: fp4v merge --out OUT.json RESULTS.json...\n";
+
+constexpr const char* kMutateUsage =
+    "usage: fp4v mutate --suite DIR|NAME [--mutant NAME...] [--min-generators N] [--seed N]\n"
+    "                   [--threads N] [--json OUT]\n"
+    "       fp4v mutate --list\n"
+    "  Replays each mutant (a deliberately wrong quantizer or MMA model, docs/mutation.md) over\n"
+    "  the suite's sets of its base recipe and prints the mutation score: per mutant the sets and\n"
+    "  generators that catch it, then the survivors. --suite DIR reads a generated suite (fp4v\n"
+    "  gen); --suite smoke|regression|exhaustive, where no directory DIR exists, generates that\n"
+    "  suite in memory (--seed, default 1). A mutant is killed when sets of at least N distinct\n"
+    "  generators catch it (--min-generators, default 1). Exit status 1 when any mutant survives.\n";
 
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -253,6 +268,13 @@ void print_block_recipes(const char* indent) {
   }
 }
 
+void print_mutants() {
+  for (const fp4v::harness::Mutant& m : fp4v::harness::mutants()) {
+    std::printf("  %-40s %-28s %s\n", std::string(m.name).c_str(), std::string(m.base).c_str(),
+                std::string(m.decision).c_str());
+  }
+}
+
 int run_list() {
   std::printf("quantize recipes:\n");
   print_block_recipes("  ");
@@ -266,6 +288,8 @@ int run_list() {
     std::printf("  %-12s %4zu vector sets, %2zu coverage goals: %s\n", name.c_str(), suite.sets.size(),
                 suite.goals.size(), suite.description.c_str());
   }
+  std::printf("mutants (fp4v mutate, backend mutant:NAME):\n");
+  print_mutants();
   std::printf("backends:\n");
   for (const auto& b : fp4v::harness::list_backends()) {
     std::printf("  %-10s %-8s %s\n", b.name.c_str(), b.present ? "present" : "absent", b.note.c_str());
@@ -396,6 +420,28 @@ int run_merge(int argc, char** argv) {
   return merged["summary"]["passed"].get<bool>() ? 0 : 1;
 }
 
+int run_mutate(int argc, char** argv) {
+  if (argc == 3 && std::string_view(argv[2]) == "--list") return print_mutants(), 0;
+  const Args a = parse_args(argc, argv, 2, {"suite", "mutant", "min-generators", "seed", "threads", "json"},
+                            {"mutant"});
+  if (a.help) return std::fputs(kMutateUsage, stdout), 0;
+  const std::string suite = a.one("suite");
+  if (suite.empty()) throw UsageError("mutate needs --suite DIR or a suite name");
+  const auto& names = fp4v::vectors::suite_names();
+  const bool by_name = !std::filesystem::exists(suite) && std::find(names.begin(), names.end(), suite) != names.end();
+  const uint64_t seed = a.one("seed").empty() ? 1 : parse_count(a.one("seed"), "--seed");
+  fp4v::harness::MutateOptions o;
+  o.mutants = a.all("mutant");
+  o.min_generators = a.one("min-generators").empty() ? 1 : parse_count(a.one("min-generators"), "--min-generators");
+  o.threads = a.one("threads").empty() ? 0 : static_cast<unsigned>(parse_count(a.one("threads"), "--threads"));
+  o.progress = progress_bar("mutate");
+  const nlohmann::json result = fp4v::harness::mutate(
+      by_name ? fp4v::harness::suite_in_memory(suite, seed) : fp4v::harness::suite_directory(suite), o);
+  if (!a.one("json").empty()) write_text(a.one("json"), result.dump(2));
+  std::fputs(fp4v::harness::mutation_summary(result).c_str(), stdout);
+  return result["summary"]["survivors"].empty() ? 0 : 1;
+}
+
 int run(int argc, char** argv) {
   if (argc < 2) throw UsageError("no command given");
   const std::string_view command = argv[1];
@@ -424,6 +470,7 @@ int run(int argc, char** argv) {
   if (command == "check") return run_check(argc, argv);
   if (command == "report") return run_report(argc, argv);
   if (command == "merge") return run_merge(argc, argv);
+  if (command == "mutate") return run_mutate(argc, argv);
   if (command == "recipes") {
     print_block_recipes("");
     return 0;

@@ -58,4 +58,23 @@ grep -q "not available" "$work/err" || fail "rtl explains itself"
 expect_status 2 "unknown suite" "$fp4v" gen --suite nightly --out "$work/n"
 expect_status 2 "unknown option" "$fp4v" replay --bogus 1
 expect_status 2 "bad shard" "$fp4v" gen --suite smoke --out "$work/s" --shard 3/2
+
+# mutate: the mutation score of a suite (generated in memory by name, or a
+# generated directory), the mutant backend, bad input.
+expect_status 0 "mutate --help" "$fp4v" mutate --help
+expect_status 0 "mutate --list" "$fp4v" mutate --list
+grep -q "nvfp4.te.scale_rz" "$work/out" || fail "mutate --list names the mutants"
+expect_status 0 "mutate, all killed" "$fp4v" mutate --suite smoke --mutant nvfp4.te.scale_rz mxfp4.ocp.scale_ceil --json "$work/mut.json"
+grep -q '"killed": 2' "$work/mut.json" || fail "mutate JSON counts the killed mutants"
+expect_status 1 "mutate, a survivor" "$fp4v" mutate --suite smoke --mutant nvfp4.te.scale_rna
+grep -q "survivor nvfp4.te.scale_rna" "$work/out" || fail "mutate names the survivor"
+expect_status 1 "mutate, two generators" "$fp4v" mutate --suite smoke --mutant nvfp4.te.sign_of_zero --min-generators 2
+expect_status 0 "gen smoke" "$fp4v" gen --suite smoke --out "$work/full"
+expect_status 0 "mutate a suite directory" "$fp4v" mutate --suite "$work/full" --mutant nvfp4.te.scale_rz
+expect_status 1 "replay a mutant" "$fp4v" replay --backend mutant:nvfp4.te.s_enc_4x448 --set "${sets[0]}"
+expect_status 2 "unknown mutant" "$fp4v" mutate --suite smoke --mutant no.such.mutant
+[ "$(wc -l < "$work/err")" -eq 1 ] || fail "one error line: $(cat "$work/err")"
+expect_status 2 "mutate without a suite" "$fp4v" mutate --mutant nvfp4.te.scale_rz
+expect_status 2 "mutate, no such suite" "$fp4v" mutate --suite "$work/nowhere"
+expect_status 2 "unknown mutant backend" "$fp4v" replay --backend mutant:nope --set "${sets[0]}"
 echo "cli: all checks passed"

@@ -29,6 +29,10 @@ enum class MmaAccumulation : uint8_t {
   // dequantized to FP32 (q * s), then acc = C and, for k = 0 .. K-1,
   // acc = fl(acc + fl(a_k * b_k)).
   kFp32Sequential,
+  // As kFp32Sequential with each step one fused multiply-add,
+  // acc = fl(acc + a_k * b_k): the same host loop compiled with FP
+  // contraction. No preset uses it (fp4v mutate does).
+  kFp32SequentialFma,
 };
 
 struct MmaRecipe {
@@ -40,6 +44,18 @@ struct MmaRecipe {
   int group_size;              // kFusedDotProduct: G
   int fraction_bits;           // kFusedDotProduct: F
   Rounding rounding;           // of the result: rne or rz
+  // kFusedDotProduct: how an aligned term loses its bits below F: toward
+  // zero (MMA-Sim, every preset), kTowardNegative (an arithmetic right shift
+  // of two's complement) or kNearestEven (rounded); the last two for fp4v
+  // mutate.
+  Rounding alignment = Rounding::kTowardZero;
+  // kFusedDotProduct: the products of one instruction are fused with C (0),
+  // or summed without it and C added after in FP32, fl(C + sum) (an epilogue
+  // add; fp4v mutate).
+  bool c_after_products = false;
+  // kFusedDotProduct: K of one instruction; longer dot products chain
+  // instructions through the FP32 accumulator.
+  int instruction_k = 64;
 };
 
 std::span<const MmaRecipe> mma_recipes();

@@ -55,6 +55,10 @@ enum class ElementScaling : uint8_t {
   kTorchaoQuotient,   // fl(x / fl(per_tensor_scale * s))
   kExact,             // x * S_enc / s, real arithmetic, rounded once to E2M1
   kPowerOfTwo,        // x / s, exact (s is a power of two); see MxTinyScale
+  // fl(x / fl(s * fl(1/S_enc))): TE's divisor, divided by instead of
+  // multiplied with its reciprocal. No reference does this; it models a
+  // kernel that divides (fp4v mutate).
+  kTeQuotient,
 };
 
 // What the MX element scaling does with the smallest E8M0 scale, 2^-127.
@@ -126,6 +130,54 @@ enum class DefaultNan : uint8_t {
   kPositive,  // 0x7FFFFFFF: CUDA GPUs
 };
 
+// Implementation variants that no reference recipe uses. Each models a
+// realistic deviation of a kernel (a shortcut or a bug) that `fp4v mutate`
+// injects to measure how strong the suites are (docs/mutation.md). The
+// defaults are what every recipe does; the quantizer's SIMD kernel runs only
+// with the defaults.
+struct RecipeVariant {
+  // The rounding of the last FP32 operation that forms the NVFP4
+  // high-precision block scale (the product of kTeProduct / kFosProduct).
+  // kTowardZero models a kernel built with __fmul_rz.
+  Rounding scale_arithmetic = Rounding::kNearestEven;
+  // E4M3 block scales that round to a subnormal are flushed to zero (a scale
+  // cast with flush-to-zero).
+  bool flush_subnormal_scales = false;
+  // The scaled element is rounded (RNE) to BF16 before the E2M1 cast (a
+  // kernel that scales in BF16). ElementRounding::kPolicy only.
+  bool bf16_scaled_elements = false;
+  // E2M1 ties (ElementRounding::kPolicy, round to nearest) go to the odd
+  // code instead of the policy's tie rule (a software rounding to odd).
+  bool e2m1_ties_to_odd = false;
+  // Stochastic rounding: the 4-candidate reuses the 6-candidate's random
+  // words (a kernel drawing one random number per element).
+  bool shared_random_stream = false;
+  // PTX-style stochastic rounding reads the word's top 8 bits instead of its
+  // low 8.
+  bool random_high_bits = false;
+  // Four Over Six keeps 4 when the two errors are equal (a <= comparison).
+  bool ties_keep_four = false;
+  // The tensor amax is the largest signed value, max(x), not max(|x|).
+  bool amax_signed = false;
+  // The tensor amax is taken from the input before the Hadamard transform or
+  // the MBS factor (a kernel that reuses the input's amax).
+  bool amax_before_transform = false;
+  // MX floor rules (kMxFloor, kMxFloorOfLog2, kMxOverflowAware): the scale
+  // exponent is floor(log2 a) - mx_element_emax (2, E2M1's emax, in OCP).
+  int mx_element_emax = 2;
+  // The smallest E8M0 code the MX rules other than kMxCeilOfQuotient produce:
+  // 0 (2^-127) everywhere; 1 models a kernel that treats code 0 as reserved.
+  int mx_min_scale_code = 0;
+  // kMxOverflowAware: one binade up when a's FP32 mantissa field exceeds this
+  // (0x600000: significand 1.75, arXiv 2603.08713).
+  uint32_t oas_bump_above = 0x600000u;
+  // MBS: the factor's m keeps this many bits of fl(6 / macro amax)'s mantissa
+  // from the top (8: bits 22..15), the rest zero.
+  int macro_factor_bits = 8;
+
+  constexpr bool operator==(const RecipeVariant&) const = default;
+};
+
 struct BlockRecipe {
   std::string_view name;
   std::string_view source;         // the file or paper it follows
@@ -153,6 +205,7 @@ struct BlockRecipe {
   // multiplied by f = 1 + m/256 first, m = bits 22..15 of fl(6 / macro amax);
   // 0 disables it.
   int macro_block_cols;
+  RecipeVariant variant{};
 
   bool is_mx() const { return scale_format->name == "e8m0"; }
 };
