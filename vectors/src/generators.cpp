@@ -170,7 +170,8 @@ uint8_t scale_of_power(bool e8m0, int e) {
 //     group, so its low bits straddle the F-th fractional bit); C = 0,
 //     -4 * 2^E (leaves the small term alone), or 4 * 2^E.
 //   final_rounding: C = 2^6 (1 + k 2^-23) plus exactly half its ulp (1.0 *
-//     2^-9 * 2^-9), and that plus or minus a quarter ulp: RZ and RNE differ.
+//     2^-9 * 2^-9), and that plus or minus a quarter ulp: RZ and RNE differ;
+//     E8M0 also C = k 2^-149 plus 2^-150 (the tie at FP32's bottom).
 //   cancellation: a group of +6s and one of -6s with equal scales (they cancel
 //     exactly), alone or with a residue 2^-r smaller, or a single term at the
 //     smallest scales; C = 0, a subnormal, -2^-126, or near FLT_MAX (with
@@ -206,12 +207,22 @@ void mma_decision(std::string_view g, const golden::MmaRecipe& recipe, MmaInputs
         in.c[i * in.n + j] = cs[j % 3];
       }
     } else if (g == "final_rounding") {
-      a_code(i, 0) = 2;                                   // half an ulp of 2^6: 2^-18
-      a_code(i, block) = static_cast<uint8_t>(i % 3 == 0 ? 0 : i % 3 == 1 ? 1 : 9);  // +-2^-19
       for (size_t grp = 0; grp < groups; ++grp) a_scale(i, grp) = scale_of_power(e8m0, -9);
       b_scale_all(scale_of_power(e8m0, -9));
+      // E8M0, rows i % 4 == 3: the tie at the bottom of FP32, C = k 2^-149
+      // plus 2^-150 (1.0 * 2^-127 * 2^-23; group 2's B scale is 2^-23).
+      const bool bottom = e8m0 && i % 4 == 3 && groups >= 3;
+      if (bottom) {
+        a_code(i, 2 * block) = 2;
+        a_scale(i, 2) = scale_of_power(true, -127);
+      } else {
+        a_code(i, 0) = 2;                                   // half an ulp of 2^6: 2^-18
+        a_code(i, block) = static_cast<uint8_t>(i % 3 == 0 ? 0 : i % 3 == 1 ? 1 : 9);  // +-2^-19
+      }
       for (size_t j = 0; j < in.n; ++j) {
-        const float c = std::ldexp(1.0f + static_cast<float>(j % 8) * 0x1p-23f, 6);
+        if (e8m0 && groups >= 3) in.b_scales[j * groups + 2] = scale_of_power(true, -23);
+        const float c = bottom ? static_cast<float>(1 + j % 4) * 0x1p-149f
+                               : std::ldexp(1.0f + static_cast<float>(j % 8) * 0x1p-23f, 6);
         in.c[i * in.n + j] = (j / 8) % 2 ? -c : c;
       }
     } else {  // cancellation
@@ -228,8 +239,9 @@ void mma_decision(std::string_view g, const golden::MmaRecipe& recipe, MmaInputs
           a_code(i, 2 * block + k) = 15;  // -6
         }
         a_scale(i, 1) = a_scale(i, 2) = scale_of_power(e8m0, top);
-        if (i % 4 != 0) {
-          a_code(i, 3 * block) = 2;
+        if (i % 4 != 0) {  // row 3: 1.5 in each half of its group (halves that lose bits apart)
+          a_code(i, 3 * block) = i % 4 == 3 ? 3 : 2;
+          if (i % 4 == 3) a_code(i, 3 * block + 8) = 3;
           a_scale(i, 3) = scale_of_power(e8m0, std::max(top - static_cast<int>(i % 40), smallest));
         }
       }
