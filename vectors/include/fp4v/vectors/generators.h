@@ -66,7 +66,8 @@ struct MmaInputs {
 //     truncation), negative, or split over the two halves of its group;
 //   final_rounding: results at, above and below half an FP32 ulp (RZ vs RNE);
 //   cancellation: groups that cancel exactly, a residue, subnormal and
-//     near-FLT_MAX C, E8M0 terms of half the smallest subnormal (needs k >= 4 blocks).
+//     near-FLT_MAX C, E8M0 terms of half the smallest subnormal, a term that C
+//     cancels beside residues at the truncation bit (needs k >= 4 blocks).
 const std::vector<std::string>& mma_generators();
 MmaInputs generate_mma_inputs(std::string_view generator, const golden::MmaRecipe& recipe,
                               size_t m, size_t n, size_t k, uint64_t seed);
