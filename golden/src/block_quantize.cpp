@@ -447,6 +447,9 @@ QuantizedTensor quantize(const BlockRecipe& r, std::span<const float> input, siz
        (r.block_scale != BlockScaleRule::kTeProduct && r.block_scale != BlockScaleRule::kFosProduct))) {
     bad_input(where + "scale_arithmetic other than rne is defined only as rz of the product rules");
   }
+  if (r.variant.macro_factor_bits < 1 || r.variant.macro_factor_bits > 8) {
+    bad_input(where + "macro_factor_bits must be 1 to 8");
+  }
   if (o.stochastic && r.element_scaling == ElementScaling::kExact) {
     bad_input(where + "the exact recipe defines no stochastic rounding");
   }

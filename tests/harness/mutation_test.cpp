@@ -481,6 +481,17 @@ std::map<std::string, std::function<VectorSet()>> hand_built_cases() {
     return mma_case("fp32_sequential.ue8m0x32",
                     dot_case(32, 32, {kOneAndHalf}, {kOne}, {127 - 75}, {127 - 74}, 0x1p-149f));
   };
+  // 16384 + 2^-10 (half an FP32 ulp; scales 2^-5) + 2^-20 (scales 2^-9):
+  // above the tie, so 16384 + 2^-9; without the sticky bit a tie, to even 16384.
+  c["exact.ue4m3x16.no_sticky"] = [] {
+    std::vector<uint8_t> a(32, 0), b(32, 0);
+    a[0] = b[0] = kOne, a[16] = b[16] = kHalf;
+    return mma_case("exact.ue4m3x16", dot_case(32, 16, a, b, {0x10, kUe4m3Min}, {0x10, kUe4m3Min}, 16384.0f));
+  };
+  // Scale 0xB8: 1.0 with bit 7 set, which the hardware ignores; as E4M3, -1.
+  c["blackwell.ue4m3x16.scale_bit7_sign"] = [] {
+    return mma_case("blackwell.mxf4nvf4.ue4m3x16", dot_case(16, 16, {kOne}, {kOne}, {0xB8}, {0x38}, 0.0f));
+  };
   c["blackwell.ue4m3x16.d_column_major"] = [] {
     MmaCase in = dot_case(16, 16, {}, {}, {0x38}, {0x38}, 0.0f);
     in.m = in.n = 2;
@@ -532,6 +543,53 @@ TEST(Mutants, EachDiffersFromGoldenOnItsHandBuiltInput) {
     EXPECT_GT(mismatches(m, set), 0u) << m.name << " gives golden's outputs on its input";
   }
   EXPECT_EQ(cases.size(), mutants().size()) << "a hand-built input names no mutant";
+}
+
+// Where the hand-built input's outputs were worked out by hand: golden's and
+// the mutant's block scale (the set's last block), or D.
+TEST(Mutants, HandBuiltInputsGiveTheValuesWorkedOutByHand) {
+  const auto cases = hand_built_cases();
+  const auto last_scale = [](const Outputs& out) {
+    const std::vector<uint8_t> scales = out.at("scales").as<uint8_t>();
+    return scales.at(scales.size() - 1);
+  };
+  struct Scales {
+    const char* mutant;
+    uint8_t golden, mutated;
+  };
+  for (const Scales& e : {Scales{"nvfp4.te.scale_rz", 0x7E /* 448 */, 0x7D /* 416 */},
+                          Scales{"nvfp4.te.scale_rna", 0x7C /* 384 */, 0x7D /* 416 */},
+                          Scales{"nvfp4.te.scale_flush_subnormal", 0x04 /* 4 * 2^-9 */, 0x00},
+                          Scales{"nvfp4.torchao.subnormal_scales", 0x08 /* 2^-6 */, 0x04},
+                          Scales{"mxfp4.ocp.scale_ceil", 127 /* 2^0 */, 128},
+                          Scales{"mxfp4.ocp.min_scale_2m126", 0, 1}}) {
+    const VectorSet set = cases.at(e.mutant)();
+    EXPECT_EQ(last_scale(make_backend("golden")->run(set, "")), e.golden) << e.mutant;
+    EXPECT_EQ(last_scale(mutant_outputs(find_mutant(e.mutant), set)), e.mutated) << e.mutant;
+  }
+  struct Dot {
+    const char* mutant;
+    float golden, mutated;
+  };
+  for (const Dot& e : {Dot{"blackwell.ue4m3x16.round_rne", 16 + 0x1p-19f, 16 + 0x1p-18f},
+                       Dot{"blackwell.ue4m3x16.fp32_sequential", 16 + 0x1p-19f, 16 + 0x1p-18f},
+                       Dot{"blackwell.ue4m3x16.c_after_products", 16 + 0x1p-19f, 16 + 0x1p-18f},
+                       Dot{"exact.ue4m3x16.round_rz", 16 + 0x1p-18f, 16 + 0x1p-19f},
+                       Dot{"blackwell.ue4m3x16.f34", 3 * 0x1p-13f, 0x1p-12f},
+                       Dot{"blackwell.ue4m3x16.f36", 0x1p-13f, 3 * 0x1p-14f},
+                       Dot{"blackwell.ue4m3x16.exact", 0x1p-13f, 3 * 0x1p-14f},
+                       Dot{"blackwell.ue4m3x16.alignment_rne", 0x1p-13f, 0x1p-12f},
+                       Dot{"blackwell.ue4m3x16.alignment_floor", -0x1p-13f, -0x1p-12f},
+                       Dot{"blackwell.ue4m3x16.g8", 3 * 0x1p-13f, 0x1p-12f},
+                       Dot{"blackwell.ue8m0x32.g32", 0x1p-29f, 3 * 0x1p-30f},
+                       Dot{"blackwell.ue4m3x16.instruction_k128", 32, 32 + 0x1p-18f},
+                       Dot{"fp32_sequential.ue8m0x32.fma", 3 * 0x1p-149f, 0x1p-148f},
+                       Dot{"exact.ue4m3x16.no_sticky", 16384 + 0x1p-9f, 16384},
+                       Dot{"blackwell.ue4m3x16.scale_bit7_sign", 1, -1}}) {
+    const VectorSet set = cases.at(e.mutant)();
+    EXPECT_EQ(make_backend("golden")->run(set, "").at("d").as<float>()[0], e.golden) << e.mutant;
+    EXPECT_EQ(mutant_outputs(find_mutant(e.mutant), set).at("d").as<float>()[0], e.mutated) << e.mutant;
+  }
 }
 
 // On the sets of other recipes a mutant is the golden model.
