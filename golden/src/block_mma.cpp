@@ -42,7 +42,8 @@ Dyadic dyadic(float v) {
 }
 
 float scale_value(const MmaRecipe& r, uint8_t byte) {
-  return r.scale_format->name == kE8M0.name ? kE8M0Values[byte] : kUE4M3Values[byte & 0x7F];
+  if (r.scale_format->name == kE8M0.name) return kE8M0Values[byte];
+  return r.scale_bit7_sign ? kE4M3Values[byte] : kUE4M3Values[byte & 0x7F];
 }
 
 float nan_value() { return std::bit_cast<float>(kCanonicalNan); }
@@ -58,7 +59,7 @@ float exact_dot(const MmaRecipe& r, std::span<const uint8_t> a, std::span<const 
     sum.add(qa.mantissa * qb.mantissa * s.mantissa * t.mantissa,
             qa.exponent + qb.exponent + s.exponent + t.exponent, qa.negative != qb.negative);
   }
-  return sum.round(r.rounding);
+  return sum.round(r.rounding, 24, -149, 128, r.sticky);
 }
 
 float sequential_dot(const MmaRecipe& r, std::span<const uint8_t> a, std::span<const uint8_t> b,

@@ -52,9 +52,10 @@ class FixedPointSum {
   // The sum rounded (rne or rz) to `precision` significant bits with the
   // smallest quantum 2^min_exponent and magnitudes from 2^max_exponent up
   // overflowing: FP32 is (24, -149, 128), BF16 (8, -133, 128). Overflow gives
-  // Inf under rne and the largest finite value under rz.
+  // Inf under rne and the largest finite value under rz. Without `sticky`,
+  // rne ignores the bits below the round bit (a rounder with no sticky bit).
   float round(Rounding rounding, int precision = 24, int min_exponent = -149,
-              int max_exponent = 128) const {
+              int max_exponent = 128, bool sticky_bit = true) const {
     Words m = words_;
     const bool negative = (m[kWords - 1] >> 63) != 0;
     if (negative) negate(m);
@@ -69,7 +70,7 @@ class FixedPointSum {
     if (rounding == Rounding::kNearestEven) {
       const bool half = lowest_kept > 0 && bit(m, lowest_kept - 1);
       bool sticky = false;
-      for (int b = lowest_kept - 2; b >= 0 && !sticky; --b) sticky = bit(m, b);
+      for (int b = lowest_kept - 2; b >= 0 && !sticky && sticky_bit; --b) sticky = bit(m, b);
       if (half && (sticky || (kept & 1))) ++kept;
     }
     double value = std::ldexp(static_cast<double>(kept), lowest_kept + kUnitExponent);

@@ -305,6 +305,14 @@ constexpr Mutant kMutants[] = {
      nullptr, [](MmaRecipe& r) { r.rounding = Rounding::kTowardZero; }},
     // On UE4M3 operands every FP32 product is exact, so contraction changes
     // nothing there; with E8M0 scales a product can fall below FP32's range.
+    {"exact.ue4m3x16.no_sticky", "mma", "exact.ue4m3x16",
+     "the final rounding to nearest: decided by the round bit alone, without the sticky bit",
+     "a rounder that drops the bits below the round bit",
+     nullptr, [](MmaRecipe& r) { r.sticky = false; }},
+    {"blackwell.ue4m3x16.scale_bit7_sign", "mma", "blackwell.mxf4nvf4.ue4m3x16",
+     "bit 7 of a UE4M3 scale: read as a sign (E4M3) instead of ignored",
+     "a kernel that decodes the unsigned scale as float8_e4m3fn",
+     nullptr, [](MmaRecipe& r) { r.scale_bit7_sign = true; }},
     {"fp32_sequential.ue8m0x32.fma", "mma", "fp32_sequential.ue8m0x32",
      "each step of the FP32 sum: one fused multiply-add instead of a rounded product (which can underflow) then a rounded sum",
      "the host reference compiled with floating-point contraction (-ffp-contract=fast)",

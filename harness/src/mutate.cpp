@@ -164,6 +164,13 @@ std::string mutation_summary(const json& r) {
                   m["caught_by"].size(), m["sets_run"].get<size_t>(), m["generators"].size());
     text += line;
     text += generators + "\n";
+    if (m["caught_by"].empty()) continue;
+    text += "           caught by:";
+    for (const json& c : m["caught_by"]) {
+      text += ' ';
+      text += c["set"].get<std::string>();
+    }
+    text += "\n";
   }
   for (const json& m : r["mutants"]) {
     if (m["killed"].get<bool>()) continue;

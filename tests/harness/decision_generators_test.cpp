@@ -249,6 +249,35 @@ TEST(DecisionGenerators, FourOverSixTiesAreExactTiesAndNearTies) {
   }
 }
 
+// Every block's two candidates tie exactly in real arithmetic (errors summed
+// here in long double, exact for these terms), so only the recipe's FP32
+// roundings decide: some blocks keep 4 where a tie keeps 6 (sums of squares).
+TEST(DecisionGenerators, FourOverSixOrderTiesTieExactlyAndFp32Decides) {
+  for (const char* name : {"nvfp4.fos.mse", "nvfp4.fos.mae", "nvfp4.te.46.mse"}) {
+    const BlockRecipe& r = golden::find_block_recipe(name);
+    const std::vector<float> x = generate("four_over_six_order_ties", r, InputDtype::kFp32, 64, 256);
+    const golden::QuantizedTensor q = golden::quantize(r, x, 64, 256, {});
+    int tied = 0, kept_four = 0;
+    for (size_t b = 1; b < x.size() / 16; ++b) {
+      long double e6 = 0, e4 = 0;
+      for (size_t i = b * 16; i < b * 16 + 16; ++i) {
+        const double y = std::fabs(x[i]);
+        const long double d6 = std::fabs(y - kE2M1[e2m1_magnitude(y, 1.0)]);
+        const long double d4 = std::fabs(y - kE2M1[e2m1_magnitude(y, 1.5)] * 1.5);
+        e6 += r.error_metric == golden::ErrorMetric::kSumAbs ? d6 : d6 * d6;
+        e4 += r.error_metric == golden::ErrorMetric::kSumAbs ? d4 : d4 * d4;
+      }
+      tied += e6 == e4;
+      kept_four += e6 == e4 && q.chose_four[b];
+    }
+    EXPECT_EQ(tied, static_cast<int>(x.size() / 16 - 1)) << name;
+    // Sums of squares round at every step; absolute errors here rarely do.
+    if (r.error_metric == golden::ErrorMetric::kSumSquares) {
+      EXPECT_GT(kept_four, 0) << name;
+    }
+  }
+}
+
 // The tensor amax is the dtype's smallest normal (N / A beyond FP32 for FP32
 // and BF16), one of its subnormals, or its largest value.
 TEST(DecisionGenerators, TensorAmaxEdgesAreTheDtypesEdges) {

@@ -481,6 +481,17 @@ std::map<std::string, std::function<VectorSet()>> hand_built_cases() {
     return mma_case("fp32_sequential.ue8m0x32",
                     dot_case(32, 32, {kOneAndHalf}, {kOne}, {127 - 75}, {127 - 74}, 0x1p-149f));
   };
+  // 16384 + 2^-10 (half an FP32 ulp; scales 2^-5) + 2^-20 (scales 2^-9):
+  // above the tie, so 16384 + 2^-9; without the sticky bit a tie, to even 16384.
+  c["exact.ue4m3x16.no_sticky"] = [] {
+    std::vector<uint8_t> a(32, 0), b(32, 0);
+    a[0] = b[0] = kOne, a[16] = b[16] = kHalf;
+    return mma_case("exact.ue4m3x16", dot_case(32, 16, a, b, {0x10, kUe4m3Min}, {0x10, kUe4m3Min}, 16384.0f));
+  };
+  // Scale 0xB8: 1.0 with bit 7 set, which the hardware ignores; as E4M3, -1.
+  c["blackwell.ue4m3x16.scale_bit7_sign"] = [] {
+    return mma_case("blackwell.mxf4nvf4.ue4m3x16", dot_case(16, 16, {kOne}, {kOne}, {0xB8}, {0x38}, 0.0f));
+  };
   c["blackwell.ue4m3x16.d_column_major"] = [] {
     MmaCase in = dot_case(16, 16, {}, {}, {0x38}, {0x38}, 0.0f);
     in.m = in.n = 2;
@@ -572,7 +583,9 @@ TEST(Mutants, HandBuiltInputsGiveTheValuesWorkedOutByHand) {
                        Dot{"blackwell.ue4m3x16.g8", 3 * 0x1p-13f, 0x1p-12f},
                        Dot{"blackwell.ue8m0x32.g32", 0x1p-29f, 3 * 0x1p-30f},
                        Dot{"blackwell.ue4m3x16.instruction_k128", 32, 32 + 0x1p-18f},
-                       Dot{"fp32_sequential.ue8m0x32.fma", 3 * 0x1p-149f, 0x1p-148f}}) {
+                       Dot{"fp32_sequential.ue8m0x32.fma", 3 * 0x1p-149f, 0x1p-148f},
+                       Dot{"exact.ue4m3x16.no_sticky", 16384 + 0x1p-9f, 16384},
+                       Dot{"blackwell.ue4m3x16.scale_bit7_sign", 1, -1}}) {
     const VectorSet set = cases.at(e.mutant)();
     EXPECT_EQ(make_backend("golden")->run(set, "").at("d").as<float>()[0], e.golden) << e.mutant;
     EXPECT_EQ(mutant_outputs(find_mutant(e.mutant), set).at("d").as<float>()[0], e.mutated) << e.mutant;

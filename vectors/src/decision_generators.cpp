@@ -60,13 +60,17 @@ void fill_element_midpoints(const BlockRecipe& r, InputDtype d, size_t rows, siz
   const bool mx = r.is_mx(), fos = r.selection == golden::ScaleSelection::kFourOverSix;
   const float em = element_max(r);
   if (!mx) put_tensor_amax(x, r.tensor_scale_numerator);
-  const int j_min = mx ? -10 : -9, j_max = mx ? 10 : 8;
-  const int j_count = j_max - j_min + 1;
+  // MX: exponents -10 .. 10, and (FP32, BF16) the bottom, 2^-127 .. 2^-125,
+  // where E8M0 code 0 scales nonzero elements.
+  std::vector<int> exponents;
+  if (mx && d != InputDtype::kFp16) exponents = {-127, -126, -125};
+  for (int j = mx ? -10 : -9; j <= (mx ? 10 : 8); ++j) exponents.push_back(j);
+  const int j_count = static_cast<int>(exponents.size());
   // Pattern p: exponent, candidate, midpoint, and which offsets.
   const size_t patterns = static_cast<size_t>(j_count) * 7 * (fos ? 4 : 1);
   fill_blocks(r, rows, cols, x, mx ? 0 : 1, patterns, [&](size_t p, size_t row, std::span<float> v) {
     // MX: one exponent per row, so every macro block's amax is 6 * 2^j (MBS factor 1).
-    const int j = j_min + static_cast<int>((mx ? row : p) % static_cast<size_t>(j_count));
+    const int j = exponents[(mx ? row : p) % static_cast<size_t>(j_count)];
     const size_t mid = (p / static_cast<size_t>(j_count)) % 7;
     const bool four = fos && (p / (static_cast<size_t>(j_count) * 7)) % 2 == 1;
     const bool outer = fos && (p / (static_cast<size_t>(j_count) * 14)) % 2 == 1;
@@ -260,6 +264,39 @@ void fill_four_over_six_ties(const BlockRecipe& r, InputDtype d, size_t rows, si
   });
 }
 
+// Blocks whose 4/6 errors tie exactly in real arithmetic and whose FP32 sum
+// of error terms decides: scale 1 (amax 6, S_enc = 1, so deq = q * s
+// exactly); pairs 0.75 + d and 1 - d (errors (0.25 - d, d) for the
+// 6-candidate and (d, 0.25 - d) for the 4-candidate: squared or absolute,
+// each pair ties), elements 1.5 + e (the same error for both), zeros; d and e
+// odd multiples of input ulps over many binades, in a different arrangement
+// per block, so the recipe's summation order (and no other) gives its
+// roundings. Every block is scaled alike, so 16x16 tiles of it tie too.
+void fill_four_over_six_order_ties(const BlockRecipe& r, InputDtype d, size_t rows, size_t cols, Random& rng,
+                                   std::vector<float>& x) {
+  put_tensor_amax(x, r.tensor_scale_numerator);
+  const int finest = d == InputDtype::kFp32 ? 24 : d == InputDtype::kBf16 ? 8 : 11;  // ulp of 0.75 is 2^-finest
+  // An odd multiple (1, 3, 5, 7) of 2^-e, e from 5 (below 0.25) to fine (a
+  // multiple of the dtype's ulp 2^-fine there).
+  const auto small = [&](int fine) {
+    const int e = 5 + static_cast<int>(rng.below(static_cast<size_t>(fine - 4)));
+    return static_cast<float>(std::ldexp(1.0 + 2.0 * static_cast<double>(rng.below(4)), -e));
+  };
+  fill_blocks(r, rows, cols, x, 1, 1, [&](size_t, size_t, std::span<float> v) {
+    std::fill(v.begin(), v.end(), 0.0f);
+    v[0] = 6.0f;
+    const float dd = small(finest);
+    const size_t pairs = 1 + rng.below(5), commons = rng.below(v.size() - 2 * pairs);
+    for (size_t i = 0; i < pairs; ++i) {
+      v[1 + 2 * i] = 0.75f + dd;
+      v[2 + 2 * i] = 1.0f - dd;
+    }
+    // 1.5 + e: the ulp at 1.5 is twice that at 0.75.
+    for (size_t i = 1 + 2 * pairs; i < 1 + 2 * pairs + commons; ++i) v[i] = 1.5f + small(finest - 1);
+    for (size_t i = v.size() - 1; i > 0; --i) std::swap(v[i], v[rng.below(i + 1)]);
+  });
+}
+
 // ------------------------------------------------------------ tensor scale
 
 // The tensor amax at an edge of S_enc = N / A, and the s_hp decisions under it.
@@ -306,6 +343,10 @@ bool any(const BlockRecipe&) { return true; }
 bool mx(const BlockRecipe& r) { return r.is_mx(); }
 bool four_over_six(const BlockRecipe& r) { return r.selection == golden::ScaleSelection::kFourOverSix; }
 bool tensor_scaled(const BlockRecipe& r) { return has_tensor_scale(r); }
+bool summed_fp32_errors(const BlockRecipe& r) {
+  return four_over_six(r) && r.error_arithmetic == golden::ErrorArithmetic::kFosFp32 &&
+         r.error_metric != golden::ErrorMetric::kMaxAbs;
+}
 bool macro_scaled(const BlockRecipe& r) { return r.macro_block_cols > 0; }
 
 constexpr DecisionGenerator kTable[] = {
@@ -314,6 +355,7 @@ constexpr DecisionGenerator kTable[] = {
     {"scale_midpoints", nvfp4, fill_scale_midpoints},
     {"e8m0_boundaries", mx, fill_e8m0_boundaries},
     {"four_over_six_ties", four_over_six, fill_four_over_six_ties},
+    {"four_over_six_order_ties", summed_fp32_errors, fill_four_over_six_order_ties},
     {"tensor_amax_tiny", tensor_scaled, fill_tensor_amax_tiny},
     {"tensor_amax_subnormal", tensor_scaled, fill_tensor_amax_subnormal},
     {"tensor_amax_huge", tensor_scaled, fill_tensor_amax_huge},

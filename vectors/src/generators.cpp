@@ -170,7 +170,8 @@ uint8_t scale_of_power(bool e8m0, int e) {
 //     group, so its low bits straddle the F-th fractional bit); C = 0,
 //     -4 * 2^E (leaves the small term alone), or 4 * 2^E.
 //   final_rounding: C = 2^6 (1 + k 2^-23) plus exactly half its ulp (1.0 *
-//     2^-9 * 2^-9), and that plus or minus a quarter ulp: RZ and RNE differ.
+//     2^-9 * 2^-9), and that plus or minus a quarter ulp: RZ and RNE differ;
+//     E8M0 also C = k 2^-149 plus 2^-150 (the tie at FP32's bottom).
 //   cancellation: a group of +6s and one of -6s with equal scales (they cancel
 //     exactly), alone or with a residue 2^-r smaller, or a single term at the
 //     smallest scales; C = 0, a subnormal, -2^-126, or near FLT_MAX (with
@@ -206,34 +207,55 @@ void mma_decision(std::string_view g, const golden::MmaRecipe& recipe, MmaInputs
         in.c[i * in.n + j] = cs[j % 3];
       }
     } else if (g == "final_rounding") {
-      a_code(i, 0) = 2;                                   // half an ulp of 2^6: 2^-18
-      a_code(i, block) = static_cast<uint8_t>(i % 3 == 0 ? 0 : i % 3 == 1 ? 1 : 9);  // +-2^-19
       for (size_t grp = 0; grp < groups; ++grp) a_scale(i, grp) = scale_of_power(e8m0, -9);
       b_scale_all(scale_of_power(e8m0, -9));
+      // E8M0, rows i % 4 == 3: the tie at the bottom of FP32, C = k 2^-149
+      // plus 2^-150 (1.0 * 2^-127 * 2^-23; group 2's B scale is 2^-23).
+      const bool bottom = e8m0 && i % 4 == 3 && groups >= 3;
+      if (bottom) {
+        a_code(i, 2 * block) = 2;
+        a_scale(i, 2) = scale_of_power(true, -127);
+      } else {
+        a_code(i, 0) = 2;                                   // half an ulp of 2^6: 2^-18
+        a_code(i, block) = static_cast<uint8_t>(i % 3 == 0 ? 0 : i % 3 == 1 ? 1 : 9);  // +-2^-19
+      }
       for (size_t j = 0; j < in.n; ++j) {
-        const float c = std::ldexp(1.0f + static_cast<float>(j % 8) * 0x1p-23f, 6);
+        if (e8m0 && groups >= 3) in.b_scales[j * groups + 2] = scale_of_power(true, -23);
+        const float c = bottom ? static_cast<float>(1 + j % 4) * 0x1p-149f
+                               : std::ldexp(1.0f + static_cast<float>(j % 8) * 0x1p-23f, 6);
         in.c[i * in.n + j] = (j / 8) % 2 ? -c : c;
       }
     } else {  // cancellation
       // Rows i % 4: 0 cancel exactly; 1 E8M0: a single term at the smallest
       // scales (2^-150 with the B scale below), UE4M3: no term (D = C, a
-      // subnormal C included); 2, 3 cancel and leave a residue.
-      const int top = e8m0 ? 120 + static_cast<int>(i % 8) : 8, smallest = e8m0 ? -127 : -9;
+      // subnormal C included); 2 cancel and leave a residue 2^-r below;
+      // 3 a term 2^17 that the column C = -2^17 cancels, and 1.5 q 2^o in
+      // each half of a group (q = 2^(17 - F), the fused sum's last kept bit,
+      // o = 0, 1, 2): the halves lose bits apart.
+      const int top = e8m0 ? 120 + static_cast<int>(i % 8) : 6, smallest = e8m0 ? -127 : -9;
+      const int b_top = e8m0 ? 0 : 8, b_residue = e8m0 ? 0 : -9;
       if (i % 4 == 1) {
         for (size_t grp = 0; grp < groups; ++grp) a_scale(i, grp) = scale_of_power(e8m0, smallest);
         if (e8m0) a_code(i, 0) = 2;
-      } else if (groups >= 4) {  // blocks 1 and 2 cancel, block 3 holds the residue
-        for (size_t k = 0; k < block; ++k) {
+      } else if (i % 4 == 3 && groups >= 4) {
+        a_code(i, block) = 4;  // 2.0 * 2^(16 - b_top) * 2^b_top = 2^17
+        a_scale(i, 1) = scale_of_power(e8m0, 16 - b_top);
+        const int o = static_cast<int>((i / 4) % 3);
+        a_code(i, 3 * block) = a_code(i, 3 * block + 8) = 3;
+        a_scale(i, 3) = scale_of_power(e8m0, std::clamp(17 - f + o - b_residue, smallest, e8m0 ? 127 : 8));
+      } else if (groups >= 4) {  // blocks 1 and 2 cancel (+-48 * 2^(top + b_top)), block 3 the residue
+        for (size_t k = 0; k < 8; ++k) {
           a_code(i, block + k) = 7;       // +6
           a_code(i, 2 * block + k) = 15;  // -6
         }
         a_scale(i, 1) = a_scale(i, 2) = scale_of_power(e8m0, top);
-        if (i % 4 != 0) {
+        if (i % 4 == 2) {
           a_code(i, 3 * block) = 2;
-          a_scale(i, 3) = scale_of_power(e8m0, std::max(top - static_cast<int>(i % 40), smallest));
+          a_scale(i, 3) = scale_of_power(e8m0, std::max(top + b_top - b_residue - static_cast<int>(i % 40), smallest));
         }
       }
-      b_scale_all(scale_of_power(e8m0, 0));
+      b_scale_all(scale_of_power(e8m0, b_top));
+      for (size_t j = 0; j < in.n && groups >= 4; ++j) in.b_scales[j * groups + 3] = scale_of_power(e8m0, b_residue);
       // E8M0: group 0's B scale 2^-23, so row 1's single term is 2^-150, half
       // the smallest subnormal: with C = 2^-149 its FP32 product (0) and an
       // FMA's exact sum round differently.
@@ -242,8 +264,8 @@ void mma_decision(std::string_view g, const golden::MmaRecipe& recipe, MmaInputs
       }
       for (size_t j = 0; j < in.n; ++j) {
         const float cs[] = {0.0f, 0x1.8p-140f, -0x1p-126f, std::numeric_limits<float>::max(),
-                            -std::numeric_limits<float>::max() * 0.75f, 0x1p-149f};
-        in.c[i * in.n + j] = cs[j % 6];
+                            -std::numeric_limits<float>::max() * 0.75f, 0x1p-149f, -0x1p17f};
+        in.c[i * in.n + j] = cs[j % 7];
       }
     }
   }

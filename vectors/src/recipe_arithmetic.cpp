@@ -65,6 +65,7 @@ double scaled_element(const golden::BlockRecipe& r, const TensorScale& t, float 
       return sf == 0.0f ? 0.0f : x * (1.0f / ((1.0f / t.s_enc) * sf));
     case ElementScaling::kFosCudaReciprocal: return x * (1.0f / ((1.0f / t.s_enc) * sf));
     case ElementScaling::kTorchaoQuotient: return x / (t.per_tensor_scale * sf);
+    case ElementScaling::kTeQuotient: return x / (sf * (1.0f / t.s_enc));
     case ElementScaling::kExact: return s == 0 ? 0.0 : static_cast<double>(x) * t.s_enc / s;
     case ElementScaling::kPowerOfTwo: return static_cast<double>(x) / s;
   }

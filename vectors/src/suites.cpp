@@ -43,6 +43,14 @@ void add_option_sets(std::vector<SetSpec>& sets, size_t rows, size_t cols, uint6
       }
     }
   }
+  // TE's 4/6 sums a 16x16 tile's error in its own order (rows, then a tree).
+  for (const char* recipe : {"nvfp4.te.46.mse", "nvfp4.te.46_256.mae"}) {
+    for (const char* g : {"four_over_six_order_ties", "four_over_six_ties"}) {
+      SetSpec two_d = quantize_set(recipe, g, rows * 4, cols, seed + 4);
+      two_d.two_d = true;
+      add(two_d);
+    }
+  }
   for (const char* recipe : {"nvfp4.fos.mse", "nvfp4.te", "mxfp4.ocp"}) {
     for (const char* g : {"normal", "midpoints"}) {
       SetSpec sr = quantize_set(recipe, g, rows, cols, seed + 3);

@@ -56,6 +56,12 @@ struct MmaRecipe {
   // kFusedDotProduct: K of one instruction; longer dot products chain
   // instructions through the FP32 accumulator.
   int instruction_k = 64;
+  // kExact with rne: the bits below the round bit decide too (a sticky bit);
+  // false models a rounder without one (fp4v mutate).
+  bool sticky = true;
+  // A UE4M3 scale's bit 7 is ignored (the hardware reads 7 bits); true reads
+  // the byte as E4M3, bit 7 a sign (fp4v mutate).
+  bool scale_bit7_sign = false;
 };
 
 std::span<const MmaRecipe> mma_recipes();

@@ -34,6 +34,8 @@ namespace fp4v::vectors {
 //     across the E8M0 range and its 2^-127 end (MXFP4);
 //   four_over_six_ties: 4/6 errors tied exactly and a few ulps either side, for
 //     the recipe's error metric (Four Over Six);
+//   four_over_six_order_ties: 4/6 errors tied in real arithmetic, so that the
+//     recipe's FP32 summation order decides (Four Over Six, FP32 sums);
 //   tensor_amax_tiny, tensor_amax_subnormal, tensor_amax_huge: S_enc = N / amax
 //     at its edges (overflow to Inf / FLT_MAX; NVFP4 with a tensor scale);
 //   mbs_macro_bytes: fl(6 / macro amax) at each step of the MBS macro byte.
@@ -64,7 +66,8 @@ struct MmaInputs {
 //     truncation), negative, or split over the two halves of its group;
 //   final_rounding: results at, above and below half an FP32 ulp (RZ vs RNE);
 //   cancellation: groups that cancel exactly, a residue, subnormal and
-//     near-FLT_MAX C, E8M0 terms of half the smallest subnormal (needs k >= 4 blocks).
+//     near-FLT_MAX C, E8M0 terms of half the smallest subnormal, a term that C
+//     cancels beside residues at the truncation bit (needs k >= 4 blocks).
 const std::vector<std::string>& mma_generators();
 MmaInputs generate_mma_inputs(std::string_view generator, const golden::MmaRecipe& recipe,
                               size_t m, size_t n, size_t k, uint64_t seed);
