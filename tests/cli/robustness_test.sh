@@ -156,6 +156,17 @@ wait $pid; status=$?
 no_leftovers "SIGTERM"
 [ ! -e big/suite.json ] || fail "an interrupted gen names no suite"
 expect_status 2 "replay of an interrupted gen" "$fp4v" replay --backend golden --suite big
+# SIGINT as from a terminal (a shell's background jobs ignore it, so python starts this one).
+python3 - "$fp4v" <<'PY' || fail "gen ended by SIGINT"
+import signal, subprocess, sys, time
+p = subprocess.Popen([sys.argv[1], "gen", "--suite", "regression", "--out", "big_int"], stdout=subprocess.DEVNULL,
+                     preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+time.sleep(1)
+p.send_signal(signal.SIGINT)
+sys.exit(0 if p.wait() == -signal.SIGINT else 1)
+PY
+no_leftovers "SIGINT"
+[ ! -e big_int/suite.json ] || fail "a gen interrupted by SIGINT names no suite"
 (ulimit -f 16; trap '' XFSZ; exec "$fp4v" gen --suite smoke --out small --shard 0/10) > out 2> err; status=$?
 [ "$status" -eq 2 ] && grep -q "File too large" err || fail "a failing write names the reason (status $status): $(cat err)"
 no_leftovers "failing writes"
