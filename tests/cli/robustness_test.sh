@@ -150,14 +150,29 @@ done
 no_leftovers "concurrent writers"
 
 echo "11: interrupted and failing gens leave no temporary file and no suite.json"
+# Each signal arrives once the first set is written: mid-generation on any machine.
 "$fp4v" gen --suite regression --out big > /dev/null 2>&1 & pid=$!
-sleep 1
+for _ in $(seq 500); do compgen -G 'big/*.safetensors' > /dev/null && break; sleep 0.01; done
 kill -TERM $pid
 wait $pid; status=$?
 [ "$status" -eq 143 ] || fail "gen ended by SIGTERM (status $status)"
 no_leftovers "SIGTERM"
 [ ! -e big/suite.json ] || fail "an interrupted gen names no suite"
 expect_status 2 "replay of an interrupted gen" "$fp4v" replay --backend golden --suite big
+# SIGINT as from a terminal (a shell's background jobs ignore it, so python starts this one).
+python3 - "$fp4v" <<'PY' || fail "gen ended by SIGINT"
+import glob, signal, subprocess, sys, time
+p = subprocess.Popen([sys.argv[1], "gen", "--suite", "regression", "--out", "big_int"], stdout=subprocess.DEVNULL,
+                     preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+for _ in range(500):
+    if glob.glob("big_int/*.safetensors"):
+        break
+    time.sleep(0.01)
+p.send_signal(signal.SIGINT)
+sys.exit(0 if p.wait() == -signal.SIGINT else 1)
+PY
+no_leftovers "SIGINT"
+[ ! -e big_int/suite.json ] || fail "a gen interrupted by SIGINT names no suite"
 (ulimit -f 16; trap '' XFSZ; exec "$fp4v" gen --suite smoke --out small --shard 0/10) > out 2> err; status=$?
 [ "$status" -eq 2 ] && grep -q "File too large" err || fail "a failing write names the reason (status $status): $(cat err)"
 no_leftovers "failing writes"

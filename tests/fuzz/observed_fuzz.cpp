@@ -1,11 +1,11 @@
 // libFuzzer target: any byte string as a file of observed outputs (someone
 // else's kernel) for a quantize set and an mma set is either rejected with a
 // one-line error or compared with the expected outputs.
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <cstddef>
 #include <cstdint>
-#include <fstream>
 
 #include "fp4v/harness/replay.h"
 #include "fp4v/vectors/suites.h"
@@ -29,12 +29,14 @@ const std::vector<vectors::VectorSet>& answered_sets() {
   return sets;
 }
 
-// read_observed reads a file: the input goes to one private file per process.
-const std::filesystem::path& observed_file() {
-  static const std::filesystem::path p =
-      std::filesystem::temp_directory_path() / ("fp4v_observed_fuzz_" + std::to_string(::getpid()) + ".safetensors");
-  return p;
+// read_observed reads a file: the input goes to an in-memory file (memfd),
+// named by its /proc path, so nothing is left on disk.
+int observed_fd() {
+  static const int fd = ::memfd_create("fp4v_observed_fuzz", MFD_CLOEXEC);
+  return fd;
 }
+
+std::filesystem::path observed_file() { return "/proc/self/fd/" + std::to_string(observed_fd()); }
 
 }  // namespace
 
@@ -44,13 +46,13 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
       vectors::write_vector_set(dir / ("expected" + std::to_string(i) + ".safetensors"), answered_sets()[i]);
     }
   }
-  std::atexit([] { std::filesystem::remove(observed_file()); });
-  return 0;
+  return observed_fd() < 0 ? 1 : 0;
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  std::ofstream(observed_file(), std::ios::binary | std::ios::trunc).write(reinterpret_cast<const char*>(data),
-                                                                         static_cast<std::streamsize>(size));
+  if (::ftruncate(observed_fd(), 0) != 0 || ::pwrite(observed_fd(), data, size, 0) != static_cast<ssize_t>(size)) {
+    std::abort();
+  }
   for (const vectors::VectorSet& set : answered_sets()) {
     fuzz::expect_clean([&] {
       const harness::Outputs observed = vectors::read_observed(observed_file(), set);
