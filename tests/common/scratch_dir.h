@@ -1,13 +1,17 @@
 // A fresh directory for each test, removed after it: fixtures that write
-// files derive from ScratchDirTest and use dir_.
+// files derive from ScratchDirTest and use dir_ (read() and listing() look at it).
 #pragma once
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <random>
+#include <sstream>
 #include <string>
 #include <system_error>
+#include <vector>
 
 namespace fp4v::testing {
 
@@ -23,6 +27,19 @@ class ScratchDirTest : public ::testing::Test {
   void TearDown() override {
     std::error_code ignored;
     std::filesystem::remove_all(dir_, ignored);
+  }
+  static std::string read(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+  // Every name in dir_, hidden ones included, sorted.
+  std::vector<std::string> listing() const {
+    std::vector<std::string> names;
+    for (const auto& entry : std::filesystem::directory_iterator(dir_)) names.push_back(entry.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
   }
   std::filesystem::path dir_;
 };

@@ -28,22 +28,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class FileIo : public fp4v::testing::ScratchDirTest {
- protected:
-  static std::string read(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
-  // Every name in the directory, hidden ones included.
-  std::vector<std::string> listing() const {
-    std::vector<std::string> names;
-    for (const auto& entry : fs::directory_iterator(dir_)) names.push_back(entry.path().filename().string());
-    std::sort(names.begin(), names.end());
-    return names;
-  }
-};
+class FileIo : public fp4v::testing::ScratchDirTest {};
 
 // `action` throws a one-line FileError holding each of `words`.
 template <class Action>

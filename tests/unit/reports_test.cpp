@@ -819,21 +819,7 @@ TEST(Junit, SanitizesControlCharactersAndKeepsLineBreaksInAttributes) {
 // ---------------------------------------------------------------------------
 // write_file_atomically
 
-class WriteFile : public fp4v::testing::ScratchDirTest {
- protected:
-  static std::string read(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-  }
-  std::vector<std::string> listing() const {
-    std::vector<std::string> names;
-    for (const auto& entry : fs::directory_iterator(dir_)) names.push_back(entry.path().filename().string());
-    std::sort(names.begin(), names.end());
-    return names;
-  }
-};
+class WriteFile : public fp4v::testing::ScratchDirTest {};
 
 TEST_F(WriteFile, WritesAndOverwritesLeavingNoPartialFile) {
   const fs::path p = dir_ / "report.html";
