@@ -534,5 +534,49 @@ TEST(DecisionCoverage, ResultsAndHtmlShowHolesPerRecipe) {
   EXPECT_THROW(reports::validate_results(bad), std::exception);
 }
 
+// A set's x holds values of its input dtype: reading checks it (no
+// input_dtype: fp32, anything goes); the golden run of a BF16 set rounds the
+// Hadamard transform to BF16.
+TEST(InputDtype, ReadingRejectsValuesOutsideTheDeclaredDtype) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "fp4v_input_dtype_test";
+  std::filesystem::create_directories(dir);
+  vectors::SetSpec spec = vectors::quantize_set("nvfp4.te", "normal", 16, 64, 1);
+  spec.input_dtype = InputDtype::kBf16;
+  EXPECT_EQ(spec.name(), "nvfp4.te/normal.bf16");
+  vectors::VectorSet set = vectors::make_vector_set(spec, "t");
+  ASSERT_EQ(set.metadata.at("input_dtype"), "bf16");
+  const auto write_and_read = [&](const vectors::VectorSet& v) {
+    vectors::write_vector_set(dir / "s.safetensors", v);
+    return vectors::read_vector_set(dir / "s.safetensors");
+  };
+  EXPECT_NO_THROW(write_and_read(set));
+  std::vector<float> x = set.tensor("x").as<float>();
+  x[5] = 1.0f + 0x1p-20f;  // an FP32 value, not a BF16 one
+  vectors::VectorSet bad = set;
+  bad.tensors["x"] = vectors::Tensor::of(vectors::DType::kF32, set.tensor("x").shape, x);
+  try {
+    write_and_read(bad);
+    ADD_FAILURE() << "accepted a non-BF16 x";
+  } catch (const vectors::FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find("x[5] is not a bf16 value"), std::string::npos) << e.what();
+  }
+  bad.metadata.erase("input_dtype");  // fp32: any FP32 value
+  EXPECT_NO_THROW(write_and_read(bad));
+  bad.metadata["input_dtype"] = "fp8";
+  EXPECT_THROW(write_and_read(bad), vectors::FormatError);
+  std::filesystem::remove_all(dir);
+  // FP16 values: 65504 and 2^-24 are, 65520 and 2^-25 are not.
+  EXPECT_TRUE(vectors::representable_in(65504.0f, InputDtype::kFp16));
+  EXPECT_TRUE(vectors::representable_in(0x1p-24f, InputDtype::kFp16));
+  EXPECT_FALSE(vectors::representable_in(65520.0f, InputDtype::kFp16));
+  EXPECT_FALSE(vectors::representable_in(0x1p-25f, InputDtype::kFp16));
+  EXPECT_EQ(vectors::step_input_value(1.0f, InputDtype::kBf16, 1), 1.0078125f);
+  EXPECT_EQ(vectors::step_input_value(1.0f, InputDtype::kFp16, -1), 1.0f - 0x1p-11f);
+  vectors::SetSpec rht = spec;
+  rht.hadamard = true;
+  rht.input_dtype = InputDtype::kFp16;
+  EXPECT_THROW(vectors::make_vector_set(rht, "t"), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace fp4v
