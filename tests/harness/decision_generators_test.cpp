@@ -25,6 +25,7 @@
 #include "fp4v/reports/render.h"
 #include "fp4v/vectors/decision_bins.h"
 #include "fp4v/vectors/generators.h"
+#include "fp4v/vectors/recipe_arithmetic.h"
 #include "fp4v/vectors/suites.h"
 
 namespace fp4v {
@@ -576,6 +577,28 @@ TEST(InputDtype, ReadingRejectsValuesOutsideTheDeclaredDtype) {
   rht.hadamard = true;
   rht.input_dtype = InputDtype::kFp16;
   EXPECT_THROW(vectors::make_vector_set(rht, "t"), std::invalid_argument);
+}
+
+// vectors/recipe_arithmetic.h restates the golden quantizer's scale formulas
+// for the generators and the coverage: its block scales are golden's, for
+// every recipe with one candidate (NVFP4: s_hp cast with the recipe's policy;
+// MXFP4: the E8M0 byte), on data that reaches the decisions.
+TEST(RecipeArithmetic, BlockScalesAreTheGoldenModels) {
+  for (const BlockRecipe& r : golden::block_recipes()) {
+    if (r.selection == golden::ScaleSelection::kFourOverSix || r.macro_block_cols > 0) continue;
+    for (const char* g : {"normal", "log_uniform_blocks", r.is_mx() ? "e8m0_boundaries" : "scale_midpoints"}) {
+      const std::vector<float> x = generate(g, r, InputDtype::kFp32, 128, 256);
+      const golden::QuantizedTensor q = golden::quantize(r, x, 128, 256, {});
+      const vectors::TensorScale t = vectors::tensor_scale_of(r, q.amax);
+      const std::vector<double> amax = block_amaxes(x, static_cast<size_t>(r.block_cols));
+      for (size_t b = 0; b < amax.size(); ++b) {
+        const float a = static_cast<float>(amax[b]);
+        const uint32_t code = r.is_mx() ? vectors::e8m0_byte(r, a)
+                                        : golden::encode<golden::kE4M3>(vectors::block_scale_hp(r, t, a), r.scale_policy);
+        ASSERT_EQ(code, q.scales[b]) << r.name << " " << g << " block " << b << " amax " << a;
+      }
+    }
+  }
 }
 
 }  // namespace
