@@ -1,7 +1,6 @@
 #include "coverage.h"
 
 #include <algorithm>
-#include <array>
 #include <bit>
 #include <cmath>
 #include <limits>
@@ -169,7 +168,7 @@ void e8m0_coverage(const golden::BlockRecipe& r, const golden::QuantizedTensor& 
     if (r.block_scale == BlockScaleRule::kMxFloorOfLog2 || r.block_scale == BlockScaleRule::kMxCeilOfLog2) {
       // The exponent real arithmetic gives, against the one the FP32 log2 gave.
       const int exact = ceiling ? binade(v) + (on ? 0 : 1) : binade(v) - 2;
-      const int clamped = std::clamp(exact + 127, ceiling ? 0 : 0, 254);
+      const int clamped = std::clamp(exact + 127, 0, 254);
       hit(hits, bins::kE8m0Log2Rounded, clamped != byte);
     }
   }

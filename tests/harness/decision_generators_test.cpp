@@ -25,6 +25,7 @@
 #include "fp4v/reports/render.h"
 #include "fp4v/vectors/decision_bins.h"
 #include "fp4v/vectors/generators.h"
+#include "fp4v/vectors/recipe_arithmetic.h"
 #include "fp4v/vectors/suites.h"
 
 namespace fp4v {
@@ -532,6 +533,72 @@ TEST(DecisionCoverage, ResultsAndHtmlShowHolesPerRecipe) {
   nlohmann::json bad = results;
   bad["recipe_coverage"][0].erase("recipe");
   EXPECT_THROW(reports::validate_results(bad), std::exception);
+}
+
+// A set's x holds values of its input dtype: reading checks it (no
+// input_dtype: fp32, anything goes); the golden run of a BF16 set rounds the
+// Hadamard transform to BF16.
+TEST(InputDtype, ReadingRejectsValuesOutsideTheDeclaredDtype) {
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / "fp4v_input_dtype_test";
+  std::filesystem::create_directories(dir);
+  vectors::SetSpec spec = vectors::quantize_set("nvfp4.te", "normal", 16, 64, 1);
+  spec.input_dtype = InputDtype::kBf16;
+  EXPECT_EQ(spec.name(), "nvfp4.te/normal.bf16");
+  vectors::VectorSet set = vectors::make_vector_set(spec, "t");
+  ASSERT_EQ(set.metadata.at("input_dtype"), "bf16");
+  const auto write_and_read = [&](const vectors::VectorSet& v) {
+    vectors::write_vector_set(dir / "s.safetensors", v);
+    return vectors::read_vector_set(dir / "s.safetensors");
+  };
+  EXPECT_NO_THROW(write_and_read(set));
+  std::vector<float> x = set.tensor("x").as<float>();
+  x[5] = 1.0f + 0x1p-20f;  // an FP32 value, not a BF16 one
+  vectors::VectorSet bad = set;
+  bad.tensors["x"] = vectors::Tensor::of(vectors::DType::kF32, set.tensor("x").shape, x);
+  try {
+    write_and_read(bad);
+    ADD_FAILURE() << "accepted a non-BF16 x";
+  } catch (const vectors::FormatError& e) {
+    EXPECT_NE(std::string(e.what()).find("x[5] is not a bf16 value"), std::string::npos) << e.what();
+  }
+  bad.metadata.erase("input_dtype");  // fp32: any FP32 value
+  EXPECT_NO_THROW(write_and_read(bad));
+  bad.metadata["input_dtype"] = "fp8";
+  EXPECT_THROW(write_and_read(bad), vectors::FormatError);
+  std::filesystem::remove_all(dir);
+  // FP16 values: 65504 and 2^-24 are, 65520 and 2^-25 are not.
+  EXPECT_TRUE(vectors::representable_in(65504.0f, InputDtype::kFp16));
+  EXPECT_TRUE(vectors::representable_in(0x1p-24f, InputDtype::kFp16));
+  EXPECT_FALSE(vectors::representable_in(65520.0f, InputDtype::kFp16));
+  EXPECT_FALSE(vectors::representable_in(0x1p-25f, InputDtype::kFp16));
+  EXPECT_EQ(vectors::step_input_value(1.0f, InputDtype::kBf16, 1), 1.0078125f);
+  EXPECT_EQ(vectors::step_input_value(1.0f, InputDtype::kFp16, -1), 1.0f - 0x1p-11f);
+  vectors::SetSpec rht = spec;
+  rht.hadamard = true;
+  rht.input_dtype = InputDtype::kFp16;
+  EXPECT_THROW(vectors::make_vector_set(rht, "t"), std::invalid_argument);
+}
+
+// vectors/recipe_arithmetic.h restates the golden quantizer's scale formulas
+// for the generators and the coverage: its block scales are golden's, for
+// every recipe with one candidate (NVFP4: s_hp cast with the recipe's policy;
+// MXFP4: the E8M0 byte), on data that reaches the decisions.
+TEST(RecipeArithmetic, BlockScalesAreTheGoldenModels) {
+  for (const BlockRecipe& r : golden::block_recipes()) {
+    if (r.selection == golden::ScaleSelection::kFourOverSix || r.macro_block_cols > 0) continue;
+    for (const char* g : {"normal", "log_uniform_blocks", r.is_mx() ? "e8m0_boundaries" : "scale_midpoints"}) {
+      const std::vector<float> x = generate(g, r, InputDtype::kFp32, 128, 256);
+      const golden::QuantizedTensor q = golden::quantize(r, x, 128, 256, {});
+      const vectors::TensorScale t = vectors::tensor_scale_of(r, q.amax);
+      const std::vector<double> amax = block_amaxes(x, static_cast<size_t>(r.block_cols));
+      for (size_t b = 0; b < amax.size(); ++b) {
+        const float a = static_cast<float>(amax[b]);
+        const uint32_t code = r.is_mx() ? vectors::e8m0_byte(r, a)
+                                        : golden::encode<golden::kE4M3>(vectors::block_scale_hp(r, t, a), r.scale_policy);
+        ASSERT_EQ(code, q.scales[b]) << r.name << " " << g << " block " << b << " amax " << a;
+      }
+    }
+  }
 }
 
 }  // namespace

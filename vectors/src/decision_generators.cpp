@@ -252,9 +252,11 @@ void fill_four_over_six_ties(const BlockRecipe& r, InputDtype d, size_t rows, si
     case golden::ErrorMetric::kMaxAbs: add({6, 4, 2.5}, 1); break;
   }
   constexpr int kExponents = 14;  // 2^-6 .. 2^7
-  fill_blocks(r, rows, cols, x, 1, patterns.size() * kExponents, [&](size_t p, size_t, std::span<float> v) {
-    const Pattern& pat = patterns[p % patterns.size()];
-    const int j = -6 + static_cast<int>(p / patterns.size());
+  // One exponent per 16 rows, so that 16x16 tiles of these blocks share a
+  // scale and their (near) ties add up.
+  fill_blocks(r, rows, cols, x, 1, patterns.size(), [&](size_t p, size_t row, std::span<float> v) {
+    const Pattern& pat = patterns[p];
+    const int j = -6 + static_cast<int>((row / 16) % kExponents);
     std::fill(v.begin(), v.end(), 0.0f);
     for (size_t i = 0; i < pat.values.size(); ++i) {
       const float value = static_cast<float>(pat.values[i] * pow2(j));

@@ -171,7 +171,8 @@ uint8_t scale_of_power(bool e8m0, int e) {
 //     -4 * 2^E (leaves the small term alone), or 4 * 2^E.
 //   final_rounding: C = 2^6 (1 + k 2^-23) plus exactly half its ulp (1.0 *
 //     2^-9 * 2^-9), and that plus or minus a quarter ulp: RZ and RNE differ;
-//     E8M0 also C = k 2^-149 plus 2^-150 (the tie at FP32's bottom).
+//     E8M0 also C = k 2^-149 plus 2^-150 (the tie at FP32's bottom); UE4M3
+//     scales of odd columns with bit 7 set (ignored: 7-bit scales).
 //   cancellation: a group of +6s and one of -6s with equal scales (they cancel
 //     exactly), alone or with a residue 2^-r smaller, or a single term at the
 //     smallest scales; C = 0, a subnormal, -2^-126, or near FLT_MAX (with
@@ -221,6 +222,8 @@ void mma_decision(std::string_view g, const golden::MmaRecipe& recipe, MmaInputs
       }
       for (size_t j = 0; j < in.n; ++j) {
         if (e8m0 && groups >= 3) in.b_scales[j * groups + 2] = scale_of_power(true, -23);
+        // UE4M3: bit 7 set in every other column's scales (the hardware reads 7 bits).
+        for (size_t grp = 0; grp < groups && !e8m0 && j % 2 == 1; ++grp) in.b_scales[j * groups + grp] |= 0x80;
         const float c = bottom ? static_cast<float>(1 + j % 4) * 0x1p-149f
                                : std::ldexp(1.0f + static_cast<float>(j % 8) * 0x1p-23f, 6);
         in.c[i * in.n + j] = (j / 8) % 2 ? -c : c;

@@ -2,8 +2,8 @@
 // invert it and the coverage measurement classifies it: the high-precision
 // block scale s_hp, the factor an element is scaled by, the E8M0 byte, the
 // MBS macro byte. The golden quantizer computes the same formulas in its
-// vectorized block loops (golden/src); tests/unit/decision_generators_test.cpp
-// checks the two agree scale for scale.
+// vectorized block loops (golden/src); tests/harness/decision_generators_test.cpp
+// (RecipeArithmetic) checks that they agree block scale for block scale.
 #pragma once
 
 #include <cstdint>
