@@ -32,24 +32,12 @@ using namespace detail;
 [[noreturn]] void bad_input(const std::string& what) { throw std::invalid_argument(what); }
 
 TensorContext make_context(const BlockRecipe& r, float amax) {
+  const TensorScale scale = tensor_scale(r, amax);
   TensorContext t;
   t.amax = amax;
-  const float n = r.tensor_scale_numerator;
-  switch (r.tensor_scale) {
-    case TensorScaleRule::kNone: break;
-    case TensorScaleRule::kTe:
-      t.s_enc = std::min(n / amax, kFltMax);  // n / 0 = Inf -> FLT_MAX
-      break;
-    case TensorScaleRule::kFos:
-    case TensorScaleRule::kFosFinite:
-      t.zero_scales = amax == 0.0f;
-      t.s_enc = t.zero_scales ? 1.0f : n / amax;
-      if (r.tensor_scale == TensorScaleRule::kFosFinite) t.s_enc = std::min(t.s_enc, kFltMax);
-      break;
-    case TensorScaleRule::kTorchao:
-      t.per_tensor_scale = amax / n;
-      break;
-  }
+  t.s_enc = scale.s_enc;
+  t.per_tensor_scale = scale.per_tensor_scale;
+  t.zero_scales = scale.zero_scales;
   t.s_dec = 1.0f / t.s_enc;
   t.te_block_factor = t.s_enc * (1.0f / 6.0f);
   t.per_tensor_reciprocal = 1.0f / t.per_tensor_scale;
@@ -414,6 +402,28 @@ std::vector<uint8_t> QuantizedTensor::packed_codes() const { return pack_codes(c
 
 std::vector<uint8_t> QuantizedTensor::swizzled_scales() const {
   return swizzle_scales(scales, rows, scale_cols());
+}
+
+
+TensorScale tensor_scale(const BlockRecipe& r, float amax) {
+  TensorScale t;
+  const float n = r.tensor_scale_numerator;
+  switch (r.tensor_scale) {
+    case TensorScaleRule::kNone: break;
+    case TensorScaleRule::kTe:
+      t.s_enc = std::min(n / amax, kFltMax);  // n / 0 = Inf -> FLT_MAX
+      break;
+    case TensorScaleRule::kFos:
+    case TensorScaleRule::kFosFinite:
+      t.zero_scales = amax == 0.0f;
+      t.s_enc = t.zero_scales ? 1.0f : n / amax;
+      if (r.tensor_scale == TensorScaleRule::kFosFinite) t.s_enc = std::min(t.s_enc, kFltMax);
+      break;
+    case TensorScaleRule::kTorchao:
+      t.per_tensor_scale = amax / n;
+      break;
+  }
+  return t;
 }
 
 QuantizedTensor quantize(const BlockRecipe& r, std::span<const float> input, size_t in_rows,

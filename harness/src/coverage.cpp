@@ -250,7 +250,7 @@ void decision_coverage(const VectorSet& set, const golden::QuantizedTensor& q, c
   const golden::BlockRecipe& r = golden::find_block_recipe(set.recipe());
   // Values after the Hadamard transform are BF16 for BF16 input, else FP32.
   const InputDtype d = set_option(set, "hadamard") && input_dtype(set) != InputDtype::kBf16 ? InputDtype::kFp32 : input_dtype(set);
-  const vectors::TensorScale t = vectors::tensor_scale_of(r, q.amax);
+  const vectors::TensorScale t = golden::tensor_scale(r, q.amax);
   const std::vector<float> factor = mbs_factors(r, q);
   element_coverage(r, q, t, x, factor, d, hits);
   std::vector<float> scaled_x = x;

@@ -589,7 +589,7 @@ TEST(RecipeArithmetic, BlockScalesAreTheGoldenModels) {
     for (const char* g : {"normal", "log_uniform_blocks", r.is_mx() ? "e8m0_boundaries" : "scale_midpoints"}) {
       const std::vector<float> x = generate(g, r, InputDtype::kFp32, 128, 256);
       const golden::QuantizedTensor q = golden::quantize(r, x, 128, 256, {});
-      const vectors::TensorScale t = vectors::tensor_scale_of(r, q.amax);
+      const vectors::TensorScale t = golden::tensor_scale(r, q.amax);
       const std::vector<double> amax = block_amaxes(x, static_cast<size_t>(r.block_cols));
       for (size_t b = 0; b < amax.size(); ++b) {
         const float a = static_cast<float>(amax[b]);

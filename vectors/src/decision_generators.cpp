@@ -110,7 +110,7 @@ void fill_element_midpoints_inexact(const BlockRecipe& r, InputDtype d, size_t r
   const float em = element_max(r);
   const float a_tensor = round_to_input_dtype(0.75 * r.tensor_scale_numerator, d);
   put_tensor_amax(x, a_tensor);
-  const TensorScale t = tensor_scale_of(r, a_tensor);
+  const TensorScale t = golden::tensor_scale(r, a_tensor);
   const double s_exact = has_tensor_scale(r) ? r.tensor_scale_numerator / static_cast<double>(a_tensor) : 1.0;
   const double s_max = block_scale_hp(r, t, a_tensor);
   // E4M3 values from 2^-6 up to the largest s_hp reachable: normal scales.
@@ -145,7 +145,7 @@ void fill_element_midpoints_inexact(const BlockRecipe& r, InputDtype d, size_t r
 void fill_scale_decisions(float a_tensor, const BlockRecipe& r, InputDtype d, size_t rows, size_t cols,
                           Random& rng, std::vector<float>& x) {
   const float em = element_max(r);
-  const TensorScale t = tensor_scale_of(r, a_tensor);
+  const TensorScale t = golden::tensor_scale(r, a_tensor);
   const double s_max = block_scale_hp(r, t, a_tensor);
   const double s_exact = has_tensor_scale(r) ? std::min<double>(r.tensor_scale_numerator / static_cast<double>(a_tensor),
                                                                  std::numeric_limits<float>::max())

@@ -24,23 +24,6 @@ bool has_tensor_scale(const golden::BlockRecipe& r) {
   return !r.is_mx() && r.tensor_scale != TensorScaleRule::kNone;
 }
 
-TensorScale tensor_scale_of(const golden::BlockRecipe& r, float amax) {
-  TensorScale t;
-  const float n = r.tensor_scale_numerator;
-  switch (r.tensor_scale) {
-    case TensorScaleRule::kNone: break;
-    case TensorScaleRule::kTe: t.s_enc = std::min(n / amax, kFltMax); break;
-    case TensorScaleRule::kFos:
-    case TensorScaleRule::kFosFinite:
-      t.zero_scales = amax == 0.0f;
-      t.s_enc = t.zero_scales ? 1.0f : n / amax;
-      if (r.tensor_scale == TensorScaleRule::kFosFinite) t.s_enc = std::min(t.s_enc, kFltMax);
-      break;
-    case TensorScaleRule::kTorchao: t.per_tensor_scale = amax / n; break;
-  }
-  return t;
-}
-
 double block_scale_hp(const golden::BlockRecipe& r, const TensorScale& t, float a) {
   switch (r.block_scale) {
     case BlockScaleRule::kTeProduct: return a * (t.s_enc * (1.0f / 6.0f));

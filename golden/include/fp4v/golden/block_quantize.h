@@ -58,6 +58,15 @@ struct QuantizedTensor {
   std::vector<uint8_t> swizzled_scales() const;   // 128x4 tiles (layout.h)
 };
 
+// The per-tensor quantities a recipe derives from the tensor amax (its
+// TensorScaleRule, in FP32 as block_recipe.h spells it out).
+struct TensorScale {
+  float s_enc = 1.0f;             // S_enc (1 without a tensor scale)
+  float per_tensor_scale = 1.0f;  // torchao
+  bool zero_scales = false;       // fouroversix: amax 0 gives all-zero scales
+};
+TensorScale tensor_scale(const BlockRecipe& recipe, float tensor_amax);
+
 // x holds rows * cols values, row-major. Throws std::invalid_argument with a
 // one-line message on shapes that do not divide into blocks, NaN/Inf inputs,
 // a missing random stream, or options the recipe does not define.

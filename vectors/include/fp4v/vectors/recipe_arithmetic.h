@@ -8,6 +8,7 @@
 
 #include <cstdint>
 
+#include "fp4v/golden/block_quantize.h"
 #include "fp4v/golden/block_recipe.h"
 
 namespace fp4v::vectors {
@@ -17,13 +18,8 @@ float element_max(const golden::BlockRecipe& r);
 // Whether the recipe has a per-tensor FP32 scale computed from the tensor amax.
 bool has_tensor_scale(const golden::BlockRecipe& r);
 
-// The tensor-wide quantities of an NVFP4 recipe, from the tensor amax.
-struct TensorScale {
-  float s_enc = 1.0f;             // S_enc (1 without a tensor scale)
-  float per_tensor_scale = 1.0f;  // torchao
-  bool zero_scales = false;       // fouroversix: amax 0 gives zero scales
-};
-TensorScale tensor_scale_of(const golden::BlockRecipe& r, float tensor_amax);
+// The tensor-wide quantities of an NVFP4 recipe: golden's, from the tensor amax.
+using golden::TensorScale;
 
 // s_hp of the 6-candidate for block amax a, in the recipe's FP32 operations
 // (kExact recipes: a * S_enc / element_max, in double; exact up to one rounding).
