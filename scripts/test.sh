@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # README command 2: set up, build with warnings as errors, run every test
 # (CTest: unit, conformance, exhaustive; pytest; the CTest suites again under
-# ASan and UBSan, less the exhaustive sweeps; bounded libFuzzer runs).
+# ASan and UBSan, less the exhaustive sweeps and the mutation scores; bounded
+# libFuzzer runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -12,7 +13,7 @@ echo "test: GPU tests (label gpu) skip without a CUDA device; their reason:"
 ctest --preset ci -L gpu -V 2>&1 | grep -E "SKIPPED|no CUDA|device:" || true
 echo "test: pytest tests/python"
 FP4V_BIN="$PWD/build/ci/harness/fp4v" PYTHONPATH="$PWD/build/ci/python" .venv/bin/python -m pytest -q tests/python
-echo "test: the same C++ tests under ASan and UBSan (ctest --preset asan: less the exhaustive sweeps)"
+echo "test: the same C++ tests under ASan and UBSan (ctest --preset asan: less the exhaustive sweeps and the two mutation-score replays)"
 bash scripts/build.sh asan
 ctest --preset asan -j 2
 echo "test: fuzzing what fp4v reads (libFuzzer, bounded)"

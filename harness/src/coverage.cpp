@@ -61,7 +61,10 @@ double nearest_e4m3_midpoint(double s) {
   return s - *(it - 1) < *it - s ? *(it - 1) : *it;
 }
 
-double fp32_ulp(double v) { return std::ldexp(1.0, std::ilogb(static_cast<float>(v)) - 23); }
+double fp32_ulp(double v) {
+  const float f = static_cast<float>(v);  // ilogb(0) is INT_MIN; subnormals share 2^-149
+  return f == 0.0f ? 0x1p-149 : std::ldexp(1.0, std::max(std::ilogb(f), -126) - 23);
+}
 
 // E2M1 decisions of every element: the recipe-scaled value against the midpoints.
 void element_coverage(const golden::BlockRecipe& r, const golden::QuantizedTensor& q,
@@ -141,7 +144,8 @@ void e8m0_coverage(const golden::BlockRecipe& r, const golden::QuantizedTensor& 
   // at the boundary, in double).
   const auto boundary_value = [&](float a) { return ceiling ? static_cast<double>(a) / 6.0 : static_cast<double>(a); };
   const auto binade = [](double v) { return std::ilogb(v); };
-  const auto significand = [](float a) { return std::ldexp(static_cast<double>(a), -std::ilogb(a)); };
+  // ilogb(0) is INT_MIN: a / 6 can underflow to 0 in FP32, whose significand is 0.
+  const auto significand = [](float a) { return a == 0.0f ? 0.0 : std::ldexp(static_cast<double>(a), -std::ilogb(a)); };
   for (size_t b = 0; b < amax.size(); ++b) {
     const float a = amax[b];
     const uint8_t byte = q.scales[(b / q.scale_cols()) * q.scale_cols() + b % q.scale_cols()];
