@@ -382,7 +382,7 @@ TEST(DecisionGenerators, MmaFinalRoundingLandsOnAndAroundHalfAnUlp) {
         for (long double t : m.terms(r, i, j)) exact += t;
         const float nearest = static_cast<float>(exact);
         const float toward_zero = std::fabs(nearest) <= std::fabs(exact) ? nearest : std::nextafter(nearest, 0.0f);
-        const long double half = (std::ldexp(1.0L, std::ilogb(toward_zero) - 23)) / 2;
+        const long double half = ulp(toward_zero, InputDtype::kFp32) / 2;  // 0 and subnormals: 2^-150
         const long double rest = std::fabs(exact) - std::fabs(static_cast<long double>(toward_zero));
         tie += rest == half;
         above += rest > half;
