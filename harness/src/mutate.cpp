@@ -70,9 +70,11 @@ json mutate(const SuiteSets& sets, const MutateOptions& o) {
   std::vector<std::vector<size_t>> applies(sets.count);  // set -> indices into chosen
   for_each_parallel(sets.count, o.threads, [&](size_t i) {
     if (sets.operation_and_recipe) {
-      const auto [operation, recipe] = sets.operation_and_recipe(i);
-      if (std::none_of(chosen.begin(), chosen.end(),
-                       [&](const Mutant* m) { return mutant_applies(*m, operation, recipe); })) {
+      // A pair, not a structured binding: clang 14 (the fuzz build) cannot capture those.
+      const auto operation_and_recipe = sets.operation_and_recipe(i);
+      if (std::none_of(chosen.begin(), chosen.end(), [&](const Mutant* m) {
+            return mutant_applies(*m, operation_and_recipe.first, operation_and_recipe.second);
+          })) {
         return;
       }
     }
