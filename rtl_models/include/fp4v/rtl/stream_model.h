@@ -1,0 +1,42 @@
+// The one way C++ reaches a Verilated RTL unit: every top follows the stream
+// contract of rtl_models/README.md (clk, rst_n, in_valid/in_ready/in_data,
+// out_valid/out_ready/out_data), so one engine drives them all and each unit
+// only says how its jobs become beats and its beats become results.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace fp4v::rtl {
+
+// The bits of one packed port: word w holds bits [32 w + 31 : 32 w].
+using Beat = std::vector<uint32_t>;
+
+struct StreamStats {
+  uint64_t cycles = 0;           // rising clock edges from the first input offered to the last output taken
+  uint64_t in_beats = 0;
+  uint64_t out_beats = 0;
+  uint64_t first_out_cycle = 0;  // the edge on which the first output was taken (the latency)
+};
+
+class StreamModel {
+ public:
+  virtual ~StreamModel() = default;
+  virtual const std::string& config() const = 0;  // the configuration's name (CMake fp4v_rtl_model CONFIG)
+  // Offers `in` back to back through in_valid/in_ready, holds out_ready high,
+  // and returns the first `out_count` output beats (as many words as
+  // out_data needs) (std::runtime_error when
+  // they do not come within a cycle limit). The model is reset once, when
+  // made; a run starts and ends idle.
+  virtual std::vector<Beat> run(const std::vector<Beat>& in, size_t out_count, StreamStats* stats = nullptr) = 0;
+};
+
+// The configurations built in this checkout, and a fresh model of one
+// (std::invalid_argument naming the known ones otherwise). Each model has
+// its own Verilator context: models may run in different threads.
+std::vector<std::string> model_configs();
+std::unique_ptr<StreamModel> make_model(const std::string& config);
+
+}  // namespace fp4v::rtl
