@@ -255,6 +255,19 @@ __device__ Tensor tensor_of(const Recipe& r, float amax) {
   return t;
 }
 
+// NaNs, as the machine the recipe's reference ran on makes them: an invalid
+// operation (0 * Inf, 0 / 0) gives the default NaN (x86: 0xFFC00000, CUDA:
+// 0x7FFFFFFF); an operation on a NaN operand gives that NaN on x86 (its sign
+// kept) and the default NaN on CUDA. This GPU makes 0x7FFFFFFF for both.
+__device__ float default_nan(const Recipe& r) {
+  return __uint_as_float(r.default_nan_negative ? 0xFFC00000u : 0x7FFFFFFFu);
+}
+__device__ float nan_from_operand(const Recipe& r, float result, float operand) {
+  if (!isnan(result)) return result;
+  if (!isnan(operand) || !r.default_nan_negative) return default_nan(r);  // an invalid operation, or CUDA
+  return copysignf(__uint_as_float(0x7FC00000u), operand);
+}
+
 // One candidate's scale and the factor its elements are multiplied by.
 struct Candidate {
   uint32_t code;
@@ -277,6 +290,7 @@ __device__ Candidate candidate(const Recipe& r, const Tensor& t, float s_hp) {
     case ElementScaling::kTorchaoQuotient: c.multiplier = t.per_tensor_reciprocal / s; break;
     default: c.multiplier = 1.0f; break;
   }
+  c.multiplier = nan_from_operand(r, c.multiplier, s);  // s is the only operand that can be NaN
   return c;
 }
 
@@ -504,10 +518,9 @@ __global__ void __launch_bounds__(128) quantize_blocks(Params p) {
     const float divisor = __uint_as_float(byte << 23);
     if (r.mx_tiny_scale == MxTinyScale::kDivisorAtLeast2m126) multiplier = ldexpf(1.0f, -max(e, -126));
     if (r.mx_tiny_scale == MxTinyScale::kUnscaled && byte == 0) multiplier = 1.0f;
-    const float default_nan = __uint_as_float(r.default_nan_negative ? 0xFFC00000u : 0x7FFFFFFFu);
     for (int i = 0; i < N; ++i) {
       float v = divide ? x[i] / divisor : x[i] * multiplier;
-      if (isnan(v)) v = default_nan;  // 0/0 of an all-zero block, as the reference's machine makes it
+      if (isnan(v)) v = default_nan(r);  // 0/0 of an all-zero block
       float fake;
       codes[i] = element_code(r, v, p.stochastic, random6 ? random6[i] : 0u, &fake);
     }
@@ -551,10 +564,11 @@ __global__ void __launch_bounds__(128) quantize_blocks(Params p) {
       s_hp = v < r.scale_min ? r.scale_min : r.scale_max < v ? r.scale_max : v;
     }
   }
+  if (isnan(s_hp)) s_hp = default_nan(r);  // 0 * Inf (S_enc overflowed), 0 / 0 (torchao, amax 0)
   const bool four_over_six = r.selection == Selection::kFourOverSix;
   const Candidate six = candidate(r, t, s_hp);
   float fake[N];
-  for (int i = 0; i < N; ++i) codes[i] = element_code(r, x[i] * six.multiplier, p.stochastic, random6 ? random6[i] : 0u, &fake[i]);
+  for (int i = 0; i < N; ++i) codes[i] = element_code(r, nan_from_operand(r, x[i] * six.multiplier, six.multiplier), p.stochastic, random6 ? random6[i] : 0u, &fake[i]);
   if (!four_over_six) {
     store<N, BlockCols>(p, tile_row, tile_col, codes, six.code);
     return;
@@ -575,7 +589,7 @@ __global__ void __launch_bounds__(128) quantize_blocks(Params p) {
   const Candidate four = candidate(r, t, s_hp * 1.5f);
   const uint32_t* random4 = random6 ? random6 + p.rows * p.cols : nullptr;
   uint8_t codes4[N];
-  for (int i = 0; i < N; ++i) codes4[i] = element_code(r, x[i] * four.multiplier, p.stochastic, random4 ? random4[i] : 0u, &fake[i]);
+  for (int i = 0; i < N; ++i) codes4[i] = element_code(r, nan_from_operand(r, x[i] * four.multiplier, four.multiplier), p.stochastic, random4 ? random4[i] : 0u, &fake[i]);
   const float error4 = error(fake, four.scale);
   const bool keep_four = error4 < error6;
   store<N, BlockCols>(p, tile_row, tile_col, keep_four ? codes4 : codes, keep_four ? four.code : six.code);
@@ -595,6 +609,24 @@ void launch(const Params& p, uint8_t* macro, uint32_t* amax_bits, cudaStream_t s
   if (p.two_d) quantize_blocks<In, 256, 16><<<grid, kThreads, 0, stream>>>(q);
   else if (p.r.block_cols == 32) quantize_blocks<In, 32, 32><<<grid, kThreads, 0, stream>>>(q);
   else quantize_blocks<In, 16, 16><<<grid, kThreads, 0, stream>>>(q);
+}
+
+// Pseudo-random values (a sum of four uniforms: bell-shaped) in the input dtype.
+template <class In>
+__global__ void fill_random(In* x, size_t count) {
+  for (size_t i = blockIdx.x * size_t{blockDim.x} + threadIdx.x; i < count; i += size_t{gridDim.x} * blockDim.x) {
+    uint64_t h = (i + 1) * 0x9E3779B97F4A7C15ull;
+    float sum = 0.0f;
+    for (int k = 0; k < 4; ++k) {
+      h ^= h >> 31;
+      h *= 0xBF58476D1CE4E5B9ull;
+      h ^= h >> 29;
+      sum += static_cast<float>(h >> 40) * 0x1p-24f - 0.5f;
+    }
+    if constexpr (std::is_same_v<In, float>) x[i] = sum;
+    else if constexpr (std::is_same_v<In, __nv_bfloat16>) x[i] = __float2bfloat16(sum);
+    else x[i] = __float2half(sum);
+  }
 }
 
 __global__ void arch_probe(int* out) {
@@ -738,6 +770,58 @@ Result quantize(const Recipe& r, const Options& o, const void* x, size_t in_rows
   check(cudaMemcpy(&amax_bits, amax.p, 4, cudaMemcpyDeviceToHost), "cudaMemcpy amax");
   std::memcpy(&result.amax, &amax_bits, 4);
   return result;
+}
+
+}  // namespace fp4v::gpu
+
+namespace fp4v::gpu {
+
+double time_quantize(const Recipe& r, const Options& o, size_t rows, size_t cols, int iterations) {
+  if (const std::string why = unsupported(r, o); !why.empty()) throw std::invalid_argument(why);
+  if (o.stochastic || o.transpose || cols % 128 != 0 || rows % 16 != 0 || iterations < 1)
+    throw std::invalid_argument("time_quantize: no stochastic or transpose; rows a multiple of 16, cols of 128");
+  const size_t count = rows * cols, element_bytes = o.input == InputType::kF32 ? 4 : 2;
+  const size_t scale_cols = cols / static_cast<size_t>(r.block_cols);
+  DeviceBuffer input(count * element_bytes), codes(count / 2), scales(rows * scale_cols),
+      macro(r.macro_block_cols ? rows * (cols / 128) : 0), amax(4);
+  Params p{};
+  p.r = r;
+  p.x = input.p;
+  p.rows = rows;
+  p.cols = cols;
+  p.two_d = o.two_d;
+  p.swizzled = o.swizzled_scales;
+  p.amax_bits = amax.as<uint32_t>();
+  p.codes = codes.as<uint8_t>();
+  p.scales = scales.as<uint8_t>();
+  p.tiles = rows / (o.two_d ? 16 : 1) * scale_cols;
+  const auto run = [&] {
+    cudaMemsetAsync(amax.p, 0, 4);
+    switch (o.input) {
+      case InputType::kF32: launch<float>(p, macro.as<uint8_t>(), amax.as<uint32_t>(), 0); break;
+      case InputType::kBF16: launch<__nv_bfloat16>(p, macro.as<uint8_t>(), amax.as<uint32_t>(), 0); break;
+      case InputType::kF16: launch<__half>(p, macro.as<uint8_t>(), amax.as<uint32_t>(), 0); break;
+    }
+  };
+  switch (o.input) {
+    case InputType::kF32: fill_random<<<1024, 256>>>(input.as<float>(), count); break;
+    case InputType::kBF16: fill_random<<<1024, 256>>>(input.as<__nv_bfloat16>(), count); break;
+    case InputType::kF16: fill_random<<<1024, 256>>>(input.as<__half>(), count); break;
+  }
+  run();  // warm-up
+  cudaEvent_t start, stop;
+  check(cudaEventCreate(&start), "cudaEventCreate");
+  check(cudaEventCreate(&stop), "cudaEventCreate");
+  cudaEventRecord(start);
+  for (int i = 0; i < iterations; ++i) run();
+  cudaEventRecord(stop);
+  const cudaError_t status = cudaEventSynchronize(stop);
+  float ms = 0.0f;
+  cudaEventElapsedTime(&ms, start, stop);
+  cudaEventDestroy(start);
+  cudaEventDestroy(stop);
+  check(status == cudaSuccess ? cudaGetLastError() : status, "time_quantize");
+  return ms / iterations;
 }
 
 }  // namespace fp4v::gpu

@@ -106,4 +106,10 @@ bool native_fp4_path();
 Result quantize(const Recipe& recipe, const Options& options, const void* x, size_t rows, size_t cols,
                 const uint32_t* random = nullptr, size_t random_words = 0);
 
+// For the benchmark: x (rows x cols, options.input's dtype) filled on the GPU
+// with pseudo-random values of a bell-shaped distribution, then the tensor
+// amax pass and the quantize kernel run `iterations` times. Returns the mean
+// milliseconds of one amax + quantize (CUDA events).
+double time_quantize(const Recipe& recipe, const Options& options, size_t rows, size_t cols, int iterations);
+
 }  // namespace fp4v::gpu
