@@ -57,22 +57,22 @@ __device__ uint32_t cast_float(float x, CastRule rule, bool stochastic = false, 
   const int field = static_cast<int>(magnitude >> 23);
   // x = significand * 2^(exponent - 23)
   const int exponent = field == 0 ? -126 : field - 127;
-  const uint64_t significand = field == 0 ? magnitude : (magnitude & 0x7FFFFFu) | 0x800000u;
+  const uint32_t significand = field == 0 ? magnitude : (magnitude & 0x7FFFFFu) | 0x800000u;  // < 2^24
   const int target = max(exponent, 1 - B);
   const int true_shift = 23 + target - exponent - M;  // >= 20
   const int shift = min(true_shift, 26);              // every bit is discarded from 25 on
-  uint64_t q;
+  uint32_t q;
   if (stochastic) {
-    const uint64_t discarded = significand & ((uint64_t{1} << shift) - 1);
-    const int down = true_shift - 8;
-    const uint64_t top = down >= 64 ? 0 : discarded >> down;  // true_shift >= 20: down > 0
+    const uint32_t discarded = significand & ((1u << shift) - 1);
+    const int down = true_shift - 8;  // > 0
+    const uint32_t top = down >= 32 ? 0 : discarded >> down;
     q = (significand >> shift) + ((top + (word & 0xFFu)) >> 8);
   } else {
-    const uint64_t half = uint64_t{1} << (shift - 1);
+    const uint32_t half = 1u << (shift - 1);
     q = (significand + (half - 1) + ((significand >> shift) & 1u)) >> shift;
   }
-  const uint64_t code = (static_cast<uint64_t>(target + B - 1) << M) + q;
-  return code > kMax ? overflow : static_cast<uint32_t>(code) | sign;
+  const int code = ((target + B - 1) << M) + static_cast<int>(q);
+  return code > static_cast<int>(kMax) ? overflow : static_cast<uint32_t>(code) | sign;
 }
 
 __device__ uint32_t cast_e2m1(float x, CastRule rule, bool stochastic = false, uint32_t word = 0) {
@@ -104,10 +104,23 @@ __device__ float e4m3_value(uint32_t code) {
   return (code & 0x80) ? -v : v;
 }
 
+// From the code's bits (no table: a table would live in local memory).
 __device__ float e2m1_value(uint32_t code) {
-  constexpr float kMagnitude[8] = {0.0f, 0.5f, 1.0f, 1.5f, 2.0f, 3.0f, 4.0f, 6.0f};
-  const float v = kMagnitude[code & 7];
-  return (code & 8) ? -v : v;
+  const uint32_t m = code & 7, sign = (code & 8) << 28;
+  const uint32_t magnitude = m == 0 ? 0u : m == 1 ? 0x3F000000u : (((m >> 1) + 126) << 23) | ((m & 1) << 22);
+  return __uint_as_float(magnitude | sign);
+}
+
+// E2M1 round to nearest even by comparing |v| with the midpoints of the
+// grid (0.25, 0.75, ... 5): at a midpoint the even code wins, hence > or >=.
+// Overflow and Inf saturate (E2M1 has no NaN code); NaN per the rule.
+__device__ uint32_t cast_e2m1_software(float v, CastRule rule) {
+  if (isnan(v)) return cast_e2m1(v, rule);
+  const float a = fabsf(v);
+  const uint32_t magnitude = (a > 0.25f) + (a >= 0.75f) + (a > 1.25f) + (a >= 1.75f) + (a > 2.5f) +
+                             (a >= 3.5f) + (a > 5.0f);
+  const bool negative = signbit(v) && (rule.sign_from_bit || a != 0.0f);
+  return magnitude | (negative ? 8u : 0u);
 }
 
 __device__ uint32_t cast_e2m1_nearest(float v, CastRule rule) {
@@ -122,7 +135,7 @@ __device__ uint32_t cast_e2m1_nearest(float v, CastRule rule) {
     return d & 0xF;
   }
 #endif
-  return cast_e2m1(v, rule);
+  return cast_e2m1_software(v, rule);
 }
 
 // ------------------------------------------------------------- the recipe
@@ -307,6 +320,43 @@ __device__ uint32_t element_code(const Recipe& r, float v, bool stochastic, uint
   return code;
 }
 
+// element_code out of line: the rarer element roundings stay out of the
+// straight-line code, and the block's arrays stay in registers.
+struct CodeAndValue {
+  uint32_t code;
+  float value;
+};
+__device__ __noinline__ CodeAndValue element_code_call(const Recipe& r, float v, bool stochastic, uint32_t word) {
+  CodeAndValue c;
+  c.code = element_code(r, v, stochastic, word, &c.value);
+  return c;
+}
+
+// One candidate's codes for a block: x[i] * multiplier (MX fouroversix: x[i] /
+// divisor) as E2M1 codes, and the values the 4/6 error uses. The common case
+// (round to nearest, the plain cast) is a straight-line loop; the others a loop.
+template <int N>
+__device__ void candidate_codes(const Recipe& r, const float* x, float multiplier, bool divide, float divisor,
+                                const uint32_t* random, uint8_t* codes, float* fake) {
+  if (!random && !divide && r.element_rounding == ElementRounding::kCast) {
+#pragma unroll(N <= 32 ? N : 1)
+    for (int i = 0; i < N; ++i) {
+      float v = nan_from_operand(r, x[i] * multiplier, multiplier);
+      if (r.clamp_before_element_cast) v = v < -6.0f ? -6.0f : v > 6.0f ? 6.0f : v;
+      codes[i] = static_cast<uint8_t>(cast_e2m1_nearest(v, r.element_cast));
+      fake[i] = e2m1_value(codes[i]);
+    }
+    return;
+  }
+#pragma unroll(N <= 32 ? N : 1)
+  for (int i = 0; i < N; ++i) {
+    const float v = divide ? nan_from_operand(r, x[i] / divisor, divisor) : nan_from_operand(r, x[i] * multiplier, multiplier);
+    const CodeAndValue c = element_code_call(r, v, random != nullptr, random ? random[i] : 0u);
+    codes[i] = static_cast<uint8_t>(c.code);
+    fake[i] = c.value;
+  }
+}
+
 __device__ float halving_tree(float* v, int k) {
   for (int half = k / 2; half >= 1; half /= 2)
     for (int i = 0; i < half; ++i) v[i] += v[i + half];
@@ -314,7 +364,8 @@ __device__ float halving_tree(float* v, int k) {
 }
 
 // The FP32 sum of a block's n (16 or 256) error terms in the recipe's order.
-__device__ float sum_terms(SumOrder order, const float* e, int n, size_t tensor_blocks) {
+template <int n>
+__device__ float sum_terms(SumOrder order, const float* e, size_t tensor_blocks) {
   switch (order) {
     case SumOrder::kTorchCpu: {  // 8 lanes, vector m into accumulator m % 4
       float acc[4][8];
@@ -368,6 +419,7 @@ __device__ float sum_terms(SumOrder order, const float* e, int n, size_t tensor_
 struct Params {
   Recipe r;
   const void* x;
+  InputType input;
   size_t rows, cols;        // quantized matrix
   bool transpose, two_d, stochastic, swizzled;
   const uint32_t* random;   // per candidate: rows * cols words, block order
@@ -378,26 +430,56 @@ struct Params {
   size_t tiles;             // blocks (1D) or tiles (2D) in the tensor
 };
 
-template <class In>
-__device__ float load(const In* x, size_t i) {
-  if constexpr (std::is_same_v<In, float>) return x[i];
-  else if constexpr (std::is_same_v<In, __nv_bfloat16>) return __bfloat162float(x[i]);
-  else return __half2float(x[i]);
+// A 16-bit input value as FP32 (exact).
+__device__ float from_half_bits(uint32_t h, InputType input) {
+  return input == InputType::kBF16 ? __uint_as_float(h << 16) : __half2float(__ushort_as_half(static_cast<unsigned short>(h)));
+}
+
+__device__ float load(const Params& p, size_t i) {
+  if (p.input == InputType::kF32) return static_cast<const float*>(p.x)[i];
+  return from_half_bits(static_cast<const uint16_t*>(p.x)[i], p.input);
+}
+
+// n (a multiple of 8) consecutive input values from element i (i * element
+// size a multiple of 16 bytes), in 16-byte loads.
+template <int n>
+__device__ void load_run(const Params& p, size_t i, float* out) {
+  if (p.input == InputType::kF32) {
+    const float4* v = reinterpret_cast<const float4*>(static_cast<const float*>(p.x) + i);
+#pragma unroll
+    for (int k = 0; k < n / 4; ++k) {
+      const float4 f = v[k];
+      out[4 * k] = f.x, out[4 * k + 1] = f.y, out[4 * k + 2] = f.z, out[4 * k + 3] = f.w;
+    }
+    return;
+  }
+  const uint4* v = reinterpret_cast<const uint4*>(static_cast<const uint16_t*>(p.x) + i);
+#pragma unroll
+  for (int k = 0; k < n / 8; ++k) {
+    const uint4 u = v[k];
+    const uint32_t words[4] = {u.x, u.y, u.z, u.w};
+#pragma unroll
+    for (int w = 0; w < 4; ++w) {
+      out[8 * k + 2 * w] = from_half_bits(words[w] & 0xFFFFu, p.input);
+      out[8 * k + 2 * w + 1] = from_half_bits(words[w] >> 16, p.input);
+    }
+  }
+}
+
+__device__ float macro_factor(const Params& p, size_t row, size_t col) {
+  return 1.0f + static_cast<float>(p.macro[row * (p.cols / 128) + col / 128]) / 256.0f;
 }
 
 // The element (row, col) of the quantized matrix: transposed, MBS-scaled.
-template <class In>
 __device__ float element(const Params& p, size_t row, size_t col) {
-  const In* x = static_cast<const In*>(p.x);
-  float v = load(x, p.transpose ? col * p.rows + row : row * p.cols + col);
-  if (p.macro) v *= 1.0f + static_cast<float>(p.macro[row * (p.cols / 128) + col / 128]) / 256.0f;
+  float v = load(p, p.transpose ? col * p.rows + row : row * p.cols + col);
+  if (p.macro) v *= macro_factor(p, row, col);
   return v;
 }
 
 __device__ uint32_t magnitude_bits(float v) { return __float_as_uint(v) & 0x7FFFFFFFu; }
 
 // MBS: per row and macro block, m = bits 22..15 of fl(6 / macro amax).
-template <class In>
 __global__ void macro_factors(Params p, uint8_t* out) {
   const size_t macro_cols = p.cols / 128;
   const size_t i = blockIdx.x * size_t{blockDim.x} + threadIdx.x;
@@ -406,24 +488,26 @@ __global__ void macro_factors(Params p, uint8_t* out) {
   Params unscaled = p;
   unscaled.macro = nullptr;
   uint32_t m = 0;
-  for (int k = 0; k < 128; ++k) m = max(m, magnitude_bits(element<In>(unscaled, row, c0 + k)));
+  for (int k = 0; k < 128; ++k) m = max(m, magnitude_bits(element(unscaled, row, c0 + k)));
   const float a = __uint_as_float(m);
   out[i] = a == 0.0f ? 0 : static_cast<uint8_t>(__float_as_uint(6.0f / a) >> 15);
 }
 
 // The tensor amax of the quantized matrix (after the MBS factors): the
 // largest magnitude bit pattern, atomically.
-template <class In>
 __global__ void tensor_amax(Params p, uint32_t* amax_bits) {
   const size_t count = p.rows * p.cols;
+  const size_t first = blockIdx.x * size_t{blockDim.x} + threadIdx.x, stride = size_t{gridDim.x} * blockDim.x;
   uint32_t m = 0;
   if (p.macro) {
-    for (size_t i = blockIdx.x * size_t{blockDim.x} + threadIdx.x; i < count; i += size_t{gridDim.x} * blockDim.x)
-      m = max(m, magnitude_bits(element<In>(p, i / p.cols, i % p.cols)));
-  } else {  // any order: the amax does not depend on it
-    const In* x = static_cast<const In*>(p.x);
-    for (size_t i = blockIdx.x * size_t{blockDim.x} + threadIdx.x; i < count; i += size_t{gridDim.x} * blockDim.x)
-      m = max(m, magnitude_bits(load(x, i)));
+    for (size_t i = first; i < count; i += stride) m = max(m, magnitude_bits(element(p, i / p.cols, i % p.cols)));
+  } else {  // in any order, 8 values a step (count is a multiple of 16)
+    for (size_t i = first * 8; i < count; i += stride * 8) {
+      float v[8];
+      load_run<8>(p, i, v);
+#pragma unroll
+      for (int k = 0; k < 8; ++k) m = max(m, magnitude_bits(v[k]));
+    }
   }
   for (int offset = 16; offset > 0; offset /= 2) m = max(m, __shfl_down_sync(0xFFFFFFFFu, m, offset));
   if ((threadIdx.x & 31) == 0) atomicMax(amax_bits, m);
@@ -485,27 +569,45 @@ __device__ void store(const Params& p, size_t tile_row, size_t tile_col, const u
   const size_t scale_cols = p.cols / BlockCols;
   for (int i = 0; i < kRows; ++i) {
     const size_t row = tile_row * kRows + i, col = tile_col * BlockCols;
-    uint8_t* out = p.codes + (row * p.cols + col) / 2;
-    for (int k = 0; k < BlockCols; k += 2) out[k / 2] = codes[i * BlockCols + k] | (codes[i * BlockCols + k + 1] << 4);
+    uint32_t* out = reinterpret_cast<uint32_t*>(p.codes + (row * p.cols + col) / 2);  // 8-byte aligned
+#pragma unroll
+    for (int w = 0; w < BlockCols / 8; ++w) {
+      uint32_t word = 0;
+#pragma unroll
+      for (int k = 0; k < 8; ++k) word |= static_cast<uint32_t>(codes[i * BlockCols + 8 * w + k]) << (4 * k);
+      out[w] = word;
+    }
     p.scales[p.swizzled ? swizzled_offset(row, tile_col, scale_cols) : row * scale_cols + tile_col] =
         static_cast<uint8_t>(scale);
   }
 }
 
-template <class In, int N, int BlockCols>
+template <int N, int BlockCols>
 __global__ void __launch_bounds__(128) quantize_blocks(Params p) {
   const size_t b = blockIdx.x * size_t{blockDim.x} + threadIdx.x;
   if (b >= p.tiles) return;
   constexpr int kRows = N / BlockCols;
+  constexpr int kUnroll = N <= 32 ? N : 1;  // 16x16 tiles stay loops (code size)
   const Recipe& r = p.r;
   const size_t tiles_per_row = p.cols / BlockCols;
   const size_t tile_row = b / tiles_per_row, tile_col = b % tiles_per_row;
   float x[N];
   uint32_t amax_bits = 0;
-  for (int i = 0; i < N; ++i) {
-    x[i] = element<In>(p, tile_row * kRows + i / BlockCols, tile_col * BlockCols + i % BlockCols);
-    amax_bits = max(amax_bits, magnitude_bits(x[i]));
+  if (p.transpose) {
+    for (int i = 0; i < N; ++i) x[i] = element(p, tile_row * kRows + i / BlockCols, tile_col * BlockCols + i % BlockCols);
+  } else {
+    for (int i = 0; i < kRows; ++i) {
+      const size_t row = tile_row * kRows + i, col = tile_col * BlockCols;
+      load_run<BlockCols>(p, row * p.cols + col, x + i * BlockCols);
+      if (p.macro) {  // a block lies inside one macro block
+        const float f = macro_factor(p, row, col);
+#pragma unroll
+        for (int k = 0; k < BlockCols; ++k) x[i * BlockCols + k] *= f;
+      }
+    }
   }
+#pragma unroll
+  for (int i = 0; i < N; ++i) amax_bits = max(amax_bits, magnitude_bits(x[i]));
   const float a = __uint_as_float(amax_bits);
   const uint32_t* random6 = p.stochastic ? p.random + b * N : nullptr;
   uint8_t codes[N];
@@ -518,12 +620,8 @@ __global__ void __launch_bounds__(128) quantize_blocks(Params p) {
     const float divisor = __uint_as_float(byte << 23);
     if (r.mx_tiny_scale == MxTinyScale::kDivisorAtLeast2m126) multiplier = ldexpf(1.0f, -max(e, -126));
     if (r.mx_tiny_scale == MxTinyScale::kUnscaled && byte == 0) multiplier = 1.0f;
-    for (int i = 0; i < N; ++i) {
-      float v = divide ? x[i] / divisor : x[i] * multiplier;
-      if (isnan(v)) v = default_nan(r);  // 0/0 of an all-zero block
-      float fake;
-      codes[i] = element_code(r, v, p.stochastic, random6 ? random6[i] : 0u, &fake);
-    }
+    float fake[N];
+    candidate_codes<N>(r, x, multiplier, divide, divisor, random6, codes, fake);  // 0/0 (all-zero block): default NaN
     store<N, BlockCols>(p, tile_row, tile_col, codes, byte);
     return;
   }
@@ -536,6 +634,7 @@ __global__ void __launch_bounds__(128) quantize_blocks(Params p) {
     const uint32_t code6 = t.zero_scales ? 0 : cast_e4m3_exact(z / 6.0, r.scale_cast);
     const uint32_t code4 = t.zero_scales ? 0 : cast_e4m3_exact(z / 4.0, r.scale_cast);
     const double s6 = e4m3_value(code6), s4 = e4m3_value(code4);
+#pragma unroll kUnroll
     for (int i = 0; i < N; ++i) {
       y[i] = static_cast<double>(x[i]) * t.s_enc;
       const uint32_t sign = signbit(x[i]) ? 8 : 0;
@@ -568,7 +667,7 @@ __global__ void __launch_bounds__(128) quantize_blocks(Params p) {
   const bool four_over_six = r.selection == Selection::kFourOverSix;
   const Candidate six = candidate(r, t, s_hp);
   float fake[N];
-  for (int i = 0; i < N; ++i) codes[i] = element_code(r, nan_from_operand(r, x[i] * six.multiplier, six.multiplier), p.stochastic, random6 ? random6[i] : 0u, &fake[i]);
+  candidate_codes<N>(r, x, six.multiplier, false, 0.0f, random6, codes, fake);
   if (!four_over_six) {
     store<N, BlockCols>(p, tile_row, tile_col, codes, six.code);
     return;
@@ -576,12 +675,14 @@ __global__ void __launch_bounds__(128) quantize_blocks(Params p) {
   // The error terms of a candidate: deq = ((q * s) * A) / N, e = deq - x.
   float e[N];
   const auto error = [&](const float* q, float scale) {
+    #pragma unroll kUnroll
     for (int i = 0; i < N; ++i) {
       const float d = ((q[i] * scale) * t.amax) / r.tensor_scale_numerator - x[i];
       e[i] = r.error_metric == ErrorMetric::kSumSquares ? d * d : fabsf(d);
     }
-    if (r.error_metric != ErrorMetric::kMaxAbs) return sum_terms(r.sum_order, e, N, p.tiles);
+    if (r.error_metric != ErrorMetric::kMaxAbs) return sum_terms<N>(r.sum_order, e, p.tiles);
     float s = 0.0f;
+    #pragma unroll kUnroll
     for (int i = 0; i < N; ++i) s = s < e[i] ? e[i] : s;
     return s;
   };
@@ -589,26 +690,25 @@ __global__ void __launch_bounds__(128) quantize_blocks(Params p) {
   const Candidate four = candidate(r, t, s_hp * 1.5f);
   const uint32_t* random4 = random6 ? random6 + p.rows * p.cols : nullptr;
   uint8_t codes4[N];
-  for (int i = 0; i < N; ++i) codes4[i] = element_code(r, nan_from_operand(r, x[i] * four.multiplier, four.multiplier), p.stochastic, random4 ? random4[i] : 0u, &fake[i]);
+  candidate_codes<N>(r, x, four.multiplier, false, 0.0f, random4, codes4, fake);
   const float error4 = error(fake, four.scale);
   const bool keep_four = error4 < error6;
   store<N, BlockCols>(p, tile_row, tile_col, keep_four ? codes4 : codes, keep_four ? four.code : six.code);
 }
 
-template <class In>
 void launch(const Params& p, uint8_t* macro, uint32_t* amax_bits, cudaStream_t stream) {
   constexpr int kThreads = 128;
   if (p.r.macro_block_cols) {
     const size_t n = p.rows * (p.cols / 128);
-    macro_factors<In><<<static_cast<unsigned>((n + kThreads - 1) / kThreads), kThreads, 0, stream>>>(p, macro);
+    macro_factors<<<static_cast<unsigned>((n + kThreads - 1) / kThreads), kThreads, 0, stream>>>(p, macro);
   }
   Params q = p;
   q.macro = p.r.macro_block_cols ? macro : nullptr;
-  tensor_amax<In><<<1024, 256, 0, stream>>>(q, amax_bits);
+  tensor_amax<<<1024, 256, 0, stream>>>(q, amax_bits);
   const unsigned grid = static_cast<unsigned>((p.tiles + kThreads - 1) / kThreads);
-  if (p.two_d) quantize_blocks<In, 256, 16><<<grid, kThreads, 0, stream>>>(q);
-  else if (p.r.block_cols == 32) quantize_blocks<In, 32, 32><<<grid, kThreads, 0, stream>>>(q);
-  else quantize_blocks<In, 16, 16><<<grid, kThreads, 0, stream>>>(q);
+  if (p.two_d) quantize_blocks<256, 16><<<grid, kThreads, 0, stream>>>(q);
+  else if (p.r.block_cols == 32) quantize_blocks<32, 32><<<grid, kThreads, 0, stream>>>(q);
+  else quantize_blocks<16, 16><<<grid, kThreads, 0, stream>>>(q);
 }
 
 // Pseudo-random values (a sum of four uniforms: bell-shaped) in the input dtype.
@@ -727,6 +827,7 @@ Result quantize(const Recipe& r, const Options& o, const void* x, size_t in_rows
   Params p{};
   p.r = r;
   p.x = input.p;
+  p.input = o.input;
   p.rows = rows;
   p.cols = cols;
   p.transpose = o.transpose;
@@ -743,13 +844,7 @@ Result quantize(const Recipe& r, const Options& o, const void* x, size_t in_rows
   check(cudaEventCreate(&start), "cudaEventCreate");
   check(cudaEventCreate(&stop), "cudaEventCreate");
   cudaEventRecord(start);
-  if (count) {
-    switch (o.input) {
-      case InputType::kF32: launch<float>(p, macro.as<uint8_t>(), amax.as<uint32_t>(), 0); break;
-      case InputType::kBF16: launch<__nv_bfloat16>(p, macro.as<uint8_t>(), amax.as<uint32_t>(), 0); break;
-      case InputType::kF16: launch<__half>(p, macro.as<uint8_t>(), amax.as<uint32_t>(), 0); break;
-    }
-  }
+  if (count) launch(p, macro.as<uint8_t>(), amax.as<uint32_t>(), 0);
   cudaEventRecord(stop);
   const cudaError_t launched = cudaGetLastError();
   const cudaError_t finished = cudaEventSynchronize(stop);
@@ -787,6 +882,7 @@ double time_quantize(const Recipe& r, const Options& o, size_t rows, size_t cols
   Params p{};
   p.r = r;
   p.x = input.p;
+  p.input = o.input;
   p.rows = rows;
   p.cols = cols;
   p.two_d = o.two_d;
@@ -797,11 +893,7 @@ double time_quantize(const Recipe& r, const Options& o, size_t rows, size_t cols
   p.tiles = rows / (o.two_d ? 16 : 1) * scale_cols;
   const auto run = [&] {
     cudaMemsetAsync(amax.p, 0, 4);
-    switch (o.input) {
-      case InputType::kF32: launch<float>(p, macro.as<uint8_t>(), amax.as<uint32_t>(), 0); break;
-      case InputType::kBF16: launch<__nv_bfloat16>(p, macro.as<uint8_t>(), amax.as<uint32_t>(), 0); break;
-      case InputType::kF16: launch<__half>(p, macro.as<uint8_t>(), amax.as<uint32_t>(), 0); break;
-    }
+    launch(p, macro.as<uint8_t>(), amax.as<uint32_t>(), 0);
   };
   switch (o.input) {
     case InputType::kF32: fill_random<<<1024, 256>>>(input.as<float>(), count); break;

@@ -22,7 +22,7 @@ run() {
 # there S_enc overflows, 0 * Inf is NaN, and golden makes x86's NaN (scale
 # 0xFF) where the recipe's reference, on a CUDA device, makes 0x7F; the
 # kernels follow the recipe's DefaultNan (docs/gpu.md).
-others=$(ls "$dir/smoke" | sed -n 's/^[0-9]*-\(nvfp4\.fos\.gpu\.[a-z_0-9]*\)-\(.*\)\.safetensors$/\2/p' |
+others=$(ls "$dir/smoke" | sed -n 's/^[0-9]*-nvfp4\.fos\.gpu\.[a-z_0-9]*-\([a-z_0-9]*\).*\.safetensors$/\1/p' |
          grep -v -x -e tensor_amax_tiny -e tensor_amax_subnormal | sort -u | paste -sd,)
 status=0
 run --recipe 'nvfp4.te*,nvfp4.torchao*,nvfp4.fos.static*,nvfp4.fos.m*,nvfp4.fos.abs*,nvfp4.fos.kernel.*,nvfp4.46*,mxfp4.*' || status=1
