@@ -582,7 +582,11 @@ __device__ void store(const Params& p, size_t tile_row, size_t tile_col, const u
   }
 }
 
-template <int N, int BlockCols>
+// The three arithmetics of a block; each kernel holds one (code size and
+// registers), the recipe's other choices are run-time branches.
+enum class Path { kMx, kNvfp4Exact, kNvfp4Fp32 };
+
+template <int N, int BlockCols, Path kPath>
 __global__ void __launch_bounds__(128) quantize_blocks(Params p) {
   const size_t b = blockIdx.x * size_t{blockDim.x} + threadIdx.x;
   if (b >= p.tiles) return;
@@ -612,7 +616,7 @@ __global__ void __launch_bounds__(128) quantize_blocks(Params p) {
   const uint32_t* random6 = p.stochastic ? p.random + b * N : nullptr;
   uint8_t codes[N];
 
-  if (r.scale_format == ScaleFormat::kE8M0) {
+  if constexpr (kPath == Path::kMx) {
     const uint32_t byte = mx_scale_byte(r, a);
     const int e = static_cast<int>(byte) - 127;
     float multiplier = ldexpf(1.0f, -e);
@@ -623,11 +627,8 @@ __global__ void __launch_bounds__(128) quantize_blocks(Params p) {
     float fake[N];
     candidate_codes<N>(r, x, multiplier, divide, divisor, random6, codes, fake);  // 0/0 (all-zero block): default NaN
     store<N, BlockCols>(p, tile_row, tile_col, codes, byte);
-    return;
-  }
-
-  const Tensor t = tensor_of(r, __uint_as_float(*p.amax_bits));
-  if (r.element_scaling == ElementScaling::kExact) {
+  } else if constexpr (kPath == Path::kNvfp4Exact) {
+    const Tensor t = tensor_of(r, __uint_as_float(*p.amax_bits));
     double y[N], value6[N], value4[N];
     uint8_t codes4[N];
     const double z = static_cast<double>(a) * t.s_enc;  // exact: 24 x 24 bits
@@ -649,51 +650,51 @@ __global__ void __launch_bounds__(128) quantize_blocks(Params p) {
                           ? exact_prefers_four(r.error_metric, y, value6, value4, N, s6, s4)
                           : r.selection == Selection::kMaxToFour;
     store<N, BlockCols>(p, tile_row, tile_col, four ? codes4 : codes, four ? code4 : code6);
-    return;
-  }
-
-  // NVFP4 in FP32 arithmetic: the high-precision scale of the 6-candidate.
-  const float element_max = r.selection == Selection::kMaxToFour ? 4.0f : 6.0f;
-  float s_hp;
-  switch (r.block_scale) {
-    case BlockScale::kTeProduct: s_hp = a * (t.s_enc * (1.0f / 6.0f)); break;
-    case BlockScale::kFosProduct: s_hp = t.zero_scales ? 0.0f : (a / element_max) * t.s_enc; break;
-    default: {  // kTorchaoQuotient
-      const float v = (a / 6.0f) / t.per_tensor_scale;
-      s_hp = v < r.scale_min ? r.scale_min : r.scale_max < v ? r.scale_max : v;
+  } else {  // NVFP4 in FP32 arithmetic
+    const Tensor t = tensor_of(r, __uint_as_float(*p.amax_bits));
+    // The high-precision scale of the 6-candidate.
+    const float element_max = r.selection == Selection::kMaxToFour ? 4.0f : 6.0f;
+    float s_hp;
+    switch (r.block_scale) {
+      case BlockScale::kTeProduct: s_hp = a * (t.s_enc * (1.0f / 6.0f)); break;
+      case BlockScale::kFosProduct: s_hp = t.zero_scales ? 0.0f : (a / element_max) * t.s_enc; break;
+      default: {  // kTorchaoQuotient
+        const float v = (a / 6.0f) / t.per_tensor_scale;
+        s_hp = v < r.scale_min ? r.scale_min : r.scale_max < v ? r.scale_max : v;
+      }
     }
-  }
-  if (isnan(s_hp)) s_hp = default_nan(r);  // 0 * Inf (S_enc overflowed), 0 / 0 (torchao, amax 0)
-  const bool four_over_six = r.selection == Selection::kFourOverSix;
-  const Candidate six = candidate(r, t, s_hp);
-  float fake[N];
-  candidate_codes<N>(r, x, six.multiplier, false, 0.0f, random6, codes, fake);
-  if (!four_over_six) {
-    store<N, BlockCols>(p, tile_row, tile_col, codes, six.code);
-    return;
-  }
-  // The error terms of a candidate: deq = ((q * s) * A) / N, e = deq - x.
-  float e[N];
-  const auto error = [&](const float* q, float scale) {
-    #pragma unroll kUnroll
-    for (int i = 0; i < N; ++i) {
-      const float d = ((q[i] * scale) * t.amax) / r.tensor_scale_numerator - x[i];
-      e[i] = r.error_metric == ErrorMetric::kSumSquares ? d * d : fabsf(d);
+    if (isnan(s_hp)) s_hp = default_nan(r);  // 0 * Inf (S_enc overflowed), 0 / 0 (torchao, amax 0)
+    const bool four_over_six = r.selection == Selection::kFourOverSix;
+    const Candidate six = candidate(r, t, s_hp);
+    float fake[N];
+    candidate_codes<N>(r, x, six.multiplier, false, 0.0f, random6, codes, fake);
+    if (!four_over_six) {
+      store<N, BlockCols>(p, tile_row, tile_col, codes, six.code);
+      return;
     }
-    if (r.error_metric != ErrorMetric::kMaxAbs) return sum_terms<N>(r.sum_order, e, p.tiles);
-    float s = 0.0f;
-    #pragma unroll kUnroll
-    for (int i = 0; i < N; ++i) s = s < e[i] ? e[i] : s;
-    return s;
-  };
-  const float error6 = error(fake, six.scale);
-  const Candidate four = candidate(r, t, s_hp * 1.5f);
-  const uint32_t* random4 = random6 ? random6 + p.rows * p.cols : nullptr;
-  uint8_t codes4[N];
-  candidate_codes<N>(r, x, four.multiplier, false, 0.0f, random4, codes4, fake);
-  const float error4 = error(fake, four.scale);
-  const bool keep_four = error4 < error6;
-  store<N, BlockCols>(p, tile_row, tile_col, keep_four ? codes4 : codes, keep_four ? four.code : six.code);
+    // The error terms of a candidate: deq = ((q * s) * A) / N, e = deq - x.
+    float e[N];
+    const auto error = [&](const float* q, float scale) {
+#pragma unroll kUnroll
+      for (int i = 0; i < N; ++i) {
+        const float d = ((q[i] * scale) * t.amax) / r.tensor_scale_numerator - x[i];
+        e[i] = r.error_metric == ErrorMetric::kSumSquares ? d * d : fabsf(d);
+      }
+      if (r.error_metric != ErrorMetric::kMaxAbs) return sum_terms<N>(r.sum_order, e, p.tiles);
+      float s = 0.0f;
+#pragma unroll kUnroll
+      for (int i = 0; i < N; ++i) s = s < e[i] ? e[i] : s;
+      return s;
+    };
+    const float error6 = error(fake, six.scale);
+    const Candidate four = candidate(r, t, s_hp * 1.5f);
+    const uint32_t* random4 = random6 ? random6 + p.rows * p.cols : nullptr;
+    uint8_t codes4[N];
+    candidate_codes<N>(r, x, four.multiplier, false, 0.0f, random4, codes4, fake);
+    const float error4 = error(fake, four.scale);
+    const bool keep_four = error4 < error6;
+    store<N, BlockCols>(p, tile_row, tile_col, keep_four ? codes4 : codes, keep_four ? four.code : six.code);
+  }
 }
 
 void launch(const Params& p, uint8_t* macro, uint32_t* amax_bits, cudaStream_t stream) {
@@ -706,9 +707,16 @@ void launch(const Params& p, uint8_t* macro, uint32_t* amax_bits, cudaStream_t s
   q.macro = p.r.macro_block_cols ? macro : nullptr;
   tensor_amax<<<1024, 256, 0, stream>>>(q, amax_bits);
   const unsigned grid = static_cast<unsigned>((p.tiles + kThreads - 1) / kThreads);
-  if (p.two_d) quantize_blocks<256, 16><<<grid, kThreads, 0, stream>>>(q);
-  else if (p.r.block_cols == 32) quantize_blocks<32, 32><<<grid, kThreads, 0, stream>>>(q);
-  else quantize_blocks<16, 16><<<grid, kThreads, 0, stream>>>(q);
+  if (p.r.scale_format == ScaleFormat::kE8M0) {
+    if (p.r.block_cols == 32) quantize_blocks<32, 32, Path::kMx><<<grid, kThreads, 0, stream>>>(q);
+    else quantize_blocks<16, 16, Path::kMx><<<grid, kThreads, 0, stream>>>(q);
+  } else if (p.r.element_scaling == ElementScaling::kExact) {
+    if (p.two_d) quantize_blocks<256, 16, Path::kNvfp4Exact><<<grid, kThreads, 0, stream>>>(q);
+    else quantize_blocks<16, 16, Path::kNvfp4Exact><<<grid, kThreads, 0, stream>>>(q);
+  } else {
+    if (p.two_d) quantize_blocks<256, 16, Path::kNvfp4Fp32><<<grid, kThreads, 0, stream>>>(q);
+    else quantize_blocks<16, 16, Path::kNvfp4Fp32><<<grid, kThreads, 0, stream>>>(q);
+  }
 }
 
 // Pseudo-random values (a sum of four uniforms: bell-shaped) in the input dtype.
