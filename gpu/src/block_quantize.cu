@@ -425,6 +425,8 @@ struct Params {
   const uint32_t* random;   // per candidate: rows * cols words, block order
   const uint8_t* macro;     // MBS factors (rows x cols / 128), or null
   const uint32_t* amax_bits;
+  const Tensor* tensor;     // NVFP4: from the amax, computed once
+  uint32_t* partial_amax;   // MX: one maximum per CTA (the amax pass is fused)
   uint8_t* codes;           // packed
   uint8_t* scales;
   size_t tiles;             // blocks (1D) or tiles (2D) in the tensor
@@ -586,10 +588,9 @@ __device__ void store(const Params& p, size_t tile_row, size_t tile_col, const u
 // registers), the recipe's other choices are run-time branches.
 enum class Path { kMx, kNvfp4Exact, kNvfp4Fp32 };
 
+// Block b: its codes and scale. Returns its amax bits.
 template <int N, int BlockCols, Path kPath>
-__global__ void __launch_bounds__(128) quantize_blocks(Params p) {
-  const size_t b = blockIdx.x * size_t{blockDim.x} + threadIdx.x;
-  if (b >= p.tiles) return;
+__device__ __forceinline__ uint32_t quantize_block(const Params& p, size_t b) {
   constexpr int kRows = N / BlockCols;
   constexpr int kUnroll = N <= 32 ? N : 1;  // 16x16 tiles stay loops (code size)
   const Recipe& r = p.r;
@@ -628,7 +629,7 @@ __global__ void __launch_bounds__(128) quantize_blocks(Params p) {
     candidate_codes<N>(r, x, multiplier, divide, divisor, random6, codes, fake);  // 0/0 (all-zero block): default NaN
     store<N, BlockCols>(p, tile_row, tile_col, codes, byte);
   } else if constexpr (kPath == Path::kNvfp4Exact) {
-    const Tensor t = tensor_of(r, __uint_as_float(*p.amax_bits));
+    const Tensor t = *p.tensor;
     double y[N], value6[N], value4[N];
     uint8_t codes4[N];
     const double z = static_cast<double>(a) * t.s_enc;  // exact: 24 x 24 bits
@@ -651,7 +652,7 @@ __global__ void __launch_bounds__(128) quantize_blocks(Params p) {
                           : r.selection == Selection::kMaxToFour;
     store<N, BlockCols>(p, tile_row, tile_col, four ? codes4 : codes, four ? code4 : code6);
   } else {  // NVFP4 in FP32 arithmetic
-    const Tensor t = tensor_of(r, __uint_as_float(*p.amax_bits));
+    const Tensor t = *p.tensor;
     // The high-precision scale of the 6-candidate.
     const float element_max = r.selection == Selection::kMaxToFour ? 4.0f : 6.0f;
     float s_hp;
@@ -670,7 +671,7 @@ __global__ void __launch_bounds__(128) quantize_blocks(Params p) {
     candidate_codes<N>(r, x, six.multiplier, false, 0.0f, random6, codes, fake);
     if (!four_over_six) {
       store<N, BlockCols>(p, tile_row, tile_col, codes, six.code);
-      return;
+      return amax_bits;
     }
     // The error terms of a candidate: deq = ((q * s) * A) / N, e = deq - x.
     float e[N];
@@ -695,22 +696,68 @@ __global__ void __launch_bounds__(128) quantize_blocks(Params p) {
     const bool keep_four = error4 < error6;
     store<N, BlockCols>(p, tile_row, tile_col, keep_four ? codes4 : codes, keep_four ? four.code : six.code);
   }
+  return amax_bits;
 }
 
-void launch(const Params& p, uint8_t* macro, uint32_t* amax_bits, cudaStream_t stream) {
-  constexpr int kThreads = 128;
+template <int N, int BlockCols, Path kPath>
+__global__ void __launch_bounds__(128) quantize_blocks(Params p) {
+  const size_t b = blockIdx.x * size_t{blockDim.x} + threadIdx.x;
+  if constexpr (kPath == Path::kMx) {
+    uint32_t m = b < p.tiles ? quantize_block<N, BlockCols, kPath>(p, b) : 0u;
+    for (int offset = 16; offset > 0; offset /= 2) m = max(m, __shfl_down_sync(0xFFFFFFFFu, m, offset));
+    __shared__ uint32_t warp_max[4];
+    if ((threadIdx.x & 31) == 0) warp_max[threadIdx.x / 32] = m;
+    __syncthreads();
+    if (threadIdx.x == 0) p.partial_amax[blockIdx.x] = max(max(warp_max[0], warp_max[1]), max(warp_max[2], warp_max[3]));
+  } else if (b < p.tiles) {
+    quantize_block<N, BlockCols, kPath>(p, b);
+  }
+}
+
+// The MX tensor amax from the CTAs' maxima.
+__global__ void max_of_partials(const uint32_t* partial, size_t n, uint32_t* amax_bits) {
+  uint32_t m = 0;
+  for (size_t i = threadIdx.x; i < n; i += blockDim.x) m = max(m, partial[i]);
+  for (int offset = 16; offset > 0; offset /= 2) m = max(m, __shfl_down_sync(0xFFFFFFFFu, m, offset));
+  if ((threadIdx.x & 31) == 0) atomicMax(amax_bits, m);
+}
+
+__global__ void tensor_context(Recipe r, const uint32_t* amax_bits, Tensor* out) {
+  *out = tensor_of(r, __uint_as_float(*amax_bits));
+}
+
+constexpr int kThreads = 128;
+
+// Device memory the kernels share besides the tensors: the amax, the
+// tensor context, the MX per-CTA maxima.
+struct Scratch {
+  uint32_t amax_bits;
+  Tensor tensor;
+  uint32_t partial_amax[1];  // grid size entries
+  static size_t bytes(size_t tiles) { return sizeof(Scratch) + 4 * ((tiles + kThreads - 1) / kThreads); }
+};
+
+// amax_bits must be 0 before the call.
+void launch(const Params& p, uint8_t* macro, Scratch* scratch, cudaStream_t stream) {
   if (p.r.macro_block_cols) {
     const size_t n = p.rows * (p.cols / 128);
     macro_factors<<<static_cast<unsigned>((n + kThreads - 1) / kThreads), kThreads, 0, stream>>>(p, macro);
   }
   Params q = p;
   q.macro = p.r.macro_block_cols ? macro : nullptr;
-  tensor_amax<<<1024, 256, 0, stream>>>(q, amax_bits);
+  q.amax_bits = &scratch->amax_bits;
+  q.tensor = &scratch->tensor;
+  q.partial_amax = scratch->partial_amax;
   const unsigned grid = static_cast<unsigned>((p.tiles + kThreads - 1) / kThreads);
-  if (p.r.scale_format == ScaleFormat::kE8M0) {
+  if (p.r.scale_format == ScaleFormat::kE8M0) {  // no tensor scale: the amax comes from the block kernel
     if (p.r.block_cols == 32) quantize_blocks<32, 32, Path::kMx><<<grid, kThreads, 0, stream>>>(q);
     else quantize_blocks<16, 16, Path::kMx><<<grid, kThreads, 0, stream>>>(q);
-  } else if (p.r.element_scaling == ElementScaling::kExact) {
+    max_of_partials<<<1, 1024, 0, stream>>>(q.partial_amax, grid, &scratch->amax_bits);
+    return;
+  }
+  tensor_amax<<<4096, 256, 0, stream>>>(q, &scratch->amax_bits);
+  tensor_context<<<1, 1, 0, stream>>>(p.r, &scratch->amax_bits, &scratch->tensor);
+  if (p.r.element_scaling == ElementScaling::kExact) {
     if (p.two_d) quantize_blocks<256, 16, Path::kNvfp4Exact><<<grid, kThreads, 0, stream>>>(q);
     else quantize_blocks<16, 16, Path::kNvfp4Exact><<<grid, kThreads, 0, stream>>>(q);
   } else {
@@ -824,12 +871,14 @@ Result quantize(const Recipe& r, const Options& o, const void* x, size_t in_rows
   const size_t element_bytes = o.input == InputType::kF32 ? 4 : 2;
   const size_t scale_cols = cols / static_cast<size_t>(r.block_cols);
   const size_t scale_bytes = o.swizzled_scales ? ((rows + 127) / 128 * 128) * ((scale_cols + 3) / 4 * 4) : rows * scale_cols;
+  const size_t tiles = rows / block_rows * scale_cols;
 
   DeviceBuffer input(count * element_bytes), random_device(random_words * 4), codes(count / 2), scales(scale_bytes),
-      macro(r.macro_block_cols ? rows * (cols / 128) : 0), amax(4);
+      macro(r.macro_block_cols ? rows * (cols / 128) : 0), scratch(Scratch::bytes(tiles));
+  Scratch* const shared = scratch.as<Scratch>();
   check(cudaMemcpy(input.p, x, count * element_bytes, cudaMemcpyHostToDevice), "cudaMemcpy input");
   if (random_words) check(cudaMemcpy(random_device.p, random, random_words * 4, cudaMemcpyHostToDevice), "cudaMemcpy random");
-  check(cudaMemset(amax.p, 0, 4), "cudaMemset");
+  check(cudaMemset(&shared->amax_bits, 0, 4), "cudaMemset");
   check(cudaMemset(scales.p, 0, scale_bytes), "cudaMemset");
 
   Params p{};
@@ -843,16 +892,15 @@ Result quantize(const Recipe& r, const Options& o, const void* x, size_t in_rows
   p.stochastic = o.stochastic;
   p.swizzled = o.swizzled_scales;
   p.random = o.stochastic ? random_device.as<uint32_t>() : nullptr;
-  p.amax_bits = amax.as<uint32_t>();
   p.codes = codes.as<uint8_t>();
   p.scales = scales.as<uint8_t>();
-  p.tiles = rows / block_rows * scale_cols;
+  p.tiles = tiles;
 
   cudaEvent_t start, stop;
   check(cudaEventCreate(&start), "cudaEventCreate");
   check(cudaEventCreate(&stop), "cudaEventCreate");
   cudaEventRecord(start);
-  if (count) launch(p, macro.as<uint8_t>(), amax.as<uint32_t>(), 0);
+  if (count) launch(p, macro.as<uint8_t>(), shared, 0);
   cudaEventRecord(stop);
   const cudaError_t launched = cudaGetLastError();
   const cudaError_t finished = cudaEventSynchronize(stop);
@@ -870,7 +918,7 @@ Result quantize(const Recipe& r, const Options& o, const void* x, size_t in_rows
   check(cudaMemcpy(result.scales.data(), scales.p, scale_bytes, cudaMemcpyDeviceToHost), "cudaMemcpy scales");
   if (!result.macro_scales.empty())
     check(cudaMemcpy(result.macro_scales.data(), macro.p, result.macro_scales.size(), cudaMemcpyDeviceToHost), "cudaMemcpy macro");
-  check(cudaMemcpy(&amax_bits, amax.p, 4, cudaMemcpyDeviceToHost), "cudaMemcpy amax");
+  check(cudaMemcpy(&amax_bits, &shared->amax_bits, 4, cudaMemcpyDeviceToHost), "cudaMemcpy amax");
   std::memcpy(&result.amax, &amax_bits, 4);
   return result;
 }
@@ -885,8 +933,10 @@ double time_quantize(const Recipe& r, const Options& o, size_t rows, size_t cols
     throw std::invalid_argument("time_quantize: no stochastic or transpose; rows a multiple of 16, cols of 128");
   const size_t count = rows * cols, element_bytes = o.input == InputType::kF32 ? 4 : 2;
   const size_t scale_cols = cols / static_cast<size_t>(r.block_cols);
+  const size_t tiles = rows / (o.two_d ? 16 : 1) * scale_cols;
   DeviceBuffer input(count * element_bytes), codes(count / 2), scales(rows * scale_cols),
-      macro(r.macro_block_cols ? rows * (cols / 128) : 0), amax(4);
+      macro(r.macro_block_cols ? rows * (cols / 128) : 0), scratch(Scratch::bytes(tiles));
+  Scratch* const shared = scratch.as<Scratch>();
   Params p{};
   p.r = r;
   p.x = input.p;
@@ -895,13 +945,12 @@ double time_quantize(const Recipe& r, const Options& o, size_t rows, size_t cols
   p.cols = cols;
   p.two_d = o.two_d;
   p.swizzled = o.swizzled_scales;
-  p.amax_bits = amax.as<uint32_t>();
   p.codes = codes.as<uint8_t>();
   p.scales = scales.as<uint8_t>();
-  p.tiles = rows / (o.two_d ? 16 : 1) * scale_cols;
+  p.tiles = tiles;
   const auto run = [&] {
-    cudaMemsetAsync(amax.p, 0, 4);
-    launch(p, macro.as<uint8_t>(), amax.as<uint32_t>(), 0);
+    cudaMemsetAsync(&shared->amax_bits, 0, 4);
+    launch(p, macro.as<uint8_t>(), shared, 0);
   };
   switch (o.input) {
     case InputType::kF32: fill_random<<<1024, 256>>>(input.as<float>(), count); break;
