@@ -26,9 +26,15 @@ int main(int argc, char** argv) {
         if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
         return argv[++i];
       };
-      if (a == "--rows") rows = std::stoul(value());
-      else if (a == "--cols") cols = std::stoul(value());
-      else if (a == "--iterations") iterations = std::stoi(value());
+      const auto number = [&]() -> size_t {
+        const std::string v = value();
+        if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos || v.size() > 9 || std::stoul(v) == 0)
+          throw std::invalid_argument(a + " needs a positive integer, not '" + v + "'");
+        return std::stoul(v);
+      };
+      if (a == "--rows") rows = number();
+      else if (a == "--cols") cols = number();
+      else if (a == "--iterations") iterations = static_cast<int>(number());
       else if (a == "--dtype") {
         const std::string d = value();
         if (d == "bf16") options.input = fp4v::gpu::InputType::kBF16;
