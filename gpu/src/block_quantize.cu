@@ -700,7 +700,7 @@ __device__ __forceinline__ uint32_t quantize_block(const Params& p, size_t b) {
 }
 
 template <int N, int BlockCols, Path kPath>
-__global__ void __launch_bounds__(128, N <= 32 ? 8 : 1) quantize_blocks(Params p) {
+__global__ void __launch_bounds__(128) quantize_blocks(Params p) {
   const size_t b = blockIdx.x * size_t{blockDim.x} + threadIdx.x;
   if constexpr (kPath == Path::kMx) {
     uint32_t m = b < p.tiles ? quantize_block<N, BlockCols, kPath>(p, b) : 0u;
