@@ -806,7 +806,7 @@ struct DeviceBuffer {
 }  // namespace
 
 std::string unsupported(const Recipe& r, const Options& o) {
-  if (o.hadamard) return "the 16-point Hadamard transform is not implemented in the CUDA kernels yet";
+  if (o.hadamard) return "the 16-point Hadamard transform (option hadamard)";
   if (o.two_d && (r.scale_format != ScaleFormat::kE4M3 || r.block_cols != 16)) return "16x16 blocks are an NVFP4 option";
   if (o.stochastic && r.stochastic == Stochastic::kNone) return "the recipe defines no stochastic rounding";
   if (o.stochastic && r.element_scaling == ElementScaling::kExact) return "the exact recipe defines no stochastic rounding";
