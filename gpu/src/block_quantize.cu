@@ -481,6 +481,86 @@ __device__ float element(const Params& p, size_t row, size_t col) {
 
 __device__ uint32_t magnitude_bits(float v) { return __float_as_uint(v) & 0x7FFFFFFFu; }
 
+// ------------------------------------------------------------ Hadamard
+
+// An exact sum of FP32 values times powers of two: a 320-bit two's
+// complement integer in units of 2^-151 (16 values of magnitude below 2^128,
+// times 1/4, down to 2^-149 / 4).
+struct ExactSum {
+  static constexpr int kUnit = -151;
+  uint64_t limb[5] = {0, 0, 0, 0, 0};
+
+  __device__ void add(float v, int scale_exponent) {  // v * 2^scale_exponent, exactly
+    const uint32_t bits = __float_as_uint(v);
+    const int field = static_cast<int>((bits >> 23) & 0xFF);
+    const uint64_t significand = (bits & 0x7FFFFFu) | (field ? 0x800000u : 0u);
+    if (significand == 0) return;
+    const int at = max(field, 1) - 150 + scale_exponent - kUnit;  // bit position of the significand's lsb
+    uint64_t term[5] = {0, 0, 0, 0, 0};
+    term[at / 64] = significand << (at % 64);
+    if (at % 64 && at / 64 < 4) term[at / 64 + 1] = significand >> (64 - at % 64);
+    if (bits >> 31) negate(term);
+    uint64_t carry = 0;
+    for (int i = 0; i < 5; ++i) {
+      const uint64_t a = limb[i] + term[i], b = a + carry;
+      carry = (a < limb[i]) + (b < a);
+      limb[i] = b;
+    }
+  }
+  static __device__ void negate(uint64_t* w) {
+    uint64_t carry = 1;
+    for (int i = 0; i < 5; ++i) {
+      w[i] = ~w[i] + carry;
+      carry = carry && w[i] == 0;
+    }
+  }
+  static __device__ uint64_t bit(const uint64_t* w, int b) { return (w[b / 64] >> (b % 64)) & 1u; }
+
+  // Rounded once to nearest even, to `precision` bits with the smallest
+  // quantum 2^min_exponent: FP32 (24, -149), BF16 (8, -133). Zero is +0;
+  // 2^128 and above is Inf.
+  __device__ float round(int precision, int min_exponent) const {
+    uint64_t m[5] = {limb[0], limb[1], limb[2], limb[3], limb[4]};
+    const bool negative = m[4] >> 63;
+    if (negative) negate(m);
+    int top = -1;
+    for (int i = 4; i >= 0 && top < 0; --i)
+      if (m[i]) top = i * 64 + 63 - __clzll(static_cast<long long>(m[i]));
+    if (top < 0) return 0.0f;
+    const int low = max(top - (precision - 1), min_exponent - kUnit);  // the lowest bit kept
+    uint64_t kept = 0;
+    for (int b = top; b >= low; --b) kept = (kept << 1) | bit(m, b);
+    bool sticky = false;
+    for (int b = low - 2; b >= 0 && !sticky; --b) sticky = bit(m, b);
+    if (low > 0 && bit(m, low - 1) && (sticky || (kept & 1))) ++kept;
+    const int exponent = low + kUnit;
+    float value = exponent + 64 - __clzll(static_cast<long long>(kept)) > 128 ? __int_as_float(0x7F800000)
+                                                                              : ldexpf(static_cast<float>(kept), exponent);
+    return negative ? -value : value;
+  }
+};
+
+// The 16-point random Hadamard transform of each row's 16-groups: output j
+// of a group is sum_k sign_k (-1)^popcount(j & k) x_k / 4 (diag(signs) H16 / 4,
+// TransformerEngine's and fouroversix's signs), exact, rounded once to FP32,
+// or to BF16 for BF16 input (as a BF16 matmul). Writes the quantized matrix
+// (after the transpose) as FP32.
+__global__ void hadamard_rows(Params p, float* out) {
+  const size_t i = blockIdx.x * size_t{blockDim.x} + threadIdx.x;
+  if (i >= p.rows * p.cols) return;
+  const size_t row = i / p.cols, col = i % p.cols, c0 = col - col % 16;
+  const int j = static_cast<int>(col % 16);
+  constexpr unsigned kNegativeSigns = (1u << 3) | (1u << 5) | (1u << 6) | (1u << 7) | (1u << 8) | (1u << 9) |
+                                      (1u << 10) | (1u << 12) | (1u << 14) | (1u << 15);
+  ExactSum sum;
+  for (int k = 0; k < 16; ++k) {
+    const float v = element(p, row, c0 + k);
+    const bool negative = ((kNegativeSigns >> k) & 1u) ^ (__popc(static_cast<unsigned>(j & k)) & 1u);
+    sum.add(negative ? -v : v, -2);
+  }
+  out[i] = p.input == InputType::kBF16 ? sum.round(8, -133) : sum.round(24, -149);
+}
+
 // MBS: per row and macro block, m = bits 22..15 of fl(6 / macro amax).
 __global__ void macro_factors(Params p, uint8_t* out) {
   const size_t macro_cols = p.cols / 128;
@@ -806,7 +886,6 @@ struct DeviceBuffer {
 }  // namespace
 
 std::string unsupported(const Recipe& r, const Options& o) {
-  if (o.hadamard) return "the 16-point Hadamard transform (option hadamard)";
   if (o.two_d && (r.scale_format != ScaleFormat::kE4M3 || r.block_cols != 16)) return "16x16 blocks are an NVFP4 option";
   if (o.stochastic && r.stochastic == Stochastic::kNone) return "the recipe defines no stochastic rounding";
   if (o.stochastic && r.element_scaling == ElementScaling::kExact) return "the exact recipe defines no stochastic rounding";
@@ -900,6 +979,13 @@ Result quantize(const Recipe& r, const Options& o, const void* x, size_t in_rows
   check(cudaEventCreate(&start), "cudaEventCreate");
   check(cudaEventCreate(&stop), "cudaEventCreate");
   cudaEventRecord(start);
+  DeviceBuffer transformed(o.hadamard ? count * 4 : 0);
+  if (o.hadamard && count) {  // the kernels then quantize the transformed FP32 matrix
+    hadamard_rows<<<static_cast<unsigned>((count + 255) / 256), 256>>>(p, transformed.as<float>());
+    p.x = transformed.p;
+    p.input = InputType::kF32;
+    p.transpose = false;
+  }
   if (count) launch(p, macro.as<uint8_t>(), shared, 0);
   cudaEventRecord(stop);
   const cudaError_t launched = cudaGetLastError();
@@ -929,8 +1015,8 @@ namespace fp4v::gpu {
 
 double time_quantize(const Recipe& r, const Options& o, size_t rows, size_t cols, int iterations) {
   if (const std::string why = unsupported(r, o); !why.empty()) throw std::invalid_argument(why);
-  if (o.stochastic || o.transpose || cols % 128 != 0 || rows % 16 != 0 || iterations < 1)
-    throw std::invalid_argument("time_quantize: no stochastic or transpose; rows a multiple of 16, cols of 128");
+  if (o.stochastic || o.transpose || o.hadamard || cols % 128 != 0 || rows % 16 != 0 || iterations < 1)
+    throw std::invalid_argument("time_quantize: no stochastic, transpose or hadamard; rows a multiple of 16, cols of 128");
   const size_t count = rows * cols, element_bytes = o.input == InputType::kF32 ? 4 : 2;
   const size_t scale_cols = cols / static_cast<size_t>(r.block_cols);
   const size_t tiles = rows / (o.two_d ? 16 : 1) * scale_cols;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The cuda backend replays the smoke suite bit for bit: every set it can run
-# passes. Sets it cannot run (the Hadamard option, mma) are left out by the
+# passes. Sets it cannot run (mma) are left out by the
 # filters below. Skips, with the reason, where no CUDA device is present.
 #   cuda_replay_test.sh FP4V
 set -uo pipefail
@@ -16,7 +16,7 @@ if grep -q "not run: no CUDA device" "$dir/log"; then
 fi
 "$fp4v" gen --suite smoke --out "$dir/smoke" > /dev/null || exit 1
 run() {
-  "$fp4v" replay --backend cuda --suite "$dir/smoke" --options two_d,transpose,stochastic --max-errors 3 "$@" > "$dir/log" 2>&1
+  "$fp4v" replay --backend cuda --suite "$dir/smoke" --options two_d,transpose,stochastic,hadamard --max-errors 3 "$@" > "$dir/log" 2>&1
   local rc=$?
   cat "$dir/log"
   return $rc

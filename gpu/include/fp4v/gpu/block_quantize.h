@@ -74,7 +74,7 @@ struct Options {
   InputType input = InputType::kF32;
   bool transpose = false;   // quantize x^T
   bool two_d = false;       // 16x16 tiles, one scale each
-  bool hadamard = false;    // not implemented (unsupported() says so)
+  bool hadamard = false;    // 16-point random Hadamard transform of each row first (after the transpose)
   bool stochastic = false;  // with `random`: one word per element per candidate, block order
   bool swizzled_scales = false;  // scales in the 128x4 tiled layout instead of row-major
 };
