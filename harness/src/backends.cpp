@@ -8,6 +8,10 @@
 #include "fp4v/harness/mutants.h"
 #include "golden_runs.h"
 
+#if FP4V_WITH_CUDA
+#include "cuda_recipe.h"
+#endif
+
 namespace fp4v::harness {
 namespace {
 
@@ -59,6 +63,47 @@ class FileBackend : public Backend {
   vectors::ScaleLayout scale_layout_;
 };
 
+
+#if FP4V_WITH_CUDA
+// The CUDA kernels of gpu/ on the first CUDA device.
+class CudaBackend : public Backend {
+ public:
+  CudaBackend() { gpu::quantize_device_available(&no_device_); }
+  std::string name() const override { return "cuda"; }
+  std::string cannot_run(const VectorSet& set) const override {
+    if (!no_device_.empty()) return no_device_;
+    if (set.operation() != "quantize") return "the cuda backend runs quantize sets only (" + set.operation() + ")";
+    std::string why;
+    const gpu::Recipe r = cuda_recipe(golden::find_block_recipe(set.recipe()), why);
+    if (why.empty()) why = gpu::unsupported(r, cuda_options(set));
+    return why.empty() ? "" : "not implemented in the CUDA kernels: " + why;
+  }
+  Outputs run(const VectorSet& set, const std::string&) const override {
+    std::string why;
+    const gpu::Recipe r = cuda_recipe(golden::find_block_recipe(set.recipe()), why);
+    const gpu::Options o = cuda_options(set);
+    const vectors::Tensor& x = set.tensor("x");
+    const std::vector<uint8_t> input = native_input(x.as<float>(), o.input);
+    std::vector<uint32_t> random;
+    if (o.stochastic) random = set.tensor("random").as<uint32_t>();
+    const gpu::Result q = gpu::quantize(r, o, input.data(), static_cast<size_t>(x.shape[0]),
+                                        static_cast<size_t>(x.shape[1]), random.data(), random.size());
+    using vectors::DType;
+    using vectors::Tensor;
+    const auto rows = static_cast<int64_t>(q.rows), cols = static_cast<int64_t>(q.cols);
+    Outputs out;
+    out["codes"] = Tensor::of(DType::kU8, {rows, cols / 2}, q.codes);
+    out["scales"] = Tensor::of(DType::kU8, {rows, cols / r.block_cols}, q.scales);
+    out["amax"] = Tensor::of(DType::kF32, {1}, std::vector<float>{q.amax});
+    if (!q.macro_scales.empty()) out["macro_scales"] = Tensor::of(DType::kU8, {rows, cols / 128}, q.macro_scales);
+    return out;
+  }
+
+ private:
+  std::string no_device_;
+};
+#endif
+
 }  // namespace
 
 std::string set_name(const VectorSet& set, const std::filesystem::path& file) {
@@ -73,7 +118,11 @@ std::vector<BackendInfo> list_backends() {
       {"mutant:NAME", true, "the golden model with a deliberate bug (fp4v mutate --list names them)"},
       {"rtl", false, "Verilator model of the RTL: not built yet (its own issue)"},
       {"systemc", false, "SystemC wrapper of the RTL model: not built yet (its own issue)"},
-      {"cuda", false, "CUDA kernels: not wired to the harness yet (its own issue)"},
+#if FP4V_WITH_CUDA
+      {"cuda", true, "CUDA kernels (gpu/) on the first CUDA device: quantize sets"},
+#else
+      {"cuda", false, "CUDA kernels: not built (nvcc was not found when this build was configured)"},
+#endif
   };
 }
 
@@ -84,6 +133,9 @@ std::unique_ptr<Backend> make_backend(const std::string& spec, const BackendOpti
     if (!std::filesystem::exists(path)) throw std::invalid_argument(spec + ": no such file or directory");
     return std::make_unique<FileBackend>(path, options.scale_layout);
   }
+#if FP4V_WITH_CUDA
+  if (spec == "cuda") return std::make_unique<CudaBackend>();
+#endif
   if (spec.rfind("mutant:", 0) == 0) return std::make_unique<MutantBackend>(find_mutant(spec.substr(7)));
   for (const BackendInfo& b : list_backends()) {
     if (b.name == spec && !b.present) throw std::invalid_argument("backend '" + spec + "' is not available: " + b.note);

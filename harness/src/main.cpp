@@ -65,7 +65,7 @@ constexpr const char* kGenUsage =
     "  DIR/suite.json is removed first and written last: it names a complete generation.\n";
 
 constexpr const char* kReplayUsage =
-    "usage: fp4v replay --backend golden|file:PATH (--suite DIR | --set FILE...)\n"
+    "usage: fp4v replay --backend golden|cuda|file:PATH (--suite DIR | --set FILE...)\n"
     "                   [--shard I/N] [--max-errors N] [--only INDEX] [--threads N]\n"
     "                   [--recipe P] [--generator P] [--input-dtype P] [--options LIST]\n"
     "                   [--outputs LIST] [--scale-layout row-major|128x4] [--missing stop|not-run]\n"

@@ -1,0 +1,105 @@
+// The CUDA kernels (gpu/block_quantize.h) against golden where the smoke and
+// regression replays reach few inputs: the MX exponent rules that round
+// log2 to FP32 (microxcaling, RCEIL) at every binade edge, and the 128x4
+// swizzled scale layout. Skips, with the reason, where no GPU is present.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "cuda_recipe.h"
+#include "fp4v/golden/block_quantize.h"
+#include "fp4v/golden/layout.h"
+#include "fp4v/gpu/block_quantize.h"
+
+namespace fp4v::test {
+namespace {
+
+gpu::Recipe kernel_recipe(const char* name) {
+  std::string why;
+  const gpu::Recipe r = harness::cuda_recipe(golden::find_block_recipe(name), why);
+  EXPECT_EQ(why, "");
+  return r;
+}
+
+gpu::Result run_kernels(const char* name, const std::vector<float>& x, size_t rows, size_t cols,
+                        bool swizzled = false) {
+  gpu::Options o;
+  o.swizzled_scales = swizzled;
+  return gpu::quantize(kernel_recipe(name), o, x.data(), rows, cols);
+}
+
+class GpuBlockQuantize : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string why;
+    if (!gpu::quantize_device_available(&why)) GTEST_SKIP() << why;
+  }
+};
+
+TEST_F(GpuBlockQuantize, ReportsWhichPathRuns) {
+  std::printf("Blackwell FP4 path (cvt e2m1x2 / ue8m0x2): %s\n",
+              gpu::native_fp4_path() ? "runs on this device" : "not run: needs sm_100/sm_120");
+}
+
+// One 32-element block per row, its amax a at element 0: the floats on both
+// sides of every power of two and of 6 * 2^k (where fl32(log2) rounds onto
+// or off an integer).
+TEST_F(GpuBlockQuantize, MxLog2RulesAtEveryBinadeEdge) {
+  std::vector<float> amaxes = {0.0f};
+  for (int e = -149; e <= 127; ++e) {
+    for (const float edge : {std::ldexp(1.0f, e), 6.0f * std::ldexp(1.0f, e)}) {
+      if (!std::isfinite(edge) || edge == 0.0f) continue;
+      float below = edge, above = edge;
+      for (int k = 0; k < 64; ++k) {
+        amaxes.push_back(below);
+        amaxes.push_back(above);
+        below = std::nextafter(below, 0.0f);
+        above = std::nextafter(above, INFINITY);
+      }
+    }
+  }
+  amaxes.erase(std::remove_if(amaxes.begin(), amaxes.end(), [](float v) { return !std::isfinite(v); }),
+               amaxes.end());
+  const size_t rows = amaxes.size(), cols = 32;
+  std::vector<float> x(rows * cols, 0.0f);
+  for (size_t r = 0; r < rows; ++r) {
+    x[r * cols] = amaxes[r];
+    x[r * cols + 1] = -amaxes[r] / 3.0f;
+  }
+  for (const char* name : {"mxfp4.microxcaling", "mxfp4.rceil", "mxfp4.ocp", "mxfp4.oas"}) {
+    const golden::QuantizedTensor expected = golden::quantize(golden::find_block_recipe(name), x, rows, cols);
+    const gpu::Result observed = run_kernels(name, x, rows, cols);
+    size_t mismatches = 0;
+    for (size_t r = 0; r < rows; ++r) {
+      if (observed.scales[r] != expected.scales[r] && ++mismatches <= 5) {
+        ADD_FAILURE() << name << ": amax " << std::hexfloat << amaxes[r] << " scale 0x" << std::hex
+                      << int(observed.scales[r]) << ", golden 0x" << int(expected.scales[r]);
+      }
+    }
+    EXPECT_EQ(observed.codes, expected.packed_codes()) << name;
+    EXPECT_EQ(mismatches, 0u) << name << " over " << rows << " blocks";
+  }
+}
+
+TEST_F(GpuBlockQuantize, SwizzledScalesAreGoldensLayout) {
+  const size_t rows = 200, cols = 96;  // pads to 256 x (6 -> 8) scales
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal;
+  std::vector<float> x(rows * cols);
+  for (float& v : x) v = normal(rng);
+  for (const char* name : {"nvfp4.te", "mxfp4.ocp"}) {
+    const gpu::Result row_major = run_kernels(name, x, rows, cols);
+    const gpu::Result tiled = run_kernels(name, x, rows, cols, true);
+    const size_t scale_cols = row_major.scales.size() / rows;
+    EXPECT_EQ(tiled.scales, golden::swizzle_scales(row_major.scales, rows, scale_cols)) << name;
+    EXPECT_EQ(tiled.codes, row_major.codes) << name;
+  }
+}
+
+}  // namespace
+}  // namespace fp4v::test

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The fat binary's machine code: the Blackwell code (sm_100a, sm_120a) converts
+# with the FP4 / UE8M0 instructions (SASS F2FP.SATFINITE.E2M1..., F2FP...E8...RZ:
+# cvt.rn.satfinite.e2m1x2.f32, cvt.rz.satfinite.ue8m0x2.f32) and the Hopper code
+# (sm_90a) does not (it has no such instructions: the software casts).
+# Needs no GPU.   fp4_sass_test.sh CUOBJDUMP LIBRARY
+set -uo pipefail
+cuobjdump=$1 library=$2
+if [ ! -x "$cuobjdump" ]; then
+  echo "SKIPPED: cuobjdump not found (bash scripts/setup.sh installs it into .venv from python/requirements-test.txt)"
+  exit 0
+fi
+export PATH="$(dirname "$cuobjdump"):$PATH"  # its nvdisasm lies beside it
+status=0
+for arch in sm_90a sm_100a sm_120a; do
+  sass=$("$cuobjdump" --dump-sass -arch "$arch" "$library") || { echo "FAIL: cuobjdump -arch $arch $library"; exit 1; }
+  e2m1=$(grep -c "F2FP\.SATFINITE\.E2M1\.F32" <<<"$sass")
+  e8=$(grep -c "F2FP\.SATFINITE\.E8\.F32.*\.RZ" <<<"$sass")
+  echo "$arch: $e2m1 F2FP.SATFINITE.E2M1.F32, $e8 F2FP.SATFINITE.E8.F32...RZ"
+  if [ "$arch" = sm_90a ]; then
+    [ "$e2m1" -eq 0 ] && [ "$e8" -eq 0 ] || { echo "FAIL: $arch has FP4/UE8M0 conversions"; status=1; }
+  else
+    [ "$e2m1" -gt 0 ] && [ "$e8" -gt 0 ] || { echo "FAIL: $arch lacks the FP4/UE8M0 conversions"; status=1; }
+  fi
+done
+exit $status
