@@ -132,21 +132,28 @@ struct CandidateScales {
                                  : static_cast<double>(amax[b] / element_max) * t.s_enc;
       s_hp[b] = t.zero_scales ? 0.0f : round_to_float(product, r.variant.scale_arithmetic);
     }
-    return;
+  } else {
+    switch (r.block_scale) {
+      case BlockScaleRule::kTeProduct:
+        for (size_t b = 0; b < blocks; ++b) s_hp[b] = amax[b] * t.te_block_factor;
+        break;
+      case BlockScaleRule::kFosProduct:
+        for (size_t b = 0; b < blocks; ++b) s_hp[b] = t.zero_scales ? 0.0f : (amax[b] / element_max) * t.s_enc;
+        break;
+      case BlockScaleRule::kTorchaoQuotient:
+        for (size_t b = 0; b < blocks; ++b) {
+          s_hp[b] = std::clamp((amax[b] / 6.0f) / t.per_tensor_scale, r.scale_min, r.scale_max);
+        }
+        break;
+      default: break;
+    }
   }
-  switch (r.block_scale) {
-    case BlockScaleRule::kTeProduct:
-      for (size_t b = 0; b < blocks; ++b) s_hp[b] = amax[b] * t.te_block_factor;
-      break;
-    case BlockScaleRule::kFosProduct:
-      for (size_t b = 0; b < blocks; ++b) s_hp[b] = t.zero_scales ? 0.0f : (amax[b] / element_max) * t.s_enc;
-      break;
-    case BlockScaleRule::kTorchaoQuotient:
-      for (size_t b = 0; b < blocks; ++b) {
-        s_hp[b] = std::clamp((amax[b] / 6.0f) / t.per_tensor_scale, r.scale_min, r.scale_max);
-      }
-      break;
-    default: break;
+  // 0 * Inf (a zero block when S_enc overflowed) is the NaN of the machine
+  // the reference ran on: its sign reaches the scale byte.
+  if (r.block_scale == BlockScaleRule::kFosProduct) {
+    for (size_t b = 0; b < blocks; ++b) {
+      if (std::isnan(s_hp[b])) s_hp[b] = default_nan_value(r.default_nan);
+    }
   }
 }
 

@@ -1430,5 +1430,22 @@ TEST(Nvfp4CanonicalFourOverSix, TinyTensorAmaxClampsTheTensorScaleToFltMax) {
   EXPECT_NE(q.codes[0] & 0x7, 0);
 }
 
+// fouroversix with a tensor amax so small that S_enc = N / amax is Inf: an
+// all-zero block's scale is 0 * Inf, the NaN of the machine the reference ran
+// on. x86 (torch on the CPU) makes the "real indefinite" -NaN 0xFFC00000, a
+// CUDA device the canonical +NaN 0x7FFFFFFF (PTX ISA: results of invalid
+// operations); torch's float8_e4m3fn cast keeps the sign: 0xFF and 0x7F.
+TEST(FouroversixTinyTensorAmax, ZeroBlockScaleIsTheNanOfTheReferenceMachine) {
+  std::vector<float> x(32, 0.0f);
+  x[16] = std::numeric_limits<float>::denorm_min();  // block 1 sets the tensor amax; block 0 is zero
+  for (const char* name : {"nvfp4.fos.static_6", "nvfp4.fos.mse", "nvfp4.fos.gpu.static_6", "nvfp4.fos.gpu.mse"}) {
+    const BlockRecipe& r = find_block_recipe(name);
+    const QuantizedTensor q = quantize(r, x, 1, 32);
+    ASSERT_TRUE(std::isinf(q.tensor_scale)) << name;
+    const bool gpu = std::string_view(name).starts_with("nvfp4.fos.gpu.");
+    EXPECT_EQ(q.scales[0], gpu ? 0x7F : 0xFF) << name;
+  }
+}
+
 }  // namespace
 }  // namespace fp4v::golden

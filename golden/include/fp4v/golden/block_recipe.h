@@ -6,6 +6,7 @@
 // decides the bits.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -148,6 +149,9 @@ enum class DefaultNan : uint8_t {
   kNegative,  // x86 SSE/AVX "real indefinite", 0xFFC00000: torch on the CPU
   kPositive,  // 0x7FFFFFFF: CUDA GPUs
 };
+inline float default_nan_value(DefaultNan nan) {
+  return std::bit_cast<float>(nan == DefaultNan::kNegative ? 0xFFC00000u : 0x7FFFFFFFu);
+}
 
 // Implementation variants that no reference recipe uses. Each models a
 // realistic deviation of a kernel (a shortcut or a bug) that `fp4v mutate`
