@@ -53,7 +53,7 @@ enum class ElementScaling : uint8_t {
   kTeReciprocal,      // fl(x * min(fl(1 / fl(s * fl(1/S_enc))), FLT_MAX))
   kFosReciprocal,     // s == 0 ? 0 : fl(x * fl(1 / fl(fl(1/S_enc) * s)))
   kFosCudaReciprocal, // fl(x * fl(1 / fl(fl(1/S_enc) * s))), s == 0 gives x * Inf
-  kTorchaoQuotient,   // fl(x / fl(per_tensor_scale * s))
+  kTorchaoQuotient,   // fl(x * fl(fl(1 / per_tensor_scale) / s)), the reciprocal_scale of nvfp4_quantize
   kExact,             // x * S_enc / s, real arithmetic, rounded once to E2M1
   kPowerOfTwo,        // x / s, exact (s is a power of two); see MxTinyScale
   // fl(x / fl(s * fl(1/S_enc))): TE's divisor, divided by instead of
