@@ -1,0 +1,40 @@
+"""`pip install .` into a fresh virtual environment gives `import fp4v` and
+the `fp4v` command. Slow the first time (it compiles the package's C++ into
+build/pip/, pyproject.toml's build directory, which later runs reuse); needs
+the build requirements from PyPI or pip's cache. FP4V_SKIP_PIP_TEST=1 skips it."""
+import os
+import pathlib
+import subprocess
+import sys
+import time
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.skipif(os.environ.get("FP4V_SKIP_PIP_TEST") == "1", reason="FP4V_SKIP_PIP_TEST=1")
+def test_pip_install_into_a_fresh_venv(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "FP4V_BIN")}
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    # A fresh venv from the interpreter that runs the tests (the same wheel tag: build/pip is reused).
+    base = getattr(sys, "_base_executable", sys.executable)
+    venv = tmp_path / "venv"
+    subprocess.run([base, "-m", "venv", str(venv)], check=True, env=env, timeout=300)
+    python, fp4v = venv / "bin" / "python", venv / "bin" / "fp4v"
+    t0 = time.monotonic()
+    r = subprocess.run([str(python), "-m", "pip", "install", "-q", str(REPO)], env=env, cwd=tmp_path,
+                       capture_output=True, text=True, timeout=1800)
+    print(f"pip install . took {time.monotonic() - t0:.0f} s")
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-4000:]
+    code = ("import fp4v, numpy as np; q = fp4v.quantize('nvfp4.te', np.ones((1, 16), np.float32));"
+            "print(fp4v.__file__); print(q['codes'].tolist())")
+    r = subprocess.run([str(python), "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    where, codes = r.stdout.splitlines()
+    assert where.startswith(str(venv)), where
+    assert codes == "[[" + ", ".join(["119"] * 8) + "]]"  # 1.0 * 6 / amax... every element the same code
+    r = subprocess.run([str(fp4v), "list"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and "nvfp4.te" in r.stdout, r.stderr
+    r = subprocess.run([str(fp4v), "replay"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and r.stderr.startswith("fp4v: error: replay needs --backend"), r.stderr
