@@ -378,6 +378,43 @@ def test_check_mma():
     assert [(m["field"], m["index"]) for m in r.mismatches] == [("d", 0)]
 
 
+class DLPackOnly:
+    """An array known only through the DLPack protocol (as a torch or JAX tensor is)."""
+    def __init__(self, a):
+        self._a = np.ascontiguousarray(a)
+
+    def __dlpack__(self, **kwargs):
+        return self._a.__dlpack__(**kwargs)
+
+    def __dlpack_device__(self):
+        return self._a.__dlpack_device__()
+
+
+def test_dlpack_outputs_are_accepted():
+    def quantize(x):
+        q = fp4v.quantize("nvfp4.te", x)
+        return DLPackOnly(q["codes"]), DLPackOnly(q["scales"]), DLPackOnly(np.array([q["amax"]]))
+    assert fp4v.check(quantize, suite="smoke", recipe="nvfp4.te", generator="normal").passed
+    x = random_matrix(4, 32)
+    np.testing.assert_array_equal(fp4v.quantize("nvfp4.te", DLPackOnly(x))["codes"],
+                                  fp4v.quantize("nvfp4.te", x)["codes"])
+
+
+def test_torch_tensors_when_torch_is_installed():
+    torch = pytest.importorskip("torch")
+    x = torch.randn(32, 64, generator=torch.Generator().manual_seed(1)).to(torch.bfloat16)
+    q = fp4v.quantize("nvfp4.fos.mse", x)
+    expected = fp4v.quantize("nvfp4.fos.mse", x.float().numpy().astype(ml_dtypes.bfloat16))
+    np.testing.assert_array_equal(q["codes"], expected["codes"])
+
+    def quantize(x):
+        q = fp4v.quantize("nvfp4.te", x)
+        codes = torch.from_numpy(np.array(q["codes"])).view(torch.float4_e2m1fn_x2) \
+            if hasattr(torch, "float4_e2m1fn_x2") else torch.from_numpy(np.array(q["codes"]))
+        return codes, torch.from_numpy(np.array(q["scales"])).view(torch.float8_e4m3fn)
+    assert fp4v.check(quantize, suite="smoke", recipe="nvfp4.te", generator="normal").passed
+
+
 # ------------------------------------------------------------------ command line and README
 
 def test_the_cli_entry_point():
