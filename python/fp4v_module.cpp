@@ -13,11 +13,15 @@
 #include <pybind11/stl.h>
 #include <pybind11/stl/filesystem.h>
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <bit>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -79,6 +83,42 @@ py::object own_bytes(std::vector<std::byte>&& v) {
   o.format = "B";
   o.shape = {static_cast<py::ssize_t>(holder->size())};
   o.keep = std::move(holder);
+  return py::cast(std::move(o));
+}
+
+// An uninitialized array for large outputs and temporaries: allocated in 2 MiB
+// aligned blocks the kernel may back with huge pages (fewer page faults on
+// first touch), shared so that a Python buffer can own it.
+template <class T>
+struct Raw {
+  std::shared_ptr<T> ptr;
+  size_t size = 0;
+  T* data() const { return ptr.get(); }
+  std::span<T> span() const { return {ptr.get(), size}; }
+};
+
+template <class T>
+Raw<T> raw(size_t n) {
+  constexpr size_t kHuge = size_t{2} << 20;
+  const size_t bytes = std::max<size_t>(n * sizeof(T), 1);
+  const bool huge = bytes >= kHuge;
+  const size_t rounded = huge ? (bytes + kHuge - 1) / kHuge * kHuge : bytes;
+  void* p = huge ? std::aligned_alloc(kHuge, rounded) : std::malloc(rounded);
+  if (p == nullptr) throw std::bad_alloc();
+#ifdef MADV_HUGEPAGE
+  if (huge) (void)madvise(p, rounded, MADV_HUGEPAGE);
+#endif
+  return {std::shared_ptr<T>(static_cast<T*>(p), [](T* q) { std::free(q); }), n};
+}
+
+template <class T>
+py::object own(Raw<T>&& r) {
+  Owned o;
+  o.ptr = r.data();
+  o.itemsize = sizeof(T);
+  o.format = py::format_descriptor<T>::format();
+  o.shape = {static_cast<py::ssize_t>(r.size)};
+  o.keep = std::move(r.ptr);
   return py::cast(std::move(o));
 }
 
@@ -207,12 +247,19 @@ py::object decode_codes(const std::string& format, const py::buffer& codes) {
 
 // ---------------------------------------------------------------- block quantization
 
-// FP32 values of an input given as float32, or as bf16/fp16 bits (exact).
-std::vector<float> widen(std::span<const uint16_t> bits, bool bf16, unsigned threads) {
-  std::vector<float> out(bits.size());
+// The FP32 copy of a BF16/FP16 input (the one buffer quantize needs beyond
+// the quantizer's own): kept between calls, so that its pages are faulted in
+// once rather than on every call. One call at a time uses it (the others
+// allocate their own); release_workspace() frees it.
+std::mutex workspace_mutex;
+Raw<float> workspace;
+
+// FP32 values of an input given as bf16/fp16 bits (exact), on all threads,
+// into `out` (at least bits.size() floats).
+void widen(std::span<const uint16_t> bits, bool bf16, unsigned threads, float* o) {
   if (bf16) {
     parallel_chunks(bits.size(), threads, [&](size_t b, size_t e) {
-      for (size_t i = b; i < e; ++i) out[i] = std::bit_cast<float>(static_cast<uint32_t>(bits[i]) << 16);
+      for (size_t i = b; i < e; ++i) o[i] = std::bit_cast<float>(static_cast<uint32_t>(bits[i]) << 16);
     });
   } else {
     static const std::vector<float> table = [] {
@@ -221,9 +268,23 @@ std::vector<float> widen(std::span<const uint16_t> bits, bool bf16, unsigned thr
       return t;
     }();
     parallel_chunks(bits.size(), threads, [&](size_t b, size_t e) {
-      for (size_t i = b; i < e; ++i) out[i] = table[bits[i]];
+      for (size_t i = b; i < e; ++i) o[i] = table[bits[i]];
     });
   }
+}
+
+// layout.h's packing (element 2i in the low nibble, 2i+1 in the high one; an
+// odd count leaves the last high nibble 0), on all threads, one pass; the
+// tests compare it with layout.h's pack_codes.
+Raw<uint8_t> pack_parallel(std::span<const uint8_t> codes, unsigned threads) {
+  Raw<uint8_t> out = raw<uint8_t>((codes.size() + 1) / 2);
+  const uint8_t* c = codes.data();
+  uint8_t* o = out.data();
+  const size_t pairs = codes.size() / 2;
+  parallel_chunks(pairs, threads, [&](size_t b, size_t e) {
+    for (size_t i = b; i < e; ++i) o[i] = static_cast<uint8_t>((c[2 * i] & 0xFu) | ((c[2 * i + 1] & 0xFu) << 4));
+  });
+  if (codes.size() % 2) o[pairs] = c[2 * pairs] & 0xFu;
   return out;
 }
 
@@ -231,7 +292,7 @@ py::dict quantize_array(const std::string& recipe_name, const py::buffer& values
                         const std::string& input_dtype, bool two_d, bool transpose, bool hadamard,
                         bool bf16_input, const std::optional<py::buffer>& random,
                         const std::optional<py::buffer>& forced_four, unsigned threads, bool portable,
-                        bool dequantized, bool errors, bool swizzled) {
+                        bool dequantized, bool errors, bool swizzled, bool pack) {
   const BlockRecipe& r = find_block_recipe(recipe_name);
   QuantizeOptions o;
   o.two_d_blocks = two_d;
@@ -246,15 +307,25 @@ py::dict quantize_array(const std::string& recipe_name, const py::buffer& values
   }
   if (const auto ff = maybe_view<uint8_t>(forced_four, "forced_four")) o.forced_four = *ff;
   std::span<const float> x;
-  std::vector<float> widened;
+  Raw<float> widened;
+  std::unique_lock<std::mutex> workspace_lock(workspace_mutex, std::defer_lock);
   if (input_dtype == "fp32") {
     x = view<float>(values, "x");
     o.bf16_input = bf16_input;
   } else if (input_dtype == "bf16" || input_dtype == "fp16") {
     const auto bits = view<uint16_t>(values, "x");
     py::gil_scoped_release release;
-    widened = widen(bits, input_dtype == "bf16", threads);
-    x = widened;
+    if (workspace_lock.try_lock()) {
+      if (workspace.size < bits.size()) {
+        workspace = {};
+        workspace = raw<float>(bits.size());
+      }
+      widened = workspace;
+    } else {
+      widened = raw<float>(bits.size());
+    }
+    widen(bits, input_dtype == "bf16", threads, widened.data());
+    x = widened.span().first(bits.size());
     o.bf16_input = input_dtype == "bf16";
   } else {
     throw std::invalid_argument("unknown input dtype '" + input_dtype + "' (fp32 bf16 fp16)");
@@ -264,13 +335,14 @@ py::dict quantize_array(const std::string& recipe_name, const py::buffer& values
                                 " x " + std::to_string(cols) + " matrix");
   }
   QuantizedTensor q;
-  std::vector<uint8_t> packed, scales;
+  Raw<uint8_t> packed;
+  std::vector<uint8_t> scales;
   std::vector<float> deq;
   std::optional<ErrorReport> report;
   {
     py::gil_scoped_release release;
     q = quantize(r, x, rows, cols, o);
-    packed = q.packed_codes();
+    if (pack) packed = pack_parallel(q.codes, threads);
     scales = swizzled ? q.swizzled_scales() : std::move(q.scales);
     if (dequantized || errors) {
       if (swizzled) q.scales = unswizzle_scales(scales, q.rows, q.scale_cols());
@@ -296,7 +368,7 @@ py::dict quantize_array(const std::string& recipe_name, const py::buffer& values
   out["cols"] = q.cols;
   out["block_rows"] = q.block_rows;
   out["block_cols"] = q.block_cols;
-  out["codes"] = own(std::move(packed));
+  out["codes"] = pack ? own(std::move(packed)) : own(std::move(q.codes));
   out["scales"] = own(std::move(scales));
   out["macro_scales"] = own(std::move(q.macro_scales));
   out["chose_four"] = own(std::move(q.chose_four));
@@ -679,7 +751,8 @@ PYBIND11_MODULE(_native, m) {
         py::arg("input_dtype") = "fp32", py::arg("two_d") = false, py::arg("transpose") = false,
         py::arg("hadamard") = false, py::arg("bf16_input") = false, py::arg("random") = py::none(),
         py::arg("forced_four") = py::none(), py::arg("threads") = 0u, py::arg("portable") = false,
-        py::arg("dequantized") = false, py::arg("errors") = false, py::arg("swizzled") = false);
+        py::arg("dequantized") = false, py::arg("errors") = false, py::arg("swizzled") = false,
+        py::arg("pack") = true);
   m.def("dequantize", &dequantize_array, py::arg("recipe"), py::arg("codes"), py::arg("scales"), py::arg("rows"),
         py::arg("cols"), py::arg("two_d") = false, py::arg("tensor_scale") = 1.0f,
         py::arg("macro_scales") = py::none());
@@ -688,10 +761,10 @@ PYBIND11_MODULE(_native, m) {
         py::arg("alpha") = 1.0f);
   m.def("pack_codes", [](const py::buffer& codes) {
     const auto c = view<uint8_t>(codes, "codes");
-    std::vector<uint8_t> out;
+    Raw<uint8_t> out;
     {
       py::gil_scoped_release release;
-      out = pack_codes(c);
+      out = pack_parallel(c, 0);
     }
     return own(std::move(out));
   });
@@ -793,4 +866,9 @@ PYBIND11_MODULE(_native, m) {
     fp4v::reports::write_file_atomically(path, text);
   });
   m.attr("simd_kernels_available") = simd_kernels_available();
+  m.def("release_workspace", [] {
+    py::gil_scoped_release release;  // a call holding the workspace may be waiting for the GIL
+    std::lock_guard<std::mutex> lock(workspace_mutex);
+    workspace = {};
+  }, "Frees the FP32 copy of the largest BF16/FP16 input quantized so far.");
 }

@@ -129,7 +129,7 @@ def decode(format, codes):
 class Quantized(dict):
     """The result of `quantize`, a dict:
     codes (uint8 [rows, cols/2], two E2M1 codes per byte, the even element in
-    the low nibble), scales (uint8 [rows, cols/block] row-major, or the 128x4
+    the low nibble; with pack=False one per element, [rows, cols], packed False), scales (uint8 [rows, cols/block] row-major, or the 128x4
     tiled bytes with scale_layout='128x4'), macro_scales (MBS recipes), chose_four
     (per block: 1 where Four Over Six kept the 4-candidate), error_six and
     error_four (per block, FP32 4/6 recipes), amax, tensor_scale, rows, cols,
@@ -138,7 +138,12 @@ class Quantized(dict):
 
     def e2m1(self):
         """The codes one per element, as ml_dtypes.float4_e2m1fn [rows, cols]."""
-        return as_ml_dtypes(unpack_codes(self["codes"], self["cols"]), "e2m1")
+        codes = self["codes"] if not self["packed"] else unpack_codes(self["codes"], self["cols"])
+        return as_ml_dtypes(codes, "e2m1")
+
+    def packed_codes(self):
+        """The codes two per byte (uint8 [rows, cols/2])."""
+        return self["codes"] if self["packed"] else pack_codes(self["codes"])
 
     def scale_values(self):
         """The scales as ml_dtypes float8 (float8_e4m3fn for UE4M3, float8_e8m0fnu)."""
@@ -153,7 +158,7 @@ class Quantized(dict):
 
 def quantize(recipe, x, *, two_d=False, transpose=False, hadamard=False, bf16_input=False, random=None,
              forced_four=None, input_dtype=None, scale_layout="row-major", dequantized=False, errors=False,
-             threads=0, portable=False):
+             threads=0, portable=False, pack=True):
     """Block-quantize a 2-D array with a named recipe (`block_recipes()`).
 
     x: float32, float16 or ml_dtypes.bfloat16 (or torch tensors), uint16 bits
@@ -164,7 +169,9 @@ def quantize(recipe, x, *, two_d=False, transpose=False, hadamard=False, bf16_in
     element per candidate in block order, the 6-candidate's stream first),
     forced_four (per block, 1: keep the 4-candidate), scale_layout
     ('row-major' or '128x4'), dequantized/errors (add the dequantized tensor
-    and the error metrics: mse, sqnr_db, max_abs, per block), threads (0: all).
+    and the error metrics: mse, sqnr_db, max_abs, per block), threads (0: all),
+    pack (False: codes one per element, uint8 [rows, cols], the quantizer's
+    own array: no packing pass).
     Returns a `Quantized` dict."""
     a, kind = _input(x, input_dtype)
     if a.ndim != 2:
@@ -175,12 +182,14 @@ def quantize(recipe, x, *, two_d=False, transpose=False, hadamard=False, bf16_in
     rnd = None if random is None else np.ascontiguousarray(from_array(random), dtype=np.uint32).reshape(-1)
     ff = None if forced_four is None else np.ascontiguousarray(forced_four, dtype=np.uint8).reshape(-1)
     r = _native.quantize(recipe, a.reshape(-1), a.shape[0], a.shape[1], kind, two_d, transpose, hadamard,
-                         bf16_input, rnd, ff, threads, portable, dequantized, errors, scale_layout == "128x4")
+                         bf16_input, rnd, ff, threads, portable, dequantized, errors, scale_layout == "128x4",
+                         pack)
     rows, cols = r["rows"], r["cols"]
     q = Quantized(recipe=recipe, rows=rows, cols=cols, scale_layout=scale_layout, scale_format=info["scale_format"],
+                  packed=pack,
                   amax=np.float32(r["amax"]), tensor_scale=np.float32(r["tensor_scale"]),
                   block_rows=r["block_rows"], block_cols=r["block_cols"], kernel_rows=r["kernel_rows"])
-    q["codes"] = np.asarray(r["codes"]).reshape(rows, cols // 2)
+    q["codes"] = np.asarray(r["codes"]).reshape(rows, cols // 2 if pack else cols)
     scales = np.asarray(r["scales"])
     q["scales"] = scales if scale_layout == "128x4" else scales.reshape(rows, -1)
     macro = np.asarray(r["macro_scales"])
@@ -216,7 +225,8 @@ def dequantize(recipe, codes, scales=None, *, tensor_scale=1.0, macro_scales=Non
     scale_layout='128x4'). A `quantize` result may be given as `codes` alone."""
     if isinstance(codes, dict):
         q = codes
-        return dequantize(recipe, q["codes"], q["scales"], tensor_scale=float(q["tensor_scale"]),
+        codes = q.packed_codes() if isinstance(q, Quantized) else q["codes"]
+        return dequantize(recipe, codes, q["scales"], tensor_scale=float(q["tensor_scale"]),
                           macro_scales=q["macro_scales"] if np.size(q["macro_scales"]) else None,
                           two_d=q.get("block_rows", 1) == 16, scale_layout=q.get("scale_layout", "row-major"))
     if scales is None:
@@ -271,6 +281,12 @@ def mma(recipe, a_codes, b_codes, a_scales, b_scales, c=None, alpha=1.0, *, pack
     return np.asarray(d).reshape(m, n)
 
 
+def release_workspace():
+    """Frees the FP32 copy of the largest BF16/FP16 input quantized so far,
+    which `quantize` keeps between calls (its pages are touched once)."""
+    _native.release_workspace()
+
+
 def backends():
     """The harness's backends: (name, present, note) tuples (`fp4v list`)."""
     return list(_native.backends())
@@ -286,5 +302,5 @@ __all__ = ["FileError", "FormatError", "NoOutput", "Quantized", "Results", "Resu
            "as_ml_dtypes", "backends", "block_recipes", "check", "check_mma", "cli_path", "decode", "dequantize",
            "encode", "encode_bf16", "encode_fp16", "error_metrics", "generate", "mma", "mma_recipes", "pack_codes",
            "policies", "policy_table", "quantize", "read_manifest", "read_safetensors", "read_vector_set",
-           "recipes", "simd_kernels_available", "suite", "suite_names", "swizzle_scales", "swizzled_scale_bytes",
+           "recipes", "release_workspace", "simd_kernels_available", "suite", "suite_names", "swizzle_scales", "swizzled_scale_bytes",
            "unpack_codes", "unswizzle_scales", "write_safetensors", "write_vector_set"]

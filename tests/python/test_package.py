@@ -110,6 +110,13 @@ def test_options_and_outputs_are_views_without_copies():
     q = fp4v.quantize("nvfp4.fos.mse", x, transpose=True, hadamard=True, errors=True)
     assert q["codes"].shape == (64, 16) and q["scales"].shape == (64, 2)
     assert not q["codes"].flags.owndata and q["codes"].base is not None
+    unpacked = fp4v.quantize("nvfp4.fos.mse", x, transpose=True, hadamard=True, pack=False)
+    assert unpacked["codes"].shape == (64, 32)
+    np.testing.assert_array_equal(fp4v.pack_codes(unpacked["codes"]), q["codes"])
+    np.testing.assert_array_equal(unpacked.e2m1(), q.e2m1())
+    xb = x.astype(ml_dtypes.bfloat16)  # twice: the second call reuses the FP32 workspace
+    np.testing.assert_array_equal(fp4v.quantize("nvfp4.te", xb)["codes"], fp4v.quantize("nvfp4.te", xb)["codes"])
+    fp4v.release_workspace()
     q2 = fp4v.quantize("nvfp4.fos.mse", x, two_d=True)
     assert (q2["scales"][:16] == q2["scales"][0]).all()
     words = np.arange(2 * x.size, dtype=np.uint32) * 2654435761
@@ -119,6 +126,27 @@ def test_options_and_outputs_are_views_without_copies():
     assert mbs["macro_scales"].shape == (8, 2)
     np.testing.assert_array_equal(fp4v.dequantize("mxfp4.mbs", mbs), fp4v.quantize("mxfp4.mbs", random_matrix(8, 256),
                                                                                      dequantized=True)["dequantized"])
+
+
+def test_the_gil_is_released_while_quantizing():
+    """Another Python thread keeps running during a long quantize call: the
+    longest pause it sees is a small part of the call."""
+    import threading
+    import time
+    x = np.random.default_rng(0).standard_normal((4096, 4096), dtype=np.float32)
+    fp4v.quantize("nvfp4.fos.mse", x[:16])
+    t0 = time.perf_counter()
+    fp4v.quantize("nvfp4.fos.mse", x)
+    alone = time.perf_counter() - t0
+    worker = threading.Thread(target=fp4v.quantize, args=("nvfp4.fos.mse", x))
+    last, longest = time.perf_counter(), 0.0
+    worker.start()
+    begin = time.perf_counter()
+    while worker.is_alive():
+        now = time.perf_counter()
+        longest, last = max(longest, now - last), now
+    took = time.perf_counter() - begin
+    assert longest < 0.5 * max(took, alone), (longest, took, alone)
 
 
 def test_mma_with_packed_and_float4_operands():
