@@ -282,7 +282,20 @@ Raw<uint8_t> pack_parallel(std::span<const uint8_t> codes, unsigned threads) {
   uint8_t* o = out.data();
   const size_t pairs = codes.size() / 2;
   parallel_chunks(pairs, threads, [&](size_t b, size_t e) {
-    for (size_t i = b; i < e; ++i) o[i] = static_cast<uint8_t>((c[2 * i] & 0xFu) | ((c[2 * i + 1] & 0xFu) << 4));
+    size_t i = b;
+    if constexpr (std::endian::native == std::endian::little) {
+      for (; i + 4 <= e; i += 4) {  // 8 codes (little-endian bytes) -> 4 bytes
+        uint64_t w;
+        std::memcpy(&w, c + 2 * i, 8);
+        w &= 0x0F0F0F0F0F0F0F0Full;
+        w = (w | (w >> 4)) & 0x00FF00FF00FF00FFull;
+        w = (w | (w >> 8)) & 0x0000FFFF0000FFFFull;
+        w = (w | (w >> 16)) & 0x00000000FFFFFFFFull;
+        const auto four = static_cast<uint32_t>(w);
+        std::memcpy(o + i, &four, 4);
+      }
+    }
+    for (; i < e; ++i) o[i] = static_cast<uint8_t>((c[2 * i] & 0xFu) | ((c[2 * i + 1] & 0xFu) << 4));
   });
   if (codes.size() % 2) o[pairs] = c[2 * pairs] & 0xFu;
   return out;

@@ -149,6 +149,14 @@ def test_the_gil_is_released_while_quantizing():
     assert longest < 0.5 * max(took, alone), (longest, took, alone)
 
 
+@pytest.mark.parametrize("n", [2, 6, 8, 10, 14, 16, 1002, 1 << 20])
+def test_pack_and_unpack_codes(n):
+    c = np.random.default_rng(n).integers(0, 16, (2, n), dtype=np.uint8)
+    packed = fp4v.pack_codes(c)
+    np.testing.assert_array_equal(packed, c[:, 0::2] | (c[:, 1::2] << 4))
+    np.testing.assert_array_equal(fp4v.unpack_codes(packed), c)
+
+
 def test_mma_with_packed_and_float4_operands():
     rng = np.random.default_rng(3)
     a = rng.integers(0, 16, (4, 64), dtype=np.uint8)
