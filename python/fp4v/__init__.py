@@ -17,8 +17,8 @@ import numpy as np
 
 from . import _native
 from ._native import FileError, FormatError, NoOutput, ResultsError
-from ._arrays import (as_ml_dtypes, from_array, pack_codes, swizzle_scales, swizzled_scale_bytes, unpack_codes,
-                      unswizzle_scales)
+from ._arrays import (as_ml_dtypes, dtype_kind, from_array, pack_codes, swizzle_scales, swizzled_scale_bytes,
+                      unpack_codes, unswizzle_scales)
 from ._check import Results, check, check_mma
 from ._vectors import (VectorSet, generate, read_manifest, read_safetensors, read_vector_set, suite, suite_names,
                        write_safetensors, write_vector_set)
@@ -69,7 +69,7 @@ def _input(x, input_dtype, what="x"):
     """(contiguous array, dtype name): float32, float16 or bfloat16 values;
     uint16 bits with input_dtype bf16 or fp16."""
     a = from_array(x)
-    kind = _arrays_dtype_kind(a.dtype)
+    kind = dtype_kind(a.dtype)
     if input_dtype is not None and input_dtype not in _INPUT_DTYPES:
         raise ValueError(f"unknown input dtype '{input_dtype}' (fp32 bf16 fp16)")
     if kind in ("bf16", "fp16"):
@@ -86,11 +86,6 @@ def _input(x, input_dtype, what="x"):
     if a.dtype != np.float32 and a.dtype.kind not in "fiu":
         raise ValueError(f"{what}: expected float32, float16 or bfloat16 values, got {a.dtype}")
     return np.ascontiguousarray(a, dtype=np.float32), "fp32"
-
-
-def _arrays_dtype_kind(dtype):
-    from ._arrays import dtype_kind
-    return dtype_kind(dtype)
 
 
 def encode(format, values, convention, rounding=None, *, random=None, input_dtype=None, view=False):
@@ -300,7 +295,7 @@ def cli_path():
 
 __all__ = ["FileError", "FormatError", "NoOutput", "Quantized", "Results", "ResultsError", "VectorSet",
            "as_ml_dtypes", "backends", "block_recipes", "check", "check_mma", "cli_path", "decode", "dequantize",
-           "encode", "encode_bf16", "encode_fp16", "error_metrics", "generate", "mma", "mma_recipes", "pack_codes",
+           "encode", "encode_bf16", "encode_fp16", "error_metrics", "from_array", "generate", "mma", "mma_recipes", "pack_codes",
            "policies", "policy_table", "quantize", "read_manifest", "read_safetensors", "read_vector_set",
            "recipes", "release_workspace", "simd_kernels_available", "suite", "suite_names", "swizzle_scales", "swizzled_scale_bytes",
            "unpack_codes", "unswizzle_scales", "write_safetensors", "write_vector_set"]
