@@ -199,9 +199,9 @@ def _quantize_outputs(result, vs, scale_layout):
             continue
         if name == "codes":
             a = from_array(value)
-            expected = json_shape(vs.metadata.get("output_shape")) or list(vs.tensors["codes"].shape)
-            if a.dtype != np.uint8 and a.dtype.itemsize == 1 and a.ndim == 2 and list(a.shape) == list(expected):
-                a = pack_codes(a)  # float4_e2m1fn, one code per element
+            full = json_shape(vs.metadata.get("output_shape"))
+            if a.dtype.itemsize == 1 and a.ndim == 2 and full and list(a.shape) == list(full):
+                a = pack_codes(a)  # one code per element (float4_e2m1fn, or uint8 as quantize(pack=False))
             out[name] = _byte_tensor(a, name)
         elif name == "amax":
             out[name] = np.asarray(from_array(value), dtype=np.float32).reshape(-1)
