@@ -155,8 +155,8 @@ unsigned thread_count(unsigned threads) {
 
 // work(begin, end) over [0, n) in `threads` contiguous chunks.
 template <class F>
-void parallel_chunks(size_t n, unsigned threads, F work) {
-  const size_t t = std::min<size_t>(thread_count(threads), std::max<size_t>(1, n / (1 << 16)));
+void parallel_chunks(size_t n, unsigned threads, F work, size_t grain = size_t{1} << 16) {
+  const size_t t = std::min<size_t>(thread_count(threads), std::max<size_t>(1, n / grain));
   if (t <= 1) return work(size_t{0}, n);
   std::vector<std::thread> pool;
   for (size_t i = 0; i < t; ++i) pool.emplace_back([&, i] { work(n * i / t, n * (i + 1) / t); });
@@ -301,6 +301,32 @@ Raw<uint8_t> pack_parallel(std::span<const uint8_t> codes, unsigned threads) {
   return out;
 }
 
+// golden::dequantize on row ranges, on all threads (each row's values depend
+// on that row's codes and scales only).
+std::vector<float> dequantize_parallel(const BlockRecipe& r, const QuantizedTensor& q, unsigned threads) {
+  if (q.rows < 2 || q.codes.size() < (size_t{1} << 20)) return dequantize(r, q);
+  std::vector<float> out(q.codes.size());
+  const size_t sc = q.scale_cols();
+  const size_t mc = q.macro_scales.empty() ? 0 : q.macro_scales.size() / q.rows;
+  parallel_chunks(q.rows, threads, [&](size_t b, size_t e) {
+    QuantizedTensor part;
+    part.rows = e - b;
+    part.cols = q.cols;
+    part.block_rows = q.block_rows;
+    part.block_cols = q.block_cols;
+    part.tensor_scale = q.tensor_scale;
+    part.codes.assign(q.codes.begin() + static_cast<ptrdiff_t>(b * q.cols), q.codes.begin() + static_cast<ptrdiff_t>(e * q.cols));
+    part.scales.assign(q.scales.begin() + static_cast<ptrdiff_t>(b * sc), q.scales.begin() + static_cast<ptrdiff_t>(e * sc));
+    if (mc) {
+      part.macro_scales.assign(q.macro_scales.begin() + static_cast<ptrdiff_t>(b * mc),
+                               q.macro_scales.begin() + static_cast<ptrdiff_t>(e * mc));
+    }
+    const std::vector<float> v = dequantize(r, part);
+    std::memcpy(out.data() + b * q.cols, v.data(), v.size() * sizeof(float));
+  }, 1);
+  return out;
+}
+
 py::dict quantize_array(const std::string& recipe_name, const py::buffer& values, size_t rows, size_t cols,
                         const std::string& input_dtype, bool two_d, bool transpose, bool hadamard,
                         bool bf16_input, const std::optional<py::buffer>& random,
@@ -360,7 +386,7 @@ py::dict quantize_array(const std::string& recipe_name, const py::buffer& values
     if (dequantized || errors) {
       if (swizzled) q.scales = unswizzle_scales(scales, q.rows, q.scale_cols());
       else q.scales = scales;
-      deq = dequantize(r, q);
+      deq = dequantize_parallel(r, q, threads);
     }
     if (errors) {
       std::vector<float> m;
@@ -446,7 +472,7 @@ py::object dequantize_array(const std::string& recipe_name, const py::buffer& pa
     py::gil_scoped_release release;
     q.codes = unpack_codes(c, rows * cols);
     q.scales.assign(s.begin(), s.end());
-    out = dequantize(r, q);
+    out = dequantize_parallel(r, q, 0);
   }
   return own(std::move(out));
 }

@@ -149,6 +149,23 @@ def test_the_gil_is_released_while_quantizing():
     assert longest < 0.5 * max(took, alone), (longest, took, alone)
 
 
+@pytest.mark.parametrize("recipe", ["nvfp4.te", "nvfp4.torchao", "mxfp4.mbs"])
+def test_large_dequantize_on_all_threads_equals_the_serial_one(recipe):
+    x = random_matrix(1024, 1024, seed=11)  # 2^20 elements: split over threads
+    q = fp4v.quantize(recipe, x, dequantized=True)
+    deq = q["dequantized"]
+    np.testing.assert_array_equal(fp4v.dequantize(recipe, q), deq)
+    rows = 64  # below the threshold: golden::dequantize in one piece
+    small = fp4v.dequantize(recipe, q["codes"][:rows], q["scales"][:rows], tensor_scale=q["tensor_scale"],
+                            macro_scales=q["macro_scales"][:rows] if q["macro_scales"].size else None)
+    np.testing.assert_array_equal(small, deq[:rows])
+    np.testing.assert_array_equal(small[-1], deq[rows - 1])
+    assert np.array_equal(fp4v.dequantize(recipe, q["codes"][-rows:], q["scales"][-rows:],
+                                          tensor_scale=q["tensor_scale"],
+                                          macro_scales=q["macro_scales"][-rows:] if q["macro_scales"].size else None),
+                          deq[-rows:])
+
+
 @pytest.mark.parametrize("n", [2, 6, 8, 10, 14, 16, 1002, 1 << 20])
 def test_pack_and_unpack_codes(n):
     c = np.random.default_rng(n).integers(0, 16, (2, n), dtype=np.uint8)
