@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <random>
 #include <string>
@@ -18,6 +19,7 @@
 #include "fp4v/rtl/stream_model.h"
 #include "fp4v/rtl/tensor_amax.h"
 #include "fp4v/vectors/generators.h"
+#include "fp4v/vectors/input_dtype.h"
 #include "fp4v/vectors/suites.h"
 
 namespace fp4v::rtl {
@@ -206,6 +208,75 @@ TEST(Mxfp4Quantizer, CannotRunSaysWhy) {
   if (built("mxfp4_ocp") && built(kTensorAmaxConfig)) {
     EXPECT_EQ(mxfp4_cannot_run(job), "input element 5 is NaN; the recipe defines no result for it");
   }
+}
+
+// Inputs past what the suites aim at: exponents over the whole FP32 range
+// (subnormals, values near FLT_MAX that x f overflows under MBS), few
+// significand bits (exact ties at every scale), signed zeros, amax
+// significands at 1.5 and 1.75 and one ulp either side. Rounded to the dtype.
+std::vector<float> corner_input(size_t rows, size_t cols, size_t block, vectors::InputDtype d, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  std::vector<float> x(rows * cols);
+  const int top = d == vectors::InputDtype::kFp16 ? 15 : 127;
+  const int bottom = d == vectors::InputDtype::kFp16 ? -24 : -149;
+  for (size_t b0 = 0; b0 < x.size(); b0 += block) {
+    const int mode = pick(0, 5);
+    const int e = mode == 0 ? pick(bottom, bottom + 30) : mode == 1 ? pick(top - 8, top) : pick(bottom, top);
+    for (size_t i = 0; i < block; ++i) {
+      double v;
+      if (mode == 2) {
+        v = pick(0, 1) ? 0.0 : -0.0;
+      } else if (mode == 3 && i == 0) {
+        const double sig[] = {1.5, 1.75, 1.75 + 0x1p-23, 1.75 - 0x1p-23, 1.5 + 0x1p-23, 2.0 - 0x1p-23};
+        v = std::ldexp(sig[pick(0, 5)], e);
+      } else {
+        // k / 2^bits with few bits: E2M1 midpoints after most scalings.
+        const int bits = pick(1, 24);
+        const double k = static_cast<double>(std::uniform_int_distribution<uint32_t>(0, (1u << bits) - 1)(rng));
+        v = std::ldexp(k / std::ldexp(1.0, bits), e - pick(0, 6));
+      }
+      if (pick(0, 1)) v = -v;
+      v = std::clamp(v, -static_cast<double>(std::numeric_limits<float>::max()),
+                     static_cast<double>(std::numeric_limits<float>::max()));
+      x[b0 + i] = vectors::round_to_input_dtype(v, d);
+    }
+  }
+  return x;
+}
+
+TEST(Mxfp4Quantizer, CornersBitExact) {
+  const std::vector<std::pair<std::string, size_t>> recipes = {
+      {"mxfp4.ocp", 32}, {"mxfp4.torchao.floor", 32}, {"mxfp4.oas", 16}, {"mxfp4.mbs", 128}};
+  size_t ran = 0;
+  for (const auto& [recipe, block] : recipes) {
+    const golden::BlockRecipe& r = golden::find_block_recipe(recipe);
+    for (const vectors::InputDtype d : {vectors::InputDtype::kFp32, vectors::InputDtype::kBf16, vectors::InputDtype::kFp16}) {
+      for (const bool stochastic : {false, true}) {
+        if (stochastic && recipe != "mxfp4.ocp") continue;
+        Case c;
+        c.suite = "corners";
+        c.spec = vectors::quantize_set(recipe, "corners", 64, 512, 11 + static_cast<uint64_t>(d));
+        c.spec.input_dtype = d;
+        c.x = corner_input(64, 512, block, d, c.spec.seed);
+        golden::QuantizeOptions o;
+        o.bf16_input = d == vectors::InputDtype::kBf16;
+        if (stochastic) {
+          c.random = vectors::generate_random_words(c.x.size(), c.spec.seed);
+          o.stochastic = true;
+          o.random = c.random;
+        }
+        c.expected = golden::quantize(r, c.x, 64, 512, o);
+        const QuantizeJob job = c.job();
+        if (!mxfp4_cannot_run(job).empty()) continue;
+        const QuantizeResult got = mxfp4_quantize(kModels, job);
+        EXPECT_EQ(difference(c, got), "") << recipe << " " << vectors::input_dtype_name(d)
+                                          << (stochastic ? " stochastic" : "") << " on " << got.stats.configs[0];
+        ++ran;
+      }
+    }
+  }
+  if (ran == 0) GTEST_SKIP() << "no MXFP4 configuration built";
 }
 
 // Back to back, one block per cycle: each output beat is its own block's
