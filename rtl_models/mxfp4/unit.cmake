@@ -18,16 +18,19 @@ function(fp4v_mx_config name)
 endfunction()
 
 # RULE: 0 OCP floor, 1 OAS, 2 MBS, 3 torchao FLOOR; IN_FMT: 0 FP32, 1 BF16, 2 FP16.
-set(FP4V_MX_OCP -GRULE=0 -GBLOCK=32 -GPIPE=1)
-set(FP4V_MX_OAS -GRULE=1 -GBLOCK=16 -GPIPE=1)
-set(FP4V_MX_MBS -GRULE=2 -GBLOCK=16 -GPIPE=2)
+set(FP4V_MX_OCP -GRULE=0 -GBLOCK=32 -GPIPE=2)
+set(FP4V_MX_OAS -GRULE=1 -GBLOCK=16 -GPIPE=2)
+set(FP4V_MX_MBS -GRULE=2 -GBLOCK=16 -GPIPE=3)
 fp4v_mx_config(mxfp4_ocp ${FP4V_MX_OCP})
 fp4v_mx_config(mxfp4_ocp_bf16 ${FP4V_MX_OCP} -GIN_FMT=1)
 fp4v_mx_config(mxfp4_ocp_fp16 ${FP4V_MX_OCP} -GIN_FMT=2)
 fp4v_mx_config(mxfp4_ocp_sr ${FP4V_MX_OCP} -GSTOCHASTIC=1)
-fp4v_mx_config(mxfp4_torchao_floor -GRULE=3 -GBLOCK=32 -GPIPE=1)
+fp4v_mx_config(mxfp4_torchao_floor -GRULE=3 -GBLOCK=32 -GPIPE=2)
 fp4v_mx_config(mxfp4_oas ${FP4V_MX_OAS})
 fp4v_mx_config(mxfp4_mbs ${FP4V_MX_MBS})
+# Other pipeline depths of mxfp4_ocp (the test swaps them in for it).
+fp4v_mx_config(mxfp4_ocp_pipe0 -GRULE=0 -GBLOCK=32 -GPIPE=0)
+fp4v_mx_config(mxfp4_ocp_pipe5 -GRULE=0 -GBLOCK=32 -GPIPE=5)
 
 # Mutants: <base>__<bug>, MUTANT values of rtl/mxfp4/fp4v_mx_pkg.sv.
 if(FP4V_RTL_MUTANTS)

@@ -210,36 +210,43 @@ TEST(Mxfp4Quantizer, CannotRunSaysWhy) {
   }
 }
 
-// Inputs past what the suites aim at: exponents over the whole FP32 range
-// (subnormals, values near FLT_MAX that x f overflows under MBS), few
-// significand bits (exact ties at every scale), signed zeros, amax
-// significands at 1.5 and 1.75 and one ulp either side. Rounded to the dtype.
-std::vector<float> corner_input(size_t rows, size_t cols, size_t block, vectors::InputDtype d, uint64_t seed) {
+// Inputs past what the suites aim at. Each `region` (a block, or an MBS
+// macro block) lives at the bottom of the dtype's range (subnormals; under
+// MBS, 16-blocks of byte 0 whose x f rounds as a subnormal), at its top
+// (values that x f overflows to Inf) or anywhere; each 16 elements in it are
+// signed zeros, few-bit significands (exact ties at every scale), or start
+// with an amax significand at 1.5, 1.75, 2 or one ulp off. Rounded to the dtype.
+std::vector<float> corner_input(size_t rows, size_t cols, size_t region, vectors::InputDtype d, uint64_t seed) {
   std::mt19937_64 rng(seed);
   auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
   std::vector<float> x(rows * cols);
   const int top = d == vectors::InputDtype::kFp16 ? 15 : 127;
   const int bottom = d == vectors::InputDtype::kFp16 ? -24 : -149;
-  for (size_t b0 = 0; b0 < x.size(); b0 += block) {
-    const int mode = pick(0, 5);
-    const int e = mode == 0 ? pick(bottom, bottom + 30) : mode == 1 ? pick(top - 8, top) : pick(bottom, top);
-    for (size_t i = 0; i < block; ++i) {
-      double v;
-      if (mode == 2) {
-        v = pick(0, 1) ? 0.0 : -0.0;
-      } else if (mode == 3 && i == 0) {
-        const double sig[] = {1.5, 1.75, 1.75 + 0x1p-23, 1.75 - 0x1p-23, 1.5 + 0x1p-23, 2.0 - 0x1p-23};
-        v = std::ldexp(sig[pick(0, 5)], e);
-      } else {
-        // k / 2^bits with few bits: E2M1 midpoints after most scalings.
-        const int bits = pick(1, 24);
-        const double k = static_cast<double>(std::uniform_int_distribution<uint32_t>(0, (1u << bits) - 1)(rng));
-        v = std::ldexp(k / std::ldexp(1.0, bits), e - pick(0, 6));
+  for (size_t r0 = 0; r0 < x.size(); r0 += region) {
+    const int regime = pick(0, 2);
+    const int lo = regime == 0 ? bottom : regime == 1 ? top - 8 : bottom;
+    const int hi = regime == 0 ? bottom + 30 : top;
+    for (size_t c0 = r0; c0 < r0 + region; c0 += 16) {
+      const int mode = pick(0, 3);
+      const int e = pick(lo, hi);
+      for (size_t i = c0; i < c0 + 16; ++i) {
+        double v;
+        if (mode == 0) {
+          v = pick(0, 1) ? 0.0 : -0.0;
+        } else if (mode == 1 && i == c0) {
+          const double sig[] = {1.5, 1.75, 1.75 + 0x1p-23, 1.75 - 0x1p-23, 1.5 + 0x1p-23, 2.0 - 0x1p-23};
+          v = std::ldexp(sig[pick(0, 5)], e);
+        } else {
+          // k / 2^bits with few bits: E2M1 midpoints after most scalings.
+          const int bits = pick(1, 24);
+          const double k = static_cast<double>(std::uniform_int_distribution<uint32_t>(0, (1u << bits) - 1)(rng));
+          v = std::ldexp(k / std::ldexp(1.0, bits), e - pick(0, 6));
+        }
+        if (pick(0, 1)) v = -v;
+        v = std::clamp(v, -static_cast<double>(std::numeric_limits<float>::max()),
+                       static_cast<double>(std::numeric_limits<float>::max()));
+        x[i] = vectors::round_to_input_dtype(v, d);
       }
-      if (pick(0, 1)) v = -v;
-      v = std::clamp(v, -static_cast<double>(std::numeric_limits<float>::max()),
-                     static_cast<double>(std::numeric_limits<float>::max()));
-      x[b0 + i] = vectors::round_to_input_dtype(v, d);
     }
   }
   return x;
@@ -256,9 +263,9 @@ TEST(Mxfp4Quantizer, CornersBitExact) {
         if (stochastic && recipe != "mxfp4.ocp") continue;
         Case c;
         c.suite = "corners";
-        c.spec = vectors::quantize_set(recipe, "corners", 64, 512, 11 + static_cast<uint64_t>(d));
+        c.spec = vectors::quantize_set(recipe, "corners", 256, 512, 11 + static_cast<uint64_t>(d));
         c.spec.input_dtype = d;
-        c.x = corner_input(64, 512, block, d, c.spec.seed);
+        c.x = corner_input(256, 512, block, d, c.spec.seed);
         golden::QuantizeOptions o;
         o.bf16_input = d == vectors::InputDtype::kBf16;
         if (stochastic) {
@@ -266,7 +273,7 @@ TEST(Mxfp4Quantizer, CornersBitExact) {
           o.stochastic = true;
           o.random = c.random;
         }
-        c.expected = golden::quantize(r, c.x, 64, 512, o);
+        c.expected = golden::quantize(r, c.x, 256, 512, o);
         const QuantizeJob job = c.job();
         if (!mxfp4_cannot_run(job).empty()) continue;
         const QuantizeResult got = mxfp4_quantize(kModels, job);
@@ -309,7 +316,26 @@ TEST(Mxfp4Quantizer, NewBlockEveryCycle) {
     if (b) EXPECT_NE(out[b][4] & 0xFFu, out[b - 1][4] & 0xFFu) << "block " << b << " repeats its predecessor";
   }
   EXPECT_LE(stats.cycles, blocks + stats.first_out_cycle + 1);
-  EXPECT_EQ(stats.first_out_cycle, 1u);  // PIPE = 1
+  EXPECT_EQ(stats.first_out_cycle, 2u);  // PIPE = 2
+}
+
+// Other pipeline depths compute the same bits, with their own latency.
+TEST(Mxfp4Quantizer, PipelineDepthsAgree) {
+  size_t ran = 0;
+  for (const char* config : {"mxfp4_ocp_pipe0", "mxfp4_ocp_pipe5"}) {
+    if (!built(config)) continue;
+    for (const Case& c : cases("mxfp4.ocp")) {
+      const QuantizeJob job = c.job();
+      if (c.suite != "smoke" || !mxfp4_cannot_run(job).empty()) continue;
+      bool asked = false;
+      const QuantizeResult got = mxfp4_quantize(substituting("mxfp4_ocp", config, &asked), job);
+      if (!asked) continue;
+      EXPECT_EQ(difference(c, got), "") << config << " " << c.spec.name();
+      EXPECT_EQ(got.stats.latency, std::string(config) == "mxfp4_ocp_pipe0" ? 0u : 5u) << config;
+      ++ran;
+    }
+  }
+  if (ran == 0) GTEST_SKIP() << "mxfp4_ocp_pipe0/5 not built";
 }
 
 // Each mutant configuration differs from golden on some set of its recipe

@@ -5,8 +5,10 @@
 //   A: lanes -> FP32; MBS: macro amax, macro byte m, x * (1 + m / 256)
 //   B: block amax -> E8M0 scale byte
 //   C: elements -> E2M1 codes
-// PIPE registers: the first between B and C, the second between A and B,
-// the rest after C.
+// PIPE registers: the first at the input, the second between B and C, the
+// third between A and B, the rest after C. The input register also keeps the
+// datapath off the input ports: a Verilated model re-evaluates logic driven
+// by inputs on every eval(), logic behind a register once per clock edge.
 module fp4v_mxfp4_quantizer #(
   parameter int unsigned RULE       = fp4v_mx_pkg::RuleOcpFloor,
   parameter int unsigned BLOCK      = 32,
@@ -41,6 +43,19 @@ module fp4v_mxfp4_quantizer #(
   localparam int unsigned StageAW = ElemsW + RandW + 40;
   localparam int unsigned StageBW = StageAW + 8 * GROUPS;
 
+  // ---------------------------------------------------------------- input
+  logic            a_valid, a_ready;
+  logic [IN_W-1:0] a_data;
+  fp4v_stream_regs #(.WIDTH(IN_W), .DEPTH(PIPE >= 1 ? 1 : 0)) u_regs_in (
+    .clk, .rst_n,
+    .in_valid,
+    .in_ready,
+    .in_data,
+    .out_valid(a_valid),
+    .out_ready(a_ready),
+    .out_data (a_data)
+  );
+
   // ---------------------------------------------------------------- stage A
   logic [ElemsW-1:0] a_elems;
   logic [RandW-1:0]  a_random;
@@ -50,13 +65,13 @@ module fp4v_mxfp4_quantizer #(
   logic [ElemsW-1:0] a_inputs;
   for (genvar i = 0; i < ELEMS; i++) begin : g_unpack
     fp4v_mx_to_fp32 #(.IN_FMT(IN_FMT), .MUTANT(MUTANT)) u_to_fp32 (
-      .lane(in_data[LANE_W*i +: LANE_W]),
+      .lane(a_data[LANE_W*i +: LANE_W]),
       .fp32(a_inputs[32*i +: 32])
     );
   end
 
   if (STOCHASTIC != 0) begin : g_random
-    assign a_random = in_data[ELEMS*LANE_W +: RandW];
+    assign a_random = a_data[ELEMS*LANE_W +: RandW];
   end else begin : g_no_random
     assign a_random = 1'b0;
   end
@@ -89,10 +104,10 @@ module fp4v_mxfp4_quantizer #(
 
   logic               b_valid, b_ready;
   logic [StageAW-1:0] b_payload;
-  fp4v_stream_regs #(.WIDTH(StageAW), .DEPTH(PIPE >= 2 ? 1 : 0)) u_regs_ab (
+  fp4v_stream_regs #(.WIDTH(StageAW), .DEPTH(PIPE >= 3 ? 1 : 0)) u_regs_ab (
     .clk, .rst_n,
-    .in_valid,
-    .in_ready,
+    .in_valid (a_valid),
+    .in_ready (a_ready),
     .in_data  ({a_macro_amax, a_macro_byte, a_random, a_elems}),
     .out_valid(b_valid),
     .out_ready(b_ready),
@@ -125,7 +140,7 @@ module fp4v_mxfp4_quantizer #(
 
   logic               c_valid, c_ready;
   logic [StageBW-1:0] c_payload;
-  fp4v_stream_regs #(.WIDTH(StageBW), .DEPTH(PIPE >= 1 ? 1 : 0)) u_regs_bc (
+  fp4v_stream_regs #(.WIDTH(StageBW), .DEPTH(PIPE >= 2 ? 1 : 0)) u_regs_bc (
     .clk, .rst_n,
     .in_valid (b_valid),
     .in_ready (b_ready),
@@ -177,7 +192,7 @@ module fp4v_mxfp4_quantizer #(
     assign c_result = {c_scales, c_codes};
   end
 
-  fp4v_stream_regs #(.WIDTH(OUT_W), .DEPTH(PIPE > 2 ? PIPE - 2 : 0)) u_regs_out (
+  fp4v_stream_regs #(.WIDTH(OUT_W), .DEPTH(PIPE > 3 ? PIPE - 3 : 0)) u_regs_out (
     .clk, .rst_n,
     .in_valid (c_valid),
     .in_ready (c_ready),

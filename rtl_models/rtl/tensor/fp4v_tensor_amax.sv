@@ -3,8 +3,9 @@
 //
 // |x| of a finite FP32 value orders like its bits with the sign cleared, so
 // the reduction is an unsigned integer max (NaN and Inf never arrive).
-// A beat's 16 lanes are reduced by a comparator tree, PIPE registers follow,
-// then the accumulator; one beat per cycle at any PIPE.
+// PIPE registers take the beat, a comparator tree reduces its 16 lanes, the
+// accumulator follows; one beat per cycle at any PIPE. (Registers first: a
+// Verilated model re-evaluates logic driven by its inputs on every eval().)
 module fp4v_tensor_amax #(
   parameter int unsigned PIPE   = 1,
   parameter int unsigned MUTANT = fp4v_tensor_pkg::MutNone,
@@ -36,12 +37,27 @@ module fp4v_tensor_amax #(
     key_to_bits = Signed ? (key[31] ? {1'b0, key[30:0]} : ~key) : key;
   endfunction
 
+  // ---- PIPE registers on the input beat
+  logic            beat_valid, beat_ready;
+  logic [IN_W-1:0] beat;
+  fp4v_stream_regs #(.WIDTH(IN_W), .DEPTH(PIPE)) u_regs (
+    .clk, .rst_n,
+    .in_valid,
+    .in_ready,
+    .in_data,
+    .out_valid(beat_valid),
+    .out_ready(beat_ready),
+    .out_data (beat)
+  );
+  logic beat_last;
+  assign beat_last = beat[LastBit];
+
   // ---- lane reduction: a balanced tree of maxima, in place (node n of a
   // level is the max of nodes 2n and 2n+1 of the level before)
   logic [W-1:0] beat_max_key;
   always_comb begin
     logic [Lanes*W-1:0] node;
-    for (int i = 0; i < Lanes; i++) node[W*i +: W] = order_key(in_data[W*i +: W]);
+    for (int i = 0; i < Lanes; i++) node[W*i +: W] = order_key(beat[W*i +: W]);
     for (int width = Lanes / 2; width >= 1; width = width / 2) begin
       for (int n = 0; n < width; n++) begin
         node[W*n +: W] =
@@ -52,22 +68,9 @@ module fp4v_tensor_amax #(
     beat_max_key = node[W-1:0];
   end
 
-  // ---- PIPE registers between the tree and the accumulator
-  logic                 beat_valid, beat_ready, beat_last;
-  logic [W-1:0] beat_key;
-  fp4v_stream_regs #(.WIDTH(W + 1), .DEPTH(PIPE)) u_regs (
-    .clk, .rst_n,
-    .in_valid,
-    .in_ready,
-    .in_data  ({in_data[LastBit], beat_max_key}),
-    .out_valid(beat_valid),
-    .out_ready(beat_ready),
-    .out_data ({beat_last, beat_key})
-  );
-
   // ---- accumulator: the running key since the last `last`; 0 orders below every lane
   logic [W-1:0] running_key, merged_key;
-  assign merged_key = beat_key > running_key ? beat_key : running_key;
+  assign merged_key = beat_max_key > running_key ? beat_max_key : running_key;
   // The result register frees up this cycle when its beat is taken.
   assign beat_ready = !out_valid || out_ready;
 
