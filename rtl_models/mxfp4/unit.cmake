@@ -47,6 +47,8 @@ if(FP4V_RTL_MUTANTS)
   fp4v_mx_config(mxfp4_oas__zero_block_byte0 ${FP4V_MX_OAS} -GMUTANT=11)
   fp4v_mx_config(mxfp4_ocp__subnormal_hidden_bit ${FP4V_MX_OCP} -GMUTANT=12)
   fp4v_mx_config(mxfp4_ocp_fp16__fp16_subnormal_flush ${FP4V_MX_OCP} -GIN_FMT=2 -GMUTANT=13)
+  fp4v_mx_config(mxfp4_mbs__product_truncated ${FP4V_MX_MBS} -GMUTANT=14)
+  fp4v_mx_config(mxfp4_mbs__overflow_to_max ${FP4V_MX_MBS} -GMUTANT=15)
 endif()
 
 target_sources(fp4v_rtl PRIVATE ${CMAKE_CURRENT_LIST_DIR}/mxfp4_quantizer.cpp)

@@ -21,6 +21,18 @@
 #include "fp4v/vectors/generators.h"
 #include "fp4v/vectors/input_dtype.h"
 #include "fp4v/vectors/suites.h"
+#include "rtl_stall_run.h"
+
+#if __has_include("Vmxfp4_ocp.h") && __has_include("Vmxfp4_mbs.h")
+#include "Vmxfp4_mbs.h"
+#include "Vmxfp4_ocp.h"
+#define FP4V_HAVE_MX_TOPS 1
+#endif
+#if __has_include("Vmxfp4_ocp_pipe0.h") && __has_include("Vmxfp4_ocp_pipe5.h")
+#include "Vmxfp4_ocp_pipe0.h"
+#include "Vmxfp4_ocp_pipe5.h"
+#define FP4V_HAVE_MX_PIPE_TOPS 1
+#endif
 
 namespace fp4v::rtl {
 namespace {
@@ -252,35 +264,45 @@ std::vector<float> corner_input(size_t rows, size_t cols, size_t region, vectors
   return x;
 }
 
-TEST(Mxfp4Quantizer, CornersBitExact) {
-  const std::vector<std::pair<std::string, size_t>> recipes = {
-      {"mxfp4.ocp", 32}, {"mxfp4.torchao.floor", 32}, {"mxfp4.oas", 16}, {"mxfp4.mbs", 128}};
-  size_t ran = 0;
-  for (const auto& [recipe, block] : recipes) {
-    const golden::BlockRecipe& r = golden::find_block_recipe(recipe);
-    for (const vectors::InputDtype d : {vectors::InputDtype::kFp32, vectors::InputDtype::kBf16, vectors::InputDtype::kFp16}) {
-      for (const bool stochastic : {false, true}) {
-        if (stochastic && recipe != "mxfp4.ocp") continue;
-        Case c;
-        c.suite = "corners";
-        c.spec = vectors::quantize_set(recipe, "corners", 256, 512, 11 + static_cast<uint64_t>(d));
-        c.spec.input_dtype = d;
-        c.x = corner_input(256, 512, block, d, c.spec.seed);
-        golden::QuantizeOptions o;
-        o.bf16_input = d == vectors::InputDtype::kBf16;
-        if (stochastic) {
-          c.random = vectors::generate_random_words(c.x.size(), c.spec.seed);
-          o.stochastic = true;
-          o.random = c.random;
-        }
-        c.expected = golden::quantize(r, c.x, 256, 512, o);
-        const QuantizeJob job = c.job();
-        if (!mxfp4_cannot_run(job).empty()) continue;
-        const QuantizeResult got = mxfp4_quantize(kModels, job);
-        EXPECT_EQ(difference(c, got), "") << recipe << " " << vectors::input_dtype_name(d)
-                                          << (stochastic ? " stochastic" : "") << " on " << got.stats.configs[0];
-        ++ran;
+// The corner sets of a recipe (FP32, BF16, FP16; stochastic for mxfp4.ocp), made once.
+const std::vector<Case>& corner_cases(const std::string& recipe) {
+  static std::map<std::string, std::vector<Case>> made;
+  auto [it, fresh] = made.try_emplace(recipe);
+  if (!fresh) return it->second;
+  const golden::BlockRecipe& r = golden::find_block_recipe(recipe);
+  const size_t region = r.macro_block_cols ? static_cast<size_t>(r.macro_block_cols) : static_cast<size_t>(r.block_cols);
+  for (const vectors::InputDtype d : {vectors::InputDtype::kFp32, vectors::InputDtype::kBf16, vectors::InputDtype::kFp16}) {
+    for (const bool stochastic : {false, true}) {
+      if (stochastic && r.name != "mxfp4.ocp") continue;
+      Case c;
+      c.suite = "corners";
+      c.spec = vectors::quantize_set(recipe, "corners", 256, 512, 11 + static_cast<uint64_t>(d));
+      c.spec.input_dtype = d;
+      c.spec.stochastic = stochastic;
+      c.x = corner_input(256, 512, region, d, c.spec.seed);
+      golden::QuantizeOptions o;
+      o.bf16_input = d == vectors::InputDtype::kBf16;
+      if (stochastic) {
+        c.random = vectors::generate_random_words(c.x.size(), c.spec.seed);
+        o.stochastic = true;
+        o.random = c.random;
       }
+      c.expected = golden::quantize(r, c.x, 256, 512, o);
+      it->second.push_back(std::move(c));
+    }
+  }
+  return it->second;
+}
+
+TEST(Mxfp4Quantizer, CornersBitExact) {
+  size_t ran = 0;
+  for (const char* recipe : {"mxfp4.ocp", "mxfp4.torchao.floor", "mxfp4.oas", "mxfp4.mbs"}) {
+    for (const Case& c : corner_cases(recipe)) {
+      const QuantizeJob job = c.job();
+      if (!mxfp4_cannot_run(job).empty()) continue;
+      const QuantizeResult got = mxfp4_quantize(kModels, job);
+      EXPECT_EQ(difference(c, got), "") << c.spec.name() << " on " << got.stats.configs[0];
+      ++ran;
     }
   }
   if (ran == 0) GTEST_SKIP() << "no MXFP4 configuration built";
@@ -338,6 +360,38 @@ TEST(Mxfp4Quantizer, PipelineDepthsAgree) {
   if (ran == 0) GTEST_SKIP() << "mxfp4_ocp_pipe0/5 not built";
 }
 
+// Gaps in the input and stalls at the output (which StreamModel never makes):
+// the same beats, in order, and no waiting output withdrawn or changed.
+template <class Top>
+void expect_stall_safe(const std::string& config, size_t elems, uint64_t seed) {
+  std::mt19937 rng(static_cast<uint32_t>(seed));
+  std::normal_distribution<float> value(0.0f, 1.0f);
+  std::vector<Beat> in(500, Beat(elems));
+  for (size_t b = 0; b < in.size(); ++b) {
+    const int shift = static_cast<int>(b % 40) - 20;
+    for (auto& w : in[b]) w = std::bit_cast<uint32_t>(std::ldexp(value(rng), shift));
+  }
+  const std::vector<Beat> expected = make_model(config)->run(in, in.size());
+  std::vector<std::string> protocol;
+  const std::vector<Beat> got = testing::run_with_stalls<Top>(in, in.size(), seed, protocol);
+  EXPECT_TRUE(protocol.empty()) << config << ": " << protocol.size() << " violations, first " << protocol.front();
+  ASSERT_EQ(got.size(), expected.size()) << config;
+  for (size_t b = 0; b < got.size(); ++b) ASSERT_EQ(got[b], expected[b]) << config << " beat " << b;
+}
+
+TEST(Mxfp4Quantizer, StallsKeepOrderAndData) {
+#ifdef FP4V_HAVE_MX_TOPS
+  expect_stall_safe<Vmxfp4_ocp>("mxfp4_ocp", 32, 1);
+  expect_stall_safe<Vmxfp4_mbs>("mxfp4_mbs", 128, 2);
+#else
+  GTEST_SKIP() << "mxfp4_ocp / mxfp4_mbs not built";
+#endif
+#ifdef FP4V_HAVE_MX_PIPE_TOPS
+  expect_stall_safe<Vmxfp4_ocp_pipe0>("mxfp4_ocp_pipe0", 32, 3);
+  expect_stall_safe<Vmxfp4_ocp_pipe5>("mxfp4_ocp_pipe5", 32, 4);
+#endif
+}
+
 // Each mutant configuration differs from golden on some set of its recipe
 // (the sets its base runs); prints which suites catch it.
 TEST(Mxfp4Quantizer, MutantsCaught) {
@@ -355,7 +409,11 @@ TEST(Mxfp4Quantizer, MutantsCaught) {
     ASSERT_TRUE(recipe_of.count(base)) << mutant;
     std::map<std::string, size_t> caught, ran;
     std::string first;
-    for (const Case& c : cases(recipe_of.at(base))) {
+    std::vector<const Case*> all;
+    for (const Case& c : cases(recipe_of.at(base))) all.push_back(&c);
+    for (const Case& c : corner_cases(recipe_of.at(base))) all.push_back(&c);
+    for (const Case* set : all) {
+      const Case& c = *set;
       const QuantizeJob job = c.job();
       if (!mxfp4_cannot_run(job).empty()) continue;
       bool asked = false;
@@ -369,8 +427,8 @@ TEST(Mxfp4Quantizer, MutantsCaught) {
       }
     }
     std::cout << "  " << mutant << ": smoke " << caught["smoke"] << "/" << ran["smoke"] << " sets, regression "
-              << caught["regression"] << "/" << ran["regression"] << (first.empty() ? "" : "; first: " + first)
-              << "\n";
+              << caught["regression"] << "/" << ran["regression"] << ", corners " << caught["corners"] << "/"
+              << ran["corners"] << (first.empty() ? "" : "; first: " + first) << "\n";
     EXPECT_GT(caught["smoke"] + caught["regression"], 0u) << mutant << " survives smoke and regression";
   }
 }

@@ -19,9 +19,9 @@ module fp4v_mx_e2m1_encode #(
   output logic [3:0]  code
 );
 
-  localparam bit TiesAway     = MUTANT == fp4v_mx_pkg::MutE2m1TiesAway;
-  localparam bit NoSaturation = MUTANT == fp4v_mx_pkg::MutNoSaturation;
-  localparam bit StickyDropped = MUTANT == fp4v_mx_pkg::MutStickyDropped;
+  localparam bit TiesAway        = MUTANT == fp4v_mx_pkg::MutE2m1TiesAway;
+  localparam bit NoSaturation    = MUTANT == fp4v_mx_pkg::MutNoSaturation;
+  localparam bit StickyDropped   = MUTANT == fp4v_mx_pkg::MutStickyDropped;
   localparam bit SubnormalHidden = MUTANT == fp4v_mx_pkg::MutSubnormalHiddenBit;
   // torchao FLOOR divides by max(2^e, 2^-126): byte 0 divides as byte 1.
   localparam int MinDivisorByte = RULE == fp4v_mx_pkg::RuleTorchaoFloor ? 1 : 0;
@@ -32,7 +32,7 @@ module fp4v_mx_e2m1_encode #(
     logic [63:0] aligned;       // significand at [63:40], shifted to the quantum at bit 40
     logic [23:0] quanta;        // truncated value in quanta
     logic        round_bit, sticky, round_up;
-    integer          divisor_byte, ev, positive_ev, shift, magnitude;
+    integer      divisor_byte, ev, positive_ev, shift, magnitude;
     hidden       = x[30:23] != 0 || SubnormalHidden;
     is_inf       = x[30:23] == 8'hFF;
     significand  = {hidden, x[22:0]};

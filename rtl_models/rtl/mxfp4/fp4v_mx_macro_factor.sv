@@ -22,7 +22,7 @@ module fp4v_mx_macro_factor #(
     logic [23:0] quotient;     // floor(2^24 Q) without its leading 1: 23 mantissa bits, then the round bit
     logic [23:0] remainder;
     logic        round_up, carry_to_bit15;
-    integer          quotient_field;
+    integer      quotient_field;
     field       = amax[30:23];
     significand = {1'b1, amax[22:0]};
     upper_half  = significand > 24'hC00000;

@@ -42,5 +42,7 @@ package fp4v_mx_pkg;
   localparam int unsigned MutOasZeroBlockByte0  = 11;  // OAS all-zero block gets byte 0, not 127
   localparam int unsigned MutSubnormalHiddenBit = 12;  // subnormal elements decoded with a hidden 1
   localparam int unsigned MutFp16SubnormalFlush = 13;  // FP16 subnormal inputs flushed to zero
+  localparam int unsigned MutMbsProductTruncated = 14; // fl(x f) truncated, not rounded to nearest even
+  localparam int unsigned MutMbsOverflowToMax   = 15;  // fl(x f) overflow gives FLT_MAX, not Inf
 
 endpackage

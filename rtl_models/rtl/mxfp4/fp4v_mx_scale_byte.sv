@@ -17,7 +17,7 @@ module fp4v_mx_scale_byte #(
     logic [7:0]  field;
     logic [22:0] mantissa;
     logic        bump;
-    integer          exponent;
+    integer      exponent;
     field    = amax[30:23];
     mantissa = amax[22:0];
     // OAS: a significand above 1.75 would round past 6 under 2^(floor - 2);

@@ -86,7 +86,7 @@ module fp4v_mxfp4_quantizer #(
     end
     fp4v_mx_macro_factor #(.MUTANT(MUTANT)) u_factor (.amax(macro_input_amax), .macro_byte(a_macro_byte));
     for (genvar i = 0; i < ELEMS; i++) begin : g_scale
-      fp4v_mx_macro_scale u_scale (.x(a_inputs[32*i +: 32]), .macro_byte(a_macro_byte), .y(a_elems[32*i +: 32]));
+      fp4v_mx_macro_scale #(.MUTANT(MUTANT)) u_scale (.x(a_inputs[32*i +: 32]), .macro_byte(a_macro_byte), .y(a_elems[32*i +: 32]));
     end
     // f >= 1 and rounding are monotone, but the max of the results is what
     // golden reports; Inf (overflow) is a magnitude like any other here.
