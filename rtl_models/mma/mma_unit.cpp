@@ -7,8 +7,10 @@
 // one instruction per beat, and this codec chains them through the FP32
 // accumulator as software chains MMA instructions: pass p sends every tile's
 // p-th K slice with C = the D of pass p - 1 (so the pipeline stays full).
-// The exact configurations keep their wide accumulator inside the unit: a
-// tile's slices go in back to back, first ... last, and one D comes out.
+// The exact configurations keep their wide accumulator inside the unit, and
+// the FP32-sequential ones their FP32 accumulator (C's NaN and Inf rules apply
+// to the job's C only, so D cannot go back in as C): a tile's slices go in
+// back to back, first ... last, and one D comes out.
 #include "fp4v/rtl/mma_unit.h"
 
 #include <algorithm>
@@ -25,7 +27,7 @@ struct MmaConfig {
   std::string_view config;
   size_t tile_m, tile_n, tile_k;  // M, N, K
   size_t block;                   // codes per scale byte
-  bool exact;                     // ACC = AccExact: first/last beats, one output per tile
+  bool accumulates;               // exact and FP32-sequential: the unit accumulates first .. last, one output per tile
 };
 
 constexpr MmaConfig kBwUe4m3x16{"mma_bw_ue4m3x16", 2, 2, 64, 16, false};
@@ -33,6 +35,8 @@ constexpr MmaConfig kBwUe8m0x16{"mma_bw_ue8m0x16", 2, 2, 64, 16, false};
 constexpr MmaConfig kBwUe8m0x32{"mma_bw_ue8m0x32", 2, 2, 64, 32, false};
 constexpr MmaConfig kExactUe4m3x16{"mma_exact_ue4m3x16", 2, 2, 64, 16, true};
 constexpr MmaConfig kExactUe8m0x32{"mma_exact_ue8m0x32", 2, 2, 64, 32, true};
+constexpr MmaConfig kSeqUe4m3x16{"mma_seq_ue4m3x16", 2, 2, 64, 16, true};
+constexpr MmaConfig kSeqUe8m0x32{"mma_seq_ue8m0x32", 2, 2, 64, 32, true};
 
 struct RecipeConfig {
   std::string_view recipe;
@@ -47,6 +51,8 @@ constexpr RecipeConfig kRecipes[] = {
     {"blackwell.mxf4.ue8m0x32", &kBwUe8m0x32},
     {"exact.ue4m3x16", &kExactUe4m3x16},
     {"exact.ue8m0x32", &kExactUe8m0x32},
+    {"fp32_sequential.ue4m3x16", &kSeqUe4m3x16},
+    {"fp32_sequential.ue8m0x32", &kSeqUe8m0x32},
 };
 
 const MmaConfig* config_for(std::string_view recipe) {
@@ -83,9 +89,6 @@ void put(Beat& beat, size_t bit, size_t width, uint32_t value) {
 std::string mma_cannot_run(const MmaJob& job) {
   const MmaConfig* cfg = config_for(job.recipe);
   if (cfg == nullptr) {
-    if (job.recipe.rfind("fp32_sequential.", 0) == 0) {
-      return "rtl mma: " + job.recipe + ": FP32 sequential accumulation has no RTL configuration (not built)";
-    }
     return "rtl mma: " + job.recipe + ": not an MMA recipe the unit implements";
   }
   const std::vector<std::string> built = model_configs();
@@ -183,7 +186,7 @@ MmaResult mma_run(const ModelFactory& models, const MmaJob& job) {
 
   const size_t tiles = tiles_m * tiles_n;
   std::vector<Beat> in;
-  if (cfg.exact) {
+  if (cfg.accumulates) {
     in.reserve(tiles * slices);
     for (size_t t = 0; t < tiles; ++t) {
       for (size_t s = 0; s < slices; ++s) in.push_back(make_beat(t / tiles_n, t % tiles_n, s, result.d, s == 0, s + 1 == slices));

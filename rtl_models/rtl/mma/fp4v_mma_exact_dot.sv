@@ -40,9 +40,15 @@ module fp4v_mma_exact_dot #(
   logic [31:0] c_q, res_c_q, rounded;
   logic [AccW-1:0] magnitude;
 
+  // A's codes, as the mutant may read them
+  logic [4*K-1:0] a_read;
+  always_comb begin
+    for (int unsigned k = 0; k < K; k++) a_read[4*k +: 4] = a_codes[4*fp4v_mma_pkg::code_index(k, MUTANT) +: 4];
+  end
+
   for (genvar b = 0; b < NB; b++) begin : gen_block
     fp4v_mma_group_sum #(.G(BLOCK), .QW(QW)) u_sum (
-      .a_codes (a_codes[4*BLOCK*b +: 4*BLOCK]),
+      .a_codes (a_read[4*BLOCK*b +: 4*BLOCK]),
       .b_codes (b_codes[4*BLOCK*b +: 4*BLOCK]),
       .quarters(quarters[b])
     );

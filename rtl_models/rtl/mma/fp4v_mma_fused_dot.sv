@@ -42,7 +42,9 @@ module fp4v_mma_fused_dot #(
   logic c_nan, c_inf, scale_nan;
   logic signed [SW-1:0] total;
   logic [SW-1:0] magnitude;
-  logic [31:0] rounded;
+  logic [31:0] rounded, result;
+  logic [31:0] c_fused;  // the C that joins the alignment
+  assign c_fused = MUTANT == fp4v_mma_pkg::MutCAfter ? 32'd0 : c;
 
   // A's codes, as the mutant may read them
   always_comb begin
@@ -72,14 +74,14 @@ module fp4v_mma_fused_dot #(
     // C as c_sig x 2^(c_exp - 23): MMA-Sim's exponent is at least -126, and -126 for a zero
     c_nan = c[30:23] == 8'hFF && c[22:0] != '0;
     c_inf = c[30:23] == 8'hFF && c[22:0] == '0 && MUTANT != fp4v_mma_pkg::MutInfC;
-    if (c[30:23] == 8'd0) begin
-      c_sig = MUTANT == fp4v_mma_pkg::MutCDaz ? 24'd0 : {1'b0, c[22:0]};
+    if (c_fused[30:23] == 8'd0) begin
+      c_sig = MUTANT == fp4v_mma_pkg::MutCDaz ? 24'd0 : {1'b0, c_fused[22:0]};
       c_exp = $signed(ExpW'(-126));
     end else begin
-      c_sig = {1'b1, c[22:0]};
-      c_exp = $signed(ExpW'({4'b0, c[30:23]})) - $signed(ExpW'(127));
+      c_sig = {1'b1, c_fused[22:0]};
+      c_exp = $signed(ExpW'({4'b0, c_fused[30:23]})) - $signed(ExpW'(127));
     end
-    max_exp = (MUTANT == fp4v_mma_pkg::MutCZeroExp && c_sig == '0) ? $signed(ExpW'(-1024)) : c_exp;
+    max_exp = c_exp;
     for (int unsigned g = 0; g < NG; g++) begin
       sa = a_scales[8*((g*GE)/BLOCK) +: 8];
       sb = b_scales[8*((g*GE)/BLOCK) +: 8];
@@ -98,7 +100,7 @@ module fp4v_mma_fused_dot #(
     aligned = shifted >> distance;
     if (MUTANT == fp4v_mma_pkg::MutAlignRound) aligned = aligned + AW'(1);
     total = SW'(aligned[AW-1:1]);
-    if (c[31]) total = -total;
+    if (c_fused[31]) total = -total;
     for (int unsigned g = 0; g < NG; g++) begin
       // product x 2^(term_exp - 8 + FE - max_exp)
       pmag = product[g][PW-1] ? PW'(-product[g]) : PW'(product[g]);
@@ -122,6 +124,13 @@ module fp4v_mma_fused_dot #(
     .result    (rounded)
   );
 
+  if (MUTANT == fp4v_mma_pkg::MutCAfter) begin : gen_c_after
+    // the products' sum without C, then an FP32 add (an epilogue adder)
+    fp4v_mma_fp32_add u_add (.a(c), .b(rounded), .s(result));
+  end else begin : gen_c_fused
+    assign result = rounded;
+  end
+
   // NaN scales, then NaN C, then infinite C decide before the sum (MMA-Sim)
-  assign d = (scale_nan || c_nan) ? fp4v_mma_pkg::CanonicalNan : c_inf ? c : rounded;
+  assign d = (scale_nan || c_nan) ? fp4v_mma_pkg::CanonicalNan : c_inf ? c : result;
 endmodule

@@ -15,7 +15,9 @@
 // gives one output beat and first/last are not read; longer K is chained by
 // the caller, who feeds D back as C (as software does with MMA instructions).
 // The exact model keeps an exact fixed-point accumulator per element across
-// the beats from first to last and rounds once.
+// the beats from first to last and rounds once; the FP32-sequential model
+// keeps its FP32 accumulator across them, takes K / SEQ_ELEMS cycles per beat
+// (in_ready low meanwhile) and also answers once per first .. last.
 package fp4v_mma_pkg;
 
   // Scale formats (parameter SCALE_FMT).
@@ -25,6 +27,7 @@ package fp4v_mma_pkg;
   // Accumulation models (parameter ACC).
   localparam int unsigned AccFused = 0;  // MMA-Sim fused dot product: align, truncate to F bits
   localparam int unsigned AccExact = 1;  // exact sum over all beats, one rounding
+  localparam int unsigned AccSeq = 2;    // FP32 multiply and add per element in order (host references)
 
   // Planted bugs (parameter MUTANT), documented in rtl_models/mma/README.md.
   localparam int unsigned MutNone = 0;
@@ -39,7 +42,7 @@ package fp4v_mma_pkg;
   localparam int unsigned MutCDaz = 9;        // subnormal C read as zero
   localparam int unsigned MutResultFtz = 10;  // subnormal results flushed to +0
   localparam int unsigned MutInfC = 11;       // infinite C not special: read as 2^128
-  localparam int unsigned MutCZeroExp = 12;   // fused: a zero C takes no part in the largest exponent
+  localparam int unsigned MutCAfter = 12;     // fused: C added after the products, fl(C + fused(products))
 
   localparam logic [31:0] CanonicalNan = 32'h7FFF_FFFF;  // what the tensor cores return (MMA-Sim)
 

@@ -13,6 +13,7 @@ module fp4v_mma_unit #(
   parameter int unsigned F = 35,                              // fused: fraction bits after alignment
   parameter int unsigned RNE = 0,                             // final rounding: 0 toward zero, 1 nearest even
   parameter int unsigned PIPE = 1,                            // register stages after the datapath
+  parameter int unsigned SEQ_ELEMS = 4,                       // FP32 sequential: elements per cycle
   parameter int unsigned MUTANT = fp4v_mma_pkg::MutNone,
   localparam int unsigned NB = K / BLOCK,
   localparam int unsigned IN_W = 4 * (M + N) * K + 8 * (M + N) * NB + 32 * M * N + 2,
@@ -62,6 +63,54 @@ module fp4v_mma_unit #(
           .a_scales(in_data[SaOff + 8*NB*i +: 8*NB]),
           .b_scales(in_data[SbOff + 8*NB*j +: 8*NB]),
           .c       (in_data[COff + 32*(i*N + j) +: 32]),
+          .d       (tile[32*(i*N + j) +: 32])
+        );
+      end
+    end
+  end else if (ACC == fp4v_mma_pkg::AccSeq) begin : gen_seq
+    // A beat is held while its K elements go through the lanes, SEQ_ELEMS a
+    // cycle (the sum is sequential); the last beat of a dot product finishes a tile.
+    localparam int unsigned Steps = K / SEQ_ELEMS;
+    localparam int unsigned StepW = Steps > 1 ? $clog2(Steps) : 1;
+    logic busy_q, tile_valid_q;
+    logic [StepW-1:0] step_q;
+    logic [IN_W-1:0] beat_q;
+    assign in_ready = !busy_q && (!tile_valid_q || tile_ready);
+    assign tile_valid = tile_valid_q;
+    always_ff @(posedge clk) begin
+      if (!rst_n) begin
+        busy_q <= 1'b0;
+        tile_valid_q <= 1'b0;
+        step_q <= '0;
+      end else begin
+        if (tile_ready) tile_valid_q <= 1'b0;
+        if (in_valid && in_ready) begin
+          busy_q <= 1'b1;
+          step_q <= '0;
+        end else if (busy_q) begin
+          step_q <= step_q + 1'b1;
+          if (step_q == StepW'(Steps - 1)) begin
+            busy_q <= 1'b0;
+            if (beat_q[LastBit]) tile_valid_q <= 1'b1;
+          end
+        end
+      end
+    end
+    always_ff @(posedge clk) begin
+      if (in_valid && in_ready) beat_q <= in_data;
+    end
+    for (genvar i = 0; i < M; i++) begin : gen_row
+      for (genvar j = 0; j < N; j++) begin : gen_col
+        fp4v_mma_seq_dot #(.K(K), .BLOCK(BLOCK), .SCALE_FMT(SCALE_FMT), .ELEMS(SEQ_ELEMS)) u_dot (
+          .clk     (clk),
+          .step_en (busy_q),
+          .step    (step_q),
+          .first   (beat_q[FirstBit]),
+          .a_codes (beat_q[4*K*i +: 4*K]),
+          .b_codes (beat_q[BOff + 4*K*j +: 4*K]),
+          .a_scales(beat_q[SaOff + 8*NB*i +: 8*NB]),
+          .b_scales(beat_q[SbOff + 8*NB*j +: 8*NB]),
+          .c       (beat_q[COff + 32*(i*N + j) +: 32]),
           .d       (tile[32*(i*N + j) +: 32])
         );
       end
