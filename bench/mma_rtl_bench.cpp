@@ -1,7 +1,8 @@
 // Dot products per second of the Verilated block-scaled MMA unit
 // (rtl_models/rtl/mma), one thread: a 256 x 256 x 128 job of random operands
 // (golden's "random" generator) through mma_run, i.e. beat packing, the
-// model's cycles (one beat of a 2 x 2 tile x K = 64 per cycle) and unpacking.
+// model's cycles (one beat of a 2 x 2 tile x K = 64 per cycle; FP32
+// sequential: one per 17 cycles) and unpacking. The rates are per CPU second.
 // Run: build/default/bench/mma_rtl_bench --benchmark_min_time=1
 #include <benchmark/benchmark.h>
 
@@ -44,6 +45,8 @@ BENCHMARK_CAPTURE(mma_rtl_dot_products, bw_ue8m0x16, "blackwell.mxf4nvf4.ue8m0x1
 BENCHMARK_CAPTURE(mma_rtl_dot_products, bw_ue8m0x32, "blackwell.mxf4.ue8m0x32")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(mma_rtl_dot_products, exact_ue4m3x16, "exact.ue4m3x16")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(mma_rtl_dot_products, exact_ue8m0x32, "exact.ue8m0x32")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(mma_rtl_dot_products, seq_ue4m3x16, "fp32_sequential.ue4m3x16")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(mma_rtl_dot_products, seq_ue8m0x32, "fp32_sequential.ue8m0x32")->Unit(benchmark::kMillisecond);
 
 }  // namespace
 
