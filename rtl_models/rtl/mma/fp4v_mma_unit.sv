@@ -1,7 +1,8 @@
 // fp4v_mma_unit: an M x N tile of block-scaled E2M1 dot products of K codes
 // per beat, behind the stream contract (rtl_models/README.md); the beat
-// layouts are in fp4v_mma_pkg. One beat per cycle in, one M x N tile out per
-// instruction (fused) or per dot product of many beats (exact).
+// layouts are in fp4v_mma_pkg. One beat per cycle in (FP32 sequential: one
+// per K / SEQ_ELEMS + 1 cycles), one M x N tile out per instruction (fused)
+// or per dot product of many beats (exact, FP32 sequential).
 module fp4v_mma_unit #(
   parameter int unsigned M = 2,
   parameter int unsigned N = 2,
