@@ -15,8 +15,10 @@ module fp4v_nvfp4_exact_scales #(
   output logic [6:0]  scale6,  // UE4M3 codes
   output logic [6:0]  scale4
 );
-  localparam bit TowardZero = MUTANT == fp4v_nvfp4_pkg::MutScaleTowardZero;
-  localparam bit DropSticky = MUTANT == fp4v_nvfp4_pkg::MutStickyDropped;
+  localparam logic [1:0] Rounding =
+      MUTANT == fp4v_nvfp4_pkg::MutScaleTowardZero ? fp4v_nvfp4_pkg::RoundTowardZero :
+      MUTANT == fp4v_nvfp4_pkg::MutStickyDropped   ? fp4v_nvfp4_pkg::RoundNoSticky :
+                                                     fp4v_nvfp4_pkg::RoundNearestEven;
   localparam logic [6:0] Largest =
       MUTANT == fp4v_nvfp4_pkg::MutScaleClampLow ? 7'h77 : fp4v_nvfp4_pkg::Ue4m3Max;
 
@@ -40,8 +42,8 @@ module fp4v_nvfp4_exact_scales #(
     third = product / 48'd3;
     third_remainder = 2'(product - 48'd3 * third);
     field6 = fp4v_nvfp4_pkg::round_float(64'(third), product_exp - 12'sd1,
-                                         !DropSticky && third_remainder != 2'd0, 3, 7, TowardZero);
-    field4 = fp4v_nvfp4_pkg::round_float(64'(product), product_exp - 12'sd2, 1'b0, 3, 7, TowardZero);
+                                         third_remainder != 2'd0, 3, 7, Rounding);
+    field4 = fp4v_nvfp4_pkg::round_float(64'(product), product_exp - 12'sd2, 1'b0, 3, 7, Rounding);
     scale6 = saturate(field6);
     scale4 = saturate(field4);
   end

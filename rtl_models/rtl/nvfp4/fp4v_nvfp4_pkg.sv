@@ -56,7 +56,7 @@ package fp4v_nvfp4_pkg;
   localparam int unsigned MutScaleTowardZero  = 4;   // block scale truncated instead of RNE
   localparam int unsigned MutScaleClampLow    = 5;   // scale saturates one binade low (240, not 448)
   localparam int unsigned MutNibbleSwap       = 6;   // codes of elements 2i and 2i+1 swapped
-  localparam int unsigned MutStickyDropped    = 7;   // a*S_enc/6: the division remainder left out of the sticky bit
+  localparam int unsigned MutStickyDropped    = 7;   // block scale rounding ignores the sticky bit (bits below the guard)
   localparam int unsigned MutErrorTruncated   = 8;   // 4/6 error accumulated without its fraction bits
   localparam int unsigned MutSubnormalFlush   = 9;   // subnormal block scales flushed to zero
   localparam int unsigned MutAmaxSkipsLast    = 10;  // block amax ignores the last lane
@@ -170,16 +170,21 @@ package fp4v_nvfp4_pkg;
     msb64 = pos;
   endfunction
 
+  // Rounding modes of round_float.
+  localparam logic [1:0] RoundNearestEven = 2'd0;
+  localparam logic [1:0] RoundTowardZero  = 2'd1;
+  localparam logic [1:0] RoundNoSticky    = 2'd2;  // RNE that ignores the bits below the guard bit (planted bug)
+
   // Rounds (mant + f) * 2^lsb_exp, 0 <= f < 1 with f != 0 iff sticky_in, to a
   // float of MAN_BITS mantissa bits and bias BIAS, and returns the magnitude
   // field {exponent, mantissa}. One rounder serves FP32 and UE4M3: the
   // biased exponent is at least 1 (subnormals share exponent 1), so
   // ((exp - 1) << MAN_BITS) + significand also carries a rounding overflow
-  // into the exponent. toward_zero truncates instead of RNE. Overflow is the
+  // into the exponent. mode: RNE, truncation, or RNE without sticky. Overflow is the
   // caller's (the field passes the largest finite code).
   function automatic logic [31:0] round_float(input logic [63:0] mant, input logic signed [11:0] lsb_exp,
                                               input logic sticky_in, input int unsigned man_bits,
-                                              input int unsigned bias, input logic toward_zero);
+                                              input int unsigned bias, input logic [1:0] mode);
     logic [5:0]         lead;
     logic signed [11:0] biased, shift;
     logic [63:0]        kept, below;
@@ -207,7 +212,7 @@ package fp4v_nvfp4_pkg;
         below = shift == 12'sd1 ? 64'd0 : mant << 6'(12'sd65 - shift);
         sticky = sticky_in || below != 64'd0;
       end
-      up = !toward_zero && guard && (sticky || kept[0]);
+      up = mode != RoundTowardZero && guard && ((sticky && mode != RoundNoSticky) || kept[0]);
       field_exp = biased < 12'sd1 ? 12'd0 : 12'(biased - 12'sd1);
       round_float = (32'(field_exp) << man_bits) + 32'(kept) + 32'(up);
     end
@@ -217,7 +222,7 @@ package fp4v_nvfp4_pkg;
   function automatic logic [31:0] fp32_mul(input logic [31:0] a, input logic [31:0] b);
     logic [31:0] magnitude;
     magnitude = round_float(64'(fp32_mant(a)) * 64'(fp32_mant(b)), fp32_lsb_exp(a) + fp32_lsb_exp(b),
-                            1'b0, 23, 127, 1'b0);
+                            1'b0, 23, 127, RoundNearestEven);
     if (magnitude >= Fp32Inf) magnitude = Fp32Inf;
     fp32_mul = {a[31] ^ b[31], magnitude[30:0]};
   endfunction
@@ -266,7 +271,8 @@ package fp4v_nvfp4_pkg;
       nn = fp32_normalised(n);
       dn = fp32_normalised(d);
       q = mant_quotient(nn[23:0], dn[23:0], 1'b1);
-      magnitude = round_float(64'(q[26:0]), nn[35:24] - dn[35:24] - 12'sd26, q[27], 23, 127, toward_zero);
+      magnitude = round_float(64'(q[26:0]), nn[35:24] - dn[35:24] - 12'sd26, q[27], 23, 127,
+                              toward_zero ? RoundTowardZero : RoundNearestEven);
       fp32_div = magnitude >= Fp32Inf ? Fp32Inf : magnitude;
     end
   endfunction

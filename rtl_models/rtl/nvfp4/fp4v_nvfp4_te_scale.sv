@@ -18,7 +18,10 @@ module fp4v_nvfp4_te_scale #(
   output logic [6:0]  scale,         // UE4M3 code
   output logic [31:0] multiplier     // m, FP32 bits
 );
-  localparam bit TowardZero = MUTANT == fp4v_nvfp4_pkg::MutScaleTowardZero;
+  localparam logic [1:0] Rounding =
+      MUTANT == fp4v_nvfp4_pkg::MutScaleTowardZero ? fp4v_nvfp4_pkg::RoundTowardZero :
+      MUTANT == fp4v_nvfp4_pkg::MutStickyDropped   ? fp4v_nvfp4_pkg::RoundNoSticky :
+                                                     fp4v_nvfp4_pkg::RoundNearestEven;
   localparam logic [6:0] Largest =
       MUTANT == fp4v_nvfp4_pkg::MutScaleClampLow ? 7'h77 : fp4v_nvfp4_pkg::Ue4m3Max;
 
@@ -28,7 +31,7 @@ module fp4v_nvfp4_te_scale #(
     scale_hp = fp4v_nvfp4_pkg::fp32_mul(amax, block_factor);
     clamped = scale_hp[30:0] > fp4v_nvfp4_pkg::Fp32E4m3Max[30:0] ? fp4v_nvfp4_pkg::Fp32E4m3Max : scale_hp;
     field = fp4v_nvfp4_pkg::round_float(64'(fp4v_nvfp4_pkg::fp32_mant(clamped)),
-                                        fp4v_nvfp4_pkg::fp32_lsb_exp(clamped), 1'b0, 3, 7, TowardZero);
+                                        fp4v_nvfp4_pkg::fp32_lsb_exp(clamped), 1'b0, 3, 7, Rounding);
     scale = field > 32'(Largest) ? Largest : field[6:0];
     if (MUTANT == fp4v_nvfp4_pkg::MutSubnormalFlush && scale[6:3] == 4'd0) scale = 7'd0;
     divisor = fp4v_nvfp4_pkg::fp32_mul(fp4v_nvfp4_pkg::ue4m3_to_fp32(scale), s_dec);
