@@ -18,6 +18,7 @@ set(FP4V_NVFP4_SOURCES
 set(FP4V_NVFP4_VFLAGS -O3 --x-assign fast --x-initial fast)
 
 # fp4v_nvfp4_quantizer_config(<name> <param>=<value> ...)
+# (PIPE=2 unless given: a later -G overrides.)
 function(fp4v_nvfp4_quantizer_config name)
   set(params "")
   foreach(p ${ARGN})
@@ -40,6 +41,11 @@ fp4v_nvfp4_quantizer_config(nvfp4_46_abs_max_2d   ARITH=0 SELECTION=3 TILE_2D=1)
 fp4v_nvfp4_quantizer_config(nvfp4_te              ARITH=1 SELECTION=0)
 fp4v_nvfp4_quantizer_config(nvfp4_te_sr           ARITH=1 SELECTION=0 STOCHASTIC=1)
 fp4v_nvfp4_quantizer_config(nvfp4_te_2d           ARITH=1 SELECTION=0 TILE_2D=1)
+
+# The other pipeline settings, for the tests only (the codec never picks
+# them): no register at all, and all three cut points registered.
+fp4v_nvfp4_quantizer_config(nvfp4_46_mse_pipe0    ARITH=0 SELECTION=1 PIPE=0)
+fp4v_nvfp4_quantizer_config(nvfp4_te_pipe3        ARITH=1 SELECTION=0 PIPE=3)
 
 fp4v_rtl_model(CONFIG nvfp4_tensor_scale_46 TOP fp4v_nvfp4_tensor_scale SOURCES ${FP4V_NVFP4_SOURCES}
                PARAMS ${FP4V_NVFP4_VFLAGS} -GRULE=0)

@@ -194,6 +194,34 @@ void back_to_back(const std::string& recipe) {
 TEST(Nvfp4Rtl, BackToBackBlocksExact) { back_to_back("nvfp4.46"); }
 TEST(Nvfp4Rtl, BackToBackBlocksTe) { back_to_back("nvfp4.te"); }
 
+// The pipeline settings the codec does not use (PIPE 0: no register; PIPE 3:
+// every cut point) compute the same bits, with their own latency.
+void other_pipeline(const std::string& recipe, const std::string& base, const std::string& variant,
+                    uint64_t latency) {
+  if (!built(variant)) GTEST_SKIP() << variant << " not built";
+  const rtl::ModelFactory models = [&](const std::string& c) { return rtl::make_model(c == base ? variant : c); };
+  size_t sets = 0;
+  for (const vectors::SetSpec& s : recipe_sets("smoke", recipe)) {
+    if (s.input_dtype != vectors::InputDtype::kFp32 || s.two_d || s.stochastic) continue;  // runs on base
+    const Outcome o = replay(s, models);
+    if (!o.ran) continue;
+    ++sets;
+    EXPECT_EQ(o.mismatch, "");
+  }
+  EXPECT_GT(sets, 5u);
+  std::vector<float> x(64 * 16, 1.0f);
+  rtl::QuantizeJob job;
+  job.recipe = recipe;
+  job.x = x;
+  job.rows = 64;
+  job.cols = 16;
+  EXPECT_EQ(rtl::nvfp4_quantize(models, job).stats.latency, latency);
+  EXPECT_EQ(rtl::nvfp4_quantize(plain_models(), job).stats.latency, 2u);  // the configurations' PIPE = 2
+}
+
+TEST(Nvfp4Rtl, NoPipelineRegisters) { other_pipeline("nvfp4.46", "nvfp4_46_mse", "nvfp4_46_mse_pipe0", 0); }
+TEST(Nvfp4Rtl, ThreePipelineRegisters) { other_pipeline("nvfp4.te", "nvfp4_te", "nvfp4_te_pipe3", 3); }
+
 // What the unit does not run, it says in one line.
 TEST(Nvfp4Rtl, CannotRunSaysWhy) {
   const std::vector<float> x(32 * 16, 1.0f);
