@@ -65,11 +65,17 @@ constexpr const char* kGenUsage =
     "  DIR/suite.json is removed first and written last: it names a complete generation.\n";
 
 constexpr const char* kReplayUsage =
-    "usage: fp4v replay --backend golden|file:PATH (--suite DIR | --set FILE...)\n"
+    "usage: fp4v replay --backend golden|file:PATH|rtl|systemc (--suite DIR | --set FILE...)\n"
     "                   [--shard I/N] [--max-errors N] [--only INDEX] [--threads N]\n"
     "                   [--recipe P] [--generator P] [--input-dtype P] [--options LIST]\n"
     "                   [--outputs LIST] [--scale-layout row-major|128x4] [--missing stop|not-run]\n"
-    "                   [--json OUT] [--html OUT] [--junit OUT]\n"
+    "                   [--json OUT] [--html OUT] [--junit OUT] [--trace DIR|FILE.fst]\n"
+    "  --backend rtl: the RTL units as Verilated C++ models; systemc: the same RTL inside a\n"
+    "      SystemC TLM-2.0 model; rtl:mutant=<base>__<mutant> (and systemc:) runs that mutant\n"
+    "      configuration in place of its base; systemc:clock_ns=X,issue_interval=N,pipeline_depth=N\n"
+    "      sets the TLM timing model. Sets the RTL does not implement are not run, with the reason.\n"
+    "  --trace          rtl, systemc: run the first failing set again writing an FST waveform of\n"
+    "                   each RTL configuration it uses (DIR/<set>.<config>.fst); the results link it\n"
     "  --threads N: 1 to 1024 (default: all hardware threads)\n"
     "  --recipe, --generator, --input-dtype (bf16 fp16 fp32): keep the sets that match;\n"
     "      comma-separated patterns (* and ?), repeatable; a pattern matching no set is an error\n"
@@ -339,6 +345,12 @@ int finish(const nlohmann::json& results, const Args& a) {
                   m["classification"].get<std::string>().c_str(), m["reproduce"].get<std::string>().c_str());
     }
   }
+  if (results.contains("waveform")) {
+    for (const auto& f : results["waveform"]["files"]) {
+      std::printf("waveform of the first failing set %s: %s\n", results["waveform"]["set"].get<std::string>().c_str(),
+                  f.get<std::string>().c_str());
+    }
+  }
   return summary["passed"].get<bool>() ? 0 : 1;
 }
 
@@ -489,7 +501,8 @@ void print_set_statuses(const nlohmann::json& results) {
 int run_replay(int argc, char** argv) {
   const Args a = parse_args(argc, argv, 2,
                             {"backend", "suite", "set", "shard", "max-errors", "only", "threads", "json", "html", "junit",
-                             "recipe", "generator", "input-dtype", "options", "outputs", "scale-layout", "missing"},
+                             "recipe", "generator", "input-dtype", "options", "outputs", "scale-layout", "missing",
+                             "trace"},
                             {"set"});
   if (a.help) return std::fputs(kReplayUsage, stdout), 0;
   if (a.one("backend").empty()) throw UsageError("replay needs --backend");
@@ -503,6 +516,7 @@ int run_replay(int argc, char** argv) {
   const std::string missing = a.one("missing", "stop");
   if (missing != "stop" && missing != "not-run") throw UsageError("--missing wants stop or not-run, got '" + missing + "'");
   o.missing_is_not_run = missing == "not-run";
+  o.trace = a.one("trace");
   const fp4v::harness::SetFilter filter{list_option(a, "recipe"), list_option(a, "generator"),
                                         list_option(a, "input-dtype"), list_option(a, "options")};
   const auto backend = fp4v::harness::make_backend(a.one("backend"), backend_options);

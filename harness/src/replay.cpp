@@ -301,8 +301,12 @@ json replay(const std::vector<std::filesystem::path>& files, const Backend& back
       unchecked("not run", "none of its outputs is declared (--outputs)");
     } else {
       try {
-        s.update(compare_outputs(set, files[i].string(), backend.run(set, files[i].string()), backend.name(), o));
+        json stats;
+        const Outputs observed = backend.run_measured(set, files[i].string(), &stats);
+        s.update(compare_outputs(set, files[i].string(), observed, backend.name(), o));
         s["status"] = s["mismatches"].get<size_t>() > 0 ? "failed" : "passed";
+        // What the backend measured (the RTL's cycles): docs/results-schema.md.
+        if (stats.is_object()) s.update(stats);
       } catch (const NoOutput& e) {
         if (!o.missing_is_not_run) throw;
         unchecked("not run", e.what());
@@ -334,11 +338,26 @@ json replay(const std::vector<std::filesystem::path>& files, const Backend& back
     s["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     sets[i] = std::move(s);
   }, o.progress);
+  // --trace: the first failing set (in the order given) is run again with
+  // waveforms on; only a failing run pays for them.
+  json waveform;
+  if (!o.trace.empty()) {
+    for (size_t i = 0; i < sets.size(); ++i) {
+      if (sets[i]["status"] != "failed") continue;
+      const VectorSet set = vectors::read_vector_set(files[i]);
+      const std::vector<std::string> written = backend.trace(set, files[i].string(), o.trace);
+      if (!written.empty()) {
+        sets[i]["waveforms"] = written;
+        waveform = {{"set", sets[i]["name"]}, {"files", written}};
+      }
+      break;
+    }
+  }
   std::vector<std::string> recipes(sets.size());
   for (size_t i = 0; i < sets.size(); ++i) recipes[i] = sets[i]["recipe"].get<std::string>();
   const CoverageResults cov = coverage_results(goals, recipes, coverage);
   const json vector_sets = sets;
-  return {{"schema", "fp4v.results/1"},
+  json results = {{"schema", "fp4v.results/1"},
           {"fp4v_version", FP4V_VERSION},
           {"command", o.command},
           {"suite", suite},
@@ -349,6 +368,8 @@ json replay(const std::vector<std::filesystem::path>& files, const Backend& back
           {"vector_sets", vector_sets},
           {"coverage", cov.suite},
           {"recipe_coverage", cov.per_recipe}};
+  if (!waveform.is_null()) results["waveform"] = waveform;
+  return results;
 }
 
 // ---- Shards and their merge ----------------------------------------------------
@@ -369,8 +390,22 @@ json summarize(const json& vector_sets) {
     ++statuses[s.value("status", s["mismatches"].get<size_t>() > 0 ? "failed" : "passed")];
   }
   const bool passed = !vector_sets.empty() && statuses["passed"] == vector_sets.size();
-  return {{"vector_sets", vector_sets.size()}, {"compared", compared}, {"mismatches", mismatches},
-          {"statuses", statuses}, {"passed", passed}};
+  json summary = {{"vector_sets", vector_sets.size()}, {"compared", compared}, {"mismatches", mismatches},
+                  {"statuses", statuses}, {"passed", passed}};
+  // The RTL backends: cycles and blocks summed over the sets that report them.
+  uint64_t cycles = 0, blocks = 0;
+  bool measured = false;
+  for (const json& s : vector_sets) {
+    if (!s.contains("cycles")) continue;
+    measured = true;
+    cycles += s["cycles"].get<uint64_t>();
+    blocks += s.value("blocks", uint64_t{0});
+  }
+  if (measured) {
+    summary["cycles"] = cycles;
+    summary["blocks"] = blocks;
+  }
+  return summary;
 }
 
 namespace {

@@ -62,6 +62,9 @@ std::unique_ptr<StreamModel> make_traced_model(const std::string& config, const 
 // -DFP4V_RTL_MUTANTS=ON), less the engine tests' own. The base of a mutant
 // configuration ("" for one that is not a mutant).
 std::vector<std::string> mutant_configs();
+// The units whose C++ is in this build: "nvfp4", "mxfp4", "mma" (the others'
+// entry points are stand-ins whose cannot_run says so).
+std::vector<std::string> units_built();
 std::string mutant_base(const std::string& config);
 
 }  // namespace fp4v::rtl
