@@ -36,6 +36,7 @@
 #include "fp4v/golden/conventions.h"
 #include "fp4v/golden/decode.h"
 #include "fp4v/golden/encode.h"
+#include "rtl_backend.h"
 
 namespace {
 
@@ -97,7 +98,11 @@ constexpr const char* kCheckUsage =
     "  docs/conformance.md gives the layout. Exit status as for replay.\n";
 
 constexpr const char* kReportUsage =
-    "usage: fp4v report RESULTS.json [--html OUT] [--junit OUT]\n";
+    "usage: fp4v report RESULTS.json [--html OUT] [--junit OUT]\n"
+    "       fp4v report RESULTS.json RESULTS.json... --html OUT\n"
+    "  With several results of one suite (e.g. golden, rtl, systemc): one page showing them side by\n"
+    "  side, each linking its own report (RESULTS.html beside RESULTS.json). Exit status 1 when a\n"
+    "  set failed or is in error on any of them (sets a backend does not run are listed, not failures).\n";
 
 constexpr const char* kMergeUsage =
     "usage: fp4v merge --out OUT.json RESULTS.json...\n"
@@ -112,10 +117,14 @@ constexpr const char* kEncodeUsage =
 constexpr const char* kMutateUsage =
     "usage: fp4v mutate --suite DIR|NAME [--mutant NAME...] [--min-generators N] [--seed N]\n"
     "                   [--threads N] [--json OUT]\n"
+    "       fp4v mutate --rtl --suite DIR [--mutant CONFIG...] [--threads N] [--json OUT]\n"
     "       fp4v mutate --list\n"
     "  Replays each mutant (a deliberately wrong quantizer or MMA model, docs/mutation.md) over\n"
     "  the suite's sets of its base recipe and prints the mutation score: per mutant the sets and\n"
-    "  generators that catch it, then the survivors. --suite DIR reads a generated suite (fp4v\n"
+    "  generators that catch it, then the survivors. --rtl: the RTL mutants instead, configurations\n"
+    "  <base>__<mutant> built with -DFP4V_RTL_MUTANTS=ON, each replayed through the rtl backend in\n"
+    "  place of its base on the sets that run the base (the RTL mutation score).\n"
+    "  --suite DIR reads a generated suite (fp4v\n"
     "  gen); --suite smoke|regression|exhaustive, where no directory DIR exists, generates that\n"
     "  suite in memory (--seed, default 1). A mutant is killed when sets of at least N distinct\n"
     "  generators catch it (--min-generators, default 1). Exit status 1 when any mutant survives.\n";
@@ -594,6 +603,27 @@ int run_check(int argc, char** argv) {
 int run_report(int argc, char** argv) {
   const Args a = parse_args(argc, argv, 2, {"html", "junit"});
   if (a.help) return std::fputs(kReportUsage, stdout), 0;
+  if (a.positional.size() > 1) {
+    if (a.one("html").empty() || !a.one("junit").empty()) throw UsageError("report of several results needs --html (only)");
+    check_distinct_paths(a, {"html"}, a.positional);
+    std::vector<fp4v::reports::ComparedRun> runs;
+    const std::filesystem::path out_dir = std::filesystem::absolute(a.one("html")).parent_path();
+    bool ok = true;
+    for (const std::string& p : a.positional) {
+      const nlohmann::json r = fp4v::reports::read_results(p);
+      const auto& st = r["summary"].value("statuses", nlohmann::json::object());
+      ok = ok && st.value("failed", size_t{0}) + st.value("error", size_t{0}) == 0 &&
+           (r["summary"]["mismatches"].get<size_t>() == 0);
+      std::filesystem::path html = std::filesystem::absolute(p);
+      html.replace_extension(".html");
+      runs.push_back({html.lexically_relative(out_dir).string(), r});
+    }
+    create_output_directories(a);
+    write_text(a.one("html"), fp4v::reports::render_comparison_html(runs));
+    std::printf("report: %s (%zu results side by side: %s)\n", a.one("html").c_str(), runs.size(),
+                ok ? "no failed set, no set in error" : "FAILED: a set failed or is in error");
+    return ok ? 0 : 1;
+  }
   if (a.positional.size() != 1) throw UsageError("report needs one RESULTS.json");
   if (a.one("html").empty() && a.one("junit").empty()) throw UsageError("report needs --html and/or --junit");
   check_distinct_paths(a, {"html", "junit"}, a.positional);
@@ -621,8 +651,37 @@ int run_merge(int argc, char** argv) {
   return merged["summary"]["passed"].get<bool>() ? 0 : 1;
 }
 
+// fp4v mutate --rtl: the RTL mutation score (rtl_backend.h rtl_mutate).
+int run_rtl_mutate(int argc, char** argv) {
+  std::vector<char*> rest;
+  for (int i = 0; i < argc; ++i) {
+    if (std::string_view(argv[i]) != "--rtl") rest.push_back(argv[i]);
+  }
+  const Args a = parse_args(static_cast<int>(rest.size()), rest.data(), 2, {"suite", "mutant", "threads", "json"}, {"mutant"});
+  if (a.help) return std::fputs(kMutateUsage, stdout), 0;
+  if (a.one("suite").empty()) throw UsageError("mutate --rtl needs --suite DIR");
+  const std::filesystem::path dir = a.one("suite");
+  const fp4v::vectors::SuiteManifest manifest = fp4v::vectors::read_manifest(dir);
+  std::vector<std::filesystem::path> files;
+  for (const std::string& f : manifest.sets) files.push_back(dir / f);
+  const unsigned threads =
+      a.one("threads").empty() ? 0 : static_cast<unsigned>(parse_natural(a.one("threads"), "--threads", 1, kMaxThreads));
+  nlohmann::json r;
+  try {
+    r = fp4v::harness::rtl_mutate(files, manifest.suite, a.all("mutant"), threads, progress_bar("mutate --rtl"));
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  if (!a.one("json").empty()) write_text(a.one("json"), json_text(r));
+  std::fputs(fp4v::harness::rtl_mutation_summary(r).c_str(), stdout);
+  return r["summary"]["survivors"].empty() && r["baseline"]["failures"].empty() ? 0 : 1;
+}
+
 int run_mutate(int argc, char** argv) {
   if (argc == 3 && std::string_view(argv[2]) == "--list") return print_mutants(), 0;
+  for (int i = 2; i < argc; ++i) {
+    if (std::string_view(argv[i]) == "--rtl") return run_rtl_mutate(argc, argv);
+  }
   const Args a = parse_args(argc, argv, 2, {"suite", "mutant", "min-generators", "seed", "threads", "json"},
                             {"mutant"});
   if (a.help) return std::fputs(kMutateUsage, stdout), 0;

@@ -345,7 +345,9 @@ json replay(const std::vector<std::filesystem::path>& files, const Backend& back
     for (size_t i = 0; i < sets.size(); ++i) {
       if (sets[i]["status"] != "failed") continue;
       const VectorSet set = vectors::read_vector_set(files[i]);
-      const std::vector<std::string> written = backend.trace(set, files[i].string(), o.trace);
+      std::vector<std::string> written = backend.trace(set, files[i].string(), o.trace);
+      // Absolute: the report that links them may be written anywhere.
+      for (std::string& w : written) w = std::filesystem::absolute(w).lexically_normal().string();
       if (!written.empty()) {
         sets[i]["waveforms"] = written;
         waveform = {{"set", sets[i]["name"]}, {"files", written}};

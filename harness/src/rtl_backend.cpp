@@ -5,7 +5,10 @@
 #include <mutex>
 #include <stdexcept>
 
+#include <cstdio>
+
 #include "fp4v/golden/layout.h"
+#include "fp4v/harness/replay.h"
 #include "golden_runs.h"
 
 #ifdef FP4V_HAVE_RTL
@@ -33,6 +36,11 @@ std::unique_ptr<Backend> make_rtl_backend(const std::string& spec) {
   throw std::invalid_argument("backend '" + name + "' is not available: not built (Verilator not found)");
 }
 std::vector<std::string> rtl_mutant_configs() { return {}; }
+nlohmann::json rtl_mutate(const std::vector<std::filesystem::path>&, const std::string&, const std::vector<std::string>&,
+                          unsigned, const std::function<void(size_t, size_t)>&) {
+  throw std::invalid_argument("mutate --rtl: the rtl backend is not built (Verilator not found)");
+}
+std::string rtl_mutation_summary(const nlohmann::json&) { return ""; }
 
 #else
 
@@ -309,6 +317,121 @@ std::vector<BackendInfo> rtl_backend_infos() {
 
 std::vector<std::string> rtl_mutant_configs() { return rtl::mutant_configs(); }
 
+nlohmann::json rtl_mutate(const std::vector<std::filesystem::path>& files, const std::string& suite,
+                          const std::vector<std::string>& wanted, unsigned threads,
+                          const std::function<void(size_t, size_t)>& progress) {
+  using nlohmann::json;
+  std::vector<std::string> mutants = wanted.empty() ? rtl::mutant_configs() : wanted;
+  const std::vector<std::string> built = rtl::mutant_configs();
+  for (const std::string& m : mutants) {
+    if (std::find(built.begin(), built.end(), m) == built.end()) {
+      throw std::invalid_argument("mutate --rtl: no mutant configuration '" + m + "' (configure with -DFP4V_RTL_MUTANTS=ON)");
+    }
+  }
+  if (mutants.empty()) throw std::invalid_argument("mutate --rtl: no mutant configurations built (configure with -DFP4V_RTL_MUTANTS=ON)");
+  ReplayOptions o;
+  o.max_errors = 0;
+  // Baseline: which sets run, which configurations each uses.
+  const auto base_backend = make_rtl_backend("rtl");
+  std::vector<VectorSet> sets(files.size());
+  std::vector<std::string> names(files.size()), status(files.size());
+  std::vector<std::vector<std::string>> used(files.size());
+  size_t done = 0;
+  const size_t total = files.size() + mutants.size();
+  std::mutex progress_mutex;
+  const auto tick = [&] {
+    std::lock_guard<std::mutex> lock(progress_mutex);
+    if (progress) progress(++done, total);
+  };
+  for_each_parallel(files.size(), threads, [&](size_t i) {
+    sets[i] = vectors::read_vector_set(files[i]);
+    names[i] = set_name(sets[i], files[i]);
+    if (!base_backend->cannot_run(sets[i]).empty()) {
+      status[i] = "not run";
+    } else {
+      try {
+        json stats;
+        const Outputs out = base_backend->run_measured(sets[i], files[i].string(), &stats);
+        const json c = compare_outputs(sets[i], files[i].string(), out, "rtl", o);
+        status[i] = c["mismatches"].get<size_t>() > 0 ? "failed" : "passed";
+        for (const json& st : stats["streams"]) used[i].push_back(st["config"].get<std::string>());
+      } catch (const std::exception&) {
+        status[i] = "error";
+      }
+    }
+    tick();
+  }, nullptr);
+  json baseline_failures = json::array();
+  size_t ran = 0;
+  for (size_t i = 0; i < files.size(); ++i) {
+    ran += status[i] != "not run";
+    if (status[i] == "failed" || status[i] == "error") baseline_failures.push_back({{"set", names[i]}, {"status", status[i]}});
+  }
+  // Each mutant on the passing sets that run its base, until one catches it.
+  std::vector<json> results(mutants.size());
+  for_each_parallel(mutants.size(), threads, [&](size_t m) {
+    const std::string& name = mutants[m];
+    const std::string base = rtl::mutant_base(name);
+    const auto backend = make_rtl_backend("rtl:mutant=" + name);
+    json r = {{"name", name}, {"base", base}, {"killed", false}, {"caught_by", json::array()}, {"sets_tried", 0}};
+    size_t tried = 0;
+    for (size_t i = 0; i < files.size() && !r["killed"].get<bool>(); ++i) {
+      if (status[i] != "passed" || std::find(used[i].begin(), used[i].end(), base) == used[i].end()) continue;
+      ++tried;
+      try {
+        const Outputs out = backend->run(sets[i], files[i].string());
+        const json c = compare_outputs(sets[i], files[i].string(), out, backend->name(), o);
+        if (c["mismatches"].get<size_t>() > 0) {
+          r["killed"] = true;
+          r["caught_by"].push_back({{"set", names[i]}, {"mismatches", c["mismatches"]}});
+        }
+      } catch (const std::exception& e) {
+        r["killed"] = true;
+        r["caught_by"].push_back({{"set", names[i]}, {"error", e.what()}});
+      }
+    }
+    r["sets_tried"] = tried;
+    r["status"] = r["killed"].get<bool>() ? "killed" : tried == 0 ? "not exercised" : "survived";
+    results[m] = r;
+    tick();
+  }, nullptr);
+  size_t killed = 0;
+  json survivors = json::array();
+  for (const json& r : results) {
+    if (r["killed"].get<bool>()) ++killed;
+    else survivors.push_back(r["name"]);
+  }
+  return {{"schema", "fp4v.rtl_mutation/1"},
+          {"suite", suite},
+          {"backend", "rtl"},
+          {"baseline", {{"vector_sets", files.size()}, {"ran", ran}, {"failures", baseline_failures}}},
+          {"mutants", results},
+          {"summary", {{"mutants", mutants.size()}, {"killed", killed},
+                       {"score", static_cast<double>(killed) / static_cast<double>(mutants.size())},
+                       {"survivors", survivors}}}};
+}
+
+std::string rtl_mutation_summary(const nlohmann::json& r) {
+  const auto& s = r["summary"];
+  char line[256];
+  std::snprintf(line, sizeof line, "rtl mutation score: %zu of %zu RTL mutants caught (%.1f%%) by suite %s\n",
+                s["killed"].get<size_t>(), s["mutants"].get<size_t>(), 100.0 * s["score"].get<double>(),
+                r["suite"].get<std::string>().c_str());
+  std::string out = line;
+  for (const auto& f : r["baseline"]["failures"]) {
+    out += "  BASELINE " + f["set"].get<std::string>() + " " + f["status"].get<std::string>() +
+           " on rtl without a mutant (the score needs every set to pass first)\n";
+  }
+  for (const auto& m : r["mutants"]) {
+    std::string by;
+    for (const auto& c : m["caught_by"]) by += (by.empty() ? "" : ", ") + c["set"].get<std::string>();
+    out += "  " + std::string(m["killed"].get<bool>() ? "killed   " : "SURVIVED ") + m["name"].get<std::string>() +
+           (m["killed"].get<bool>() ? " by " + by : " (" + m["status"].get<std::string>() + ", " +
+                                                       std::to_string(m["sets_tried"].get<size_t>()) + " sets tried)") + "\n";
+  }
+  return out;
+}
+
 std::unique_ptr<Backend> make_rtl_backend(const std::string& spec) {
   const size_t colon = spec.find(':');
   const std::string name = spec.substr(0, colon);
@@ -347,6 +470,9 @@ std::unique_ptr<Backend> make_rtl_backend(const std::string& spec) {
       }
       begin = comma + 1;
     }
+  }
+  if (!mutant.empty() && engine == Engine::kSystemC) {
+    throw std::invalid_argument(spec + ": mutants run on the rtl backend (rtl:mutant=...): their --sc models are not built");
   }
   if (!mutant.empty()) {
     const auto all = rtl::mutant_configs();

@@ -3,6 +3,8 @@
 // and SystemC (systemc).
 #pragma once
 
+#include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,5 +24,20 @@ std::unique_ptr<Backend> make_rtl_backend(const std::string& spec);
 
 // The mutant configurations built (<base>__<mutant>), for fp4v mutate --rtl.
 std::vector<std::string> rtl_mutant_configs();
+
+// fp4v mutate --rtl: the RTL mutation score of a suite. The sets are first
+// replayed through `rtl` (each must pass, or the score means nothing: they
+// are listed in "baseline_failures"), recording which configurations each
+// runs; then every mutant configuration (all built, or `mutants`) replaces
+// its base on the sets that run the base, until one set catches it
+// (mismatches, or an error: the RTL stalled or gave malformed outputs). A
+// mutant no set runs is "not exercised" and survives. JSON:
+// {"schema": "fp4v.rtl_mutation/1", "suite", "baseline": {...}, "mutants":
+// [{"name", "base", "killed", "caught_by", "status", "sets_tried"}],
+// "summary": {"mutants", "killed", "score", "survivors"}}.
+nlohmann::json rtl_mutate(const std::vector<std::filesystem::path>& files, const std::string& suite,
+                          const std::vector<std::string>& mutants, unsigned threads,
+                          const std::function<void(size_t, size_t)>& progress);
+std::string rtl_mutation_summary(const nlohmann::json& result);
 
 }  // namespace fp4v::harness
