@@ -406,6 +406,29 @@ json summarize(const json& vector_sets) {
   if (measured) {
     summary["cycles"] = cycles;
     summary["blocks"] = blocks;
+    // Throughput per RTL configuration: its stream runs over all the sets.
+    std::map<std::string, json> per_config;
+    std::vector<std::string> order;
+    for (const json& s : vector_sets) {
+      if (!s.contains("streams") || !s["streams"].is_array()) continue;
+      for (const json& st : s["streams"]) {
+        if (!st.is_object() || !st.contains("config") || !st["config"].is_string()) continue;
+        const std::string c = st["config"].get<std::string>();
+        json& p = per_config[c];
+        if (p.is_null()) {
+          order.push_back(c);
+          p = {{"config", c}, {"sets", 0}, {"runs", 0}, {"cycles", 0}, {"in_beats", 0}, {"out_beats", 0}};
+        }
+        p["sets"] = p["sets"].get<uint64_t>() + 1;
+        for (const char* k : {"runs", "cycles", "in_beats", "out_beats"}) {
+          if (st.contains(k) && st[k].is_number_unsigned()) p[k] = p[k].get<uint64_t>() + st[k].get<uint64_t>();
+        }
+      }
+    }
+    if (!order.empty()) {
+      summary["configs"] = json::array();
+      for (const std::string& c : order) summary["configs"].push_back(per_config[c]);
+    }
   }
   return summary;
 }

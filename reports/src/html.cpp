@@ -441,7 +441,22 @@ void vector_set_table(std::string& o, const Results& r) {
          format_count(r.summary.blocks.value_or(0)) + "</td><td colspan=\"2\"></td>";
   }
   o += "</tr></tfoot>\n";
-  o += "</table>\n</section>\n";
+  o += "</table>\n";
+  if (!r.summary.configs.empty()) {
+    // Throughput per RTL configuration, measured in simulation.
+    o += "<h3>RTL configurations</h3>\n<table>\n<thead><tr><th>Configuration</th><th class=\"num\">Sets</th>"
+         "<th class=\"num\">Runs</th><th class=\"num\">Cycles</th><th class=\"num\">Beats in</th>"
+         "<th class=\"num\">Beats out</th><th class=\"num\">Beats in / cycle</th></tr></thead>\n<tbody>\n";
+    for (const auto& c : r.summary.configs) {
+      o += "<tr><td class=\"mono\">" + e(c.config) + "</td><td class=\"num\">" + format_count(c.sets) + "</td><td class=\"num\">" +
+           format_count(c.runs) + "</td><td class=\"num\">" + format_count(c.cycles) + "</td><td class=\"num\">" +
+           format_count(c.in_beats) + "</td><td class=\"num\">" + format_count(c.out_beats) + "</td><td class=\"num\">" +
+           (c.cycles ? e(format_general(static_cast<double>(c.in_beats) / static_cast<double>(c.cycles), 3)) : std::string("–")) +
+           "</td></tr>\n";
+    }
+    o += "</tbody>\n</table>\n";
+  }
+  o += "</section>\n";
 }
 
 // The sets whose outputs were not compared (in error, not run) with the

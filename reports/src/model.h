@@ -94,6 +94,11 @@ struct Summary {
   bool passed = false;
   std::optional<uint64_t> cycles;  // the sets' cycles summed (RTL backends)
   std::optional<uint64_t> blocks;
+  struct Config {
+    std::string config;
+    uint64_t sets = 0, runs = 0, cycles = 0, in_beats = 0, out_beats = 0;
+  };
+  std::vector<Config> configs;  // per RTL configuration, over all sets
 };
 
 struct Results {

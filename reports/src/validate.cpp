@@ -380,6 +380,14 @@ Results parse_results(const json& j) {
     if (*r.summary.cycles != cycles) {
       fail("summary.cycles", std::to_string(*r.summary.cycles) + ", but the vector sets add up to " + std::to_string(cycles));
     }
+    if (summary.has("configs")) {
+      const json& list = summary.array("configs");
+      for (size_t i = 0; i < list.size(); ++i) {
+        const Object c(list[i], indexed("summary.configs", i));
+        r.summary.configs.push_back({c.string("config"), c.count("sets"), c.count("runs"), c.count("cycles"),
+                                     c.count("in_beats"), c.count("out_beats")});
+      }
+    }
     r.summary.blocks = summary.count("blocks");
     if (*r.summary.blocks != blocks) {
       fail("summary.blocks", std::to_string(*r.summary.blocks) + ", but the vector sets add up to " + std::to_string(blocks));

@@ -13,6 +13,8 @@
 #include <random>
 #include <thread>
 
+#include <unistd.h>
+
 #include "fp4v/rtl/stream_model.h"
 #ifdef FP4V_HAVE_SYSTEMC
 #include "fp4v/rtl/systemc_model.h"
