@@ -354,6 +354,9 @@ int finish(const nlohmann::json& results, const Args& a) {
                   m["classification"].get<std::string>().c_str(), m["reproduce"].get<std::string>().c_str());
     }
   }
+  if (!a.one("trace", "").empty() && !results.contains("waveform") && !summary["passed"].get<bool>()) {
+    std::printf("no waveform written: no set failed, or the backend has none (rtl, systemc; built with FP4V_RTL_TRACE)\n");
+  }
   if (results.contains("waveform")) {
     for (const auto& f : results["waveform"]["files"]) {
       std::printf("waveform of the first failing set %s: %s\n", results["waveform"]["set"].get<std::string>().c_str(),

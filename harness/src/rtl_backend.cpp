@@ -191,6 +191,7 @@ class RtlBackend : public Backend {
                                  const std::filesystem::path& out) const override {
     // The waveform comes from the C++ engine for both backends: the same
     // RTL and the same beats (the SystemC engine adds the TLM timing only).
+    if (!rtl::waveforms_built()) return {};
     const bool to_dir = std::filesystem::is_directory(out) || (out.extension() != ".fst");
     const std::filesystem::path dir = to_dir ? out : out.parent_path();
     const std::string stem = to_dir ? std::filesystem::path(set_file).stem().string() : out.stem().string();
@@ -204,8 +205,9 @@ class RtlBackend : public Backend {
       for (int n = 2; std::find(files.begin(), files.end(), path) != files.end(); ++n) {
         path = (dir / (stem + "." + actual + "." + std::to_string(n) + ".fst")).string();
       }
+      auto model = rtl::make_traced_model(actual, path);
       files.push_back(path);
-      return std::unique_ptr<rtl::StreamModel>(rtl::make_traced_model(actual, path));
+      return model;
     };
     try {
       execute(set, models, nullptr, nullptr);

@@ -55,8 +55,10 @@ class StreamModel {
 std::vector<std::string> model_configs();
 std::unique_ptr<StreamModel> make_model(const std::string& config);
 // The same with an FST waveform of every cycle it runs written to
-// `fst_path` (closed when the model is destroyed).
+// `fst_path` (closed when the model is destroyed); std::runtime_error when
+// the build has no waveforms (waveforms_built(): FP4V_RTL_TRACE).
 std::unique_ptr<StreamModel> make_traced_model(const std::string& config, const std::string& fst_path);
+bool waveforms_built();
 
 // Mutants: configurations named <base>__<mutant> (built with
 // -DFP4V_RTL_MUTANTS=ON), less the engine tests' own. The base of a mutant

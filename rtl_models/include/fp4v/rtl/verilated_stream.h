@@ -52,6 +52,9 @@ Beat get_bits(const Port& port) {
 
 template <class Top>
 class VerilatedStream : public StreamModel {
+  // Verilated with --trace-fst (FP4V_RTL_TRACE): the model can write waveforms.
+  static constexpr bool kTraced = requires(Top& t, VerilatedFstC* f) { t.trace(f, 0); };
+
  public:
   // `fst_path`: non-empty, every edge from reset on is written there as an
   // FST waveform (the model was verilated with --trace-fst).
@@ -59,13 +62,21 @@ class VerilatedStream : public StreamModel {
       : config_(std::move(config)),
         context_(std::make_unique<VerilatedContext>()),
         top_(nullptr) {
-    if (!fst_path.empty()) context_->traceEverOn(true);
-    top_ = std::make_unique<Top>(context_.get(), "top");
     if (!fst_path.empty()) {
-      trace_ = std::make_unique<VerilatedFstC>();
-      top_->trace(trace_.get(), 99);
-      trace_->open(fst_path.c_str());
-      if (!trace_->isOpen()) throw std::runtime_error("rtl " + config_ + ": cannot write the waveform " + fst_path);
+      if constexpr (!kTraced) {
+        throw std::runtime_error("rtl " + config_ + ": no waveforms in this build (configure with -DFP4V_RTL_TRACE=ON)");
+      }
+      context_->traceEverOn(true);
+    }
+    top_ = std::make_unique<Top>(context_.get(), "top");
+    if constexpr (kTraced) {
+      if (!fst_path.empty()) {
+        auto trace = std::make_unique<VerilatedFstC>();
+        top_->trace(trace.get(), 99);
+        trace->open(fst_path.c_str());
+        if (!trace->isOpen()) throw std::runtime_error("rtl " + config_ + ": cannot write the waveform " + fst_path);
+        trace_ = trace.release();
+      }
     }
     top_->clk = 0;
     top_->rst_n = 0;
@@ -77,7 +88,12 @@ class VerilatedStream : public StreamModel {
   }
   ~VerilatedStream() override {
     top_->final();
-    if (trace_) trace_->close();
+    if constexpr (kTraced) {
+      if (trace_) {
+        trace_->close();
+        delete trace_;
+      }
+    }
   }
 
   const std::string& config() const override { return config_; }
@@ -129,15 +145,17 @@ class VerilatedStream : public StreamModel {
   }
   // Waveform time: 5 units (ps) per step: new inputs, rising edge, falling edge.
   void dump() {
-    if (!trace_) return;
-    trace_->dump(time_);
-    time_ += 5;
+    if constexpr (kTraced) {
+      if (!trace_) return;
+      trace_->dump(time_);
+      time_ += 5;
+    }
   }
 
   std::string config_;
   std::unique_ptr<VerilatedContext> context_;
   std::unique_ptr<Top> top_;
-  std::unique_ptr<VerilatedFstC> trace_;
+  VerilatedFstC* trace_ = nullptr;  // owned (a raw pointer: without kTraced nothing may name its destructor)
   uint64_t time_ = 0;
 };
 
