@@ -3,6 +3,8 @@
 // their output beats become a QuantizeResult.
 #include "fp4v/rtl/nvfp4_quantizer.h"
 
+#include "fp4v/rtl/tensor_amax.h"
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -117,6 +119,7 @@ std::string nvfp4_cannot_run(const QuantizeJob& job) {
     return "RTL configuration " + q + " not built";
   }
   if (!built(tensor_scale_config(*r))) return "RTL configuration " + tensor_scale_config(*r) + " not built";
+  if (!built(kTensorAmaxConfig)) return std::string("RTL configuration ") + kTensorAmaxConfig + " not built";
   return "";
 }
 
@@ -125,12 +128,11 @@ QuantizeResult nvfp4_quantize(const ModelFactory& models, const QuantizeJob& job
   const RecipeConfig& r = *find_recipe(job.recipe);
   QuantizeResult result;
 
-  // Tensor amax: the largest magnitude bit pattern, computed here. The
-  // tensor_amax unit lives on branch rtl-mx; until it is merged the amax
-  // does not come from RTL.
-  uint32_t amax_bits = 0;
-  for (float v : job.x) amax_bits = std::max(amax_bits, std::bit_cast<uint32_t>(v) & 0x7FFFFFFFu);
-  result.amax = as_float(amax_bits);
+  // The chain: tensor amax unit (rtl/tensor/) -> tensor-scale unit ->
+  // quantizer. The matrix is the one quantized (the harness transposed it),
+  // so its amax is the tensor's.
+  result.amax = rtl_tensor_amax(models, job.x, result.stats);
+  const uint32_t amax_bits = std::bit_cast<uint32_t>(result.amax);
 
   // Tensor-scale unit: one beat in, one out.
   const std::string ts_name = tensor_scale_config(r);
