@@ -298,7 +298,8 @@ std::string units_note() {
   size_t configs = 0;
   for (const std::string& c : rtl::model_configs()) configs += c.rfind("engine_", 0) != 0;
   return " (units: " + (units.empty() ? std::string("none yet") : units) + "; " + std::to_string(configs) +
-         " configurations, " + std::to_string(rtl::mutant_configs().size()) + " mutants built)";
+         " configurations, " + std::to_string(rtl::mutant_configs().size()) + " mutants built; --trace waveforms " +
+         (rtl::waveforms_built() ? "built" : "not built") + ")";
 }
 
 }  // namespace

@@ -3,9 +3,10 @@
 # the smoke suite replays through both with no failed set and no set in error,
 # the same statuses and the same cycle counts per set, and the RTL figures in
 # the results and the HTML; Hadamard sets are not run with the reason; the
-# side-by-side report; bad backend specs are one-line usage errors; and, when
-# the mutants are built, a mutant fails, --trace writes an FST waveform of its
-# first failing set and the report links it.
+# side-by-side report; bad backend specs are one-line usage errors; a failing
+# set (an expected code flipped) fails on both and --trace writes valid FST
+# waveforms of it that the results and the HTML link (or says why not, in a
+# build without waveforms). The RTL mutants: rtl_mutation_score.
 set -uo pipefail
 fp4v="$1"
 work="$(mktemp -d)"
@@ -57,17 +58,38 @@ for spec in "rtl:mutant=no_such" "rtl:depth" "systemc:issue_interval=0" "rtl:col
   [ $? -eq 2 ] && [ "$(wc -l < "$work/err")" -eq 1 ] || { cat "$work/err"; fail "bad spec $spec: one line, exit 2"; }
 done
 
-mutant=$(grep -o "[0-9]* mutants built" "$work/list" | cut -d' ' -f1)
-if [ "${mutant:-0}" -eq 0 ]; then
-  echo "trace check not run: it needs a mutant (configure with -DFP4V_RTL_MUTANTS=ON)"
-  exit 0
-fi
-"$fp4v" replay --backend rtl:mutant=mxfp4_ocp__nibble_swap --suite "$work/smoke" --recipe mxfp4.ocp \
-  --trace "$work/waves" --json "$work/m.json" --html "$work/m.html" > "$work/out"
-[ $? -eq 1 ] || { cat "$work/out"; fail "the mutant fails"; }
-fst=$(ls "$work"/waves/*.fst | head -1)
-[ -s "$fst" ] || fail "an FST waveform was written"
-head -c 1 "$fst" | od -An -tx1 | grep -q " 00" || fail "FST header block"
-grep -q "$(basename "$fst")" "$work/m.html" || fail "the report links the waveform"
-grep -q '"waveform"' "$work/m.json" || fail "the results name the waveform"
-echo "trace: $(basename "$fst"), $(stat -c %s "$fst") bytes"
+# --trace: a failing set (one expected code flipped) run again with FST
+# waveforms, valid FST block chains, linked from the results and the HTML.
+mkdir -p "$work/broken"
+py '
+import json, struct, sys, glob
+src = sorted(glob.glob(sys.argv[1] + "/smoke/*-nvfp4.te-normal.safetensors"))[0]
+b = bytearray(open(src, "rb").read())
+n = struct.unpack("<Q", b[:8])[0]
+h = json.loads(b[8:8 + n])
+b[8 + n + h["codes"]["data_offsets"][0] + 5] ^= 0x11
+open(sys.argv[1] + "/broken/" + src.split("/")[-1], "wb").write(b)
+' "$work" || fail "a broken set"
+broken=$(ls "$work"/broken/*.safetensors)
+for b in rtl systemc; do
+  "$fp4v" replay --backend "$b" --set "$broken" --trace "$work/waves-$b" --json "$work/t.json" --html "$work/t.html" > "$work/out"
+  [ $? -eq 1 ] || { cat "$work/out"; fail "$b: the broken set fails"; }
+  if ! grep -q "waveforms built" "$work/list"; then
+    grep -q "no waveform written" "$work/out" || fail "$b: says why there is no waveform"
+    continue
+  fi
+  ls "$work/waves-$b"/*.fst > /dev/null || fail "$b: FST waveforms written"
+  for fst in "$work/waves-$b"/*.fst; do
+    py '
+import struct, sys
+f = open(sys.argv[1], "rb").read()
+i, types = 0, []
+while i < len(f):
+    types.append(f[i]); i += 1 + struct.unpack(">Q", f[i + 1:i + 9])[0]
+assert i == len(f) and types[0] == 0 and any(t in types for t in (4, 6, 7)), types
+' "$fst" || fail "$fst: not an FST block chain with a hierarchy"
+    grep -q "$(basename "$fst")" "$work/t.html" || fail "the report links $fst"
+  done
+  grep -q '"waveform"' "$work/t.json" || fail "the results name the waveforms"
+  echo "$b trace: $(ls "$work/waves-$b" | tr '\n' ' ')"
+done
