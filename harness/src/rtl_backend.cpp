@@ -27,18 +27,18 @@ namespace fp4v::harness {
 #ifndef FP4V_HAVE_RTL
 
 std::vector<BackendInfo> rtl_backend_infos() {
-  return {{"rtl", false, "Verilator models of the RTL units: not built (Verilator not found)"},
-          {"systemc", false, "the RTL units in a SystemC TLM-2.0 model: not built (Verilator not found)"}};
+  return {{"rtl", false, "Verilator models of the RTL units: not built (Verilator not found, or FP4V_BUILD_RTL=OFF)"},
+          {"systemc", false, "the RTL units in a SystemC TLM-2.0 model: not built (Verilator not found, or FP4V_BUILD_RTL=OFF)"}};
 }
 std::unique_ptr<Backend> make_rtl_backend(const std::string& spec) {
   const std::string name = spec.substr(0, spec.find(':'));
   if (name != "rtl" && name != "systemc") return nullptr;
-  throw std::invalid_argument("backend '" + name + "' is not available: not built (Verilator not found)");
+  throw std::invalid_argument("backend '" + name + "' is not available: not built (Verilator not found, or FP4V_BUILD_RTL=OFF)");
 }
 std::vector<std::string> rtl_mutant_configs() { return {}; }
 nlohmann::json rtl_mutate(const std::vector<std::filesystem::path>&, const std::string&, const std::vector<std::string>&,
                           unsigned, const std::function<void(size_t, size_t)>&) {
-  throw std::invalid_argument("mutate --rtl: the rtl backend is not built (Verilator not found)");
+  throw std::invalid_argument("mutate --rtl: the rtl backend is not built (Verilator not found, or FP4V_BUILD_RTL=OFF)");
 }
 std::string rtl_mutation_summary(const nlohmann::json&) { return ""; }
 
