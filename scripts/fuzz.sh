@@ -13,7 +13,7 @@ echo "fuzz: building the targets (clang, $out)"
 # Build type "Fuzz" (none of CMake's): -O1 with line tables, quick to compile.
 cmake -S . -B "$out" -G Ninja -DCMAKE_BUILD_TYPE=Fuzz -DCMAKE_CXX_COMPILER=clang++ \
   -DCMAKE_CXX_FLAGS="-O1 -gline-tables-only -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
-  -DFP4V_BUILD_FUZZ=ON -DFP4V_BUILD_TESTS=OFF -DFP4V_BUILD_BENCH=OFF -DFP4V_BUILD_PYTHON=OFF > /dev/null
+  -DFP4V_BUILD_FUZZ=ON -DFP4V_BUILD_TESTS=OFF -DFP4V_BUILD_BENCH=OFF -DFP4V_BUILD_PYTHON=OFF -DFP4V_BUILD_RTL=OFF > /dev/null
 cmake --build "$out" --target vector_set_fuzz observed_fuzz manifest_fuzz results_fuzz
 for target in vector_set_fuzz observed_fuzz manifest_fuzz results_fuzz; do
   corpus="$out/corpus/$target"

@@ -13,7 +13,7 @@ echo "test: GPU tests (label gpu) skip without a CUDA device; their reason:"
 ctest --preset ci -L gpu -V 2>&1 | grep -E "SKIPPED|no CUDA|device:" || true
 echo "test: pytest tests/python"
 FP4V_BIN="$PWD/build/ci/harness/fp4v" PYTHONPATH="$PWD/build/ci/python" .venv/bin/python -m pytest -q tests/python
-echo "test: the same C++ tests under ASan and UBSan (ctest --preset asan: less the exhaustive sweeps and the two mutation-score replays)"
+echo "test: the same C++ tests under ASan and UBSan (ctest --preset asan: less the exhaustive sweeps, the two mutation-score replays and the RTL, which the asan build leaves out)"
 bash scripts/build.sh asan
 ctest --preset asan -j 2
 echo "test: fuzzing what fp4v reads (libFuzzer, bounded)"

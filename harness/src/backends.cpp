@@ -7,6 +7,7 @@
 #include "fp4v/harness/backend.h"
 #include "fp4v/harness/mutants.h"
 #include "golden_runs.h"
+#include "rtl_backend.h"
 
 #if FP4V_WITH_CUDA
 #include "cuda_recipe.h"
@@ -112,18 +113,18 @@ std::string set_name(const VectorSet& set, const std::filesystem::path& file) {
 }
 
 std::vector<BackendInfo> list_backends() {
-  return {
+  std::vector<BackendInfo> infos = {
       {"golden", true, "the fp4v golden model"},
       {"file:PATH", true, "outputs written by another implementation, one file per vector set"},
       {"mutant:NAME", true, "the golden model with a deliberate bug (fp4v mutate --list names them)"},
-      {"rtl", false, "Verilator model of the RTL: not built yet (its own issue)"},
-      {"systemc", false, "SystemC wrapper of the RTL model: not built yet (its own issue)"},
-#if FP4V_WITH_CUDA
-      {"cuda", true, "CUDA kernels (gpu/) on the first CUDA device: quantize sets"},
-#else
-      {"cuda", false, "CUDA kernels: not built (nvcc was not found when this build was configured)"},
-#endif
   };
+  for (BackendInfo& b : rtl_backend_infos()) infos.push_back(std::move(b));
+#if FP4V_WITH_CUDA
+  infos.push_back({"cuda", true, "CUDA kernels (gpu/) on the first CUDA device: quantize sets"});
+#else
+  infos.push_back({"cuda", false, "CUDA kernels: not built (nvcc was not found when this build was configured)"});
+#endif
+  return infos;
 }
 
 std::unique_ptr<Backend> make_backend(const std::string& spec, const BackendOptions& options) {
@@ -137,10 +138,11 @@ std::unique_ptr<Backend> make_backend(const std::string& spec, const BackendOpti
   if (spec == "cuda") return std::make_unique<CudaBackend>();
 #endif
   if (spec.rfind("mutant:", 0) == 0) return std::make_unique<MutantBackend>(find_mutant(spec.substr(7)));
+  if (auto rtl = make_rtl_backend(spec)) return rtl;
   for (const BackendInfo& b : list_backends()) {
     if (b.name == spec && !b.present) throw std::invalid_argument("backend '" + spec + "' is not available: " + b.note);
   }
-  throw std::invalid_argument("unknown backend '" + spec + "' (known: golden, file:PATH, mutant:NAME; see fp4v list)");
+  throw std::invalid_argument("unknown backend '" + spec + "' (known: golden, file:PATH, mutant:NAME, rtl[:mutant=CONFIG], systemc[:OPTIONS]; see fp4v list)");
 }
 
 }  // namespace fp4v::harness

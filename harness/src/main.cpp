@@ -36,6 +36,7 @@
 #include "fp4v/golden/conventions.h"
 #include "fp4v/golden/decode.h"
 #include "fp4v/golden/encode.h"
+#include "rtl_backend.h"
 
 namespace {
 
@@ -65,11 +66,17 @@ constexpr const char* kGenUsage =
     "  DIR/suite.json is removed first and written last: it names a complete generation.\n";
 
 constexpr const char* kReplayUsage =
-    "usage: fp4v replay --backend golden|cuda|file:PATH (--suite DIR | --set FILE...)\n"
+    "usage: fp4v replay --backend golden|file:PATH|rtl|systemc|cuda (--suite DIR | --set FILE...)\n"
     "                   [--shard I/N] [--max-errors N] [--only INDEX] [--threads N]\n"
     "                   [--recipe P] [--generator P] [--input-dtype P] [--options LIST]\n"
     "                   [--outputs LIST] [--scale-layout row-major|128x4] [--missing stop|not-run]\n"
-    "                   [--json OUT] [--html OUT] [--junit OUT]\n"
+    "                   [--json OUT] [--html OUT] [--junit OUT] [--trace DIR|FILE.fst]\n"
+    "  --backend rtl: the RTL units as Verilated C++ models; systemc: the same RTL inside a\n"
+    "      SystemC TLM-2.0 model; rtl:mutant=<base>__<mutant> (and systemc:) runs that mutant\n"
+    "      configuration in place of its base; systemc:clock_ns=X,issue_interval=N,pipeline_depth=N\n"
+    "      sets the TLM timing model. Sets the RTL does not implement are not run, with the reason.\n"
+    "  --trace          rtl, systemc: run the first failing set again writing an FST waveform of\n"
+    "                   each RTL configuration it uses (DIR/<set>.<config>.fst); the results link it\n"
     "  --threads N: 1 to 1024 (default: all hardware threads)\n"
     "  --recipe, --generator, --input-dtype (bf16 fp16 fp32): keep the sets that match;\n"
     "      comma-separated patterns (* and ?), repeatable; a pattern matching no set is an error\n"
@@ -91,7 +98,11 @@ constexpr const char* kCheckUsage =
     "  docs/conformance.md gives the layout. Exit status as for replay.\n";
 
 constexpr const char* kReportUsage =
-    "usage: fp4v report RESULTS.json [--html OUT] [--junit OUT]\n";
+    "usage: fp4v report RESULTS.json [--html OUT] [--junit OUT]\n"
+    "       fp4v report RESULTS.json RESULTS.json... --html OUT\n"
+    "  With several results of one suite (e.g. golden, rtl, systemc): one page showing them side by\n"
+    "  side, each linking its own report (RESULTS.html beside RESULTS.json). Exit status 1 when a\n"
+    "  set failed or is in error on any of them (sets a backend does not run are listed, not failures).\n";
 
 constexpr const char* kMergeUsage =
     "usage: fp4v merge --out OUT.json RESULTS.json...\n"
@@ -106,10 +117,14 @@ constexpr const char* kEncodeUsage =
 constexpr const char* kMutateUsage =
     "usage: fp4v mutate --suite DIR|NAME [--mutant NAME...] [--min-generators N] [--seed N]\n"
     "                   [--threads N] [--json OUT]\n"
+    "       fp4v mutate --rtl --suite DIR [--mutant CONFIG...] [--threads N] [--json OUT]\n"
     "       fp4v mutate --list\n"
     "  Replays each mutant (a deliberately wrong quantizer or MMA model, docs/mutation.md) over\n"
     "  the suite's sets of its base recipe and prints the mutation score: per mutant the sets and\n"
-    "  generators that catch it, then the survivors. --suite DIR reads a generated suite (fp4v\n"
+    "  generators that catch it, then the survivors. --rtl: the RTL mutants instead, configurations\n"
+    "  <base>__<mutant> built with -DFP4V_RTL_MUTANTS=ON, each replayed through the rtl backend in\n"
+    "  place of its base on the sets that run the base (the RTL mutation score).\n"
+    "  --suite DIR reads a generated suite (fp4v\n"
     "  gen); --suite smoke|regression|exhaustive, where no directory DIR exists, generates that\n"
     "  suite in memory (--seed, default 1). A mutant is killed when sets of at least N distinct\n"
     "  generators catch it (--min-generators, default 1). Exit status 1 when any mutant survives.\n";
@@ -339,6 +354,15 @@ int finish(const nlohmann::json& results, const Args& a) {
                   m["classification"].get<std::string>().c_str(), m["reproduce"].get<std::string>().c_str());
     }
   }
+  if (!a.one("trace", "").empty() && !results.contains("waveform") && !summary["passed"].get<bool>()) {
+    std::printf("no waveform written: no set failed, or the backend has none (rtl, systemc; built with FP4V_RTL_TRACE)\n");
+  }
+  if (results.contains("waveform")) {
+    for (const auto& f : results["waveform"]["files"]) {
+      std::printf("waveform of the first failing set %s: %s\n", results["waveform"]["set"].get<std::string>().c_str(),
+                  f.get<std::string>().c_str());
+    }
+  }
   return summary["passed"].get<bool>() ? 0 : 1;
 }
 
@@ -489,7 +513,8 @@ void print_set_statuses(const nlohmann::json& results) {
 int run_replay(int argc, char** argv) {
   const Args a = parse_args(argc, argv, 2,
                             {"backend", "suite", "set", "shard", "max-errors", "only", "threads", "json", "html", "junit",
-                             "recipe", "generator", "input-dtype", "options", "outputs", "scale-layout", "missing"},
+                             "recipe", "generator", "input-dtype", "options", "outputs", "scale-layout", "missing",
+                             "trace"},
                             {"set"});
   if (a.help) return std::fputs(kReplayUsage, stdout), 0;
   if (a.one("backend").empty()) throw UsageError("replay needs --backend");
@@ -503,6 +528,7 @@ int run_replay(int argc, char** argv) {
   const std::string missing = a.one("missing", "stop");
   if (missing != "stop" && missing != "not-run") throw UsageError("--missing wants stop or not-run, got '" + missing + "'");
   o.missing_is_not_run = missing == "not-run";
+  o.trace = a.one("trace");
   const fp4v::harness::SetFilter filter{list_option(a, "recipe"), list_option(a, "generator"),
                                         list_option(a, "input-dtype"), list_option(a, "options")};
   const auto backend = fp4v::harness::make_backend(a.one("backend"), backend_options);
@@ -580,6 +606,27 @@ int run_check(int argc, char** argv) {
 int run_report(int argc, char** argv) {
   const Args a = parse_args(argc, argv, 2, {"html", "junit"});
   if (a.help) return std::fputs(kReportUsage, stdout), 0;
+  if (a.positional.size() > 1) {
+    if (a.one("html").empty() || !a.one("junit").empty()) throw UsageError("report of several results needs --html (only)");
+    check_distinct_paths(a, {"html"}, a.positional);
+    std::vector<fp4v::reports::ComparedRun> runs;
+    const std::filesystem::path out_dir = std::filesystem::absolute(a.one("html")).parent_path();
+    bool ok = true;
+    for (const std::string& p : a.positional) {
+      const nlohmann::json r = fp4v::reports::read_results(p);
+      const auto& st = r["summary"].value("statuses", nlohmann::json::object());
+      ok = ok && st.value("failed", size_t{0}) + st.value("error", size_t{0}) == 0 &&
+           (r["summary"]["mismatches"].get<size_t>() == 0);
+      std::filesystem::path html = std::filesystem::absolute(p);
+      html.replace_extension(".html");
+      runs.push_back({html.lexically_relative(out_dir).string(), r});
+    }
+    create_output_directories(a);
+    write_text(a.one("html"), fp4v::reports::render_comparison_html(runs));
+    std::printf("report: %s (%zu results side by side: %s)\n", a.one("html").c_str(), runs.size(),
+                ok ? "no failed set, no set in error" : "FAILED: a set failed or is in error");
+    return ok ? 0 : 1;
+  }
   if (a.positional.size() != 1) throw UsageError("report needs one RESULTS.json");
   if (a.one("html").empty() && a.one("junit").empty()) throw UsageError("report needs --html and/or --junit");
   check_distinct_paths(a, {"html", "junit"}, a.positional);
@@ -607,8 +654,37 @@ int run_merge(int argc, char** argv) {
   return merged["summary"]["passed"].get<bool>() ? 0 : 1;
 }
 
+// fp4v mutate --rtl: the RTL mutation score (rtl_backend.h rtl_mutate).
+int run_rtl_mutate(int argc, char** argv) {
+  std::vector<char*> rest;
+  for (int i = 0; i < argc; ++i) {
+    if (std::string_view(argv[i]) != "--rtl") rest.push_back(argv[i]);
+  }
+  const Args a = parse_args(static_cast<int>(rest.size()), rest.data(), 2, {"suite", "mutant", "threads", "json"}, {"mutant"});
+  if (a.help) return std::fputs(kMutateUsage, stdout), 0;
+  if (a.one("suite").empty()) throw UsageError("mutate --rtl needs --suite DIR");
+  const std::filesystem::path dir = a.one("suite");
+  const fp4v::vectors::SuiteManifest manifest = fp4v::vectors::read_manifest(dir);
+  std::vector<std::filesystem::path> files;
+  for (const std::string& f : manifest.sets) files.push_back(dir / f);
+  const unsigned threads =
+      a.one("threads").empty() ? 0 : static_cast<unsigned>(parse_natural(a.one("threads"), "--threads", 1, kMaxThreads));
+  nlohmann::json r;
+  try {
+    r = fp4v::harness::rtl_mutate(files, manifest.suite, a.all("mutant"), threads, progress_bar("mutate --rtl"));
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  if (!a.one("json").empty()) write_text(a.one("json"), json_text(r));
+  std::fputs(fp4v::harness::rtl_mutation_summary(r).c_str(), stdout);
+  return r["summary"]["survivors"].empty() && r["baseline"]["failures"].empty() ? 0 : 1;
+}
+
 int run_mutate(int argc, char** argv) {
   if (argc == 3 && std::string_view(argv[2]) == "--list") return print_mutants(), 0;
+  for (int i = 2; i < argc; ++i) {
+    if (std::string_view(argv[i]) == "--rtl") return run_rtl_mutate(argc, argv);
+  }
   const Args a = parse_args(argc, argv, 2, {"suite", "mutant", "min-generators", "seed", "threads", "json"},
                             {"mutant"});
   if (a.help) return std::fputs(kMutateUsage, stdout), 0;

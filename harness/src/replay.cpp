@@ -301,8 +301,12 @@ json replay(const std::vector<std::filesystem::path>& files, const Backend& back
       unchecked("not run", "none of its outputs is declared (--outputs)");
     } else {
       try {
-        s.update(compare_outputs(set, files[i].string(), backend.run(set, files[i].string()), backend.name(), o));
+        json stats;
+        const Outputs observed = backend.run_measured(set, files[i].string(), &stats);
+        s.update(compare_outputs(set, files[i].string(), observed, backend.name(), o));
         s["status"] = s["mismatches"].get<size_t>() > 0 ? "failed" : "passed";
+        // What the backend measured (the RTL's cycles): docs/results-schema.md.
+        if (stats.is_object()) s.update(stats);
       } catch (const NoOutput& e) {
         if (!o.missing_is_not_run) throw;
         unchecked("not run", e.what());
@@ -334,11 +338,28 @@ json replay(const std::vector<std::filesystem::path>& files, const Backend& back
     s["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     sets[i] = std::move(s);
   }, o.progress);
+  // --trace: the first failing set (in the order given) is run again with
+  // waveforms on; only a failing run pays for them.
+  json waveform;
+  if (!o.trace.empty()) {
+    for (size_t i = 0; i < sets.size(); ++i) {
+      if (sets[i]["status"] != "failed") continue;
+      const VectorSet set = vectors::read_vector_set(files[i]);
+      std::vector<std::string> written = backend.trace(set, files[i].string(), o.trace);
+      // Absolute: the report that links them may be written anywhere.
+      for (std::string& w : written) w = std::filesystem::absolute(w).lexically_normal().string();
+      if (!written.empty()) {
+        sets[i]["waveforms"] = written;
+        waveform = {{"set", sets[i]["name"]}, {"files", written}};
+      }
+      break;
+    }
+  }
   std::vector<std::string> recipes(sets.size());
   for (size_t i = 0; i < sets.size(); ++i) recipes[i] = sets[i]["recipe"].get<std::string>();
   const CoverageResults cov = coverage_results(goals, recipes, coverage);
   const json vector_sets = sets;
-  return {{"schema", "fp4v.results/1"},
+  json results = {{"schema", "fp4v.results/1"},
           {"fp4v_version", FP4V_VERSION},
           {"command", o.command},
           {"suite", suite},
@@ -349,6 +370,8 @@ json replay(const std::vector<std::filesystem::path>& files, const Backend& back
           {"vector_sets", vector_sets},
           {"coverage", cov.suite},
           {"recipe_coverage", cov.per_recipe}};
+  if (!waveform.is_null()) results["waveform"] = waveform;
+  return results;
 }
 
 // ---- Shards and their merge ----------------------------------------------------
@@ -369,8 +392,45 @@ json summarize(const json& vector_sets) {
     ++statuses[s.value("status", s["mismatches"].get<size_t>() > 0 ? "failed" : "passed")];
   }
   const bool passed = !vector_sets.empty() && statuses["passed"] == vector_sets.size();
-  return {{"vector_sets", vector_sets.size()}, {"compared", compared}, {"mismatches", mismatches},
-          {"statuses", statuses}, {"passed", passed}};
+  json summary = {{"vector_sets", vector_sets.size()}, {"compared", compared}, {"mismatches", mismatches},
+                  {"statuses", statuses}, {"passed", passed}};
+  // The RTL backends: cycles and blocks summed over the sets that report them.
+  uint64_t cycles = 0, blocks = 0;
+  bool measured = false;
+  for (const json& s : vector_sets) {
+    if (!s.contains("cycles")) continue;
+    measured = true;
+    cycles += s["cycles"].get<uint64_t>();
+    blocks += s.value("blocks", uint64_t{0});
+  }
+  if (measured) {
+    summary["cycles"] = cycles;
+    summary["blocks"] = blocks;
+    // Throughput per RTL configuration: its stream runs over all the sets.
+    std::map<std::string, json> per_config;
+    std::vector<std::string> order;
+    for (const json& s : vector_sets) {
+      if (!s.contains("streams") || !s["streams"].is_array()) continue;
+      for (const json& st : s["streams"]) {
+        if (!st.is_object() || !st.contains("config") || !st["config"].is_string()) continue;
+        const std::string c = st["config"].get<std::string>();
+        json& p = per_config[c];
+        if (p.is_null()) {
+          order.push_back(c);
+          p = {{"config", c}, {"sets", 0}, {"runs", 0}, {"cycles", 0}, {"in_beats", 0}, {"out_beats", 0}};
+        }
+        p["sets"] = p["sets"].get<uint64_t>() + 1;
+        for (const char* k : {"runs", "cycles", "in_beats", "out_beats"}) {
+          if (st.contains(k) && st[k].is_number_unsigned()) p[k] = p[k].get<uint64_t>() + st[k].get<uint64_t>();
+        }
+      }
+    }
+    if (!order.empty()) {
+      summary["configs"] = json::array();
+      for (const std::string& c : order) summary["configs"].push_back(per_config[c]);
+    }
+  }
+  return summary;
 }
 
 namespace {

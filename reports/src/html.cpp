@@ -16,6 +16,12 @@ namespace fp4v::reports {
 namespace detail {
 namespace {
 
+std::string join_strings(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& i : items) out += (out.empty() ? "" : ", ") + i;
+  return out;
+}
+
 constexpr std::string_view kStyle = R"css(
 :root {
   --fg: #1f2328; --muted: #59636e; --line: #d1d9e0; --soft: #f6f8fa; --card: #ffffff;
@@ -394,9 +400,12 @@ void vector_set_table(std::string& o, const Results& r) {
     o += "<p class=\"note\">No vector sets in this run.</p>\n</section>\n";
     return;
   }
+  // The RTL backends' cycles: a column when some set has them.
+  const bool cycles = std::any_of(r.vector_sets.begin(), r.vector_sets.end(), [](const VectorSet& s) { return s.rtl.has_value(); });
   o += "<table>\n<thead><tr><th>Status</th><th>Name</th><th>Operation</th><th>Recipe</th><th>Generator</th>"
-       "<th>Seed</th><th class=\"num\">Compared</th><th class=\"num\">Mismatches</th><th class=\"num\">Seconds</th>"
-       "</tr></thead>\n<tbody>\n";
+       "<th>Seed</th><th class=\"num\">Compared</th><th class=\"num\">Mismatches</th><th class=\"num\">Seconds</th>";
+  if (cycles) o += "<th class=\"num\">Cycles</th><th class=\"num\">Blocks</th><th class=\"num\">Cycles / block</th><th class=\"num\">Latency</th>";
+  o += "</tr></thead>\n<tbody>\n";
   double seconds = 0;
   for (size_t i = 0; i < r.vector_sets.size(); ++i) {
     const VectorSet& s = r.vector_sets[i];
@@ -412,12 +421,42 @@ void vector_set_table(std::string& o, const Results& r) {
     } else {
       o += "<td class=\"num\">0</td>";
     }
-    o += "<td class=\"num\">" + e(format_seconds(s.seconds)) + "</td></tr>\n";
+    o += "<td class=\"num\">" + e(format_seconds(s.seconds)) + "</td>";
+    if (cycles && s.rtl) {
+      const std::string configs = join_strings(s.rtl->configs);
+      o += "<td class=\"num\" title=\"" + e(configs) + "\">" + format_count(s.rtl->cycles) + "</td><td class=\"num\">" +
+           format_count(s.rtl->blocks) + "</td><td class=\"num\">" +
+           (s.rtl->blocks ? e(format_general(static_cast<double>(s.rtl->cycles) / static_cast<double>(s.rtl->blocks), 3)) : std::string("–")) +
+           "</td><td class=\"num\">" + format_count(s.rtl->latency) + "</td>";
+    } else if (cycles) {
+      o += "<td colspan=\"4\"></td>";
+    }
+    o += "</tr>\n";
   }
   o += "</tbody>\n<tfoot><tr><td></td><td colspan=\"5\">" + plural(r.vector_sets.size(), "vector set", "vector sets") +
        "</td><td class=\"num\">" + format_count(r.summary.compared) + "</td><td class=\"num\">" +
-       format_count(r.summary.mismatches) + "</td><td class=\"num\">" + e(format_seconds(seconds)) + "</td></tr></tfoot>\n";
-  o += "</table>\n</section>\n";
+       format_count(r.summary.mismatches) + "</td><td class=\"num\">" + e(format_seconds(seconds)) + "</td>";
+  if (cycles) {
+    o += "<td class=\"num\">" + format_count(r.summary.cycles.value_or(0)) + "</td><td class=\"num\">" +
+         format_count(r.summary.blocks.value_or(0)) + "</td><td colspan=\"2\"></td>";
+  }
+  o += "</tr></tfoot>\n";
+  o += "</table>\n";
+  if (!r.summary.configs.empty()) {
+    // Throughput per RTL configuration, measured in simulation.
+    o += "<h3>RTL configurations</h3>\n<table>\n<thead><tr><th>Configuration</th><th class=\"num\">Sets</th>"
+         "<th class=\"num\">Runs</th><th class=\"num\">Cycles</th><th class=\"num\">Beats in</th>"
+         "<th class=\"num\">Beats out</th><th class=\"num\">Beats in / cycle</th></tr></thead>\n<tbody>\n";
+    for (const auto& c : r.summary.configs) {
+      o += "<tr><td class=\"mono\">" + e(c.config) + "</td><td class=\"num\">" + format_count(c.sets) + "</td><td class=\"num\">" +
+           format_count(c.runs) + "</td><td class=\"num\">" + format_count(c.cycles) + "</td><td class=\"num\">" +
+           format_count(c.in_beats) + "</td><td class=\"num\">" + format_count(c.out_beats) + "</td><td class=\"num\">" +
+           (c.cycles ? e(format_general(static_cast<double>(c.in_beats) / static_cast<double>(c.cycles), 3)) : std::string("–")) +
+           "</td></tr>\n";
+    }
+    o += "</tbody>\n</table>\n";
+  }
+  o += "</section>\n";
 }
 
 // The sets whose outputs were not compared (in error, not run) with the
@@ -627,6 +666,15 @@ std::string render_html(const nlohmann::json& results) {
   header(o, r);
   o += "<main class=\"page\">\n";
   banner(o, r, failing_sets, holes);
+  if (!r.waveform_files.empty()) {
+    // --trace: the first failing set was run again with waveforms on.
+    o += "<div class=\"card fail\" id=\"waveform\" style=\"margin-bottom:14px\"><div class=\"head\"><h3>Waveform of the first "
+         "failing set <span class=\"mono\">" + e(r.waveform_set) + "</span></h3></div><ul>\n";
+    for (const std::string& f : r.waveform_files) {
+      o += "<li class=\"mono\"><a href=\"" + e(f) + "\">" + e(f) + "</a> (FST: GTKWave, Surfer)</li>\n";
+    }
+    o += "</ul></div>\n";
+  }
   o += "<nav><a href=\"#vector-sets\">Vector sets</a>";
   if (has_unchecked_section(r)) o += "<a href=\"#not-checked\">Not checked</a>";
   o += "<a href=\"#quantization-error\">Quantization error</a><a href=\"#coverage\">Coverage</a>"
@@ -639,6 +687,107 @@ std::string render_html(const nlohmann::json& results) {
   mismatch_section(o, r);
   o += "<footer>" + e("Generated by fp4v " + r.fp4v_version + " from " + r.schema + " results.") + "</footer>\n";
   o += "</main>\n</body>\n</html>\n";
+  return o;
+}
+
+std::string render_comparison_html(const std::vector<ComparedRun>& runs) {
+  using namespace detail;
+  if (runs.empty()) throw RenderError("comparison: no results given");
+  std::vector<Results> rs;
+  for (const ComparedRun& run : runs) rs.push_back(parse_results(run.results));
+  bool all_ok = true;
+  for (const Results& r : rs) all_ok = all_ok && r.sets_with_status("failed") + r.sets_with_status("error") == 0;
+  const std::string suite = rs[0].suite;
+  std::string backends;
+  for (const Results& r : rs) backends += (backends.empty() ? "" : ", ") + r.backend;
+
+  std::string o;
+  o += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+  o += "<title>" + e(std::string(all_ok ? "PASS" : "FAIL") + " · fp4v " + suite + " on " + backends) + "</title>\n<style>" +
+       std::string(kStyle) + "</style>\n</head>\n<body>\n";
+  o += "<header class=\"top\"><div class=\"page\">\n<h1>fp4v report <span class=\"sub\">· " + e(suite) + " on " +
+       e(backends) + ", side by side</span></h1>\n</div></header>\n<main class=\"page\">\n";
+  o += std::string("<div class=\"banner ") + (all_ok ? "pass" : "fail") + "\"><div class=\"verdict\">" +
+       (all_ok ? "✓ NO MISMATCHES" : "✗ MISMATCHES OR ERRORS") + "</div><div class=\"detail\">" +
+       e("Every backend replayed the same " + plural(rs[0].vector_sets.size(), "vector set", "vector sets") +
+         " of suite " + suite + ". A set a backend does not implement is not run, with the reason; it is " +
+         "listed below and is no failure of this page.") + "</div></div>\n";
+
+  // One row per backend: statuses, cycles, the recipes it covers.
+  o += "<section id=\"backends\">\n<h2>Backends</h2>\n<table>\n<thead><tr><th>Backend</th><th class=\"num\">Passed</th>"
+       "<th class=\"num\">Failed</th><th class=\"num\">Error</th><th class=\"num\">Not run</th>"
+       "<th class=\"num\">Values compared</th><th class=\"num\">Mismatches</th><th class=\"num\">Cycles</th>"
+       "<th class=\"num\">Blocks</th><th class=\"num\">Seconds</th><th>Recipes run</th><th>Recipes not run</th></tr></thead>\n<tbody>\n";
+  for (size_t b = 0; b < rs.size(); ++b) {
+    const Results& r = rs[b];
+    std::vector<std::string> run_recipes, skipped_recipes;
+    for (const VectorSet& s : r.vector_sets) {
+      std::vector<std::string>& list = s.unchecked() ? skipped_recipes : run_recipes;
+      if (std::find(list.begin(), list.end(), s.recipe) == list.end()) list.push_back(s.recipe);
+    }
+    std::vector<std::string> only_skipped;
+    for (const std::string& rec : skipped_recipes) {
+      if (std::find(run_recipes.begin(), run_recipes.end(), rec) == run_recipes.end()) only_skipped.push_back(rec);
+    }
+    const bool bad = r.sets_with_status("failed") + r.sets_with_status("error") > 0;
+    o += std::string("<tr") + (bad ? " class=\"fail\"" : "") + "><td class=\"mono\"><a href=\"" + e(runs[b].report_href) +
+         "\">" + e(r.backend) + "</a></td>";
+    for (const char* st : kStatuses) o += "<td class=\"num\">" + format_count(r.sets_with_status(st)) + "</td>";
+    o += "<td class=\"num\">" + format_count(r.summary.compared) + "</td><td class=\"num\">" +
+         format_count(r.summary.mismatches) + "</td><td class=\"num\">" +
+         (r.summary.cycles ? format_count(*r.summary.cycles) : std::string("–")) + "</td><td class=\"num\">" +
+         (r.summary.blocks ? format_count(*r.summary.blocks) : std::string("–")) + "</td><td class=\"num\">" +
+         e(format_seconds(r.seconds)) + "</td><td class=\"mono\">" + e(join_strings(run_recipes)) + "</td><td class=\"mono\">" +
+         e(join_strings(only_skipped)) + "</td></tr>\n";
+  }
+  o += "</tbody>\n</table>\n";
+  for (const Results& r : rs) {
+    if (!r.waveform_files.empty()) {
+      o += "<p>" + e(r.backend + ": waveform of the first failing set " + r.waveform_set + ": ");
+      for (const std::string& f : r.waveform_files) o += "<a class=\"mono\" href=\"" + e(f) + "\">" + e(f) + "</a> ";
+      o += "</p>\n";
+    }
+  }
+  o += "</section>\n";
+
+  // One row per set: each backend's status (cycles when measured; the reason when not run).
+  o += "<section id=\"vector-sets\">\n<h2>Vector sets</h2>\n<table>\n<thead><tr><th>Name</th><th>Recipe</th>";
+  for (const Results& r : rs) o += "<th>" + e(r.backend) + "</th>";
+  o += "</tr></thead>\n<tbody>\n";
+  std::vector<std::map<std::string, const VectorSet*>> by_name(rs.size());
+  for (size_t b = 0; b < rs.size(); ++b) {
+    for (const VectorSet& s : rs[b].vector_sets) by_name[b][s.name] = &s;
+  }
+  std::vector<std::string> reasons;
+  for (const VectorSet& s0 : rs[0].vector_sets) {
+    o += "<tr><td class=\"mono\">" + e(s0.name) + "</td><td class=\"mono\">" + e(s0.recipe) + "</td>";
+    for (size_t b = 0; b < rs.size(); ++b) {
+      const auto it = by_name[b].find(s0.name);
+      if (it == by_name[b].end()) {
+        o += "<td class=\"note\">absent</td>";
+        continue;
+      }
+      const VectorSet& s = *it->second;
+      o += "<td>" + status_badge(s);
+      if (s.rtl) o += " <span class=\"mono\">" + format_count(s.rtl->cycles) + " cycles</span>";
+      if (s.unchecked()) {
+        auto at = std::find(reasons.begin(), reasons.end(), s.reason);
+        if (at == reasons.end()) at = reasons.insert(reasons.end(), s.reason);
+        o += " <span class=\"note\" title=\"" + e(s.reason) + "\">(" + std::to_string(at - reasons.begin() + 1) + ")</span>";
+      }
+      o += "</td>";
+    }
+    o += "</tr>\n";
+  }
+  o += "</tbody>\n</table>\n";
+  if (!reasons.empty()) {
+    o += "<h3>Why sets were not run</h3>\n<ol>\n";
+    for (const std::string& why : reasons) o += "<li class=\"mono\">" + e(why) + "</li>\n";
+    o += "</ol>\n";
+  }
+  o += "</section>\n<footer>" + e("Generated by fp4v " + rs[0].fp4v_version + " from " + std::to_string(rs.size()) + " " +
+                                   rs[0].schema + " results.") + "</footer>\n</main>\n</body>\n</html>\n";
   return o;
 }
 

@@ -42,6 +42,15 @@ struct Mismatch {
   std::string reproduce;
 };
 
+// What an RTL backend (rtl, systemc) measured for one set.
+struct RtlStats {
+  uint64_t cycles = 0;                 // clock edges, all the set's stream runs
+  uint64_t blocks = 0;                 // blocks quantized, or dot products / tiles
+  uint64_t latency = 0;                // first beat in to first beat out of the main unit
+  std::optional<uint64_t> model_cycles;  // systemc: cycles its TLM timing model annotated
+  std::vector<std::string> configs;    // the RTL configurations the set ran
+};
+
 struct VectorSet {
   std::string name;
   std::string file;
@@ -57,6 +66,8 @@ struct VectorSet {
   std::string status;                    // one of kStatuses
   std::string reason;                    // "error" and "not run": why, one line
   std::vector<std::string> not_checked;  // outputs not compared (not declared)
+  std::optional<RtlStats> rtl;           // rtl, systemc backends: passed and failed sets
+  std::vector<std::string> waveforms;    // --trace: the waveform files of this (failing) set
 
   bool failed() const { return status == "failed"; }
   // Neither passed nor failed: nothing of it was compared.
@@ -81,6 +92,13 @@ struct Summary {
   uint64_t compared = 0;
   uint64_t mismatches = 0;
   bool passed = false;
+  std::optional<uint64_t> cycles;  // the sets' cycles summed (RTL backends)
+  std::optional<uint64_t> blocks;
+  struct Config {
+    std::string config;
+    uint64_t sets = 0, runs = 0, cycles = 0, in_beats = 0, out_beats = 0;
+  };
+  std::vector<Config> configs;  // per RTL configuration, over all sets
 };
 
 struct Results {
@@ -95,6 +113,8 @@ struct Results {
   std::vector<VectorSet> vector_sets;
   std::vector<CoverageBin> coverage;
   std::vector<CoverageBin> recipe_coverage;  // per-recipe decision bins (optional in the JSON)
+  std::string waveform_set;                  // --trace: the first failing set ("" none)
+  std::vector<std::string> waveform_files;
 
   size_t failing_sets() const { return sets_with_status("failed"); }
   size_t sets_with_status(std::string_view status) const {

@@ -221,6 +221,27 @@ VectorSet parse_vector_set(const json& j, const std::string& path) {
     s.error = parse_error(o);
   }
   parse_status(o, s);
+  if (o.has("cycles")) {
+    if (s.unchecked()) fail(o.path("cycles"), "present on a set that is " + s.status);
+    RtlStats t;
+    t.cycles = o.count("cycles");
+    t.blocks = o.count("blocks");
+    t.latency = o.count("latency");
+    if (o.has("model_cycles")) t.model_cycles = o.count("model_cycles");
+    const json& configs = o.array("configs");
+    for (size_t i = 0; i < configs.size(); ++i) {
+      if (!configs[i].is_string()) fail(indexed(o.path("configs"), i), "expected a string, got " + describe(configs[i]));
+      t.configs.push_back(configs[i].get<std::string>());
+    }
+    s.rtl = t;
+  }
+  if (o.has("waveforms")) {
+    const json& list = o.array("waveforms");
+    for (size_t i = 0; i < list.size(); ++i) {
+      if (!list[i].is_string()) fail(indexed(o.path("waveforms"), i), "expected a string, got " + describe(list[i]));
+      s.waveforms.push_back(list[i].get<std::string>());
+    }
+  }
   if (o.has("first_mismatches")) {
     const json& list = o.array("first_mismatches");
     for (size_t i = 0; i < list.size(); ++i) s.first_mismatches.push_back(parse_mismatch(list[i], indexed(o.path("first_mismatches"), i)));
@@ -349,6 +370,38 @@ Results parse_results(const json& j) {
     fail("summary.passed", "true, but the vector sets have " + std::to_string(mismatches) + " mismatches");
   }
   parse_status_counts(summary, r);
+  // The RTL backends' sums (optional): each equal to the sets' figures added up.
+  uint64_t cycles = 0, blocks = 0;
+  for (const VectorSet& s : r.vector_sets) {
+    if (s.rtl) cycles += s.rtl->cycles, blocks += s.rtl->blocks;
+  }
+  if (summary.has("cycles")) {
+    r.summary.cycles = summary.count("cycles");
+    if (*r.summary.cycles != cycles) {
+      fail("summary.cycles", std::to_string(*r.summary.cycles) + ", but the vector sets add up to " + std::to_string(cycles));
+    }
+    if (summary.has("configs")) {
+      const json& list = summary.array("configs");
+      for (size_t i = 0; i < list.size(); ++i) {
+        const Object c(list[i], indexed("summary.configs", i));
+        r.summary.configs.push_back({c.string("config"), c.count("sets"), c.count("runs"), c.count("cycles"),
+                                     c.count("in_beats"), c.count("out_beats")});
+      }
+    }
+    r.summary.blocks = summary.count("blocks");
+    if (*r.summary.blocks != blocks) {
+      fail("summary.blocks", std::to_string(*r.summary.blocks) + ", but the vector sets add up to " + std::to_string(blocks));
+    }
+  }
+  if (o.has("waveform")) {
+    const Object w(o.member("waveform"), "waveform");
+    r.waveform_set = w.string("set");
+    const json& files = w.array("files");
+    for (size_t i = 0; i < files.size(); ++i) {
+      if (!files[i].is_string()) fail(indexed("waveform.files", i), "expected a string, got " + describe(files[i]));
+      r.waveform_files.push_back(files[i].get<std::string>());
+    }
+  }
   return r;
 }
 

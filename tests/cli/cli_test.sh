@@ -115,8 +115,8 @@ head -c 100 "${sets[0]}" > "$work/truncated.safetensors"
 expect_status 2 "truncated set" "$fp4v" replay --backend golden --set "$work/truncated.safetensors" --json "$work/x.json"
 [ "$(wc -l < "$work/err")" -eq 1 ] || fail "one error line: $(cat "$work/err")"
 [ ! -e "$work/x.json" ] && [ ! -e "$work/x.json.partial" ] || fail "no partial results"
-expect_status 2 "unknown backend" "$fp4v" replay --backend rtl --set "${sets[0]}"
-grep -q "not available" "$work/err" || fail "rtl explains itself"
+expect_status 2 "unknown backend" "$fp4v" replay --backend cuda --set "${sets[0]}"
+grep -q "not available" "$work/err" || fail "cuda explains itself"
 expect_status 2 "unknown suite" "$fp4v" gen --suite nightly --out "$work/n"
 expect_status 2 "unknown option" "$fp4v" replay --bogus 1
 expect_status 2 "bad shard" "$fp4v" gen --suite smoke --out "$work/s" --shard 3/2

@@ -151,7 +151,7 @@ TEST_F(Harness, MalformedVectorSetsAreOneLineFormatErrors) {
   VectorSet unknown = set;
   unknown.metadata["operation"] = "convolve";
   expect_error(write("unknown_op.safetensors", unknown), "unknown operation");
-  EXPECT_THROW(make_backend("rtl"), std::invalid_argument);
+  EXPECT_THROW(make_backend("cuda"), std::invalid_argument);
   EXPECT_THROW(make_backend("nope"), std::invalid_argument);
 }
 

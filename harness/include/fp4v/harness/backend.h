@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -32,6 +33,22 @@ class Backend {
   // set's dtypes and layout; those the implementation does not produce may be
   // absent.
   virtual Outputs run(const vectors::VectorSet& set, const std::string& set_file) const = 0;
+  // run, and what the run measured into `stats` (an object; the rtl and
+  // systemc backends: cycles, blocks, latency, configs, per-configuration
+  // stream figures: docs/results-schema.md). Default: run, no figures.
+  virtual Outputs run_measured(const vectors::VectorSet& set, const std::string& set_file,
+                               nlohmann::json* stats) const {
+    (void)stats;
+    return run(set, set_file);
+  }
+  // Runs the set again writing a waveform of every model it uses under
+  // `out` (a directory, or a file name whose stem the files share); the files
+  // written. Empty: this backend has no waveforms.
+  virtual std::vector<std::string> trace(const vectors::VectorSet& set, const std::string& set_file,
+                                         const std::filesystem::path& out) const {
+    (void)set, (void)set_file, (void)out;
+    return {};
+  }
 };
 
 struct BackendInfo {
@@ -40,8 +57,8 @@ struct BackendInfo {
   std::string note;  // what it is, or why it is absent
 };
 
-// golden, file:PATH, and those not built in this checkout (rtl, systemc,
-// cuda), each with its state.
+// golden, file:PATH, mutant:NAME, rtl and systemc (present when built, with
+// the RTL units and configurations they hold) and cuda, each with its state.
 std::vector<BackendInfo> list_backends();
 struct BackendOptions {
   vectors::ScaleLayout scale_layout = vectors::ScaleLayout::kRowMajor;  // file:PATH's scales

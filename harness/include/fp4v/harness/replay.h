@@ -29,6 +29,10 @@ struct ReplayOptions {
   // A set the backend has no output for (NoOutput) is reported "not run";
   // otherwise the run stops there.
   bool missing_is_not_run = false;
+  // Non-empty: the first failing set is run again with waveforms written
+  // there (Backend::trace: a directory, or a .fst file name) and the results
+  // name them ("waveform").
+  std::filesystem::path trace;
 };
 
 // Which vector sets a replay keeps. Each list holds patterns (`*` any run of

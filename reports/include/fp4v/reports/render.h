@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -49,6 +50,17 @@ nlohmann::json parse_results(std::string_view text, const std::string& source);
 // A self-contained HTML page: inline CSS, plots as inline SVG, no scripts and
 // no external resources. Validates first (RenderError).
 std::string render_html(const nlohmann::json& results);
+
+// One page showing several runs of one suite side by side (the main job:
+// golden, rtl, systemc): per backend the sets passed, failed, in error and not
+// run, values compared, cycles, the recipes it ran and those it did not, a
+// link to its own report; per set each backend's status, cycles and, when
+// not run, the reason. Validates each first (RenderError).
+struct ComparedRun {
+  std::string report_href;  // the run's own HTML report, as the link is written
+  nlohmann::json results;
+};
+std::string render_comparison_html(const std::vector<ComparedRun>& runs);
 
 // JUnit XML: <testsuites> holding the testsuites "vector sets" (one testcase
 // per set, classname "<operation>.<recipe>", a <failure> when it has

@@ -19,6 +19,9 @@ struct StreamStats {
   uint64_t in_beats = 0;
   uint64_t out_beats = 0;
   uint64_t first_out_cycle = 0;  // the edge on which the first output was taken (the latency)
+  // The SystemC engine only: the cycles its TLM timing model annotated for
+  // this run (systemc_model.h ScTiming); 0 from the plain Verilator engine.
+  uint64_t model_cycles = 0;
 };
 
 class StreamModel {
@@ -31,6 +34,19 @@ class StreamModel {
   // they do not come within a cycle limit). The model is reset once, when
   // made; a run starts and ends idle.
   virtual std::vector<Beat> run(const std::vector<Beat>& in, size_t out_count, StreamStats* stats = nullptr) = 0;
+
+  // Engine tests: out_ready on cycle c of a run is pattern[c % size] while
+  // outputs are still wanted (empty, the default: always high).
+  void set_out_ready_pattern(std::vector<bool> pattern) { out_ready_pattern_ = std::move(pattern); }
+
+ protected:
+  const std::vector<bool>& out_ready_pattern() const { return out_ready_pattern_; }
+  bool out_ready_at(uint64_t cycle) const {
+    return out_ready_pattern_.empty() || out_ready_pattern_[cycle % out_ready_pattern_.size()];
+  }
+
+ private:
+  std::vector<bool> out_ready_pattern_;
 };
 
 // The configurations built in this checkout, and a fresh model of one
@@ -38,5 +54,19 @@ class StreamModel {
 // its own Verilator context: models may run in different threads.
 std::vector<std::string> model_configs();
 std::unique_ptr<StreamModel> make_model(const std::string& config);
+// The same with an FST waveform of every cycle it runs written to
+// `fst_path` (closed when the model is destroyed); std::runtime_error when
+// the build has no waveforms (waveforms_built(): FP4V_RTL_TRACE).
+std::unique_ptr<StreamModel> make_traced_model(const std::string& config, const std::string& fst_path);
+bool waveforms_built();
+
+// Mutants: configurations named <base>__<mutant> (built with
+// -DFP4V_RTL_MUTANTS=ON), less the engine tests' own. The base of a mutant
+// configuration ("" for one that is not a mutant).
+std::vector<std::string> mutant_configs();
+// The units whose C++ is in this build: "nvfp4", "mxfp4", "mma" (the others'
+// entry points are stand-ins whose cannot_run says so).
+std::vector<std::string> units_built();
+std::string mutant_base(const std::string& config);
 
 }  // namespace fp4v::rtl

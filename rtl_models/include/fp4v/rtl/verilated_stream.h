@@ -10,6 +10,7 @@
 
 #include "fp4v/rtl/stream_model.h"
 #include "verilated.h"
+#include "verilated_fst_c.h"
 
 namespace fp4v::rtl {
 namespace detail {
@@ -51,11 +52,32 @@ Beat get_bits(const Port& port) {
 
 template <class Top>
 class VerilatedStream : public StreamModel {
+  // Verilated with --trace-fst (FP4V_RTL_TRACE): the model can write waveforms.
+  static constexpr bool kTraced = requires(Top& t, VerilatedFstC* f) { t.trace(f, 0); };
+
  public:
-  explicit VerilatedStream(std::string config)
+  // `fst_path`: non-empty, every edge from reset on is written there as an
+  // FST waveform (the model was verilated with --trace-fst).
+  explicit VerilatedStream(std::string config, const std::string& fst_path = "")
       : config_(std::move(config)),
         context_(std::make_unique<VerilatedContext>()),
-        top_(std::make_unique<Top>(context_.get(), "top")) {
+        top_(nullptr) {
+    if (!fst_path.empty()) {
+      if constexpr (!kTraced) {
+        throw std::runtime_error("rtl " + config_ + ": no waveforms in this build (configure with -DFP4V_RTL_TRACE=ON)");
+      }
+      context_->traceEverOn(true);
+    }
+    top_ = std::make_unique<Top>(context_.get(), "top");
+    if constexpr (kTraced) {
+      if (!fst_path.empty()) {
+        auto trace = std::make_unique<VerilatedFstC>();
+        top_->trace(trace.get(), 99);
+        trace->open(fst_path.c_str());
+        if (!trace->isOpen()) throw std::runtime_error("rtl " + config_ + ": cannot write the waveform " + fst_path);
+        trace_ = trace.release();
+      }
+    }
     top_->clk = 0;
     top_->rst_n = 0;
     top_->in_valid = 0;
@@ -64,7 +86,15 @@ class VerilatedStream : public StreamModel {
     top_->rst_n = 1;
     top_->eval();
   }
-  ~VerilatedStream() override { top_->final(); }
+  ~VerilatedStream() override {
+    top_->final();
+    if constexpr (kTraced) {
+      if (trace_) {
+        trace_->close();
+        delete trace_;
+      }
+    }
+  }
 
   const std::string& config() const override { return config_; }
 
@@ -83,8 +113,9 @@ class VerilatedStream : public StreamModel {
       }
       top_->in_valid = next < in.size();
       if (next < in.size()) detail::put_bits(top_->in_data, in[next]);
-      top_->out_ready = out.size() < out_count;
+      top_->out_ready = out.size() < out_count && out_ready_at(s.cycles);
       top_->eval();
+      dump();
       const bool in_fire = top_->in_valid && top_->in_ready;
       if (top_->out_valid && top_->out_ready) {
         out.push_back(detail::get_bits(top_->out_data));
@@ -107,13 +138,25 @@ class VerilatedStream : public StreamModel {
   void tick() {
     top_->clk = 1;
     top_->eval();
+    dump();
     top_->clk = 0;
     top_->eval();
+    dump();
+  }
+  // Waveform time: 5 units (ps) per step: new inputs, rising edge, falling edge.
+  void dump() {
+    if constexpr (kTraced) {
+      if (!trace_) return;
+      trace_->dump(time_);
+      time_ += 5;
+    }
   }
 
   std::string config_;
   std::unique_ptr<VerilatedContext> context_;
   std::unique_ptr<Top> top_;
+  VerilatedFstC* trace_ = nullptr;  // owned (a raw pointer: without kTraced nothing may name its destructor)
+  uint64_t time_ = 0;
 };
 
 }  // namespace fp4v::rtl
