@@ -416,24 +416,23 @@ CoverageResults coverage_results(const std::vector<vectors::CoverageGoal>& goals
   return out;
 }
 
-nlohmann::json merge_recipe_coverage(const std::vector<nlohmann::json>& parts) {
-  std::map<std::string, nlohmann::json> bins_by_key;
-  std::vector<std::string> order;
-  for (const nlohmann::json& p : parts) {
-    if (!p.contains("recipe_coverage")) continue;
-    for (const nlohmann::json& c : p["recipe_coverage"]) {
-      const std::string key = c["recipe"].get<std::string>() + "/" + c["group"].get<std::string>() + "/" +
-                              c["bin"].get<std::string>();
-      if (!bins_by_key.count(key)) {
-        bins_by_key[key] = c;
-        order.push_back(key);
-      } else {
-        bins_by_key[key]["hits"] = bins_by_key[key]["hits"].get<uint64_t>() + c["hits"].get<uint64_t>();
-      }
+void CoverageMerge::add(const nlohmann::json& bins) {
+  for (const nlohmann::json& c : bins) {
+    // Suite bins have no recipe: "" keeps the key unique all the same.
+    const std::string key =
+        c.value("recipe", std::string()) + "/" + c.at("group").get<std::string>() + "/" + c.at("bin").get<std::string>();
+    const auto [it, added] = bins_by_key_.try_emplace(key, c);
+    if (added) {
+      order_.push_back(key);
+    } else {
+      it->second["hits"] = it->second.at("hits").get<uint64_t>() + c.at("hits").get<uint64_t>();
     }
   }
+}
+
+nlohmann::json CoverageMerge::merged() const {
   nlohmann::json merged = nlohmann::json::array();
-  for (const std::string& k : order) merged.push_back(bins_by_key[k]);
+  for (const std::string& k : order_) merged.push_back(bins_by_key_.at(k));
   return merged;
 }
 

@@ -32,7 +32,17 @@ CoverageResults coverage_results(const std::vector<vectors::CoverageGoal>& goals
                                  const std::vector<std::string>& recipes,
                                  const std::vector<std::map<std::string, uint64_t>>& set_hits);
 
-// The per-recipe coverage of shard results, hits summed bin by bin.
-nlohmann::json merge_recipe_coverage(const std::vector<nlohmann::json>& parts);
+// Coverage arrays of shard results ("coverage" or "recipe_coverage") summed
+// bin by bin: add each shard's array, then take the merged one, bins in the
+// order they first appear. json exceptions on malformed bins.
+class CoverageMerge {
+ public:
+  void add(const nlohmann::json& bins);
+  nlohmann::json merged() const;
+
+ private:
+  std::map<std::string, nlohmann::json> bins_by_key_;
+  std::vector<std::string> order_;
+};
 
 }  // namespace fp4v::harness

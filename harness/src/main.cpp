@@ -636,6 +636,14 @@ int run_mutate(int argc, char** argv) {
   o.min_generators = a.one("min-generators").empty() ? 1 : parse_natural(a.one("min-generators"), "--min-generators", 1);
   o.threads = a.one("threads").empty() ? 0 : static_cast<unsigned>(parse_natural(a.one("threads"), "--threads", 1, kMaxThreads));
   o.progress = progress_bar("mutate");
+  // As replay: the results file is not the suite's own, and its directory exists before the run.
+  std::vector<std::string> inputs;
+  if (!by_name) {
+    inputs.push_back((std::filesystem::path(suite) / "suite.json").string());
+    for (const std::string& set : fp4v::vectors::read_manifest(suite).sets) inputs.push_back((std::filesystem::path(suite) / set).string());
+  }
+  check_distinct_paths(a, {"json"}, inputs);
+  create_output_directories(a);
   const nlohmann::json result = fp4v::harness::mutate(
       by_name ? fp4v::harness::suite_in_memory(suite, seed) : fp4v::harness::suite_directory(suite), o);
   if (!a.one("json").empty()) write_text(a.one("json"), json_text(result));

@@ -592,23 +592,15 @@ json merge_results(const std::vector<NamedResults>& parts) {
 
   // Complete and disjoint: the sets in suite order, the counts and coverage hits summed.
   std::vector<const json*> sets(suite_sets, nullptr);
-  std::map<std::string, json> bins;
-  std::vector<std::string> order;
+  CoverageMerge suite_bins, recipe_bins;
   double seconds = 0;
   for (const NamedResults& p : parts) {
     try {
       const json& r = p.results;
       const json& indices = r.at("shard").at("set_indices");
       for (size_t k = 0; k < indices.size(); ++k) sets[indices[k].get<size_t>()] = &r.at("vector_sets").at(k);
-      for (const json& c : r.at("coverage")) {
-        const std::string key = c.at("group").get<std::string>() + "/" + c.at("bin").get<std::string>();
-        if (!bins.count(key)) {
-          bins[key] = c;
-          order.push_back(key);
-        } else {
-          bins[key]["hits"] = bins[key].at("hits").get<uint64_t>() + c.at("hits").get<uint64_t>();
-        }
-      }
+      suite_bins.add(r.at("coverage"));
+      if (r.contains("recipe_coverage")) recipe_bins.add(r.at("recipe_coverage"));
       seconds = std::max(seconds, r.at("seconds").get<double>());
     } catch (const json::exception& e) {
       throw malformed(p, e);
@@ -621,11 +613,8 @@ json merge_results(const std::vector<NamedResults>& parts) {
     merged["vector_sets"].push_back(*sets[i]);
     all.push_back(i);
   }
-  merged["coverage"] = json::array();
-  for (const std::string& k : order) merged["coverage"].push_back(bins[k]);
-  std::vector<json> results;
-  for (const NamedResults& p : parts) results.push_back(p.results);
-  merged["recipe_coverage"] = merge_recipe_coverage(results);
+  merged["coverage"] = suite_bins.merged();
+  merged["recipe_coverage"] = recipe_bins.merged();
   merged["seconds"] = seconds;
   merged["summary"] = summarize(merged["vector_sets"]);
   merged["shard"]["index"] = 0;

@@ -175,8 +175,10 @@ TEST_F(Harness, MergingShardsEqualsOneRun) {
     const SetSpec s = quantize_spec("nvfp4.fos.mae", g);
     files.push_back(write(vectors::set_file_name(i++, s), vectors::make_vector_set(s, "test")));
   }
-  const std::vector<vectors::CoverageGoal> goals = {{"blocks", "zero block", 1},
-                                                     {"rounding", "element on an E2M1 midpoint", 1}};
+  std::vector<vectors::CoverageGoal> goals = {{"blocks", "zero block", 1},
+                                               {"rounding", "element on an E2M1 midpoint", 1}};
+  const size_t suite_goals = goals.size();
+  goals.push_back({"element", "scaled value on an E2M1 midpoint", 1, "nvfp4.fos.mae"});
   const auto backend = make_backend("golden");
   vectors::SuiteManifest manifest;
   manifest.hash = "fnv1a64:0123456789abcdef";
@@ -190,7 +192,16 @@ TEST_F(Harness, MergingShardsEqualsOneRun) {
   EXPECT_EQ(merged["summary"]["compared"], whole["summary"]["compared"]);
   EXPECT_EQ(merged["summary"]["vector_sets"], 4);
   for (size_t i = 0; i < files.size(); ++i) EXPECT_EQ(merged["vector_sets"][i]["file"], files[i].string());  // suite order
-  for (size_t g = 0; g < goals.size(); ++g) EXPECT_EQ(merged["coverage"][g]["hits"], whole["coverage"][g]["hits"]);
+  for (size_t g = 0; g < suite_goals; ++g) EXPECT_EQ(merged["coverage"][g]["hits"], whole["coverage"][g]["hits"]);
+  ASSERT_FALSE(whole["recipe_coverage"].empty());
+  ASSERT_EQ(merged["recipe_coverage"].size(), whole["recipe_coverage"].size());
+  uint64_t hits = 0;
+  for (size_t g = 0; g < whole["recipe_coverage"].size(); ++g) {
+    EXPECT_EQ(merged["recipe_coverage"][g]["bin"], whole["recipe_coverage"][g]["bin"]);
+    EXPECT_EQ(merged["recipe_coverage"][g]["hits"], whole["recipe_coverage"][g]["hits"]);
+    hits += whole["recipe_coverage"][g]["hits"].get<uint64_t>();
+  }
+  EXPECT_GT(hits, 0u);  // the shards' hits were summed, not one shard's kept
   EXPECT_NO_THROW(reports::validate_results(merged));
   nlohmann::json other = b;
   other["backend"] = "file:x";
