@@ -35,5 +35,10 @@ echo "main: $fp4v mutate --suite $out/vectors --json $out/mutation.json"
 "$fp4v" mutate --suite "$out/vectors" --json "$out/mutation.json" > "$out/mutation.txt" || status=1
 head -n 1 "$out/mutation.txt"
 grep SURVIVED "$out/mutation.txt" || true
+# fp4v explore (rtl_models/synth/README.md): the reduced design-space sweep
+# (the claims' variants), its synthesis figures taken from the recorded full
+# sweep where the RTL is unchanged (else synthesized: minutes).
+echo "main: $fp4v explore --seed-results reports/explore/explore.json --jobs 2 --out $out/explore"
+"$fp4v" explore --seed-results reports/explore/explore.json --jobs 2 --out "$out/explore" || status=1
 echo "main: report: $PWD/$out/golden.html and $PWD/$out/numpy-mxfp4.html (JSON and JUnit beside them; mutation score: $out/mutation.txt and .json)"
 exit "$status"

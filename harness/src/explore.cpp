@@ -37,6 +37,7 @@ using nlohmann::json;
 const std::vector<std::string> kDistributions = {"normal", "laplace_outliers", "student_t3",
                                                  "log_uniform_blocks"};
 constexpr int kSimBeats = 8;
+constexpr std::string_view kNotSynthesized = "not synthesized in this run (--synthesize no; no cached or recorded figures)";
 
 uint64_t fnv1a(uint64_t h, std::string_view s) {
   for (unsigned char c : s) {
@@ -114,7 +115,7 @@ std::string wrapper_for(const Context& ctx, const json& v, const std::string& to
 std::string script_for(const Context& ctx, const json& v, const std::vector<std::string>& sources,
                        const std::string& top) {
   std::string read = "read_verilog -sv";
-  for (const auto& s : sources) read += " " + (ctx.rtl_dir / s).string();
+  for (const auto& s : sources) read.append(" ").append((ctx.rtl_dir / s).string());
   read += " tb.sv";
   std::string chparam = "chparam";
   for (const auto& [k, val] : v.at("params").items()) {
@@ -243,6 +244,7 @@ json synthesize(const Context& ctx, const json& v) {
     c["source"] = "seed";
     return c;
   }
+  if (!ctx.options.synthesize) throw std::runtime_error(std::string(kNotSynthesized));
   if (dir.empty()) dir = fs::temp_directory_path() / ("fp4v-explore-" + name + "-" + key + "-" + std::to_string(getpid()));
   fs::create_directories(dir);
   fileio::write_file(dir / "tb.sv", wrapper_for(ctx, v, top));
@@ -557,7 +559,7 @@ json run_explore(const ExploreOptions& options) {
       v["cycles_per_block"] = cpb / v.at("blocks_per_beat").get<double>();
     } else {
       v["error_message"] = errors[i];
-      failed = true;
+      if (errors[i] != kNotSynthesized) failed = true;
     }
     v["error"] = explore_error(v, options.rows, options.cols, options.seed);
     vs.push_back(v);

@@ -28,6 +28,9 @@ struct ExploreOptions {
   std::string yosys = "yosys";
   unsigned jobs = 1;                  // variants synthesized at once
   unsigned timeout_s = 0;             // per variant's Yosys run; 0: none
+  // false: only cached or seeded figures; the other variants are recorded
+  // as not synthesized (their error figures still are), not as failures.
+  bool synthesize = true;
   size_t rows = 64, cols = 256;       // error vectors per distribution
   uint64_t seed = 1;
   std::function<void(const std::string&)> progress;  // one line per event

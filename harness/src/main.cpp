@@ -125,7 +125,7 @@ constexpr const char* kMutateUsage =
 constexpr const char* kExploreUsage =
     "usage: fp4v explore [--sweep reduced|full|list] [--variant NAME...] [--out DIR] [--jobs N]\n"
     "                    [--cache DIR] [--seed-results JSON] [--yosys PATH] [--timeout S]\n"
-    "                    [--root DIR] [--rows N] [--cols N] [--seed N]\n"
+    "                    [--root DIR] [--rows N] [--cols N] [--seed N] [--synthesize yes|no]\n"
     "  Synthesizes each variant of rtl_models/synth/variants.json with Yosys (NAND2-equivalent\n"
     "  area, logic depth), simulates it (latency, cycles per beat), measures its recipe's error\n"
     "  with the golden model, and writes DIR/explore.json and DIR/explore.html (area-vs-error\n"
@@ -133,7 +133,8 @@ constexpr const char* kExploreUsage =
     "  claims' variants), full (all), list (print the variants). --cache (default\n"
     "  build/explore-cache under --root) keeps each variant's run by the hash of its sources,\n"
     "  parameters, scripts and costs; --seed-results reuses a recorded explore.json's figures\n"
-    "  where those hashes match. --jobs variants at once (default 1). --out default\n"
+    "  where those hashes match; --synthesize no runs no Yosys (variants without such figures\n"
+    "  are recorded as not synthesized). --jobs variants at once (default 1). --out default\n"
     "  reports/out/explore. Exit status 1 when a variant failed to synthesize or simulate.\n";
 
 struct UsageError : std::runtime_error {
@@ -670,7 +671,7 @@ int run_mutate(int argc, char** argv) {
 int run_explore_command(int argc, char** argv) {
   const Args a = parse_args(argc, argv, 2,
                             {"sweep", "variant", "out", "jobs", "cache", "seed-results", "yosys", "timeout", "root",
-                             "rows", "cols", "seed"},
+                             "rows", "cols", "seed", "synthesize"},
                             {"variant"});
   if (a.help) return std::fputs(kExploreUsage, stdout), 0;
   fp4v::harness::ExploreOptions o;
@@ -687,6 +688,9 @@ int run_explore_command(int argc, char** argv) {
   o.variants = a.all("variant");
   o.cache_dir = a.one("cache", (std::filesystem::path(o.root) / "build" / "explore-cache").string());
   o.seed_results = a.one("seed-results");
+  const std::string synth = a.one("synthesize", "yes");
+  if (synth != "yes" && synth != "no") throw UsageError("--synthesize is yes or no, not '" + synth + "'");
+  o.synthesize = synth == "yes";
   o.yosys = a.one("yosys", "yosys");
   o.jobs = a.one("jobs").empty() ? 1 : static_cast<unsigned>(parse_natural(a.one("jobs"), "--jobs", 1, kMaxThreads));
   o.timeout_s = a.one("timeout").empty() ? 0 : static_cast<unsigned>(parse_natural(a.one("timeout"), "--timeout", 1, 86400));
