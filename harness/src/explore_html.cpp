@@ -66,6 +66,8 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-sp
 .agree { background: var(--pass); } .disagree { background: var(--fail); }
 svg { display: block; max-width: 100%; height: auto; }
 svg text { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+.scroll { overflow-x: auto; }
+td.mono { font-size: 11.5px; }
 .legend, .note { font-size: 12.5px; color: var(--muted); margin: 4px 0 8px; }
 )";
 
@@ -76,7 +78,7 @@ struct Point {
 };
 
 std::string scatter_svg(const std::vector<Point>& pts) {
-  const double W = 760, H = 420, L = 70, R = 20, T = 20, B = 50;
+  const double W = 900, H = 440, L = 70, R = 130, T = 20, B = 50;
   double xmin = 1e300, xmax = 0, ymin = 1e300, ymax = -1e300;
   for (const auto& p : pts) {
     xmin = std::min(xmin, p.area);
@@ -218,7 +220,7 @@ std::string explore_html(const json& r) {
        bars_svg(r.at("variants")) + "</section>";
 
   // Per-variant table.
-  o += "<section><h2>Variants</h2><table><thead><tr><th>variant</th><th>parameters</th><th class=\"num\">area (NAND2 eq.)"
+  o += "<section><h2>Variants</h2><div class=\"scroll\"><table><thead><tr><th>variant</th><th>parameters</th><th class=\"num\">area (NAND2 eq.)"
        "</th><th class=\"num\">flip-flops</th><th class=\"num\">per elem/cycle</th><th class=\"num\">depth (gates)</th>"
        "<th class=\"num\">latency (cycles)</th><th class=\"num\">cycles/block</th><th class=\"num\">mean SQNR (dB)</th>"
        "<th class=\"num\">MSE normal</th><th class=\"num\">max err normal</th><th class=\"num\">synthesis (s)</th></tr>"
@@ -249,7 +251,7 @@ std::string explore_html(const json& r) {
          (v.contains("synthesis") ? fmt(get(v.at("synthesis"), "synth_cpu_s"), 0) + " cpu" : std::string("&ndash;")) +
          "</td></tr>";
   }
-  o += "</tbody></table><p class=\"note\">MMA rows: error of the accumulation against the exact sum of the same "
+  o += "</tbody></table></div><p class=\"note\">MMA rows: error of the accumulation against the exact sum of the same "
        "products (SQNR of D), on random operands; quantizer rows: golden error of the recipe, MSE and max error on the "
        "normal distribution.</p></section>";
 
