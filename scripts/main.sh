@@ -65,5 +65,11 @@ if "$fp4v" list | grep -q "mutants built" && ! "$fp4v" list | grep -q " 0 mutant
 else
   echo "main: RTL mutants not built (cmake -DFP4V_RTL_MUTANTS=ON): no RTL mutation score"
 fi
-echo "main: report: $PWD/$out/index.html (golden, rtl, systemc side by side), $PWD/$out/golden.html, rtl.html, systemc.html, numpy-mxfp4.html (JSON and JUnit beside them; mutation score: $out/mutation.txt and .json)"
+# fp4v explore (rtl_models/synth/README.md): the reduced design-space sweep
+# (the claims' variants) in seconds: synthesis figures from the recorded sweep
+# where the RTL is unchanged (no Yosys run here: variants without recorded
+# figures say so), error figures from golden now.
+echo "main: $fp4v explore --seed-results reports/explore/explore.json --synthesize no --out $out/explore"
+"$fp4v" explore --seed-results reports/explore/explore.json --synthesize no --out "$out/explore" || status=1
+echo "main: report: $PWD/$out/index.html (golden, rtl, systemc side by side), $PWD/$out/golden.html, rtl.html, systemc.html, numpy-mxfp4.html, explore/explore.html (JSON and JUnit beside them; mutation score: $out/mutation.txt and .json)"
 exit "$status"

@@ -27,6 +27,7 @@
 #include "fp4v/golden/block_mma.h"
 #include "fp4v/golden/block_recipe.h"
 #include "fp4v/harness/backend.h"
+#include "explore.h"
 #include "fp4v/harness/mutants.h"
 #include "fp4v/harness/mutate.h"
 #include "fp4v/harness/replay.h"
@@ -52,6 +53,7 @@ constexpr const char* kUsage =
     "  report               render results JSON as HTML and JUnit XML\n"
     "  merge                merge the results of sharded runs\n"
     "  mutate               mutation score of a suite: which deliberately wrong models it catches\n"
+    "  explore              design-space exploration of the RTL units: area, depth, cycles, error\n"
     "  formats [FORMAT...]  print the value table of e2m1, e4m3, ue4m3, e8m0\n"
     "  policies             list the named conversion policies and their sources\n"
     "  recipes              list the block-quantization recipes and their sources\n"
@@ -128,6 +130,21 @@ constexpr const char* kMutateUsage =
     "  gen); --suite smoke|regression|exhaustive, where no directory DIR exists, generates that\n"
     "  suite in memory (--seed, default 1). A mutant is killed when sets of at least N distinct\n"
     "  generators catch it (--min-generators, default 1). Exit status 1 when any mutant survives.\n";
+
+constexpr const char* kExploreUsage =
+    "usage: fp4v explore [--sweep reduced|full|list] [--variant NAME...] [--out DIR] [--jobs N]\n"
+    "                    [--cache DIR] [--seed-results JSON] [--yosys PATH] [--timeout S]\n"
+    "                    [--root DIR] [--rows N] [--cols N] [--seed N] [--synthesize yes|no]\n"
+    "  Synthesizes each variant of rtl_models/synth/variants.json with Yosys (NAND2-equivalent\n"
+    "  area, logic depth), simulates it (latency, cycles per beat), measures its recipe's error\n"
+    "  with the golden model, and writes DIR/explore.json and DIR/explore.html (area-vs-error\n"
+    "  plot and Pareto front, latency table, the papers' claims). --sweep reduced (default: the\n"
+    "  claims' variants), full (all), list (print the variants). --cache (default\n"
+    "  build/explore-cache under --root) keeps each variant's run by the hash of its sources,\n"
+    "  parameters, scripts and costs; --seed-results reuses a recorded explore.json's figures\n"
+    "  where those hashes match; --synthesize no runs no Yosys (variants without such figures\n"
+    "  are recorded as not synthesized). --jobs variants at once (default 1). --out default\n"
+    "  reports/out/explore. Exit status 1 when a variant failed to synthesize or simulate.\n";
 
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -713,6 +730,54 @@ int run_mutate(int argc, char** argv) {
   return result["summary"]["survivors"].empty() ? 0 : 1;
 }
 
+int run_explore_command(int argc, char** argv) {
+  const Args a = parse_args(argc, argv, 2,
+                            {"sweep", "variant", "out", "jobs", "cache", "seed-results", "yosys", "timeout", "root",
+                             "rows", "cols", "seed", "synthesize"},
+                            {"variant"});
+  if (a.help) return std::fputs(kExploreUsage, stdout), 0;
+  fp4v::harness::ExploreOptions o;
+  o.root = a.one("root", FP4V_SOURCE_DIR);
+  o.sweep = a.one("sweep", "reduced");
+  if (o.sweep == "list") {
+    const nlohmann::json table = fp4v::harness::explore_variant_table(o.root);
+    for (const auto& v : table.at("variants"))
+      std::printf("%-24s %-6s %-8s %s\n", v.at("name").get<std::string>().c_str(), v.at("unit").get<std::string>().c_str(),
+                  v.value("reduced", false) ? "reduced" : "full", v.value("note", std::string()).c_str());
+    return 0;
+  }
+  if (o.sweep != "reduced" && o.sweep != "full") throw UsageError("--sweep is reduced, full or list, not '" + o.sweep + "'");
+  o.variants = a.all("variant");
+  o.cache_dir = a.one("cache", (std::filesystem::path(o.root) / "build" / "explore-cache").string());
+  o.seed_results = a.one("seed-results");
+  const std::string synth = a.one("synthesize", "yes");
+  if (synth != "yes" && synth != "no") throw UsageError("--synthesize is yes or no, not '" + synth + "'");
+  o.synthesize = synth == "yes";
+  o.yosys = a.one("yosys", "yosys");
+  o.jobs = a.one("jobs").empty() ? 1 : static_cast<unsigned>(parse_natural(a.one("jobs"), "--jobs", 1, kMaxThreads));
+  o.timeout_s = a.one("timeout").empty() ? 0 : static_cast<unsigned>(parse_natural(a.one("timeout"), "--timeout", 1, 86400));
+  if (!a.one("rows").empty()) o.rows = parse_natural(a.one("rows"), "--rows", 16, 1 << 16);
+  if (!a.one("cols").empty()) o.cols = parse_natural(a.one("cols"), "--cols", 128, 1 << 16);
+  if (o.rows % 16 || o.cols % 128) throw UsageError("--rows must be a multiple of 16 and --cols of 128");
+  if (!a.one("seed").empty()) o.seed = parse_natural(a.one("seed"), "--seed");
+  o.progress = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+  const std::filesystem::path out = a.one("out", "reports/out/explore");
+  std::filesystem::create_directories(out);
+  nlohmann::json result;
+  try {
+    result = fp4v::harness::run_explore(o);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  write_text((out / "explore.json").string(), result.dump(1) + "\n");
+  write_text((out / "explore.html").string(), fp4v::harness::explore_html(result));
+  for (const auto& c : result.at("claims"))
+    std::printf("%-9s %s: %s\n", c.at("verdict").get<std::string>().c_str(), c.at("claim").get<std::string>().c_str(),
+                c.at("ours").get<std::string>().c_str());
+  std::printf("explore: %s and %s\n", (out / "explore.json").c_str(), (out / "explore.html").c_str());
+  return result.at("failed").get<bool>() ? 1 : 0;
+}
+
 int run(int argc, char** argv) {
   if (argc < 2) throw UsageError("no command given");
   const std::string_view command = argv[1];
@@ -747,6 +812,7 @@ int run(int argc, char** argv) {
   if (command == "report") return run_report(argc, argv);
   if (command == "merge") return run_merge(argc, argv);
   if (command == "mutate") return run_mutate(argc, argv);
+  if (command == "explore") return run_explore_command(argc, argv);
   if (command == "recipes") {
     print_block_recipes("");
     return 0;
