@@ -9,7 +9,9 @@
 #include "golden_runs.h"
 
 #if FP4V_WITH_CUDA
+#include "cuda_mma_recipe.h"
 #include "cuda_recipe.h"
+#include "fp4v/gpu/block_mma.h"
 #endif
 
 namespace fp4v::harness {
@@ -72,13 +74,18 @@ class CudaBackend : public Backend {
   std::string name() const override { return "cuda"; }
   std::string cannot_run(const VectorSet& set) const override {
     if (!no_device_.empty()) return no_device_;
-    if (set.operation() != "quantize") return "the cuda backend runs quantize sets only (" + set.operation() + ")";
     std::string why;
+    if (set.operation() == "mma") {
+      cuda_mma_recipe(golden::find_mma_recipe(set.recipe()), why);
+      return why.empty() ? "" : "not implemented in the CUDA GEMM kernels: " + why;
+    }
+    if (set.operation() != "quantize") return "the cuda backend runs quantize and mma sets only (" + set.operation() + ")";
     const gpu::Recipe r = cuda_recipe(golden::find_block_recipe(set.recipe()), why);
     if (why.empty()) why = gpu::unsupported(r, cuda_options(set));
     return why.empty() ? "" : "not implemented in the CUDA kernels: " + why;
   }
   Outputs run(const VectorSet& set, const std::string&) const override {
+    if (set.operation() == "mma") return run_mma(set);
     std::string why;
     const gpu::Recipe r = cuda_recipe(golden::find_block_recipe(set.recipe()), why);
     const gpu::Options o = cuda_options(set);
@@ -100,6 +107,19 @@ class CudaBackend : public Backend {
   }
 
  private:
+  // The bit-exact GEMM (gpu/block_mma.h) with the set's recipe.
+  static Outputs run_mma(const VectorSet& set) {
+    std::string why;
+    const gpu::mma::MmaRecipe r = cuda_mma_recipe(golden::find_mma_recipe(set.recipe()), why);
+    const MmaOperands o = mma_operands(set);
+    const std::vector<float> d = gpu::block_mma(r, o.m, o.n, o.k, o.a_codes.data(), o.b_codes.data(),
+                                                 o.a_scales.data(), o.b_scales.data(),
+                                                 o.c.empty() ? nullptr : o.c.data());
+    Outputs out;
+    out["d"] = vectors::Tensor::of(vectors::DType::kF32, {static_cast<int64_t>(o.m), static_cast<int64_t>(o.n)}, d);
+    return out;
+  }
+
   std::string no_device_;
 };
 #endif
@@ -119,7 +139,7 @@ std::vector<BackendInfo> list_backends() {
       {"rtl", false, "Verilator model of the RTL: not built yet (its own issue)"},
       {"systemc", false, "SystemC wrapper of the RTL model: not built yet (its own issue)"},
 #if FP4V_WITH_CUDA
-      {"cuda", true, "CUDA kernels (gpu/) on the first CUDA device: quantize sets"},
+      {"cuda", true, "CUDA kernels (gpu/) on the first CUDA device: quantize sets, mma sets (bit-exact emulation)"},
 #else
       {"cuda", false, "CUDA kernels: not built (nvcc was not found when this build was configured)"},
 #endif
