@@ -12,6 +12,7 @@
 #include "cuda_mma_recipe.h"
 #include "cuda_recipe.h"
 #include "fp4v/gpu/block_mma.h"
+#include "fp4v/gpu/block_mma_cublaslt.h"
 #endif
 
 namespace fp4v::harness {
@@ -67,14 +68,23 @@ class FileBackend : public Backend {
 
 
 #if FP4V_WITH_CUDA
-// The CUDA kernels of gpu/ on the first CUDA device.
+// The CUDA kernels of gpu/ on the first CUDA device. With `cublaslt`
+// (backend cuda:cublaslt) the mma sets go to cuBLASLt's block-scaled FP4 GEMM
+// instead (sm_100 / sm_120; blackwell.* recipes of its two scale modes).
 class CudaBackend : public Backend {
  public:
-  CudaBackend() { gpu::quantize_device_available(&no_device_); }
-  std::string name() const override { return "cuda"; }
+  explicit CudaBackend(bool cublaslt = false) : cublaslt_(cublaslt) { gpu::quantize_device_available(&no_device_); }
+  std::string name() const override { return cublaslt_ ? "cuda:cublaslt" : "cuda"; }
   std::string cannot_run(const VectorSet& set) const override {
     if (!no_device_.empty()) return no_device_;
     std::string why;
+    if (set.operation() == "mma" && cublaslt_) {
+      if (set.recipe() != "blackwell.mxf4nvf4.ue4m3x16" && set.recipe() != "blackwell.mxf4.ue8m0x32" &&
+          set.recipe() != "blackwell.mxf4nvf4.ue8m0x32") {
+        return "cuBLASLt computes the blackwell.* recipes with UE4M3 x16 or E8M0 x32 scales only";
+      }
+      return gpu::cublaslt_unavailable();
+    }
     if (set.operation() == "mma") {
       cuda_mma_recipe(golden::find_mma_recipe(set.recipe()), why);
       return why.empty() ? "" : "not implemented in the CUDA GEMM kernels: " + why;
@@ -108,7 +118,20 @@ class CudaBackend : public Backend {
 
  private:
   // The bit-exact GEMM (gpu/block_mma.h) with the set's recipe.
-  static Outputs run_mma(const VectorSet& set) {
+  Outputs run_mma(const VectorSet& set) const {
+    if (cublaslt_) {
+      const golden::MmaRecipe& g = golden::find_mma_recipe(set.recipe());
+      const std::vector<uint8_t> a = set.tensor("a_codes").as<uint8_t>(), b = set.tensor("b_codes").as<uint8_t>();
+      const std::vector<uint8_t> sa = set.tensor("a_scales").as<uint8_t>(), sb = set.tensor("b_scales").as<uint8_t>();
+      const std::vector<float> c = set.tensor("c").as<float>();
+      const auto m = static_cast<size_t>(set.tensor("a_codes").shape[0]), n = static_cast<size_t>(set.tensor("b_codes").shape[0]);
+      const size_t k = static_cast<size_t>(set.tensor("a_codes").shape[1]) * 2;
+      const std::vector<float> d = gpu::cublaslt_block_mma(g.block == 16, m, n, k, a.data(), b.data(), sa.data(),
+                                                           sb.data(), c.empty() ? nullptr : c.data());
+      Outputs out;
+      out["d"] = vectors::Tensor::of(vectors::DType::kF32, {static_cast<int64_t>(m), static_cast<int64_t>(n)}, d);
+      return out;
+    }
     std::string why;
     const gpu::mma::MmaRecipe r = cuda_mma_recipe(golden::find_mma_recipe(set.recipe()), why);
     const MmaOperands o = mma_operands(set);
@@ -120,6 +143,7 @@ class CudaBackend : public Backend {
     return out;
   }
 
+  bool cublaslt_;
   std::string no_device_;
 };
 #endif
@@ -140,6 +164,7 @@ std::vector<BackendInfo> list_backends() {
       {"systemc", false, "SystemC wrapper of the RTL model: not built yet (its own issue)"},
 #if FP4V_WITH_CUDA
       {"cuda", true, "CUDA kernels (gpu/) on the first CUDA device: quantize sets, mma sets (bit-exact emulation)"},
+      {"cuda:cublaslt", true, "as cuda, the mma sets through cuBLASLt's NVFP4/MXFP4 GEMM (sm_100/sm_120; not yet run on a GPU)"},
 #else
       {"cuda", false, "CUDA kernels: not built (nvcc was not found when this build was configured)"},
 #endif
@@ -155,6 +180,7 @@ std::unique_ptr<Backend> make_backend(const std::string& spec, const BackendOpti
   }
 #if FP4V_WITH_CUDA
   if (spec == "cuda") return std::make_unique<CudaBackend>();
+  if (spec == "cuda:cublaslt") return std::make_unique<CudaBackend>(true);
 #endif
   if (spec.rfind("mutant:", 0) == 0) return std::make_unique<MutantBackend>(find_mutant(spec.substr(7)));
   for (const BackendInfo& b : list_backends()) {
