@@ -166,32 +166,30 @@ FP4V_HD int64_t shift_toward_zero(int64_t m, int shift) {
   return m < 0 ? -magnitude : magnitude;
 }
 
-// One instruction (k <= instruction_k codes from k0) of the fused dot product.
+// One instruction (k <= instruction_k codes from k0) of the fused dot product,
+// in two passes and no arrays (registers only on the device): the largest
+// exponent among C and the groups' scale products first, then each group's
+// exact sum aligned to it and truncated as it is added.
 FP4V_HD float fused_instruction(const MmaRecipe& r, const uint8_t* a, const uint8_t* b,
                                 const uint8_t* sa, const uint8_t* sb, int k0, int k, float c) {
-  constexpr int kMaxTerms = 1 + 64;  // C and up to 64 groups (G >= 1, K <= 64)
-  int64_t mantissa[kMaxTerms];
-  int lsb[kMaxTerms];
   const FloatSplit cs = split_float(c);
-  mantissa[0] = cs.mantissa;
-  lsb[0] = cs.lsb;
   int max_exponent = cs.exponent;
-  int terms = 1;
-  for (int g0 = 0; g0 < k && terms < kMaxTerms; g0 += r.group_size, ++terms) {
-    int64_t quarters = 0;
+  for (int g0 = 0; g0 < k; g0 += r.group_size) {
+    const int block = (k0 + g0) / r.block;
+    const int e = split_scale(r.e8m0_scales, sa[block]).exponent + split_scale(r.e8m0_scales, sb[block]).exponent;
+    if (e > max_exponent) max_exponent = e;
+  }
+  int64_t total = shift_toward_zero(cs.mantissa, r.fraction_bits + cs.lsb - max_exponent);
+  for (int g0 = 0; g0 < k; g0 += r.group_size) {
+    int64_t quarters = 0;  // the group's exact sum of products, in units of 1/4
     for (int i = g0; i < g0 + r.group_size && i < k; ++i) {
       quarters += e2m1_twice(a[k0 + i]) * e2m1_twice(b[k0 + i]);
     }
     const int block = (k0 + g0) / r.block;
     const ScaleSplit s = split_scale(r.e8m0_scales, sa[block]);
     const ScaleSplit t = split_scale(r.e8m0_scales, sb[block]);
-    mantissa[terms] = quarters * static_cast<int64_t>(s.mantissa) * static_cast<int64_t>(t.mantissa);
-    lsb[terms] = s.lsb + t.lsb - 2;
-    if (s.exponent + t.exponent > max_exponent) max_exponent = s.exponent + t.exponent;
-  }
-  int64_t total = 0;
-  for (int i = 0; i < terms; ++i) {
-    total += shift_toward_zero(mantissa[i], r.fraction_bits + lsb[i] - max_exponent);
+    const int64_t mantissa = quarters * static_cast<int64_t>(s.mantissa) * static_cast<int64_t>(t.mantissa);
+    total += shift_toward_zero(mantissa, r.fraction_bits + s.lsb + t.lsb - 2 - max_exponent);
   }
   if (total == 0) return 0.0f;
   const bool negative = total < 0;
