@@ -67,8 +67,8 @@ FP4V_HD uint32_t float_to_bits(float f) {
 
 // Twice an E2M1 code's value: an integer in -12 .. 12.
 FP4V_HD int e2m1_twice(uint8_t code) {
-  constexpr int kMagnitude[8] = {0, 1, 2, 3, 4, 6, 8, 12};
-  const int m = kMagnitude[code & 7];
+  // {0, 1, 2, 3, 4, 6, 8, 12} as bytes of one constant: no table in memory.
+  const int m = static_cast<int>((0x0C08060403020100ull >> (8 * (code & 7))) & 0xFF);
   return (code & 8) ? -m : m;
 }
 
