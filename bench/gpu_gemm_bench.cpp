@@ -3,7 +3,7 @@
 // per GEMM) and as a share of the anchor, cuBLAS BF16 GEMM on the H200
 // (788 TFLOP/s; goals: bit-exact emulation >= 25 %, BF16 fast path >= 70 %).
 // Not a test: numbers for reports/gpu/. Not run yet (written without a GPU).
-//   gpu_gemm_bench [--m N] [--n N] [--k N] [--iterations N] [--path exact|bf16|both] [RECIPE]
+//   gpu_gemm_bench [--m N] [--n N] [--k N] [--iterations N] [--path exact|imma|bf16|both|all] [RECIPE]
 #include <cuda_runtime.h>
 
 #include <cstdio>
@@ -15,6 +15,7 @@
 
 #include "cuda_mma_recipe.h"
 #include "fp4v/golden/block_mma.h"
+#include "fp4v/gpu/block_mma.h"
 #include "fp4v/gpu/block_mma_bf16.h"
 
 namespace {
@@ -100,14 +101,21 @@ int main(int argc, char** argv) {
     const auto* ub = static_cast<const uint8_t*>(db);
     const auto* usa = static_cast<const uint8_t*>(dsa);
     const auto* usb = static_cast<const uint8_t*>(dsb);
-    if (path == "exact" || path == "both") {
+    if (path == "exact" || path == "both" || path == "all") {
       const double t = seconds_per_call(iterations, [&] {
         fp4v::gpu::block_mma_exact_device(r, m, n, k, ua, ub, usa, usb, nullptr, static_cast<float*>(dd));
       });
       std::printf("bit-exact emulation: %.3f ms, %.1f TFLOP/s, %.1f %% of the anchor (goal 25 %%)\n", t * 1e3,
                   flop / t / 1e12, 100 * flop / t / 1e12 / kAnchorTflops);
     }
-    if (path == "bf16" || path == "both") {
+    if ((path == "imma" || path == "all") && fp4v::gpu::imma_unsupported(r, m, n, k).empty()) {
+      const double t = seconds_per_call(iterations, [&] {
+        fp4v::gpu::block_mma_imma_device(r, m, n, k, ua, ub, usa, usb, nullptr, static_cast<float*>(dd));
+      });
+      std::printf("bit-exact emulation, IMMA group sums: %.3f ms, %.1f TFLOP/s, %.1f %% of the anchor (goal 25 %%)\n",
+                  t * 1e3, flop / t / 1e12, 100 * flop / t / 1e12 / kAnchorTflops);
+    }
+    if (path == "bf16" || path == "both" || path == "all") {
       const double t = seconds_per_call(iterations, [&] {
         fp4v::gpu::block_mma_bf16_device(r, m, n, k, ua, ub, usa, usb, nullptr, a16, b16, static_cast<float*>(dd));
       });

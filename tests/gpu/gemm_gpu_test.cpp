@@ -95,6 +95,20 @@ TEST_F(GpuGemm, EmulationIsBitExactForEveryPreset) {
   }
 }
 
+TEST_F(GpuGemm, ImmaEmulationIsBitExactForTheBlackwellPresets) {
+  for (const golden::MmaRecipe& g : golden::mma_recipes()) {
+    std::string why;
+    const gpu::mma::MmaRecipe r = harness::cuda_mma_recipe(g, why);
+    if (!gpu::imma_unsupported(r, 64, 64, 256).empty()) continue;
+    for (bool edges : {false, true}) {
+      const Problem p = make_problem(g, 9 + edges, edges);
+      const std::vector<float> d = gpu::block_mma_imma(r, p.m, p.n, p.k, p.a.data(), p.b.data(), p.sa.data(),
+                                                       p.sb.data(), p.c.data());
+      EXPECT_EQ(mismatches(golden_d(g, p), d), 0u) << g.name << (edges ? " (edge scales)" : "");
+    }
+  }
+}
+
 TEST_F(GpuGemm, Bf16FastPathDistanceFromEachModel) {
   for (const golden::MmaRecipe& g : golden::mma_recipes()) {
     std::string why;

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "fp4v/gpu/block_mma_math.h"
@@ -21,5 +22,18 @@ std::vector<float> block_mma(const mma::MmaRecipe& recipe, size_t m, size_t n, s
                              const uint8_t* a_codes, const uint8_t* b_codes,
                              const uint8_t* a_scales, const uint8_t* b_scales, const float* c,
                              float alpha = 1.0f);
+
+// The fused dot product (blackwell.* presets) with the group sums on integer
+// tensor cores (mma.sync m16n8k16 s8, sm_80 and later; block_mma_imma.cu):
+// the same results, faster. "" when it can compute (recipe, sizes), else why
+// not. Not run on a GPU yet.
+std::string imma_unsupported(const mma::MmaRecipe& recipe, size_t m, size_t n, size_t k);
+std::vector<float> block_mma_imma(const mma::MmaRecipe& recipe, size_t m, size_t n, size_t k,
+                                  const uint8_t* a_codes, const uint8_t* b_codes,
+                                  const uint8_t* a_scales, const uint8_t* b_scales, const float* c);
+// Device-pointer form (the benchmark), asynchronous on the default stream.
+void block_mma_imma_device(const mma::MmaRecipe& recipe, size_t m, size_t n, size_t k,
+                           const uint8_t* a_codes, const uint8_t* b_codes, const uint8_t* a_scales,
+                           const uint8_t* b_scales, const float* c, float* d);
 
 }  // namespace fp4v::gpu

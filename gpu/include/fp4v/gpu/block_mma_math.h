@@ -197,6 +197,33 @@ FP4V_HD float fused_instruction(const MmaRecipe& r, const uint8_t* a, const uint
                        max_exponent - r.fraction_bits, r.round_to_zero, false);
 }
 
+// The same instruction from its groups' exact sums (quarters[g]: the sum of
+// group g's products in units of 1/4, as an integer tensor core computes
+// them: IMMA on twice the E2M1 values), `groups` groups of r.group_size
+// codes from k0.
+FP4V_HD float fused_from_group_sums(const MmaRecipe& r, const int32_t* quarters, int groups,
+                                   const uint8_t* sa, const uint8_t* sb, int k0, float c) {
+  const FloatSplit cs = split_float(c);
+  int max_exponent = cs.exponent;
+  for (int g = 0; g < groups; ++g) {
+    const int block = (k0 + g * r.group_size) / r.block;
+    const int e = split_scale(r.e8m0_scales, sa[block]).exponent + split_scale(r.e8m0_scales, sb[block]).exponent;
+    if (e > max_exponent) max_exponent = e;
+  }
+  int64_t total = shift_toward_zero(cs.mantissa, r.fraction_bits + cs.lsb - max_exponent);
+  for (int g = 0; g < groups; ++g) {
+    const int block = (k0 + g * r.group_size) / r.block;
+    const ScaleSplit s = split_scale(r.e8m0_scales, sa[block]);
+    const ScaleSplit t = split_scale(r.e8m0_scales, sb[block]);
+    const int64_t mantissa = static_cast<int64_t>(quarters[g]) * static_cast<int64_t>(s.mantissa) * static_cast<int64_t>(t.mantissa);
+    total += shift_toward_zero(mantissa, r.fraction_bits + s.lsb + t.lsb - 2 - max_exponent);
+  }
+  if (total == 0) return 0.0f;
+  const bool negative = total < 0;
+  return round_to_fp32(negative, static_cast<uint64_t>(negative ? -total : total),
+                       max_exponent - r.fraction_bits, r.round_to_zero, false);
+}
+
 // A 576-bit two's-complement fixed-point sum, unit 2^-256.
 struct WideSum {
   static constexpr int kWords = 9;
