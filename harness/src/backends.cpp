@@ -10,7 +10,10 @@
 #include "rtl_backend.h"
 
 #if FP4V_WITH_CUDA
+#include "cuda_mma_recipe.h"
 #include "cuda_recipe.h"
+#include "fp4v/gpu/block_mma.h"
+#include "fp4v/gpu/block_mma_cublaslt.h"
 #endif
 
 namespace fp4v::harness {
@@ -66,20 +69,34 @@ class FileBackend : public Backend {
 
 
 #if FP4V_WITH_CUDA
-// The CUDA kernels of gpu/ on the first CUDA device.
+// The CUDA kernels of gpu/ on the first CUDA device. With `cublaslt`
+// (backend cuda:cublaslt) the mma sets go to cuBLASLt's block-scaled FP4 GEMM
+// instead (sm_100 / sm_120; blackwell.* recipes of its two scale modes).
 class CudaBackend : public Backend {
  public:
-  CudaBackend() { gpu::quantize_device_available(&no_device_); }
-  std::string name() const override { return "cuda"; }
+  explicit CudaBackend(bool cublaslt = false) : cublaslt_(cublaslt) { gpu::quantize_device_available(&no_device_); }
+  std::string name() const override { return cublaslt_ ? "cuda:cublaslt" : "cuda"; }
   std::string cannot_run(const VectorSet& set) const override {
     if (!no_device_.empty()) return no_device_;
-    if (set.operation() != "quantize") return "the cuda backend runs quantize sets only (" + set.operation() + ")";
     std::string why;
+    if (set.operation() == "mma" && cublaslt_) {
+      if (set.recipe() != "blackwell.mxf4nvf4.ue4m3x16" && set.recipe() != "blackwell.mxf4.ue8m0x32" &&
+          set.recipe() != "blackwell.mxf4nvf4.ue8m0x32") {
+        return "cuBLASLt computes the blackwell.* recipes with UE4M3 x16 or E8M0 x32 scales only";
+      }
+      return gpu::cublaslt_unavailable();
+    }
+    if (set.operation() == "mma") {
+      cuda_mma_recipe(golden::find_mma_recipe(set.recipe()), why);
+      return why.empty() ? "" : "not implemented in the CUDA GEMM kernels: " + why;
+    }
+    if (set.operation() != "quantize") return "the cuda backend runs quantize and mma sets only (" + set.operation() + ")";
     const gpu::Recipe r = cuda_recipe(golden::find_block_recipe(set.recipe()), why);
     if (why.empty()) why = gpu::unsupported(r, cuda_options(set));
     return why.empty() ? "" : "not implemented in the CUDA kernels: " + why;
   }
   Outputs run(const VectorSet& set, const std::string&) const override {
+    if (set.operation() == "mma") return run_mma(set);
     std::string why;
     const gpu::Recipe r = cuda_recipe(golden::find_block_recipe(set.recipe()), why);
     const gpu::Options o = cuda_options(set);
@@ -101,6 +118,33 @@ class CudaBackend : public Backend {
   }
 
  private:
+  // The bit-exact GEMM (gpu/block_mma.h) with the set's recipe.
+  Outputs run_mma(const VectorSet& set) const {
+    if (cublaslt_) {
+      const golden::MmaRecipe& g = golden::find_mma_recipe(set.recipe());
+      const std::vector<uint8_t> a = set.tensor("a_codes").as<uint8_t>(), b = set.tensor("b_codes").as<uint8_t>();
+      const std::vector<uint8_t> sa = set.tensor("a_scales").as<uint8_t>(), sb = set.tensor("b_scales").as<uint8_t>();
+      const std::vector<float> c = set.tensor("c").as<float>();
+      const auto m = static_cast<size_t>(set.tensor("a_codes").shape[0]), n = static_cast<size_t>(set.tensor("b_codes").shape[0]);
+      const size_t k = static_cast<size_t>(set.tensor("a_codes").shape[1]) * 2;
+      const std::vector<float> d = gpu::cublaslt_block_mma(g.block == 16, m, n, k, a.data(), b.data(), sa.data(),
+                                                           sb.data(), c.empty() ? nullptr : c.data());
+      Outputs out;
+      out["d"] = vectors::Tensor::of(vectors::DType::kF32, {static_cast<int64_t>(m), static_cast<int64_t>(n)}, d);
+      return out;
+    }
+    std::string why;
+    const gpu::mma::MmaRecipe r = cuda_mma_recipe(golden::find_mma_recipe(set.recipe()), why);
+    const MmaOperands o = mma_operands(set);
+    const std::vector<float> d = gpu::block_mma(r, o.m, o.n, o.k, o.a_codes.data(), o.b_codes.data(),
+                                                 o.a_scales.data(), o.b_scales.data(),
+                                                 o.c.empty() ? nullptr : o.c.data());
+    Outputs out;
+    out["d"] = vectors::Tensor::of(vectors::DType::kF32, {static_cast<int64_t>(o.m), static_cast<int64_t>(o.n)}, d);
+    return out;
+  }
+
+  bool cublaslt_;
   std::string no_device_;
 };
 #endif
@@ -120,7 +164,9 @@ std::vector<BackendInfo> list_backends() {
   };
   for (BackendInfo& b : rtl_backend_infos()) infos.push_back(std::move(b));
 #if FP4V_WITH_CUDA
-  infos.push_back({"cuda", true, "CUDA kernels (gpu/) on the first CUDA device: quantize sets"});
+  infos.push_back({"cuda", true, "CUDA kernels (gpu/) on the first CUDA device: quantize sets, mma sets (bit-exact emulation)"});
+  infos.push_back({"cuda:cublaslt", true,
+                   "as cuda, the mma sets through cuBLASLt's NVFP4/MXFP4 GEMM (sm_100/sm_120; not yet run on a GPU)"});
 #else
   infos.push_back({"cuda", false, "CUDA kernels: not built (nvcc was not found when this build was configured)"});
 #endif
@@ -136,6 +182,7 @@ std::unique_ptr<Backend> make_backend(const std::string& spec, const BackendOpti
   }
 #if FP4V_WITH_CUDA
   if (spec == "cuda") return std::make_unique<CudaBackend>();
+  if (spec == "cuda:cublaslt") return std::make_unique<CudaBackend>(true);
 #endif
   if (spec.rfind("mutant:", 0) == 0) return std::make_unique<MutantBackend>(find_mutant(spec.substr(7)));
   if (auto rtl = make_rtl_backend(spec)) return rtl;

@@ -1,0 +1,39 @@
+// Block-scaled GEMM on the GPU, bit-exact with golden's mma recipes (Hopper
+// emulation on CUDA cores: the integer arithmetic of block_mma_math.h, one
+// thread per output element). Runs on any device of the fat binary
+// (sm_90a, sm_100a, sm_120a). Status: compiled and its arithmetic
+// host-tested; not run on a GPU yet.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "fp4v/gpu/block_mma_math.h"
+
+namespace fp4v::gpu {
+
+// D (m x n, row-major) = A (m x k E2M1 codes, one per byte, row-major) times
+// B^T (n x k codes, K-major) with k / block scales per row of each (raw
+// bytes, row-major), plus C (m x n, or null for zero); then D = fl(alpha * D)
+// when alpha != 1. Throws std::runtime_error on a CUDA error.
+std::vector<float> block_mma(const mma::MmaRecipe& recipe, size_t m, size_t n, size_t k,
+                             const uint8_t* a_codes, const uint8_t* b_codes,
+                             const uint8_t* a_scales, const uint8_t* b_scales, const float* c,
+                             float alpha = 1.0f);
+
+// The fused dot product (blackwell.* presets) with the group sums on integer
+// tensor cores (mma.sync m16n8k16 s8, sm_80 and later; block_mma_imma.cu):
+// the same results, faster. "" when it can compute (recipe, sizes), else why
+// not. Not run on a GPU yet.
+std::string imma_unsupported(const mma::MmaRecipe& recipe, size_t m, size_t n, size_t k);
+std::vector<float> block_mma_imma(const mma::MmaRecipe& recipe, size_t m, size_t n, size_t k,
+                                  const uint8_t* a_codes, const uint8_t* b_codes,
+                                  const uint8_t* a_scales, const uint8_t* b_scales, const float* c);
+// Device-pointer form (the benchmark), asynchronous on the default stream.
+void block_mma_imma_device(const mma::MmaRecipe& recipe, size_t m, size_t n, size_t k,
+                           const uint8_t* a_codes, const uint8_t* b_codes, const uint8_t* a_scales,
+                           const uint8_t* b_scales, const float* c, float* d);
+
+}  // namespace fp4v::gpu

@@ -1,0 +1,163 @@
+// The GEMM kernels on a GPU against golden (label gpu; skips, with the
+// reason, without a device). Written without a GPU: not run yet.
+//   - the bit-exact emulation: every preset, random operands with edge
+//     scales, must match golden::block_mma bit for bit;
+//   - the BF16 fast path: prints how far it is from each golden model (max
+//     ulps, share of exact matches); no pass/fail on the values;
+//   - sm_120 mma.sync and cuBLASLt (sm_100/sm_120): compared with the
+//     blackwell.* preset of their scale mode, mismatches counted and printed
+//     (the test fails on any: whether the hardware matches MMA-Sim's model is
+//     what it finds out).
+#include <gtest/gtest.h>
+
+#include <bit>
+#include <cmath>
+#include <cstdio>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "cuda_mma_recipe.h"
+#include "fp4v/golden/block_mma.h"
+#include "fp4v/gpu/block_mma.h"
+#include "fp4v/gpu/block_mma_bf16.h"
+#include "fp4v/gpu/block_mma_cublaslt.h"
+#include "fp4v/gpu/block_mma_native.h"
+#include "fp4v/gpu/block_quantize.h"
+
+namespace fp4v::test {
+namespace {
+
+struct Problem {
+  size_t m = 64, n = 64, k = 256;
+  std::vector<uint8_t> a, b, sa, sb, a_packed, b_packed;
+  std::vector<float> c;
+};
+
+Problem make_problem(const golden::MmaRecipe& r, uint64_t seed, bool edges) {
+  Problem p;
+  std::mt19937_64 rng(seed);
+  const bool e8 = r.scale_format->name == golden::kE8M0.name;
+  const size_t groups = p.k / static_cast<size_t>(r.block);
+  p.a.resize(p.m * p.k);
+  p.b.resize(p.n * p.k);
+  for (auto& x : p.a) x = static_cast<uint8_t>(rng() & 15);
+  for (auto& x : p.b) x = static_cast<uint8_t>(rng() & 15);
+  p.sa.resize(p.m * groups);
+  p.sb.resize(p.n * groups);
+  for (auto* s : {&p.sa, &p.sb}) {
+    for (auto& x : *s) {
+      if (e8) x = static_cast<uint8_t>(edges ? rng() % 255 : 118 + rng() % 20);
+      else x = static_cast<uint8_t>(edges ? rng() % 0x7F : 0x28 + rng() % 32);
+    }
+  }
+  p.c.resize(p.m * p.n);
+  for (auto& x : p.c) x = static_cast<float>(std::ldexp(static_cast<double>(static_cast<int>(rng() % 2001) - 1000), -static_cast<int>(rng() % 12)));
+  auto pack = [](const std::vector<uint8_t>& codes) {
+    std::vector<uint8_t> out(codes.size() / 2);
+    for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<uint8_t>(codes[2 * i] | codes[2 * i + 1] << 4);
+    return out;
+  };
+  p.a_packed = pack(p.a);
+  p.b_packed = pack(p.b);
+  return p;
+}
+
+std::vector<float> golden_d(const golden::MmaRecipe& r, const Problem& p) {
+  return golden::block_mma(r, p.m, p.n, p.k, p.a, p.b, p.sa, p.sb, p.c);
+}
+
+size_t mismatches(const std::vector<float>& want, const std::vector<float>& got) {
+  size_t bad = 0;
+  for (size_t i = 0; i < want.size(); ++i) bad += std::bit_cast<uint32_t>(want[i]) != std::bit_cast<uint32_t>(got[i]);
+  return bad;
+}
+
+class GpuGemm : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string why;
+    if (!gpu::quantize_device_available(&why)) GTEST_SKIP() << why;
+  }
+};
+
+TEST_F(GpuGemm, EmulationIsBitExactForEveryPreset) {
+  for (const golden::MmaRecipe& g : golden::mma_recipes()) {
+    std::string why;
+    const gpu::mma::MmaRecipe r = harness::cuda_mma_recipe(g, why);
+    ASSERT_EQ(why, "") << g.name;
+    for (bool edges : {false, true}) {
+      const Problem p = make_problem(g, 7 + edges, edges);
+      const std::vector<float> d = gpu::block_mma(r, p.m, p.n, p.k, p.a.data(), p.b.data(), p.sa.data(),
+                                                  p.sb.data(), p.c.data());
+      EXPECT_EQ(mismatches(golden_d(g, p), d), 0u) << g.name << (edges ? " (edge scales)" : "");
+    }
+  }
+}
+
+TEST_F(GpuGemm, ImmaEmulationIsBitExactForTheBlackwellPresets) {
+  for (const golden::MmaRecipe& g : golden::mma_recipes()) {
+    std::string why;
+    const gpu::mma::MmaRecipe r = harness::cuda_mma_recipe(g, why);
+    if (!gpu::imma_unsupported(r, 64, 64, 256).empty()) continue;
+    for (bool edges : {false, true}) {
+      const Problem p = make_problem(g, 9 + edges, edges);
+      const std::vector<float> d = gpu::block_mma_imma(r, p.m, p.n, p.k, p.a.data(), p.b.data(), p.sa.data(),
+                                                       p.sb.data(), p.c.data());
+      EXPECT_EQ(mismatches(golden_d(g, p), d), 0u) << g.name << (edges ? " (edge scales)" : "");
+    }
+  }
+}
+
+TEST_F(GpuGemm, Bf16FastPathDistanceFromEachModel) {
+  for (const golden::MmaRecipe& g : golden::mma_recipes()) {
+    std::string why;
+    const gpu::mma::MmaRecipe r = harness::cuda_mma_recipe(g, why);
+    const Problem p = make_problem(g, 11, false);
+    const std::vector<float> d = gpu::block_mma_bf16(r, p.m, p.n, p.k, p.a.data(), p.b.data(), p.sa.data(),
+                                                     p.sb.data(), p.c.data());
+    const std::vector<float> want = golden_d(g, p);
+    double max_ulps = 0;
+    for (size_t i = 0; i < want.size(); ++i) {
+      const double ulp = std::ldexp(1.0, std::ilogb(want[i] == 0 ? 1e-30f : want[i]) - 23);
+      max_ulps = std::max(max_ulps, std::abs(static_cast<double>(d[i]) - want[i]) / ulp);
+    }
+    std::printf("BF16 fast path vs %s: %zu of %zu bit-exact, max %.1f ulps\n", std::string(g.name).c_str(),
+                want.size() - mismatches(want, d), want.size(), max_ulps);
+  }
+}
+
+TEST_F(GpuGemm, Sm120MmaSyncAgainstBlackwellPresets) {
+  std::string why;
+  if (!gpu::native_mma_available(&why)) GTEST_SKIP() << why;
+  const struct { gpu::NativeMmaKind kind; const char* recipe; } cases[] = {
+      {gpu::NativeMmaKind::kNvf4Ue4m3x16, "blackwell.mxf4nvf4.ue4m3x16"},
+      {gpu::NativeMmaKind::kNvf4Ue8m0x32, "blackwell.mxf4nvf4.ue8m0x32"},
+      {gpu::NativeMmaKind::kMxf4Ue8m0x32, "blackwell.mxf4.ue8m0x32"}};
+  for (const auto& c : cases) {
+    const golden::MmaRecipe& g = golden::find_mma_recipe(c.recipe);
+    const Problem p = make_problem(g, 13, false);
+    const std::vector<float> d = gpu::block_mma_native(c.kind, p.m, p.n, p.k, p.a_packed.data(), p.b_packed.data(),
+                                                       p.sa.data(), p.sb.data(), p.c.data());
+    const size_t bad = mismatches(golden_d(g, p), d);
+    std::printf("sm_120 mma.sync vs %s: %zu of %zu differ\n", c.recipe, bad, d.size());
+    EXPECT_EQ(bad, 0u) << c.recipe;
+  }
+}
+
+TEST_F(GpuGemm, CublasLtAgainstBlackwellPresets) {
+  const std::string why = gpu::cublaslt_unavailable();
+  if (!why.empty()) GTEST_SKIP() << why;
+  for (const char* recipe : {"blackwell.mxf4nvf4.ue4m3x16", "blackwell.mxf4.ue8m0x32"}) {
+    const golden::MmaRecipe& g = golden::find_mma_recipe(recipe);
+    const Problem p = make_problem(g, 17, false);
+    const std::vector<float> d = gpu::cublaslt_block_mma(g.block == 16, p.m, p.n, p.k, p.a_packed.data(),
+                                                         p.b_packed.data(), p.sa.data(), p.sb.data(), p.c.data());
+    const size_t bad = mismatches(golden_d(g, p), d);
+    std::printf("cuBLASLt vs %s: %zu of %zu differ\n", recipe, bad, d.size());
+    EXPECT_EQ(bad, 0u) << recipe;
+  }
+}
+
+}  // namespace
+}  // namespace fp4v::test
