@@ -153,7 +153,9 @@ TEST_F(Harness, MalformedVectorSetsAreOneLineFormatErrors) {
   expect_error(write("unknown_op.safetensors", unknown), "unknown operation");
   // A backend this build lacks says so; which one depends on the tools found.
   for (const BackendInfo& b : list_backends()) {
-    if (!b.present) EXPECT_THROW(make_backend(b.name), std::invalid_argument) << b.name;
+    if (!b.present) {
+      EXPECT_THROW(make_backend(b.name), std::invalid_argument) << b.name;
+    }
   }
   EXPECT_THROW(make_backend("nope"), std::invalid_argument);
 }
