@@ -68,6 +68,17 @@ BlockRecipe te_four_over_six(std::string_view name, ErrorMetric metric, float e4
   return r;
 }
 
+// The same with TE's fast 4/6 scoring (PR #3068): the error of each candidate
+// in the E4M3-scaled domain, (q * s) - x * S_enc, instead of the input domain.
+BlockRecipe te_four_over_six_fast(std::string_view name, ErrorMetric metric, float e4m3_max) {
+  BlockRecipe r = te_four_over_six(name, metric, e4m3_max);
+  r.source = "TransformerEngine main@0a6e0d6a custom_recipes/quantization_ref_nvfp4.py "
+             "_quantize_blockwise_4over6_reference, err_use_fast_math=True (PR #3068 FP16 scoring; "
+             "NVTE_NVFP4_4OVER6_ERR_USE_FAST_MATH=1); read, not run";
+  r.error_arithmetic = ErrorArithmetic::kScaledFp32;
+  return r;
+}
+
 BlockRecipe torchao(std::string_view name, TensorScaleRule tensor_scale) {
   BlockRecipe r = nvfp4_base();
   r.name = name;
@@ -159,6 +170,10 @@ std::vector<BlockRecipe> make_recipes() {
   v.push_back(te_four_over_six("nvfp4.te.46.mae", ErrorMetric::kSumAbs, kE4M3Max));
   v.push_back(te_four_over_six("nvfp4.te.46_256.mse", ErrorMetric::kSumSquares, 256.0f));
   v.push_back(te_four_over_six("nvfp4.te.46_256.mae", ErrorMetric::kSumAbs, 256.0f));
+  v.push_back(te_four_over_six_fast("nvfp4.te.46.mse.fast", ErrorMetric::kSumSquares, kE4M3Max));
+  v.push_back(te_four_over_six_fast("nvfp4.te.46.mae.fast", ErrorMetric::kSumAbs, kE4M3Max));
+  v.push_back(te_four_over_six_fast("nvfp4.te.46_256.mse.fast", ErrorMetric::kSumSquares, 256.0f));
+  v.push_back(te_four_over_six_fast("nvfp4.te.46_256.mae.fast", ErrorMetric::kSumAbs, 256.0f));
   v.push_back(torchao("nvfp4.torchao", TensorScaleRule::kTorchao));
   v.push_back(torchao("nvfp4.torchao.block_scale_only", TensorScaleRule::kNone));
   static std::deque<std::string> names;  // stable storage for the composed names

@@ -110,6 +110,13 @@ enum class ErrorArithmetic : uint8_t {
   // real arithmetic. S_enc is common to both candidates, so this orders the
   // candidates exactly as the error of x - q*s/S_enc does. Order-independent.
   kExact,
+  // TransformerEngine's fast 4/6 scoring (PR #3068, err_use_fast_math=True,
+  // NVTE_NVFP4_4OVER6_ERR_USE_FAST_MATH=1): the error in the E4M3-scaled
+  // domain, e = fl16(q * s) - fl(x * S_enc), reduced in `sum_order`. The FP16
+  // product of an E2M1 and an E4M3 value is exact (at most 8 significant bits,
+  // 2^-10 <= |q*s| <= 2688), so fl16(q * s) = q * s; a NaN scale gives NaN.
+  // Algebraically the kFosFp32 error times S_enc, rounded differently.
+  kScaledFp32,
 };
 
 enum class SumOrder : uint8_t {
