@@ -27,6 +27,7 @@
 #include "fp4v/golden/block_mma.h"
 #include "fp4v/golden/block_recipe.h"
 #include "fp4v/harness/backend.h"
+#include "fp4v/harness/diff.h"
 #include "fp4v/harness/mutants.h"
 #include "fp4v/harness/mutate.h"
 #include "fp4v/harness/replay.h"
@@ -51,6 +52,7 @@ constexpr const char* kUsage =
     "  report               render results JSON as HTML and JUnit XML\n"
     "  merge                merge the results of sharded runs\n"
     "  mutate               mutation score of a suite: which deliberately wrong models it catches\n"
+    "  diff A B | --all     where two recipes give different bits: minimal reproducers, agreement matrix\n"
     "  formats [FORMAT...]  print the value table of e2m1, e4m3, ue4m3, e8m0\n"
     "  policies             list the named conversion policies and their sources\n"
     "  recipes              list the block-quantization recipes and their sources\n"
@@ -671,6 +673,7 @@ int run(int argc, char** argv) {
   if (command == "report") return run_report(argc, argv);
   if (command == "merge") return run_merge(argc, argv);
   if (command == "mutate") return run_mutate(argc, argv);
+  if (command == "diff") return fp4v::harness::diff_command(argc, argv);
   if (command == "recipes") {
     print_block_recipes("");
     return 0;
