@@ -449,20 +449,42 @@ nlohmann::json agreement_matrix(std::span<const BlockRecipe* const> recipes, con
   const size_t n = recipes.size();
   check_sizes(recipes, o);
   std::vector<size_t> searched(n * n, 0), differing(n * n, 0), realistic(n * n, 0), realistic_diff(n * n, 0);
+  std::vector<size_t> ordinary_diff(n * n, 0);  // differing blocks that are no special value
   const std::vector<Search> ss = searches(recipes);
   for (size_t si = 0; si < ss.size(); ++si) {
     for (const std::vector<float>& x : inputs_of(ss[si], recipes, o, si)) {
       std::vector<QuantizedTensor> q;
       q.reserve(n);
       for (const BlockRecipe* r : recipes) q.push_back(run(*r, x, o.rows, o.cols));
+      // Special values (Classifier): per recipe a non-finite, FLT_MAX or zero
+      // tensor scale or a zero tensor amax, per block a NaN scale or a zero amax.
+      std::vector<uint8_t> special_tensor(n);
+      std::vector<std::vector<uint8_t>> special_block(n);
+      for (size_t i = 0; i < n; ++i) {
+        const QuantizedTensor& t = q[i];
+        special_tensor[i] = recipes[i]->tensor_scale != TensorScaleRule::kNone &&
+                            (!std::isfinite(t.tensor_scale) || t.tensor_scale == std::numeric_limits<float>::max() ||
+                             t.tensor_scale == 0.0f || t.amax == 0.0f);
+        special_block[i].resize(t.scales.size());
+        for (size_t k = 0; k < t.scales.size(); ++k) {
+          special_block[i][k] = is_nan_scale(*recipes[i], t.scales[k]) ||
+                                block_amax(x, o.cols, static_cast<size_t>(recipes[i]->block_cols), k) == 0.0f;
+        }
+      }
       for (size_t i = 0; i < n; ++i) {
         for (size_t j = i + 1; j < n; ++j) {
           if (!why_not_comparable(*recipes[i], *recipes[j]).empty()) continue;
           const size_t blocks = q[i].scales.size();
-          const size_t diff = differing_blocks(*recipes[i], *recipes[j], q[i], q[j]).size();
+          const std::vector<size_t> d = differing_blocks(*recipes[i], *recipes[j], q[i], q[j]);
+          const size_t diff = d.size();
+          size_t ordinary = 0;
+          if (!special_tensor[i] && !special_tensor[j]) {
+            for (size_t k : d) ordinary += !special_block[i][k] && !special_block[j][k];
+          }
           for (size_t c : {i * n + j, j * n + i}) {
             searched[c] += blocks;
             differing[c] += diff;
+            ordinary_diff[c] += ordinary;
             if (ss[si].realistic) realistic[c] += blocks, realistic_diff[c] += diff;
           }
         }
@@ -492,6 +514,8 @@ nlohmann::json agreement_matrix(std::span<const BlockRecipe* const> recipes, con
         c["searched_blocks"] = searched[k];
         c["differing_blocks"] = differing[k];
         c["identical"] = differing[k] == 0;
+        c["differing_non_special"] = ordinary_diff[k];
+        c["identical_except_special_values"] = ordinary_diff[k] == 0;
         c["realistic_blocks"] = realistic[k];
         c["realistic_differing"] = realistic_diff[k];
         c["realistic_share"] = realistic[k] ? static_cast<double>(realistic_diff[k]) / realistic[k] : 0.0;
@@ -515,12 +539,14 @@ std::string agreement_matrix_html(const nlohmann::json& m) {
       "font-size:11px}td,th{border:1px solid #ccc;padding:2px 4px;text-align:center}"
       "th.r{text-align:right;white-space:nowrap}th.c{writing-mode:vertical-rl;transform:rotate(180deg);"
       "white-space:nowrap}td.same{background:#c8e6c9}td.search{background:#fff3c4}td.diff{background:#ffcdd2}"
-      "td.na{background:#eee;color:#999}td.self{background:#ddd}</style></head><body>\n"
+      "td.special{background:#e3f2e4}td.na{background:#eee;color:#999}td.self{background:#ddd}</style></head><body>\n"
       "<h1>fp4v recipe agreement matrix</h1>\n<p>Each cell: the share of blocks that differ (codes, scale byte, "
       "macro byte or tensor scale) on realistic BF16 data (normal, laplace_outliers, student_t3). Green "
       "<b>=</b>: bit-identical on every searched input (decision generators of every recipe, FP32 and BF16, "
       "and the realistic data). Yellow: identical on realistic data, different on decision-boundary inputs "
-      "(the count of differing searched blocks is given). Grey: not comparable (block width or scale format).</p>\n"
+      "(the count of differing searched blocks is given). Pale green <b>=*</b>: they differ only at special values "
+      "(zero or non-finite tensor scale, S_enc at FLT_MAX, zero blocks, NaN scales). Grey: not comparable "
+      "(block width or scale format). Hover a cell for its counts.</p>\n"
       "<p>" + std::to_string(m["rows"].get<size_t>()) + " x " + std::to_string(m["cols"].get<size_t>()) +
       " inputs, seed " + std::to_string(m["seed"].get<uint64_t>()) + ", " +
       std::to_string(m["searches"].size()) + " searches.</p>\n<table><tr><th></th>";
@@ -537,6 +563,9 @@ std::string agreement_matrix_html(const nlohmann::json& m) {
         h += "<td class=\"na\" title=\"" + esc(c["why"].get<std::string>()) + "\">&middot;</td>";
       } else if (c["identical"].get<bool>()) {
         h += "<td class=\"same\">=</td>";
+      } else if (c["identical_except_special_values"].get<bool>()) {
+        h += "<td class=\"special\" title=\"" + std::to_string(c["differing_blocks"].get<size_t>()) +
+             " searched blocks differ, all at special values\">=*</td>";
       } else {
         char buf[64];
         const double share = c["realistic_share"].get<double>();
@@ -658,20 +687,27 @@ int diff_command(int argc, char** argv) {
       const nlohmann::json m = agreement_matrix(rs, o);
       if (named.count("--json")) write_text(named["--json"], m.dump(1) + "\n");
       if (named.count("--html")) write_text(named["--html"], agreement_matrix_html(m));
-      size_t identical = 0, differing = 0, na = 0;
+      size_t identical = 0, differing = 0, na = 0, special_only = 0;
       for (size_t i = 0; i < rs.size(); ++i) {
         for (size_t j = i + 1; j < rs.size(); ++j) {
           const auto& c = m["pairs"][i][j];
           if (!c["comparable"].get<bool>()) ++na;
           else if (c["identical"].get<bool>()) ++identical;
-          else ++differing;
+          else ++differing, special_only += c["identical_except_special_values"].get<bool>();
         }
       }
-      std::printf("diff --all: %zu recipes, %zu pairs: %zu bit-identical on every searched input, %zu differ, %zu not comparable\n",
-                  rs.size(), identical + differing + na, identical, differing, na);
+      std::printf("diff --all: %zu recipes, %zu pairs: %zu bit-identical on every searched input, %zu differ "
+                  "(%zu of them only at special values), %zu not comparable\n",
+                  rs.size(), identical + differing + na, identical, differing, special_only, na);
       for (size_t i = 0; i < rs.size(); ++i) {
         for (size_t j = i + 1; j < rs.size(); ++j) {
-          if (m["pairs"][i][j].value("identical", false)) std::printf("  identical: %s = %s\n", std::string(rs[i]->name).c_str(), std::string(rs[j]->name).c_str());
+          const auto& c = m["pairs"][i][j];
+          if (c.value("identical", false)) {
+            std::printf("  identical: %s = %s\n", std::string(rs[i]->name).c_str(), std::string(rs[j]->name).c_str());
+          } else if (c.value("identical_except_special_values", false)) {
+            std::printf("  identical except special values: %s =* %s\n", std::string(rs[i]->name).c_str(),
+                        std::string(rs[j]->name).c_str());
+          }
         }
       }
       return differing ? 1 : 0;
