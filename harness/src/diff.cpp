@@ -115,6 +115,18 @@ bool chose_four(const BlockRecipe& r, const QuantizedTensor& q, size_t k) {
   return false;
 }
 
+// Same scale and macro byte, codes that differ only where the input is a zero
+// (a NaN of 0 * Inf or 0 / 0 reaching the code).
+bool differs_only_at_zeros(const QuantizedTensor& p, const QuantizedTensor& q, std::span<const float> x, size_t k) {
+  if (p.scales[k] != q.scales[k] || p.macro_scales != q.macro_scales) return false;
+  const size_t w = p.block_cols, per_row = p.scale_cols(), row = k / per_row, col = (k % per_row) * w;
+  for (size_t i = 0; i < w; ++i) {
+    const size_t e = row * p.cols + col + i;
+    if (p.codes[e] != q.codes[e] && x[e] != 0.0f) return false;
+  }
+  return true;
+}
+
 bool is_nan_scale(const BlockRecipe& r, uint8_t byte) {
   return r.is_mx() ? byte == 0xFF : (byte & 0x7F) == 0x7F;
 }
@@ -367,7 +379,16 @@ struct Classifier {
         return "block scale";  // only the macro byte differs
       }
     }
-    return "element rounding";
+    // Codes that differ only where the input is a zero: the NaN of 0 * Inf or
+    // 0 / 0 reaching the code (fouroversix's MXFP4 path on blocks whose a / 6
+    // underflows), a special value, not a rounding.
+    const size_t per_row = cols / w, row = k / per_row, col = (k % per_row) * w;
+    bool only_zeros = true;
+    for (size_t i = 0; i < w && only_zeros; ++i) {
+      const size_t e = row * cols + col + i;
+      only_zeros = p.codes[e] == q.codes[e] || x[e] == 0.0f;
+    }
+    return only_zeros ? "special value" : "element rounding";
   }
 };
 
@@ -479,7 +500,10 @@ nlohmann::json agreement_matrix(std::span<const BlockRecipe* const> recipes, con
           const size_t diff = d.size();
           size_t ordinary = 0;
           if (!special_tensor[i] && !special_tensor[j]) {
-            for (size_t k : d) ordinary += !special_block[i][k] && !special_block[j][k];
+            for (size_t k : d) {
+              ordinary += !special_block[i][k] && !special_block[j][k] &&
+                          !differs_only_at_zeros(q[i], q[j], x, k);
+            }
           }
           for (size_t c : {i * n + j, j * n + i}) {
             searched[c] += blocks;
