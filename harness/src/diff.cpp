@@ -197,7 +197,7 @@ std::vector<float> shrink(const BlockRecipe& a, const BlockRecipe& b, std::span<
   for (int pass = 0; pass < 4; ++pass) {
     bool changed = false;
     for (size_t i = 0; i < y.size(); ++i) {
-      if (y[i] == 0.0f) continue;
+      if (y[i] == 0.0f && !std::signbit(y[i])) continue;  // -0 becomes +0 where it may
       const float keep = y[i];
       y[i] = 0.0f;
       if (recipes_differ(a, b, y)) {
