@@ -1,4 +1,5 @@
 #include <deque>
+#include <tuple>
 #include <vector>
 #include <stdexcept>
 #include <string>
@@ -205,6 +206,16 @@ std::vector<BlockRecipe> make_recipes() {
                          BlockScaleRule::kMxFloor, 32);
   floor.mx_tiny_scale = MxTinyScale::kDivisorAtLeast2m126;
   v.push_back(floor);
+  for (auto [name, rule, mode] : {std::tuple{"mxfp4.torchao.ceil", BlockScaleRule::kMxCeilOfBits, "CEIL"},
+                                  std::tuple{"mxfp4.torchao.even", BlockScaleRule::kMxEven, "EVEN"}}) {
+    BlockRecipe t = floor;
+    t.name = name;
+    t.block_scale = rule;
+    t.source = std::string_view(mode) == "CEIL"
+                   ? "torchao 0.18.0 mx_formats/mx_tensor.py to_mx, ScaleCalculationMode.CEIL"
+                   : "torchao 0.18.0 mx_formats/mx_tensor.py to_mx, ScaleCalculationMode.EVEN";
+    v.push_back(t);
+  }
   BlockRecipe rceil = mx("mxfp4.rceil",
                          "torchao 0.18.0 to_mx ScaleCalculationMode.RCEIL; TransformerEngine "
                          "NVFP4QuantizerRef pow_2_scales",

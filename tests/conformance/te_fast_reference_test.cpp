@@ -1,4 +1,5 @@
-// TransformerEngine 2.20.0.dev0's Four Over Six reference, with and without
+// CPU runs of real references not in tests/fixtures/block. TransformerEngine
+// 2.20.0.dev0's Four Over Six reference, with and without
 // its fast error scoring, run on the CPU (vectors/reference/make_te_fast_fixtures.py):
 // golden's nvfp4.te.46*.{mse,mae}[.fast] recipes against its codes, scales and
 // amax, bit for bit, 1x16 and 16x16 blocks. The inputs are those of
@@ -91,6 +92,38 @@ TEST(TeFastScoring, GoldenEqualsTheReferenceBitForBit) {
     }
   }
   EXPECT_GE(runs, 8u * 16u);
+}
+
+}  // namespace
+
+// torchao 0.18.0's to_mx with ScaleCalculationMode CEIL, EVEN and FLOOR, run
+// on the CPU (vectors/reference/make_torchao_mx_fixtures.py), against
+// mxfp4.torchao.{ceil,even,floor}: the block fixtures' inputs and a tensor of
+// E8M0 boundary amaxes (boundaries.safetensors, its own input).
+namespace {
+
+TEST(TorchaoMx, GoldenEqualsTheReferenceBitForBit) {
+  size_t runs = 0;
+  for (const auto& e : std::filesystem::directory_iterator(kFixtures / "torchao_mx")) {
+    if (e.path().extension() != ".safetensors") continue;
+    const std::string f = e.path().filename().string();
+    const SafetensorsFile out = SafetensorsFile::read(e.path());
+    const std::optional<SafetensorsFile> block =
+        out.contains("input") ? std::nullopt : std::optional(SafetensorsFile::read(kFixtures / "block" / f));
+    const SafetensorsFile& in = block ? *block : out;
+    const std::vector<float> x = in.copy<float>("input", DType::kF32);
+    const auto& shape = in.tensor("input").shape;
+    const size_t rows = static_cast<size_t>(shape[0]), cols = static_cast<size_t>(shape[1]);
+    for (const std::string& name : out.tensor_names()) {
+      if (!name.ends_with(".codes")) continue;
+      const std::string key = name.substr(0, name.size() - 6);
+      const golden::QuantizedTensor q = golden::quantize(golden::find_block_recipe(key), x, rows, cols);
+      EXPECT_EQ(out.copy<uint8_t>(name, DType::kU8), q.packed_codes()) << f << " " << key;
+      EXPECT_EQ(out.copy<uint8_t>(key + ".scales", DType::kU8), q.scales) << f << " " << key;
+      ++runs;
+    }
+  }
+  EXPECT_GE(runs, 9u * 3u);
 }
 
 }  // namespace

@@ -45,6 +45,15 @@ enum class BlockScaleRule : uint8_t {
   // 6 * 2^k * (1 + 2^-23) gives 2^k, not 2^(k+1).
   kMxCeilOfLog2,
   kMxOverflowAware, // 2^(floor(log2 a) - 2), one binade up when a's significand > 1.75  OAS
+  // torchao ScaleCalculationMode.CEIL: a's exponent field, plus 1 when its
+  // mantissa field is not 0, minus 2, clamped to [-127, 127] (zero and
+  // subnormal a give 2^-127).
+  kMxCeilOfBits,
+  // torchao ScaleCalculationMode.EVEN: a's bits plus 2^21 (a quarter of a
+  // binade's mantissa), the mantissa then dropped, so a rounds to a power of
+  // two, up from significand 1.75 on; then the floor rule (exponent - 2,
+  // clamped to [-127, 127]).
+  kMxEven,
 };
 
 // How an element x enters the E2M1 domain, given its block scale s (the
