@@ -73,9 +73,9 @@ BlockRecipe te_four_over_six(std::string_view name, ErrorMetric metric, float e4
 // in the E4M3-scaled domain, (q * s) - x * S_enc, instead of the input domain.
 BlockRecipe te_four_over_six_fast(std::string_view name, ErrorMetric metric, float e4m3_max) {
   BlockRecipe r = te_four_over_six(name, metric, e4m3_max);
-  r.source = "TransformerEngine main@0a6e0d6a custom_recipes/quantization_ref_nvfp4.py "
+  r.source = "TransformerEngine 2.20.0.dev0 (main@d0067d0d) custom_recipes/reference_nvfp4.py "
              "_quantize_blockwise_4over6_reference, err_use_fast_math=True (PR #3068 FP16 scoring; "
-             "NVTE_NVFP4_4OVER6_ERR_USE_FAST_MATH=1); read, not run";
+             "NVTE_NVFP4_4OVER6_ERR_USE_FAST_MATH=1); its reference run on the CPU";
   r.error_arithmetic = ErrorArithmetic::kScaledFp32;
   return r;
 }

@@ -72,7 +72,7 @@ bool block_differs(const QuantizedTensor& p, const QuantizedTensor& q, size_t k,
   const size_t w = p.block_cols, per_row = p.scale_cols();
   const size_t row = k / per_row, col = (k % per_row) * w;
   if (p.scales[k] != q.scales[k]) return true;
-  if (!std::equal(&p.codes[row * p.cols + col], &p.codes[row * p.cols + col + w], &q.codes[row * q.cols + col])) {
+  if (!std::equal(p.codes.data() + row * p.cols + col, p.codes.data() + row * p.cols + col + w, q.codes.data() + row * q.cols + col)) {
     return true;
   }
   if (macro && p.macro_scales.size() == q.macro_scales.size() && !p.macro_scales.empty()) {
@@ -146,7 +146,10 @@ std::string hex(float v) {
 
 std::string join_hex(std::span<const float> v) {
   std::string s;
-  for (size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + hex(v[i]);
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) s += ',';
+    s += hex(v[i]);
+  }
   return s;
 }
 
@@ -162,7 +165,7 @@ std::vector<float> shrink(const BlockRecipe& a, const BlockRecipe& b, std::span<
   const size_t w = static_cast<size_t>(a.block_cols), u = unit_width(a, b);
   const size_t per_row = cols / w, row = k / per_row, col = (k % per_row) * w;
   const size_t seg = col / u * u;
-  std::vector<float> y(&x[row * cols + seg], &x[row * cols + seg + u]);
+  std::vector<float> y(x.data() + row * cols + seg, x.data() + row * cols + seg + u);
   float amax = 0.0f;
   for (size_t i = 0; i < rows * cols; ++i) amax = std::max(amax, std::fabs(x[i]));
   if (!recipes_differ(a, b, y)) {
@@ -173,7 +176,7 @@ std::vector<float> shrink(const BlockRecipe& a, const BlockRecipe& b, std::span<
     if (recipes_differ(a, b, z)) {
       y = z;
     } else {
-      y.assign(&x[row * cols], &x[row * cols + cols]);  // the whole row, with the amax carried
+      y.assign(x.data() + row * cols, x.data() + row * cols + cols);  // the whole row, with the amax carried
       if (!recipes_differ(a, b, y)) {
         y.resize(cols + u, 0.0f);
         y[cols] = amax;
@@ -375,7 +378,7 @@ struct Classifier {
     if (p.scales[k] != q.scales[k]) return "block scale";
     if (macro) {
       const size_t per_row = cols / w, row = k / per_row, col = (k % per_row) * w;
-      if (std::equal(&p.codes[row * cols + col], &p.codes[row * cols + col + w], &q.codes[row * cols + col])) {
+      if (std::equal(p.codes.data() + row * cols + col, p.codes.data() + row * cols + col + w, q.codes.data() + row * cols + col)) {
         return "block scale";  // only the macro byte differs
       }
     }
