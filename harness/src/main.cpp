@@ -27,10 +27,10 @@
 #include "fp4v/golden/block_mma.h"
 #include "fp4v/golden/block_recipe.h"
 #include "fp4v/harness/backend.h"
-#include "fp4v/harness/diff.h"
 #include "fp4v/harness/mutants.h"
 #include "fp4v/harness/mutate.h"
 #include "fp4v/harness/replay.h"
+#include "fp4v/harness/diff.h"
 #include "fp4v/reports/render.h"
 #include "fp4v/vectors/manifest.h"
 #include "fp4v/vectors/suites.h"
@@ -52,10 +52,10 @@ constexpr const char* kUsage =
     "  report               render results JSON as HTML and JUnit XML\n"
     "  merge                merge the results of sharded runs\n"
     "  mutate               mutation score of a suite: which deliberately wrong models it catches\n"
-    "  diff A B | --all     where two recipes give different bits: minimal reproducers, agreement matrix\n"
     "  formats [FORMAT...]  print the value table of e2m1, e4m3, ue4m3, e8m0\n"
     "  policies             list the named conversion policies and their sources\n"
     "  recipes              list the block-quantization recipes and their sources\n"
+    "  diff A B | --all     where two recipes give different bits: minimal reproducers, agreement matrix\n"
     "  encode FORMAT POLICY [--rounding R] X...  encode values (R: rne rna rz rp rm)\n"
     "exit status: 0 success, 1 mismatches found, 2 bad usage or bad input\n"
     "(docs/guarantees.md: what each command writes, and what a failed or interrupted run leaves)\n";
@@ -665,6 +665,7 @@ int run(int argc, char** argv) {
     }
     return 0;
   }
+  if (command == "diff") return fp4v::harness::diff_command(argc, argv);
   if (command == "encode") return run_encode(argc, argv);
   if (command == "list") return run_list();
   if (command == "gen") return run_gen(argc, argv);
@@ -673,7 +674,6 @@ int run(int argc, char** argv) {
   if (command == "report") return run_report(argc, argv);
   if (command == "merge") return run_merge(argc, argv);
   if (command == "mutate") return run_mutate(argc, argv);
-  if (command == "diff") return fp4v::harness::diff_command(argc, argv);
   if (command == "recipes") {
     print_block_recipes("");
     return 0;
