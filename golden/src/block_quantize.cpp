@@ -540,7 +540,7 @@ QuantizedTensor quantize(const BlockRecipe& r, std::span<const float> input, siz
   resize_output(q.codes, count);
   resize_output(q.scales, q.rows * scale_cols);
   resize_output(q.chose_four, tile_rows * scale_cols);
-  if (r.selection == ScaleSelection::kFourOverSix && r.error_arithmetic == ErrorArithmetic::kFosFp32 &&
+  if (r.selection == ScaleSelection::kFourOverSix && r.error_arithmetic != ErrorArithmetic::kExact &&
       o.block_errors) {
     resize_output(q.error_six, q.chose_four.size());
     resize_output(q.error_four, q.chose_four.size());

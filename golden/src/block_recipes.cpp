@@ -1,4 +1,5 @@
 #include <deque>
+#include <tuple>
 #include <vector>
 #include <stdexcept>
 #include <string>
@@ -65,6 +66,17 @@ BlockRecipe te_four_over_six(std::string_view name, ErrorMetric metric, float e4
   r.error_arithmetic = ErrorArithmetic::kFosFp32;
   r.sum_order = SumOrder::kRowsThenTree;
   r.stochastic = StochasticStyle::kNone;
+  return r;
+}
+
+// The same with TE's fast 4/6 scoring (PR #3068): the error of each candidate
+// in the E4M3-scaled domain, (q * s) - x * S_enc, instead of the input domain.
+BlockRecipe te_four_over_six_fast(std::string_view name, ErrorMetric metric, float e4m3_max) {
+  BlockRecipe r = te_four_over_six(name, metric, e4m3_max);
+  r.source = "TransformerEngine 2.20.0.dev0 (main@d0067d0d) custom_recipes/reference_nvfp4.py "
+             "_quantize_blockwise_4over6_reference, err_use_fast_math=True (PR #3068 FP16 scoring; "
+             "NVTE_NVFP4_4OVER6_ERR_USE_FAST_MATH=1); its reference run on the CPU";
+  r.error_arithmetic = ErrorArithmetic::kScaledFp32;
   return r;
 }
 
@@ -159,6 +171,10 @@ std::vector<BlockRecipe> make_recipes() {
   v.push_back(te_four_over_six("nvfp4.te.46.mae", ErrorMetric::kSumAbs, kE4M3Max));
   v.push_back(te_four_over_six("nvfp4.te.46_256.mse", ErrorMetric::kSumSquares, 256.0f));
   v.push_back(te_four_over_six("nvfp4.te.46_256.mae", ErrorMetric::kSumAbs, 256.0f));
+  v.push_back(te_four_over_six_fast("nvfp4.te.46.mse.fast", ErrorMetric::kSumSquares, kE4M3Max));
+  v.push_back(te_four_over_six_fast("nvfp4.te.46.mae.fast", ErrorMetric::kSumAbs, kE4M3Max));
+  v.push_back(te_four_over_six_fast("nvfp4.te.46_256.mse.fast", ErrorMetric::kSumSquares, 256.0f));
+  v.push_back(te_four_over_six_fast("nvfp4.te.46_256.mae.fast", ErrorMetric::kSumAbs, 256.0f));
   v.push_back(torchao("nvfp4.torchao", TensorScaleRule::kTorchao));
   v.push_back(torchao("nvfp4.torchao.block_scale_only", TensorScaleRule::kNone));
   static std::deque<std::string> names;  // stable storage for the composed names
@@ -190,6 +206,16 @@ std::vector<BlockRecipe> make_recipes() {
                          BlockScaleRule::kMxFloor, 32);
   floor.mx_tiny_scale = MxTinyScale::kDivisorAtLeast2m126;
   v.push_back(floor);
+  for (auto [name, rule, mode] : {std::tuple{"mxfp4.torchao.ceil", BlockScaleRule::kMxCeilOfBits, "CEIL"},
+                                  std::tuple{"mxfp4.torchao.even", BlockScaleRule::kMxEven, "EVEN"}}) {
+    BlockRecipe t = floor;
+    t.name = name;
+    t.block_scale = rule;
+    t.source = std::string_view(mode) == "CEIL"
+                   ? "torchao 0.18.0 mx_formats/mx_tensor.py to_mx, ScaleCalculationMode.CEIL"
+                   : "torchao 0.18.0 mx_formats/mx_tensor.py to_mx, ScaleCalculationMode.EVEN";
+    v.push_back(t);
+  }
   BlockRecipe rceil = mx("mxfp4.rceil",
                          "torchao 0.18.0 to_mx ScaleCalculationMode.RCEIL; TransformerEngine "
                          "NVFP4QuantizerRef pow_2_scales",

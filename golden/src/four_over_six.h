@@ -39,10 +39,16 @@ __extension__ typedef __int128 Int128;  // GCC/Clang: exact 4/6 error sums
 [[gnu::always_inline]] inline void fos_error_terms(const BlockRecipe& r, const TensorContext& t,
                                                    const float* x, const float* fake, float scale,
                                                    int n, float* e) {
-  FP4V_VECTOR_LOOP
-  for (int i = 0; i < n; ++i) {
-    const float deq = ((fake[i] * scale) * t.amax) / r.tensor_scale_numerator;
-    e[i] = deq - x[i];
+  if (r.error_arithmetic == ErrorArithmetic::kScaledFp32) {
+    // TE fast scoring: (q * s) - x * S_enc, the product exact (see block_recipe.h).
+    FP4V_VECTOR_LOOP
+    for (int i = 0; i < n; ++i) e[i] = fake[i] * scale - x[i] * t.s_enc;
+  } else {
+    FP4V_VECTOR_LOOP
+    for (int i = 0; i < n; ++i) {
+      const float deq = ((fake[i] * scale) * t.amax) / r.tensor_scale_numerator;
+      e[i] = deq - x[i];
+    }
   }
   if (r.error_metric == ErrorMetric::kSumSquares) {
     FP4V_VECTOR_LOOP

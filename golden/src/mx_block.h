@@ -42,6 +42,12 @@ inline uint8_t mx_scale_byte(const BlockRecipe& r, float a) {
       const int bump = mantissa > r.variant.oas_bump_above ? 1 : 0;  // significand above 1.75
       return static_cast<uint8_t>(std::clamp(field - emax + bump, lowest, 254));
     }
+    case BlockScaleRule::kMxCeilOfBits:
+      return static_cast<uint8_t>(std::clamp(field + (mantissa != 0 ? 1 : 0) - emax, lowest, 254));
+    case BlockScaleRule::kMxEven: {
+      const int rounded = static_cast<int>(((bits & 0x7FFFFFFFu) + (1u << 21)) >> 23);
+      return static_cast<uint8_t>(std::clamp(rounded - emax, lowest, 254));
+    }
     default: return 0;
   }
 }

@@ -162,7 +162,8 @@ void e8m0_coverage(const golden::BlockRecipe& r, const golden::QuantizedTensor& 
             return w == std::ldexp(1.0, binade(v)) || binade(w) < binade(v);
           }));
     }
-    if (r.block_scale == BlockScaleRule::kMxOverflowAware) {
+    if (r.block_scale == BlockScaleRule::kMxOverflowAware || r.block_scale == BlockScaleRule::kMxEven) {
+      // The second boundary of the binade, significand 1.75 (OAS: above it; torchao EVEN: from it on).
       const double m = significand(a);
       const auto same_binade_sig = [&](float n) { return std::ilogb(n) == std::ilogb(a) ? significand(n) : m; };
       hit(hits, bins::kE8m0OasOn, m == 1.75);

@@ -74,6 +74,12 @@ gpu::Recipe cuda_recipe(const golden::BlockRecipe& g, std::string& why) {
   r.stochastic = same_enumerator<gpu::Stochastic>(g.stochastic);
   r.selection = same_enumerator<gpu::Selection>(g.selection);
   r.error_metric = same_enumerator<gpu::ErrorMetric>(g.error_metric);
+  if (g.block_scale == golden::BlockScaleRule::kMxCeilOfBits || g.block_scale == golden::BlockScaleRule::kMxEven) {
+    why = "block scale rule (torchao CEIL / EVEN) is not in the kernels";
+  }
+  if (g.error_arithmetic == golden::ErrorArithmetic::kScaledFp32) {
+    why = "error arithmetic scaled_fp32 (TransformerEngine's fast 4/6 scoring) is not in the kernels";
+  }
   r.error_arithmetic = g.error_arithmetic == golden::ErrorArithmetic::kExact ? gpu::ErrorArithmetic::kExact
                                                                              : gpu::ErrorArithmetic::kFp32;
   r.sum_order = same_enumerator<gpu::SumOrder>(g.sum_order);

@@ -31,6 +31,7 @@
 #include "fp4v/harness/mutants.h"
 #include "fp4v/harness/mutate.h"
 #include "fp4v/harness/replay.h"
+#include "fp4v/harness/diff.h"
 #include "fp4v/reports/render.h"
 #include "fp4v/vectors/manifest.h"
 #include "fp4v/vectors/suites.h"
@@ -57,6 +58,7 @@ constexpr const char* kUsage =
     "  formats [FORMAT...]  print the value table of e2m1, e4m3, ue4m3, e8m0\n"
     "  policies             list the named conversion policies and their sources\n"
     "  recipes              list the block-quantization recipes and their sources\n"
+    "  diff A B | --all     where two recipes give different bits: minimal reproducers, agreement matrix\n"
     "  encode FORMAT POLICY [--rounding R] X...  encode values (R: rne rna rz rp rm)\n"
     "exit status: 0 success, 1 mismatches found, 2 bad usage or bad input\n"
     "(docs/guarantees.md: what each command writes, and what a failed or interrupted run leaves)\n";
@@ -804,6 +806,7 @@ int run(int argc, char** argv) {
     }
     return 0;
   }
+  if (command == "diff") return fp4v::harness::diff_command(argc, argv);
   if (command == "encode") return run_encode(argc, argv);
   if (command == "list") return run_list();
   if (command == "gen") return run_gen(argc, argv);

@@ -39,7 +39,7 @@ TEST(RecipeNames, EveryQuantizeRecipeFollowsTheScheme) {
     EXPECT_EQ(variants.find(".kernel"), std::string::npos) << name << ": 'kernel' is not a variant";
     // What "where" claims, in the fields a device decides.
     const bool fp32_sums = r.selection == ScaleSelection::kFourOverSix &&
-                           r.error_arithmetic == ErrorArithmetic::kFosFp32 &&
+                           r.error_arithmetic != ErrorArithmetic::kExact &&
                            r.error_metric != ErrorMetric::kMaxAbs;
     if (where == "gpu") {
       EXPECT_EQ(r.default_nan, DefaultNan::kPositive) << name;

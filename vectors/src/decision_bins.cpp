@@ -10,9 +10,10 @@ std::vector<DecisionBin> decision_bins(const golden::BlockRecipe& r) {
   using namespace bins;
   std::vector<DecisionBin> v = {kElementOnMidpoint, kElementBelowMidpoint, kElementAboveMidpoint};
   // fouroversix's MXFP4 rounds a / 6 up to a power of two, and static_4's
-  // amax maps to 4 with an E4M3 scale at most 1.5 times too small: no
-  // element passes 6.
-  if (r.block_scale != BlockScaleRule::kMxCeilOfQuotient && r.selection != golden::ScaleSelection::kMaxToFour) {
+  // amax maps to 4 with an E4M3 scale at most 1.5 times too small, torchao's
+  // CEIL rounds a up to a power of two (a / scale <= 4): no element passes 6.
+  if (r.block_scale != BlockScaleRule::kMxCeilOfQuotient && r.block_scale != BlockScaleRule::kMxCeilOfBits &&
+      r.selection != golden::ScaleSelection::kMaxToFour) {
     v.push_back(kElementSaturated);
   }
   const bool four_over_six = r.selection == golden::ScaleSelection::kFourOverSix;
@@ -34,7 +35,7 @@ std::vector<DecisionBin> decision_bins(const golden::BlockRecipe& r) {
     for (const DecisionBin& b : {kE8m0OnBoundary, kE8m0BelowBoundary, kE8m0AboveBoundary, kE8m0Smallest, kE8m0ZeroBlock}) {
       v.push_back(b);
     }
-    if (r.block_scale == BlockScaleRule::kMxOverflowAware) {
+    if (r.block_scale == BlockScaleRule::kMxOverflowAware || r.block_scale == BlockScaleRule::kMxEven) {
       for (const DecisionBin& b : {kE8m0OasOn, kE8m0OasBelow, kE8m0OasAbove}) v.push_back(b);
     }
     if (r.block_scale == BlockScaleRule::kMxFloorOfLog2 || r.block_scale == BlockScaleRule::kMxCeilOfLog2) {

@@ -346,7 +346,7 @@ bool mx(const BlockRecipe& r) { return r.is_mx(); }
 bool four_over_six(const BlockRecipe& r) { return r.selection == golden::ScaleSelection::kFourOverSix; }
 bool tensor_scaled(const BlockRecipe& r) { return has_tensor_scale(r); }
 bool summed_fp32_errors(const BlockRecipe& r) {
-  return four_over_six(r) && r.error_arithmetic == golden::ErrorArithmetic::kFosFp32 &&
+  return four_over_six(r) && r.error_arithmetic != golden::ErrorArithmetic::kExact &&
          r.error_metric != golden::ErrorMetric::kMaxAbs;
 }
 bool macro_scaled(const BlockRecipe& r) { return r.macro_block_cols > 0; }

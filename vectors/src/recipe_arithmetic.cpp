@@ -74,6 +74,10 @@ uint8_t e8m0_byte(const golden::BlockRecipe& r, float a) {
       const float l = static_cast<float>(std::log2(static_cast<double>(d)));
       return static_cast<uint8_t>(std::clamp(static_cast<int>(std::ceil(l)), -127, 127) + 127);
     }
+    case BlockScaleRule::kMxCeilOfBits:
+      return static_cast<uint8_t>(std::clamp(field + ((bits & 0x7FFFFFu) != 0) - 2, 0, 254));
+    case BlockScaleRule::kMxEven:
+      return static_cast<uint8_t>(std::clamp(static_cast<int>(((bits & 0x7FFFFFFFu) + (1u << 21)) >> 23) - 2, 0, 254));
     case BlockScaleRule::kMxOverflowAware:
       if (a == 0.0f) return 127;
       return static_cast<uint8_t>(std::clamp(field - 2 + ((bits & 0x7FFFFFu) > 0x600000u), 0, 254));

@@ -45,6 +45,15 @@ enum class BlockScaleRule : uint8_t {
   // 6 * 2^k * (1 + 2^-23) gives 2^k, not 2^(k+1).
   kMxCeilOfLog2,
   kMxOverflowAware, // 2^(floor(log2 a) - 2), one binade up when a's significand > 1.75  OAS
+  // torchao ScaleCalculationMode.CEIL: a's exponent field, plus 1 when its
+  // mantissa field is not 0, minus 2, clamped to [-127, 127] (zero and
+  // subnormal a give 2^-127).
+  kMxCeilOfBits,
+  // torchao ScaleCalculationMode.EVEN: a's bits plus 2^21 (a quarter of a
+  // binade's mantissa), the mantissa then dropped, so a rounds to a power of
+  // two, up from significand 1.75 on; then the floor rule (exponent - 2,
+  // clamped to [-127, 127]).
+  kMxEven,
 };
 
 // How an element x enters the E2M1 domain, given its block scale s (the
@@ -110,6 +119,13 @@ enum class ErrorArithmetic : uint8_t {
   // real arithmetic. S_enc is common to both candidates, so this orders the
   // candidates exactly as the error of x - q*s/S_enc does. Order-independent.
   kExact,
+  // TransformerEngine's fast 4/6 scoring (PR #3068, err_use_fast_math=True,
+  // NVTE_NVFP4_4OVER6_ERR_USE_FAST_MATH=1): the error in the E4M3-scaled
+  // domain, e = fl16(q * s) - fl(x * S_enc), reduced in `sum_order`. The FP16
+  // product of an E2M1 and an E4M3 value is exact (at most 8 significant bits,
+  // 2^-10 <= |q*s| <= 2688), so fl16(q * s) = q * s; a NaN scale gives NaN.
+  // Algebraically the kFosFp32 error times S_enc, rounded differently.
+  kScaledFp32,
 };
 
 enum class SumOrder : uint8_t {

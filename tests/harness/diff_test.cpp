@@ -1,0 +1,112 @@
+// fp4v diff: a recipe against itself, two recipes known to differ (the
+// reproducer replayed through golden directly), and the agreement matrix.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "fp4v/golden/block_quantize.h"
+#include "fp4v/golden/block_recipe.h"
+#include "fp4v/harness/diff.h"
+
+namespace {
+
+using namespace fp4v;
+using golden::find_block_recipe;
+
+harness::DiffOptions small() {
+  harness::DiffOptions o;
+  o.rows = 4;
+  o.cols = 128;
+  return o;
+}
+
+// Golden itself, without the diff code: do the two recipes store other bits?
+bool golden_differs(const golden::BlockRecipe& a, const golden::BlockRecipe& b, const std::vector<float>& x) {
+  const auto p = golden::quantize(a, x, 1, x.size()), q = golden::quantize(b, x, 1, x.size());
+  return p.codes != q.codes || p.scales != q.scales || p.tensor_scale != q.tensor_scale;
+}
+
+TEST(Diff, RecipeAgainstItselfFindsNothing) {
+  for (const char* name : {"nvfp4.te", "nvfp4.fos.mse", "nvfp4.46", "mxfp4.ocp", "mxfp4.mbs"}) {
+    const auto& r = find_block_recipe(name);
+    const harness::PairDiff d = harness::diff_recipes(r, r, small());
+    EXPECT_GT(d.searched_blocks, 0u) << name;
+    EXPECT_EQ(d.differing_blocks, 0u) << name;
+    EXPECT_TRUE(d.reproducers.empty()) << name;
+  }
+}
+
+// The exact-arithmetic 4/6 with MSE and with MAE differ only in the metric:
+// every difference is a 4/6 choice.
+TEST(Diff, MetricDifferenceIsAFourOverSixChoice) {
+  const auto& a = find_block_recipe("nvfp4.46");
+  const auto& b = find_block_recipe("nvfp4.46.mae");
+  const harness::PairDiff d = harness::diff_recipes(a, b, small());
+  ASSERT_GT(d.differing_blocks, 0u);
+  ASSERT_FALSE(d.reproducers.empty());
+  EXPECT_EQ(d.by_step.size(), 1u);
+  EXPECT_EQ(d.by_step.begin()->first, "4/6 choice");
+  for (const harness::Reproducer& r : d.reproducers) {
+    EXPECT_EQ(r.step, "4/6 choice");
+    EXPECT_LE(r.values.size(), 128u);
+    EXPECT_TRUE(golden_differs(a, b, r.values));
+    const auto p = golden::quantize(a, r.values, 1, r.values.size());
+    const auto q = golden::quantize(b, r.values, 1, r.values.size());
+    EXPECT_NE(p.chose_four[r.block], q.chose_four[r.block]);
+    // Minimal: zeroing any nonzero element loses the difference.
+    for (size_t i = 0; i < r.values.size(); ++i) {
+      if (r.values[i] == 0.0f) continue;
+      std::vector<float> y = r.values;
+      y[i] = 0.0f;
+      EXPECT_FALSE(golden_differs(a, b, y)) << "element " << i << " is not needed";
+    }
+  }
+}
+
+// TE's 4/6 at 448 and at 256 part at the tensor scale.
+TEST(Diff, NumeratorDifferenceIsATensorScale) {
+  const auto& a = find_block_recipe("nvfp4.te.46.mse");
+  const auto& b = find_block_recipe("nvfp4.te.46_256.mse");
+  const harness::PairDiff d = harness::diff_recipes(a, b, small());
+  ASSERT_FALSE(d.reproducers.empty());
+  EXPECT_EQ(d.reproducers.front().step, "tensor scale");
+  EXPECT_TRUE(golden_differs(a, b, d.reproducers.front().values));
+}
+
+// TE's and fouroversix's 4/6 at 256 with MSE (the same formulas up to FP32
+// operation order and element rounding): the search finds 4/6 flips.
+TEST(Diff, TeAgainstFouroversixFindsFourOverSixFlips) {
+  const auto& a = find_block_recipe("nvfp4.te.46_256.mse");
+  const auto& b = find_block_recipe("nvfp4.fos.mse");
+  const harness::PairDiff d = harness::diff_recipes(a, b, small());
+  ASSERT_GT(d.by_step.count("4/6 choice"), 0u);
+  bool replayed = false;
+  for (const harness::Reproducer& r : d.reproducers) {
+    EXPECT_TRUE(golden_differs(a, b, r.values));
+    if (r.step != "4/6 choice") continue;
+    const auto p = golden::quantize(a, r.values, 1, r.values.size());
+    const auto q = golden::quantize(b, r.values, 1, r.values.size());
+    EXPECT_NE(p.chose_four[r.block], q.chose_four[r.block]);
+    replayed = true;
+  }
+  EXPECT_TRUE(replayed);
+}
+
+TEST(Diff, AgreementMatrixIsSymmetric) {
+  std::vector<const golden::BlockRecipe*> rs;
+  for (const char* n : {"nvfp4.46", "nvfp4.46.mae", "nvfp4.te", "mxfp4.ocp", "mxfp4.torchao.floor"}) {
+    rs.push_back(&find_block_recipe(n));
+  }
+  const nlohmann::json m = harness::agreement_matrix(rs, small());
+  ASSERT_EQ(m["pairs"].size(), rs.size());
+  for (size_t i = 0; i < rs.size(); ++i) {
+    EXPECT_TRUE(m["pairs"][i][i]["identical"].get<bool>());
+    for (size_t j = 0; j < rs.size(); ++j) EXPECT_EQ(m["pairs"][i][j], m["pairs"][j][i]) << i << " " << j;
+  }
+  EXPECT_FALSE(m["pairs"][0][3]["comparable"].get<bool>());          // NVFP4 vs MXFP4
+  EXPECT_FALSE(m["pairs"][0][1]["identical"].get<bool>());           // MSE vs MAE
+  EXPECT_NE(harness::agreement_matrix_html(m).find("<table>"), std::string::npos);
+}
+
+}  // namespace
