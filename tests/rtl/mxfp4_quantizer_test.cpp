@@ -335,7 +335,9 @@ TEST(Mxfp4Quantizer, NewBlockEveryCycle) {
     for (size_t i = 0; i < 32; ++i) {
       EXPECT_EQ((out[b][i / 8] >> (4 * (i % 8))) & 0xFu, q.codes[b * 32 + i]) << "block " << b << " element " << i;
     }
-    if (b) EXPECT_NE(out[b][4] & 0xFFu, out[b - 1][4] & 0xFFu) << "block " << b << " repeats its predecessor";
+    if (b) {
+      EXPECT_NE(out[b][4] & 0xFFu, out[b - 1][4] & 0xFFu) << "block " << b << " repeats its predecessor";
+    }
   }
   EXPECT_LE(stats.cycles, blocks + stats.first_out_cycle + 1);
   EXPECT_EQ(stats.first_out_cycle, 2u);  // PIPE = 2
