@@ -1,6 +1,7 @@
 // fp4v explore: synthesis, simulation and error per variant (explore.h).
 #include "explore.h"
 
+#include <cstdint>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -165,13 +166,15 @@ std::map<std::string, long> vcd_final_values(const std::string& text) {
       if (sp == std::string::npos) continue;
       const auto it = id_to_name.find(line.substr(sp + 1));
       if (it == id_to_name.end()) continue;
-      long val = 0;
-      bool known = true;
-      for (size_t i = 1; i < sp; ++i) {
+      // Only the narrow control signals are read; a vector wider than a long
+      // holds is data, recorded as unknown.
+      uint64_t val = 0;
+      bool known = sp - 1 <= 62;
+      for (size_t i = 1; i < sp && known; ++i) {
         if (line[i] != '0' && line[i] != '1') known = false;
         val = val * 2 + (line[i] == '1');
       }
-      values[it->second] = known ? val : -1;
+      values[it->second] = known ? static_cast<long>(val) : -1;
     }
   }
   return values;
