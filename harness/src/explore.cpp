@@ -1,7 +1,6 @@
 // fp4v explore: synthesis, simulation and error per variant (explore.h).
 #include "explore.h"
 
-#include <cstdint>
 #include <sys/wait.h>
 #include <unistd.h>
 
