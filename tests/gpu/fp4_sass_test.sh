@@ -5,15 +5,10 @@
 # (sm_90a) does not (it has no such instructions: the software casts).
 # Needs no GPU.   fp4_sass_test.sh CUOBJDUMP LIBRARY
 set -uo pipefail
-cuobjdump=$1 library=$2
-if [ ! -x "$cuobjdump" ]; then
-  echo "SKIPPED: cuobjdump not found (bash scripts/setup.sh installs it into .venv from python/requirements-test.txt)"
-  exit 0
-fi
-export PATH="$(dirname "$cuobjdump"):$PATH"  # its nvdisasm lies beside it
+. "$(dirname "$0")/sass_dump.sh" "$1" "$2"
 status=0
 for arch in sm_90a sm_100a sm_120a; do
-  sass=$("$cuobjdump" --dump-sass -arch "$arch" "$library") || { echo "FAIL: cuobjdump -arch $arch $library"; exit 1; }
+  sass=$(dump_sass "$arch") || exit 1
   e2m1=$(grep -c "F2FP\.SATFINITE\.E2M1\.F32" <<<"$sass")
   e8=$(grep -c "F2FP\.SATFINITE\.E8\.F32.*\.RZ" <<<"$sass")
   echo "$arch: $e2m1 F2FP.SATFINITE.E2M1.F32, $e8 F2FP.SATFINITE.E8.F32...RZ"

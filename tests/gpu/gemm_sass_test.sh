@@ -9,15 +9,10 @@
 # (IMMA.16816.S8.S8, mma.sync m16n8k16 s8). Needs no GPU.
 #   gemm_sass_test.sh CUOBJDUMP LIBRARY
 set -uo pipefail
-cuobjdump=$1 library=$2
-if [ ! -x "$cuobjdump" ]; then
-  echo "SKIPPED: cuobjdump not found (bash scripts/setup.sh installs it into .venv from python/requirements-test.txt)"
-  exit 0
-fi
-export PATH="$(dirname "$cuobjdump"):$PATH"  # its nvdisasm lies beside it
+. "$(dirname "$0")/sass_dump.sh" "$1" "$2"
 status=0
 for arch in sm_90a sm_100a sm_120a; do
-  sass=$("$cuobjdump" --dump-sass -arch "$arch" "$library") || { echo "FAIL: cuobjdump -arch $arch $library"; exit 1; }
+  sass=$(dump_sass "$arch") || exit 1
   nv=$(grep -c "OMMA\.SF\.16864\.F32\.E2M1\.E2M1\.UE4M3\.4X" <<<"$sass")
   mx=$(grep -c "OMMA\.SF\.16864\.F32\.E2M1\.E2M1\.E8" <<<"$sass")
   any=$(grep -c "OMMA" <<<"$sass")
