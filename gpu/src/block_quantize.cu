@@ -99,12 +99,18 @@ __device__ uint32_t cast_e4m3_exact(double v, CastRule rule) {
 
 __device__ float e4m3_value(uint32_t code) {
   const int e = (code >> 3) & 0xF, m = code & 7;
-  float v = e == 0 ? ldexpf(static_cast<float>(m), -9) : ldexpf(static_cast<float>(8 + m), e - 10);
+  // 2^(e - 7) * (1 + m / 8): FP32 exponent field e + 120, mantissa m << 20.
+  float v = e == 0 ? static_cast<float>(m) * 0x1p-9f : __uint_as_float((static_cast<uint32_t>(e + 120) << 23) | (m << 20));
   if (e == 15 && m == 7) v = __int_as_float(0x7FC00000);
   return (code & 0x80) ? -v : v;
 }
 
 // From the code's bits (no table: a table would live in local memory).
+// 2^k for -149 <= k <= 127, from its bits.
+__device__ float power_of_two(int k) {
+  return __uint_as_float(k >= -126 ? static_cast<uint32_t>(k + 127) << 23 : 0x400000u >> (-127 - k));
+}
+
 __device__ float e2m1_value(uint32_t code) {
   const uint32_t m = code & 7, sign = (code & 8) << 28;
   const uint32_t magnitude = m == 0 ? 0u : m == 1 ? 0x3F000000u : (((m >> 1) + 126) << 23) | ((m & 1) << 22);
@@ -121,6 +127,19 @@ __device__ uint32_t cast_e2m1_software(float v, CastRule rule) {
                              (a >= 3.5f) + (a > 5.0f);
   const bool negative = signbit(v) && (rule.sign_from_bit || a != 0.0f);
   return magnitude | (negative ? 8u : 0u);
+}
+
+// The magnitude code cast_e2m1_software gives |v| = a (not NaN), in fewer
+// steps: the grid's quantum is 1/2 below 2, 1 below 4 and 2 above, so a
+// times 2, 1 or 1/2 (exact) rounded to an integer (RNE: adding 1.5 * 2^23
+// leaves the integer in the low bits) plus 0, 2 or 4 is the code, saturated
+// to 7 (a above 8, Inf included, first becomes 8).
+__device__ uint32_t e2m1_magnitude_rne(float a) {
+  const float factor = a < 2.0f ? 2.0f : a < 4.0f ? 1.0f : 0.5f;
+  const uint32_t offset = a < 2.0f ? 0u : a < 4.0f ? 2u : 4u;
+  const float t = fminf(a, 8.0f) * factor;
+  const uint32_t q = __float_as_uint(t + 0x1.8p23f) - 0x4B400000u;
+  return min(q + offset, 7u);
 }
 
 __device__ uint32_t cast_e2m1_nearest(float v, CastRule rule) {
@@ -234,6 +253,12 @@ __device__ uint8_t mx_scale_byte(const Recipe& r, float a) {
       const int bump = (bits & 0x7FFFFFu) > 0x600000u ? 1 : 0;  // significand above 1.75
       return static_cast<uint8_t>(min(max(field - 2 + bump, 0), 254));
     }
+    case BlockScale::kMxCeilOfBits:  // torchao CEIL: the exponent field, one up unless a is a power of two
+      return static_cast<uint8_t>(min(max(field + ((bits & 0x7FFFFFu) != 0 ? 1 : 0) - 2, 0), 254));
+    case BlockScale::kMxEven: {  // torchao EVEN: a rounded to a power of two (up from significand 1.75), then floor
+      const int rounded = static_cast<int>((bits + (1u << 21)) >> 23);
+      return static_cast<uint8_t>(min(max(rounded - 2, 0), 254));
+    }
     default: return 0;
   }
 }
@@ -335,9 +360,24 @@ __device__ __noinline__ CodeAndValue element_code_call(const Recipe& r, float v,
 // One candidate's codes for a block: x[i] * multiplier (MX fouroversix: x[i] /
 // divisor) as E2M1 codes, and the values the 4/6 error uses. The common case
 // (round to nearest, the plain cast) is a straight-line loop; the others a loop.
-template <int N>
+// kPlain: the kernel runs only round-to-nearest plain casts (launch() sees to
+// it), so a block whose values and multiplier are finite (`ordinary`) can make
+// no NaN and needs neither the NaN rules nor the clamp (the cast saturates
+// alike): the integer cast e2m1_magnitude_rne.
+template <int N, bool kPlain = false>
 __device__ void candidate_codes(const Recipe& r, const float* x, float multiplier, bool divide, float divisor,
-                                const uint32_t* random, uint8_t* codes, float* fake) {
+                                const uint32_t* random, uint8_t* codes, float* fake, bool ordinary = false) {
+  if (kPlain && ordinary) {
+    const bool sign_from_bit = r.element_cast.sign_from_bit;
+#pragma unroll
+    for (int i = 0; i < N; ++i) {
+      const float v = x[i] * multiplier, a = fabsf(v);
+      const bool negative = signbit(v) && (sign_from_bit || a != 0.0f);
+      codes[i] = static_cast<uint8_t>(e2m1_magnitude_rne(a) | (negative ? 8u : 0u));
+      fake[i] = e2m1_value(codes[i]);
+    }
+    return;
+  }
   if (!random && !divide && r.element_rounding == ElementRounding::kCast) {
 #pragma unroll(N <= 32 ? N : 1)
     for (int i = 0; i < N; ++i) {
@@ -357,10 +397,16 @@ __device__ void candidate_codes(const Recipe& r, const float* x, float multiplie
   }
 }
 
-__device__ float halving_tree(float* v, int k) {
-  for (int half = k / 2; half >= 1; half /= 2)
-    for (int i = 0; i < half; ++i) v[i] += v[i + half];
-  return v[0];
+// k fixed at compile time: the loops unroll and v stays in registers.
+template <int k>
+__device__ float halving_tree(float* v) {
+  if constexpr (k == 1) {
+    return v[0];
+  } else {
+#pragma unroll
+    for (int i = 0; i < k / 2; ++i) v[i] += v[i + k / 2];
+    return halving_tree<k / 2>(v);
+  }
 }
 
 // The FP32 sum of a block's n (16 or 256) error terms in the recipe's order.
@@ -369,33 +415,42 @@ __device__ float sum_terms(SumOrder order, const float* e, size_t tensor_blocks)
   switch (order) {
     case SumOrder::kTorchCpu: {  // 8 lanes, vector m into accumulator m % 4
       float acc[4][8];
-      const int vectors = n / 8, accumulators = min(vectors, 4);
+      constexpr int vectors = n / 8, accumulators = vectors < 4 ? vectors : 4;
+#pragma unroll
       for (int a = 0; a < accumulators; ++a)
+#pragma unroll
         for (int l = 0; l < 8; ++l) acc[a][l] = e[a * 8 + l];
+#pragma unroll
       for (int m = 4; m < vectors; ++m)
+#pragma unroll
         for (int l = 0; l < 8; ++l) acc[m % 4][l] += e[m * 8 + l];
+#pragma unroll
       for (int a = 1; a < accumulators; ++a)
+#pragma unroll
         for (int l = 0; l < 8; ++l) acc[0][l] += acc[a][l];
       float s = acc[0][0];
+#pragma unroll
       for (int l = 1; l < 8; ++l) s += acc[0][l];
       return s;
     }
     case SumOrder::kTorchCuda: {
       float v[64];
-      if (n == 16) {
+      if constexpr (n == 16) {
+#pragma unroll
         for (int i = 0; i < 16; ++i) v[i] = 0.0f + e[i];
-        return halving_tree(v, 16);
-      }
-      const int threads = tensor_blocks >= 16 ? 32 : 64;
-      for (int t = 0; t < threads; ++t) {
-        float lanes[4];
-        for (int l = 0; l < 4; ++l) {
-          lanes[l] = 0.0f + e[4 * t + l];
-          if (threads == 32) lanes[l] += e[4 * (t + 32) + l];
+        return halving_tree<16>(v);
+      } else {
+        const int threads = tensor_blocks >= 16 ? 32 : 64;
+        for (int t = 0; t < threads; ++t) {
+          float lanes[4];
+          for (int l = 0; l < 4; ++l) {
+            lanes[l] = 0.0f + e[4 * t + l];
+            if (threads == 32) lanes[l] += e[4 * (t + 32) + l];
+          }
+          v[t] = ((lanes[0] + lanes[1]) + lanes[2]) + lanes[3];
         }
-        v[t] = ((lanes[0] + lanes[1]) + lanes[2]) + lanes[3];
+        return threads == 32 ? halving_tree<32>(v) : halving_tree<64>(v);
       }
-      return halving_tree(v, threads);
     }
     case SumOrder::kRowsThenTree:
       if (n == 256) {
@@ -404,12 +459,13 @@ __device__ float sum_terms(SumOrder order, const float* e, size_t tensor_blocks)
           rows[row] = 0.0f;
           for (int i = 0; i < 16; ++i) rows[row] += e[row * 16 + i];
         }
-        return halving_tree(rows, 16);
+        return halving_tree<16>(rows);
       }
       [[fallthrough]];
     case SumOrder::kSequential: break;
   }
   float s = 0.0f;
+#pragma unroll(n <= 32 ? n : 1)
   for (int i = 0; i < n; ++i) s += e[i];
   return s;
 }
@@ -456,15 +512,24 @@ __device__ void load_run(const Params& p, size_t i, float* out) {
     return;
   }
   const uint4* v = reinterpret_cast<const uint4*>(static_cast<const uint16_t*>(p.x) + i);
+  uint32_t words[n / 2];
 #pragma unroll
   for (int k = 0; k < n / 8; ++k) {
     const uint4 u = v[k];
-    const uint32_t words[4] = {u.x, u.y, u.z, u.w};
+    words[4 * k] = u.x, words[4 * k + 1] = u.y, words[4 * k + 2] = u.z, words[4 * k + 3] = u.w;
+  }
+  if (p.input == InputType::kBF16) {  // one branch for the run, none per element
 #pragma unroll
-    for (int w = 0; w < 4; ++w) {
-      out[8 * k + 2 * w] = from_half_bits(words[w] & 0xFFFFu, p.input);
-      out[8 * k + 2 * w + 1] = from_half_bits(words[w] >> 16, p.input);
+    for (int w = 0; w < n / 2; ++w) {
+      out[2 * w] = __uint_as_float(words[w] << 16);
+      out[2 * w + 1] = __uint_as_float(words[w] & 0xFFFF0000u);
     }
+    return;
+  }
+#pragma unroll
+  for (int w = 0; w < n / 2; ++w) {
+    out[2 * w] = from_half_bits(words[w] & 0xFFFFu, InputType::kF16);
+    out[2 * w + 1] = from_half_bits(words[w] >> 16, InputType::kF16);
   }
 }
 
@@ -583,12 +648,24 @@ __global__ void tensor_amax(Params p, uint32_t* amax_bits) {
   uint32_t m = 0;
   if (p.macro) {
     for (size_t i = first; i < count; i += stride) m = max(m, magnitude_bits(element(p, i / p.cols, i % p.cols)));
-  } else {  // in any order, 8 values a step (count is a multiple of 16)
-    for (size_t i = first * 8; i < count; i += stride * 8) {
-      float v[8];
-      load_run<8>(p, i, v);
+  } else {  // in any order, 8 values a load (count is a multiple of 16), 4 loads in flight
+    constexpr int kLoads = 4;
+    for (size_t i = first * 8; i < count; i += stride * 8 * kLoads) {
+      float v[kLoads][8];
 #pragma unroll
-      for (int k = 0; k < 8; ++k) m = max(m, magnitude_bits(v[k]));
+      for (int u = 0; u < kLoads; ++u) {
+        const size_t j = i + u * stride * 8;
+        if (j < count) {
+          load_run<8>(p, j, v[u]);
+        } else {
+#pragma unroll
+          for (int k = 0; k < 8; ++k) v[u][k] = 0.0f;
+        }
+      }
+#pragma unroll
+      for (int u = 0; u < kLoads; ++u)
+#pragma unroll
+        for (int k = 0; k < 8; ++k) m = max(m, magnitude_bits(v[u][k]));
     }
   }
   for (int offset = 16; offset > 0; offset /= 2) m = max(m, __shfl_down_sync(0xFFFFFFFFu, m, offset));
@@ -645,32 +722,61 @@ __device__ uint32_t exact_e2m1_magnitude(double y, double s) {
   return code;
 }
 
+// Pack 8 codes into a word, element 2i in the low nibble.
+__device__ uint32_t pack8(const uint8_t* codes) {
+  uint32_t word = 0;
+#pragma unroll
+  for (int k = 0; k < 8; ++k) word |= static_cast<uint32_t>(codes[k]) << (4 * k);
+  return word;
+}
+
 template <int N, int BlockCols>
-__device__ void store(const Params& p, size_t tile_row, size_t tile_col, const uint8_t* codes, uint32_t scale) {
+__device__ void store(const Params& p, size_t b, size_t tile_row, size_t tile_col, const uint8_t* codes, uint32_t scale) {
   constexpr int kRows = N / BlockCols;
+  if (kRows == 1 && !p.swizzled) {  // block b: codes at b * BlockCols / 2, scale b, in one or two 8/16-byte stores
+    if constexpr (BlockCols == 16) {
+      *reinterpret_cast<uint2*>(p.codes + b * 8) = make_uint2(pack8(codes), pack8(codes + 8));
+    } else {
+      *reinterpret_cast<uint4*>(p.codes + b * 16) =
+          make_uint4(pack8(codes), pack8(codes + 8), pack8(codes + 16), pack8(codes + 24));
+    }
+    p.scales[b] = static_cast<uint8_t>(scale);
+    return;
+  }
   const size_t scale_cols = p.cols / BlockCols;
   for (int i = 0; i < kRows; ++i) {
     const size_t row = tile_row * kRows + i, col = tile_col * BlockCols;
     uint32_t* out = reinterpret_cast<uint32_t*>(p.codes + (row * p.cols + col) / 2);  // 8-byte aligned
 #pragma unroll
-    for (int w = 0; w < BlockCols / 8; ++w) {
-      uint32_t word = 0;
-#pragma unroll
-      for (int k = 0; k < 8; ++k) word |= static_cast<uint32_t>(codes[i * BlockCols + 8 * w + k]) << (4 * k);
-      out[w] = word;
-    }
+    for (int w = 0; w < BlockCols / 8; ++w) out[w] = pack8(codes + i * BlockCols + 8 * w);
     p.scales[p.swizzled ? swizzled_offset(row, tile_col, scale_cols) : row * scale_cols + tile_col] =
         static_cast<uint8_t>(scale);
   }
+}
+
+// codes = the 4-candidate's codes when `four`, element by element (a choice
+// between two arrays would put both in local memory).
+template <int N>
+__device__ void keep_codes(bool four, const uint8_t* codes4, uint8_t* codes) {
+#pragma unroll(N <= 32 ? N : 1)
+  for (int i = 0; i < N; ++i) codes[i] = four ? codes4[i] : codes[i];
 }
 
 // The three arithmetics of a block; each kernel holds one (code size and
 // registers), the recipe's other choices are run-time branches.
 enum class Path { kMx, kNvfp4Exact, kNvfp4Fp32 };
 
+// What else a kernel fixes at compile time. kGeneral: every option and
+// recipe choice at run time. The plain kernels (1D blocks, no transpose, no
+// stochastic rounding, no MBS, the plain element cast, MX without the
+// quotient rule: launch() chooses) cast ordinary blocks with integer steps;
+// kPlainFourOverSix also fixes the 4/6 selection, kPlain one candidate.
+enum class Variant { kGeneral, kPlain, kPlainFourOverSix };
+
 // Block b: its codes and scale. Returns its amax bits.
-template <int N, int BlockCols, Path kPath>
+template <int N, int BlockCols, Path kPath, Variant kVariant>
 __device__ __forceinline__ uint32_t quantize_block(const Params& p, size_t b) {
+  constexpr bool kPlain = kVariant != Variant::kGeneral;
   constexpr int kRows = N / BlockCols;
   constexpr int kUnroll = N <= 32 ? N : 1;  // 16x16 tiles stay loops (code size)
   const Recipe& r = p.r;
@@ -678,12 +784,15 @@ __device__ __forceinline__ uint32_t quantize_block(const Params& p, size_t b) {
   const size_t tile_row = b / tiles_per_row, tile_col = b % tiles_per_row;
   float x[N];
   uint32_t amax_bits = 0;
-  if (p.transpose) {
+  if (kRows == 1 && !p.transpose) {  // 1D blocks lie end to end in the row-major matrix
+    load_run<BlockCols>(p, b * BlockCols, x);
+  }
+  if (!kPlain && p.transpose) {
     for (int i = 0; i < N; ++i) x[i] = element(p, tile_row * kRows + i / BlockCols, tile_col * BlockCols + i % BlockCols);
-  } else {
+  } else if (!kPlain) {
     for (int i = 0; i < kRows; ++i) {
       const size_t row = tile_row * kRows + i, col = tile_col * BlockCols;
-      load_run<BlockCols>(p, row * p.cols + col, x + i * BlockCols);
+      if (kRows > 1) load_run<BlockCols>(p, row * p.cols + col, x + i * BlockCols);
       if (p.macro) {  // a block lies inside one macro block
         const float f = macro_factor(p, row, col);
 #pragma unroll
@@ -694,20 +803,21 @@ __device__ __forceinline__ uint32_t quantize_block(const Params& p, size_t b) {
 #pragma unroll
   for (int i = 0; i < N; ++i) amax_bits = max(amax_bits, magnitude_bits(x[i]));
   const float a = __uint_as_float(amax_bits);
-  const uint32_t* random6 = p.stochastic ? p.random + b * N : nullptr;
+  const uint32_t* random6 = !kPlain && p.stochastic ? p.random + b * N : nullptr;
   uint8_t codes[N];
 
   if constexpr (kPath == Path::kMx) {
     const uint32_t byte = mx_scale_byte(r, a);
     const int e = static_cast<int>(byte) - 127;
-    float multiplier = ldexpf(1.0f, -e);
+    float multiplier = power_of_two(-e);  // e is -127 to 127
     const bool divide = r.block_scale == BlockScale::kMxCeilOfQuotient;  // by the float with these exponent bits
     const float divisor = __uint_as_float(byte << 23);
-    if (r.mx_tiny_scale == MxTinyScale::kDivisorAtLeast2m126) multiplier = ldexpf(1.0f, -max(e, -126));
+    if (r.mx_tiny_scale == MxTinyScale::kDivisorAtLeast2m126) multiplier = power_of_two(-max(e, -126));
     if (r.mx_tiny_scale == MxTinyScale::kUnscaled && byte == 0) multiplier = 1.0f;
     float fake[N];
-    candidate_codes<N>(r, x, multiplier, divide, divisor, random6, codes, fake);  // 0/0 (all-zero block): default NaN
-    store<N, BlockCols>(p, tile_row, tile_col, codes, byte);
+    const bool ordinary = amax_bits < 0x7F800000u && isfinite(multiplier);
+    candidate_codes<N, kPlain>(r, x, multiplier, divide, divisor, random6, codes, fake, ordinary);  // 0/0 (all-zero block): default NaN
+    store<N, BlockCols>(p, b, tile_row, tile_col, codes, byte);
   } else if constexpr (kPath == Path::kNvfp4Exact) {
     const Tensor t = *p.tensor;
     double y[N], value6[N], value4[N];
@@ -730,7 +840,8 @@ __device__ __forceinline__ uint32_t quantize_block(const Params& p, size_t b) {
     const bool four = r.selection == Selection::kFourOverSix
                           ? exact_prefers_four(r.error_metric, y, value6, value4, N, s6, s4)
                           : r.selection == Selection::kMaxToFour;
-    store<N, BlockCols>(p, tile_row, tile_col, four ? codes4 : codes, four ? code4 : code6);
+    keep_codes<N>(four, codes4, codes);
+    store<N, BlockCols>(p, b, tile_row, tile_col, codes, four ? code4 : code6);
   } else {  // NVFP4 in FP32 arithmetic
     const Tensor t = *p.tensor;
     // The high-precision scale of the 6-candidate.
@@ -745,20 +856,25 @@ __device__ __forceinline__ uint32_t quantize_block(const Params& p, size_t b) {
       }
     }
     if (isnan(s_hp)) s_hp = default_nan(r);  // 0 * Inf (S_enc overflowed), 0 / 0 (torchao, amax 0)
-    const bool four_over_six = r.selection == Selection::kFourOverSix;
+    const bool four_over_six =
+        kVariant == Variant::kGeneral ? r.selection == Selection::kFourOverSix : kVariant == Variant::kPlainFourOverSix;
+    const bool finite_block = amax_bits < 0x7F800000u;
     const Candidate six = candidate(r, t, s_hp);
     float fake[N];
-    candidate_codes<N>(r, x, six.multiplier, false, 0.0f, random6, codes, fake);
+    candidate_codes<N, kPlain>(r, x, six.multiplier, false, 0.0f, random6, codes, fake,
+                               finite_block && isfinite(six.multiplier));
     if (!four_over_six) {
-      store<N, BlockCols>(p, tile_row, tile_col, codes, six.code);
+      store<N, BlockCols>(p, b, tile_row, tile_col, codes, six.code);
       return amax_bits;
     }
-    // The error terms of a candidate: deq = ((q * s) * A) / N, e = deq - x.
+    // The error terms of a candidate: deq = ((q * s) * A) / N, e = deq - x;
+    // TE's fast scoring: e = q * s - x * S_enc (the product is exact).
     float e[N];
+    const bool scaled = r.error_arithmetic == ErrorArithmetic::kScaledFp32;
     const auto error = [&](const float* q, float scale) {
 #pragma unroll kUnroll
       for (int i = 0; i < N; ++i) {
-        const float d = ((q[i] * scale) * t.amax) / r.tensor_scale_numerator - x[i];
+        const float d = scaled ? q[i] * scale - x[i] * t.s_enc : ((q[i] * scale) * t.amax) / r.tensor_scale_numerator - x[i];
         e[i] = r.error_metric == ErrorMetric::kSumSquares ? d * d : fabsf(d);
       }
       if (r.error_metric != ErrorMetric::kMaxAbs) return sum_terms<N>(r.sum_order, e, p.tiles);
@@ -771,26 +887,30 @@ __device__ __forceinline__ uint32_t quantize_block(const Params& p, size_t b) {
     const Candidate four = candidate(r, t, s_hp * 1.5f);
     const uint32_t* random4 = random6 ? random6 + p.rows * p.cols : nullptr;
     uint8_t codes4[N];
-    candidate_codes<N>(r, x, four.multiplier, false, 0.0f, random4, codes4, fake);
+    candidate_codes<N, kPlain>(r, x, four.multiplier, false, 0.0f, random4, codes4, fake,
+                               finite_block && isfinite(four.multiplier));
     const float error4 = error(fake, four.scale);
     const bool keep_four = error4 < error6;
-    store<N, BlockCols>(p, tile_row, tile_col, keep_four ? codes4 : codes, keep_four ? four.code : six.code);
+    keep_codes<N>(keep_four, codes4, codes);
+    store<N, BlockCols>(p, b, tile_row, tile_col, codes, keep_four ? four.code : six.code);
   }
   return amax_bits;
 }
 
-template <int N, int BlockCols, Path kPath>
-__global__ void __launch_bounds__(128) quantize_blocks(Params p) {
+template <int N, int BlockCols, Path kPath, Variant kVariant = Variant::kGeneral>
+// __grid_constant__: the recipe is read where it lies, in the parameter
+// space, not from a per-thread local copy (the out-of-line calls take its address).
+__global__ void __launch_bounds__(128) quantize_blocks(const __grid_constant__ Params p) {
   const size_t b = blockIdx.x * size_t{blockDim.x} + threadIdx.x;
   if constexpr (kPath == Path::kMx) {
-    uint32_t m = b < p.tiles ? quantize_block<N, BlockCols, kPath>(p, b) : 0u;
+    uint32_t m = b < p.tiles ? quantize_block<N, BlockCols, kPath, kVariant>(p, b) : 0u;
     for (int offset = 16; offset > 0; offset /= 2) m = max(m, __shfl_down_sync(0xFFFFFFFFu, m, offset));
     __shared__ uint32_t warp_max[4];
     if ((threadIdx.x & 31) == 0) warp_max[threadIdx.x / 32] = m;
     __syncthreads();
     if (threadIdx.x == 0) p.partial_amax[blockIdx.x] = max(max(warp_max[0], warp_max[1]), max(warp_max[2], warp_max[3]));
   } else if (b < p.tiles) {
-    quantize_block<N, BlockCols, kPath>(p, b);
+    quantize_block<N, BlockCols, kPath, kVariant>(p, b);
   }
 }
 
@@ -829,8 +949,12 @@ void launch(const Params& p, uint8_t* macro, Scratch* scratch, cudaStream_t stre
   q.tensor = &scratch->tensor;
   q.partial_amax = scratch->partial_amax;
   const unsigned grid = static_cast<unsigned>((p.tiles + kThreads - 1) / kThreads);
+  const bool plain = !p.two_d && !p.transpose && !p.stochastic && !p.r.macro_block_cols &&
+                     p.r.element_rounding == ElementRounding::kCast && p.r.block_scale != BlockScale::kMxCeilOfQuotient;
   if (p.r.scale_format == ScaleFormat::kE8M0) {  // no tensor scale: the amax comes from the block kernel
-    if (p.r.block_cols == 32) quantize_blocks<32, 32, Path::kMx><<<grid, kThreads, 0, stream>>>(q);
+    if (plain && p.r.block_cols == 32) quantize_blocks<32, 32, Path::kMx, Variant::kPlain><<<grid, kThreads, 0, stream>>>(q);
+    else if (plain) quantize_blocks<16, 16, Path::kMx, Variant::kPlain><<<grid, kThreads, 0, stream>>>(q);
+    else if (p.r.block_cols == 32) quantize_blocks<32, 32, Path::kMx><<<grid, kThreads, 0, stream>>>(q);
     else quantize_blocks<16, 16, Path::kMx><<<grid, kThreads, 0, stream>>>(q);
     max_of_partials<<<1, 1024, 0, stream>>>(q.partial_amax, grid, &scratch->amax_bits);
     return;
@@ -841,7 +965,10 @@ void launch(const Params& p, uint8_t* macro, Scratch* scratch, cudaStream_t stre
     if (p.two_d) quantize_blocks<256, 16, Path::kNvfp4Exact><<<grid, kThreads, 0, stream>>>(q);
     else quantize_blocks<16, 16, Path::kNvfp4Exact><<<grid, kThreads, 0, stream>>>(q);
   } else {
-    if (p.two_d) quantize_blocks<256, 16, Path::kNvfp4Fp32><<<grid, kThreads, 0, stream>>>(q);
+    if (plain && p.r.selection == Selection::kFourOverSix)
+      quantize_blocks<16, 16, Path::kNvfp4Fp32, Variant::kPlainFourOverSix><<<grid, kThreads, 0, stream>>>(q);
+    else if (plain) quantize_blocks<16, 16, Path::kNvfp4Fp32, Variant::kPlain><<<grid, kThreads, 0, stream>>>(q);
+    else if (p.two_d) quantize_blocks<256, 16, Path::kNvfp4Fp32><<<grid, kThreads, 0, stream>>>(q);
     else quantize_blocks<16, 16, Path::kNvfp4Fp32><<<grid, kThreads, 0, stream>>>(q);
   }
 }
@@ -901,7 +1028,7 @@ std::string unsupported(const Recipe& r, const Options& o) {
       r.selection == Selection::kFourOverSix)
     return "exact scaling with FP32 error arithmetic";
   if (r.element_scaling != ElementScaling::kExact && !mx && r.selection == Selection::kFourOverSix &&
-      r.error_arithmetic != ErrorArithmetic::kFp32)
+      r.error_arithmetic == ErrorArithmetic::kExact)
     return "exact 4/6 errors with FP32 element scaling";
   if (r.stochastic == Stochastic::kFosUniform && r.element_rounding != ElementRounding::kFosUnbounded && o.stochastic)
     return "fouroversix stochastic rounding needs its unbounded element rounding";

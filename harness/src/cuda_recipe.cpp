@@ -38,8 +38,7 @@ To same_enumerator(From v) {
 gpu::Recipe cuda_recipe(const golden::BlockRecipe& g, std::string& why) {
   // Enumerators copied by position: these lists are the same, in the same order.
   static_assert(static_cast<int>(golden::TensorScaleRule::kTorchao) == static_cast<int>(gpu::TensorScale::kTorchao));
-  static_assert(static_cast<int>(golden::BlockScaleRule::kMxOverflowAware) ==
-                static_cast<int>(gpu::BlockScale::kMxOverflowAware));
+  static_assert(static_cast<int>(golden::BlockScaleRule::kMxEven) == static_cast<int>(gpu::BlockScale::kMxEven));
   static_assert(static_cast<int>(golden::ElementScaling::kPowerOfTwo) == static_cast<int>(gpu::ElementScaling::kPowerOfTwo));
   static_assert(static_cast<int>(golden::MxTinyScale::kUnscaled) == static_cast<int>(gpu::MxTinyScale::kUnscaled));
   static_assert(static_cast<int>(golden::ElementRounding::kMicroxcaling) ==
@@ -74,14 +73,9 @@ gpu::Recipe cuda_recipe(const golden::BlockRecipe& g, std::string& why) {
   r.stochastic = same_enumerator<gpu::Stochastic>(g.stochastic);
   r.selection = same_enumerator<gpu::Selection>(g.selection);
   r.error_metric = same_enumerator<gpu::ErrorMetric>(g.error_metric);
-  if (g.block_scale == golden::BlockScaleRule::kMxCeilOfBits || g.block_scale == golden::BlockScaleRule::kMxEven) {
-    why = "block scale rule (torchao CEIL / EVEN) is not in the kernels";
-  }
-  if (g.error_arithmetic == golden::ErrorArithmetic::kScaledFp32) {
-    why = "error arithmetic scaled_fp32 (TransformerEngine's fast 4/6 scoring) is not in the kernels";
-  }
-  r.error_arithmetic = g.error_arithmetic == golden::ErrorArithmetic::kExact ? gpu::ErrorArithmetic::kExact
-                                                                             : gpu::ErrorArithmetic::kFp32;
+  r.error_arithmetic = g.error_arithmetic == golden::ErrorArithmetic::kExact       ? gpu::ErrorArithmetic::kExact
+                       : g.error_arithmetic == golden::ErrorArithmetic::kScaledFp32 ? gpu::ErrorArithmetic::kScaledFp32
+                                                                                    : gpu::ErrorArithmetic::kFp32;
   r.sum_order = same_enumerator<gpu::SumOrder>(g.sum_order);
   r.macro_block_cols = g.macro_block_cols;
   return r;

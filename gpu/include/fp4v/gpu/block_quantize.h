@@ -31,7 +31,7 @@ enum class ScaleFormat : uint8_t { kE4M3, kE8M0 };
 enum class TensorScale : uint8_t { kNone, kTe, kFos, kFosFinite, kTorchao };
 enum class BlockScale : uint8_t {
   kTeProduct, kFosProduct, kTorchaoQuotient, kExact,
-  kMxFloor, kMxFloorOfLog2, kMxCeilOfQuotient, kMxCeilOfLog2, kMxOverflowAware,
+  kMxFloor, kMxFloorOfLog2, kMxCeilOfQuotient, kMxCeilOfLog2, kMxOverflowAware, kMxCeilOfBits, kMxEven,
 };
 enum class ElementScaling : uint8_t {
   kTeReciprocal, kFosReciprocal, kFosCudaReciprocal, kTorchaoQuotient, kExact, kPowerOfTwo,
@@ -41,7 +41,7 @@ enum class ElementRounding : uint8_t { kCast, kFosUnbounded, kMicroxcaling };
 enum class Stochastic : uint8_t { kNone, kPtx, kFosUniform };
 enum class Selection : uint8_t { kMaxToSix, kMaxToFour, kFourOverSix };
 enum class ErrorMetric : uint8_t { kSumSquares, kSumAbs, kMaxAbs };
-enum class ErrorArithmetic : uint8_t { kFp32, kExact };
+enum class ErrorArithmetic : uint8_t { kFp32, kExact, kScaledFp32 };
 enum class SumOrder : uint8_t { kSequential, kTorchCpu, kTorchCuda, kRowsThenTree };
 
 // Every choice of one recipe; the semantics of each enumerator are those of
