@@ -129,17 +129,28 @@ __device__ uint32_t cast_e2m1_software(float v, CastRule rule) {
   return magnitude | (negative ? 8u : 0u);
 }
 
-// The magnitude code cast_e2m1_software gives |v| = a (not NaN), in fewer
-// steps: the grid's quantum is 1/2 below 2, 1 below 4 and 2 above, so a
-// times 2, 1 or 1/2 (exact) rounded to an integer (RNE: adding 1.5 * 2^23
-// leaves the integer in the low bits) plus 0, 2 or 4 is the code, saturated
-// to 7 (a above 8, Inf included, first becomes 8).
-__device__ uint32_t e2m1_magnitude_rne(float a) {
-  const float factor = a < 2.0f ? 2.0f : a < 4.0f ? 1.0f : 0.5f;
-  const uint32_t offset = a < 2.0f ? 0u : a < 4.0f ? 2u : 4u;
-  const float t = fminf(a, 8.0f) * factor;
-  const uint32_t q = __float_as_uint(t + 0x1.8p23f) - 0x4B400000u;
-  return min(q + offset, 7u);
+// The magnitude code cast_e2m1_software gives a = |v| (not NaN), from a's
+// bits, in fewer steps. From 1 up: a rounded to one mantissa bit (RNE, in
+// integers); its exponent and that bit are the code (1.0: 2), saturated to 7
+// (Inf included). Below 1 the quantum is 1/2: a + 1.5 * 2^22 rounds a to a
+// multiple of 1/2 (RNE) and leaves the count in the low bits.
+__device__ uint32_t e2m1_magnitude_rne(uint32_t a_bits) {
+  if (a_bits >= 0x3F800000u) return min(((a_bits + 0x1FFFFFu + ((a_bits >> 22) & 1u)) >> 22) - 252u, 7u);
+  return __float_as_uint(__uint_as_float(a_bits) + 0x1.8p22f) - 0x4AC00000u;
+}
+
+// The plain kernels' codes of an ordinary block (no NaN can arise): x[i] *
+// multiplier cast to E2M1; kSignFromBit: the sign bit decides the sign
+// (-0.0 gives code 8), otherwise only a nonzero negative value is negative.
+template <int N, bool kSignFromBit>
+__device__ void plain_codes(const float* x, float multiplier, uint8_t* codes, float* fake) {
+#pragma unroll
+  for (int i = 0; i < N; ++i) {
+    const uint32_t bits = __float_as_uint(x[i] * multiplier), magnitude = bits & 0x7FFFFFFFu;
+    const uint32_t sign = kSignFromBit || magnitude != 0 ? (bits >> 28) & 8u : 0u;
+    codes[i] = static_cast<uint8_t>(e2m1_magnitude_rne(magnitude) | sign);
+    fake[i] = e2m1_value(codes[i]);
+  }
 }
 
 __device__ uint32_t cast_e2m1_nearest(float v, CastRule rule) {
@@ -368,14 +379,8 @@ template <int N, bool kPlain = false>
 __device__ void candidate_codes(const Recipe& r, const float* x, float multiplier, bool divide, float divisor,
                                 const uint32_t* random, uint8_t* codes, float* fake, bool ordinary = false) {
   if (kPlain && ordinary) {
-    const bool sign_from_bit = r.element_cast.sign_from_bit;
-#pragma unroll
-    for (int i = 0; i < N; ++i) {
-      const float v = x[i] * multiplier, a = fabsf(v);
-      const bool negative = signbit(v) && (sign_from_bit || a != 0.0f);
-      codes[i] = static_cast<uint8_t>(e2m1_magnitude_rne(a) | (negative ? 8u : 0u));
-      fake[i] = e2m1_value(codes[i]);
-    }
+    if (r.element_cast.sign_from_bit) plain_codes<N, true>(x, multiplier, codes, fake);
+    else plain_codes<N, false>(x, multiplier, codes, fake);
     return;
   }
   if (!random && !divide && r.element_rounding == ElementRounding::kCast) {
@@ -642,7 +647,8 @@ __global__ void macro_factors(Params p, uint8_t* out) {
 
 // The tensor amax of the quantized matrix (after the MBS factors): the
 // largest magnitude bit pattern, atomically.
-__global__ void tensor_amax(Params p, uint32_t* amax_bits) {
+constexpr int kAmaxThreads = 256;
+__global__ void __launch_bounds__(kAmaxThreads) tensor_amax(Params p, uint32_t* amax_bits) {
   const size_t count = p.rows * p.cols;
   const size_t first = blockIdx.x * size_t{blockDim.x} + threadIdx.x, stride = size_t{gridDim.x} * blockDim.x;
   uint32_t m = 0;
@@ -668,8 +674,16 @@ __global__ void tensor_amax(Params p, uint32_t* amax_bits) {
         for (int k = 0; k < 8; ++k) m = max(m, magnitude_bits(v[u][k]));
     }
   }
+  // One atomic per CTA (256 threads), not per warp: they all go to one address.
   for (int offset = 16; offset > 0; offset /= 2) m = max(m, __shfl_down_sync(0xFFFFFFFFu, m, offset));
-  if ((threadIdx.x & 31) == 0) atomicMax(amax_bits, m);
+  __shared__ uint32_t warp_max[8];
+  if ((threadIdx.x & 31) == 0) warp_max[threadIdx.x / 32] = m;
+  __syncthreads();
+  if (threadIdx.x < 8) {
+    m = warp_max[threadIdx.x];
+    for (int offset = 4; offset > 0; offset /= 2) m = max(m, __shfl_down_sync(0xFFu, m, offset));
+    if (threadIdx.x == 0) atomicMax(amax_bits, m);
+  }
 }
 
 __device__ size_t swizzled_offset(size_t row, size_t col, size_t cols) {
@@ -959,7 +973,7 @@ void launch(const Params& p, uint8_t* macro, Scratch* scratch, cudaStream_t stre
     max_of_partials<<<1, 1024, 0, stream>>>(q.partial_amax, grid, &scratch->amax_bits);
     return;
   }
-  tensor_amax<<<4096, 256, 0, stream>>>(q, &scratch->amax_bits);
+  tensor_amax<<<4096, kAmaxThreads, 0, stream>>>(q, &scratch->amax_bits);
   tensor_context<<<1, 1, 0, stream>>>(p.r, &scratch->amax_bits, &scratch->tensor);
   if (p.r.element_scaling == ElementScaling::kExact) {
     if (p.two_d) quantize_blocks<256, 16, Path::kNvfp4Exact><<<grid, kThreads, 0, stream>>>(q);
