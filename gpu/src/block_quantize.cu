@@ -776,6 +776,8 @@ __device__ void keep_codes(bool four, const uint8_t* codes4, uint8_t* codes) {
   for (int i = 0; i < N; ++i) codes[i] = four ? codes4[i] : codes[i];
 }
 
+constexpr int kThreads = 128;  // per CTA of the block kernels
+
 // The three arithmetics of a block; each kernel holds one (code size and
 // registers), the recipe's other choices are run-time branches.
 enum class Path { kMx, kNvfp4Exact, kNvfp4Fp32 };
@@ -885,10 +887,25 @@ __device__ __forceinline__ uint32_t quantize_block(const Params& p, size_t b) {
     // TE's fast scoring: e = q * s - x * S_enc (the product is exact).
     float e[N];
     const bool scaled = r.error_arithmetic == ErrorArithmetic::kScaledFp32;
-    const auto error = [&](const float* q, float scale) {
+    // The plain kernels' q is e2m1_value(code) (the plain cast), so deq is
+    // +-deq_of[magnitude]: 8 divisions a candidate, not N (negation commutes
+    // with each rounding). A column per thread, read back by that thread only.
+    __shared__ float deq_of[8][kThreads];
+    const auto error = [&](const float* q, const uint8_t* c, float scale) {
+      if (kVariant == Variant::kPlainFourOverSix && !scaled) {
+#pragma unroll
+        for (int m = 0; m < 8; ++m)
+          deq_of[m][threadIdx.x] = ((e2m1_value(m) * scale) * t.amax) / r.tensor_scale_numerator;
+      }
 #pragma unroll kUnroll
       for (int i = 0; i < N; ++i) {
-        const float d = scaled ? q[i] * scale - x[i] * t.s_enc : ((q[i] * scale) * t.amax) / r.tensor_scale_numerator - x[i];
+        float d;
+        if (kVariant == Variant::kPlainFourOverSix && !scaled) {
+          const uint32_t negative = (c[i] & 8u) << 28;
+          d = __uint_as_float(__float_as_uint(deq_of[c[i] & 7u][threadIdx.x]) ^ negative) - x[i];
+        } else {
+          d = scaled ? q[i] * scale - x[i] * t.s_enc : ((q[i] * scale) * t.amax) / r.tensor_scale_numerator - x[i];
+        }
         e[i] = r.error_metric == ErrorMetric::kSumSquares ? d * d : fabsf(d);
       }
       if (r.error_metric != ErrorMetric::kMaxAbs) return sum_terms<N>(r.sum_order, e, p.tiles);
@@ -897,13 +914,13 @@ __device__ __forceinline__ uint32_t quantize_block(const Params& p, size_t b) {
       for (int i = 0; i < N; ++i) s = s < e[i] ? e[i] : s;
       return s;
     };
-    const float error6 = error(fake, six.scale);
+    const float error6 = error(fake, codes, six.scale);
     const Candidate four = candidate(r, t, s_hp * 1.5f);
     const uint32_t* random4 = random6 ? random6 + p.rows * p.cols : nullptr;
     uint8_t codes4[N];
     candidate_codes<N, kPlain>(r, x, four.multiplier, false, 0.0f, random4, codes4, fake,
                                finite_block && isfinite(four.multiplier));
-    const float error4 = error(fake, four.scale);
+    const float error4 = error(fake, codes4, four.scale);
     const bool keep_four = error4 < error6;
     keep_codes<N>(keep_four, codes4, codes);
     store<N, BlockCols>(p, b, tile_row, tile_col, codes, keep_four ? four.code : six.code);
@@ -914,7 +931,7 @@ __device__ __forceinline__ uint32_t quantize_block(const Params& p, size_t b) {
 template <int N, int BlockCols, Path kPath, Variant kVariant = Variant::kGeneral>
 // __grid_constant__: the recipe is read where it lies, in the parameter
 // space, not from a per-thread local copy (the out-of-line calls take its address).
-__global__ void __launch_bounds__(128) quantize_blocks(const __grid_constant__ Params p) {
+__global__ void __launch_bounds__(kThreads) quantize_blocks(const __grid_constant__ Params p) {
   const size_t b = blockIdx.x * size_t{blockDim.x} + threadIdx.x;
   if constexpr (kPath == Path::kMx) {
     uint32_t m = b < p.tiles ? quantize_block<N, BlockCols, kPath, kVariant>(p, b) : 0u;
@@ -940,7 +957,6 @@ __global__ void tensor_context(Recipe r, const uint32_t* amax_bits, Tensor* out)
   *out = tensor_of(r, __uint_as_float(*amax_bits));
 }
 
-constexpr int kThreads = 128;
 
 // Device memory the kernels share besides the tensors: the amax, the
 // tensor context, the MX per-CTA maxima.
