@@ -13,6 +13,7 @@
 #include <type_traits>
 
 #include "fp4v/gpu/block_quantize.h"
+#include "fp4v/gpu/e2m1_bits.h"
 
 // Blackwell FP4 conversions exist in the arch-specific sm_100a / sm_120a code.
 #if defined(__CUDA_ARCH_FEAT_SM100_ALL) || defined(__CUDA_ARCH_FEAT_SM120_ALL)
@@ -127,16 +128,6 @@ __device__ uint32_t cast_e2m1_software(float v, CastRule rule) {
                              (a >= 3.5f) + (a > 5.0f);
   const bool negative = signbit(v) && (rule.sign_from_bit || a != 0.0f);
   return magnitude | (negative ? 8u : 0u);
-}
-
-// The magnitude code cast_e2m1_software gives a = |v| (not NaN), from a's
-// bits, in fewer steps. From 1 up: a rounded to one mantissa bit (RNE, in
-// integers); its exponent and that bit are the code (1.0: 2), saturated to 7
-// (Inf included). Below 1 the quantum is 1/2: a + 1.5 * 2^22 rounds a to a
-// multiple of 1/2 (RNE) and leaves the count in the low bits.
-__device__ uint32_t e2m1_magnitude_rne(uint32_t a_bits) {
-  if (a_bits >= 0x3F800000u) return min(((a_bits + 0x1FFFFFu + ((a_bits >> 22) & 1u)) >> 22) - 252u, 7u);
-  return __float_as_uint(__uint_as_float(a_bits) + 0x1.8p22f) - 0x4AC00000u;
 }
 
 // The plain kernels' codes of an ordinary block (no NaN can arise): x[i] *
@@ -374,7 +365,7 @@ __device__ __noinline__ CodeAndValue element_code_call(const Recipe& r, float v,
 // kPlain: the kernel runs only round-to-nearest plain casts (launch() sees to
 // it), so a block whose values and multiplier are finite (`ordinary`) can make
 // no NaN and needs neither the NaN rules nor the clamp (the cast saturates
-// alike): the integer cast e2m1_magnitude_rne.
+// alike): the integer cast e2m1_magnitude_rne (e2m1_bits.h).
 template <int N, bool kPlain = false>
 __device__ void candidate_codes(const Recipe& r, const float* x, float multiplier, bool divide, float divisor,
                                 const uint32_t* random, uint8_t* codes, float* fake, bool ordinary = false) {
