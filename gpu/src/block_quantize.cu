@@ -1,6 +1,7 @@
 // Block quantization on the GPU: one thread per block (16, 32 or a 16x16
-// tile), every recipe choice a run-time branch that is uniform across the
-// grid. Built with -fmad=false: each FP32 operation below is one correctly
+// tile). The block shape, the arithmetic and, for the common case, the plain
+// variant (Variant) are template parameters; every other recipe choice is a
+// run-time branch that is uniform across the grid. Built with -fmad=false: each FP32 operation below is one correctly
 // rounded IEEE operation, as the recipes define them (no contraction to FMA).
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
