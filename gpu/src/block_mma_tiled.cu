@@ -36,8 +36,8 @@
 namespace fp4v::gpu {
 namespace {
 
-constexpr int kTileM = 128, kTileN = 128, kStepK = 64, kGroup = 16;
-constexpr int kWarpM = 32, kWarpN = 64;  // 8 warps: 4 x 2
+constexpr int kTileM = 128, kTileN = 64, kStepK = 64, kGroup = 16;
+constexpr int kWarpM = 32, kWarpN = 32;  // 8 warps: 4 x 2; two CTAs per SM (at most 128 registers)
 constexpr int kThreads = 256;
 constexpr int kRowStride = kStepK + 8;  // halves per shared-memory row: padding against bank conflicts
 constexpr int kStageHalves = (kTileM + kTileN) * kRowStride;
@@ -115,7 +115,7 @@ __device__ __noinline__ void slow_instruction(const mma::MmaRecipe& r, int m, in
 
 // d_io: C on entry (rows_pad x cols_pad, leading dimension ld), D on exit.
 template <class T>
-__global__ void __launch_bounds__(kThreads) tiled_kernel(mma::MmaRecipe r, int m, int n, int k, int k_pad, int ld,
+__global__ void __launch_bounds__(kThreads, 2) tiled_kernel(mma::MmaRecipe r, int m, int n, int k, int k_pad, int ld,
                                                          const T* __restrict__ a16, const T* __restrict__ b16,
                                                          const int2* __restrict__ a_bounds,
                                                          const int2* __restrict__ b_bounds, int rows_pad, int cols_pad,
@@ -150,13 +150,12 @@ __global__ void __launch_bounds__(kThreads) tiled_kernel(mma::MmaRecipe r, int m
       asm volatile("cp.async.wait_group 0;\n" ::);
     }
     __syncthreads();
-    // The warp's bounds for this step: 32 rows (one per lane), 64 columns (two per lane).
+    // The warp's bounds for this step: 32 rows and 32 columns, one of each per lane.
+    static_assert(kWarpM == 32 && kWarpN == 32, "one row and one column bound per lane");
     const int2 ra = a_bounds[static_cast<size_t>(step) * rows_pad + row0 + wr + lane];
-    const int2 cb0 = b_bounds[static_cast<size_t>(step) * cols_pad + col0 + wc + lane];
-    const int2 cb1 = b_bounds[static_cast<size_t>(step) * cols_pad + col0 + wc + 32 + lane];
+    const int2 cb = b_bounds[static_cast<size_t>(step) * cols_pad + col0 + wc + lane];
     const int row_emax = __reduce_max_sync(0xFFFFFFFFu, ra.x), row_lmin = __reduce_min_sync(0xFFFFFFFFu, ra.y);
-    const int col_emax = __reduce_max_sync(0xFFFFFFFFu, max(cb0.x, cb1.x));
-    const int col_lmin = __reduce_min_sync(0xFFFFFFFFu, min(cb0.y, cb1.y));
+    const int col_emax = __reduce_max_sync(0xFFFFFFFFu, cb.x), col_lmin = __reduce_min_sync(0xFFFFFFFFu, cb.y);
     const int emax = row_emax + col_emax, lmin = row_lmin + col_lmin - 2;
     // Tensor-core terms exact (operands and products FP16/BF16/FP32 normals)
     // and their FP32 sum exact (partial sums below 2^(emax + 14), multiples
@@ -263,9 +262,9 @@ void run_tiled(const mma::MmaRecipe& r, size_t m, size_t n, size_t k, const uint
   auto* a_bounds = static_cast<int2*>(w.bounds);
   int2* b_bounds = a_bounds + mp * steps;
   if (steps > 0) {
-    step_bounds<<<dim3(static_cast<unsigned>(mp / 128), static_cast<unsigned>(steps)), 128>>>(
+    step_bounds<<<dim3(static_cast<unsigned>((mp + 127) / 128), static_cast<unsigned>(steps)), 128>>>(
         r, static_cast<int>(m), static_cast<int>(k), static_cast<int>(mp), static_cast<int>(steps), sa, a_bounds, row_nan);
-    step_bounds<<<dim3(static_cast<unsigned>(np / 128), static_cast<unsigned>(steps)), 128>>>(
+    step_bounds<<<dim3(static_cast<unsigned>((np + 127) / 128), static_cast<unsigned>(steps)), 128>>>(
         r, static_cast<int>(n), static_cast<int>(k), static_cast<int>(np), static_cast<int>(steps), sb, b_bounds, row_nan + mp);
   }
   static const bool shared_memory_raised = [] {  // once per process and kernel type (thread-safe)
