@@ -1,22 +1,23 @@
-// cuBLASLt block-scaled FP4 GEMM (block_mma_cublaslt.h), loaded with dlopen.
+// cuBLASLt block-scaled FP4 GEMM (block_mma_cublaslt.h) and the BF16 GEMM
+// of the fast path (cublaslt_matmul.h), loaded with dlopen.
 // Row-major D = A B^T is computed as column-major D^T = B A^T: cuBLASLt's A
 // is our B (k x n column-major, transposed), its B is our A (k x m,
 // not transposed), its D is n x m column-major = our m x n row-major.
+#include "device_gemm.h"
 #include "fp4v/gpu/block_mma_cublaslt.h"
+
+#include "cublaslt_matmul.h"
 
 #include <cublasLt.h>
 #include <cuda_runtime.h>
 #include <dlfcn.h>
 
+#include <mutex>
 #include <stdexcept>
 #include <string>
 
 namespace fp4v::gpu {
 namespace {
-
-void check(cudaError_t status, const char* what) {
-  if (status != cudaSuccess) throw std::runtime_error(std::string(what) + ": " + cudaGetErrorString(status));
-}
 
 // The entry points used, typed from cublasLt.h.
 struct Lt {
@@ -67,17 +68,11 @@ const Lt& lt() {
   return instance;
 }
 
+constexpr size_t kWorkspaceBytes = 32 << 20;
+
 void check_lt(cublasStatus_t status, const char* what) {
   if (status != CUBLAS_STATUS_SUCCESS) throw std::runtime_error(std::string("cuBLASLt ") + what + ": status " + std::to_string(static_cast<int>(status)));
 }
-
-struct Buffer {
-  void* p = nullptr;
-  explicit Buffer(size_t bytes) { check(cudaMalloc(&p, bytes ? bytes : 1), "cudaMalloc"); }
-  ~Buffer() { cudaFree(p); }
-  Buffer(const Buffer&) = delete;
-  Buffer& operator=(const Buffer&) = delete;
-};
 
 std::vector<uint8_t> swizzle(const uint8_t* scales, size_t rows, size_t cols) {
   const size_t padded_rows = (rows + 127) / 128 * 128, padded_cols = (cols + 3) / 4 * 4;
@@ -96,14 +91,9 @@ size_t swizzled_scale_offset(size_t row, size_t col, size_t cols) {
 }
 
 std::string cublaslt_unavailable() {
-  int count = 0;
-  if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) return "no CUDA device";
-  cudaDeviceProp p{};
-  if (cudaGetDeviceProperties(&p, 0) != cudaSuccess) return "no CUDA device properties";
-  if (p.major != 10 && p.major != 12) {
-    return "not run: needs sm_100/sm_120 (this device is sm_" + std::to_string(p.major * 10 + p.minor) + ")";
-  }
-  return lt().error;
+  std::string why = device_major_mismatch(10, "100/sm_120");
+  if (!why.empty() && device_major_mismatch(12, "120").empty()) why.clear();
+  return why.empty() ? lt().error : why;
 }
 
 std::vector<float> cublaslt_block_mma(bool nvfp4, size_t m, size_t n, size_t k, const uint8_t* a_packed,
@@ -111,58 +101,63 @@ std::vector<float> cublaslt_block_mma(bool nvfp4, size_t m, size_t n, size_t k, 
                                       const uint8_t* b_scales, const float* c, float alpha) {
   const std::string why = cublaslt_unavailable();
   if (!why.empty()) throw std::runtime_error(why);
-  const Lt& f = lt();
   const size_t block = nvfp4 ? 16 : 32, groups = k / block;
   if (k % 32 != 0) throw std::invalid_argument("cublaslt_block_mma: k must be a multiple of 32");
   const std::vector<uint8_t> sa = swizzle(a_scales, m, groups), sb = swizzle(b_scales, n, groups);
-  Buffer da(m * k / 2), db(n * k / 2), dsa(sa.size()), dsb(sb.size()), dc(m * n * 4), dd(m * n * 4),
-      workspace(32 << 20);
-  check(cudaMemcpy(da.p, a_packed, m * k / 2, cudaMemcpyHostToDevice), "copy A");
-  check(cudaMemcpy(db.p, b_packed, n * k / 2, cudaMemcpyHostToDevice), "copy B");
-  check(cudaMemcpy(dsa.p, sa.data(), sa.size(), cudaMemcpyHostToDevice), "copy A scales");
-  check(cudaMemcpy(dsb.p, sb.data(), sb.size(), cudaMemcpyHostToDevice), "copy B scales");
-  if (c) check(cudaMemcpy(dc.p, c, m * n * 4, cudaMemcpyHostToDevice), "copy C");
-  else check(cudaMemset(dc.p, 0, m * n * 4), "zero C");
+  const DeviceGemm g(m, n, m * k / 2, n * k / 2, sa.size(), sb.size(), a_packed, b_packed, sa.data(), sb.data(), c);
+  const LtScales scales{nvfp4 ? CUBLASLT_MATMUL_MATRIX_SCALE_VEC16_UE4M3 : CUBLASLT_MATMUL_MATRIX_SCALE_VEC32_UE8M0,
+                        g.sa.p, g.sb.p};
+  cublaslt_matmul(CUDA_R_4F_E2M1, m, n, k, g.a.p, g.b.p, &scales, g.c_or_null(), g.d.as<float>(), alpha);
+  return g.result();
+}
 
-  cublasLtHandle_t handle;
-  check_lt(f.cublasLtCreate(&handle), "create");
+std::string cublaslt_load_error() { return lt().error; }
+
+void cublaslt_matmul(cudaDataType_t type, size_t m, size_t n, size_t k, const void* a, const void* b,
+                     const LtScales* scales, const float* c, float* d, float alpha) {
+  const Lt& f = lt();
+  if (!f.error.empty()) throw std::runtime_error(f.error);
+  // One handle and workspace per process, used by one thread at a time (the
+  // replay runs sets on several threads).
+  static std::mutex one_at_a_time;
+  const std::lock_guard<std::mutex> lock(one_at_a_time);
+  static cublasLtHandle_t handle = nullptr;
+  static DeviceBuffer workspace(kWorkspaceBytes);
+  if (!handle) check_lt(f.cublasLtCreate(&handle), "create");
   cublasLtMatmulDesc_t desc;
   check_lt(f.cublasLtMatmulDescCreate(&desc, CUBLAS_COMPUTE_32F, CUDA_R_32F), "desc");
   const cublasOperation_t op_t = CUBLAS_OP_T, op_n = CUBLAS_OP_N;
-  const int32_t mode = nvfp4 ? CUBLASLT_MATMUL_MATRIX_SCALE_VEC16_UE4M3 : CUBLASLT_MATMUL_MATRIX_SCALE_VEC32_UE8M0;
-  const void* lt_a_scales = dsb.p;  // cuBLASLt's A is our B
-  const void* lt_b_scales = dsa.p;
   check_lt(f.cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_TRANSA, &op_t, sizeof op_t), "transa");
   check_lt(f.cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_TRANSB, &op_n, sizeof op_n), "transb");
-  check_lt(f.cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_A_SCALE_MODE, &mode, sizeof mode), "a scale mode");
-  check_lt(f.cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_B_SCALE_MODE, &mode, sizeof mode), "b scale mode");
-  check_lt(f.cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_A_SCALE_POINTER, &lt_a_scales, sizeof lt_a_scales), "a scales");
-  check_lt(f.cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_B_SCALE_POINTER, &lt_b_scales, sizeof lt_b_scales), "b scales");
-  cublasLtMatrixLayout_t la, lb, lc, ld;
-  check_lt(f.cublasLtMatrixLayoutCreate(&la, CUDA_R_4F_E2M1, k, n, k), "layout A");
-  check_lt(f.cublasLtMatrixLayoutCreate(&lb, CUDA_R_4F_E2M1, k, m, k), "layout B");
+  if (scales) {
+    // cuBLASLt's A is our B, its B our A.
+    const struct { cublasLtMatmulDescAttributes_t mode, pointer; const void* data; } operands[] = {
+        {CUBLASLT_MATMUL_DESC_A_SCALE_MODE, CUBLASLT_MATMUL_DESC_A_SCALE_POINTER, scales->b},
+        {CUBLASLT_MATMUL_DESC_B_SCALE_MODE, CUBLASLT_MATMUL_DESC_B_SCALE_POINTER, scales->a}};
+    for (const auto& o : operands) {
+      check_lt(f.cublasLtMatmulDescSetAttribute(desc, o.mode, &scales->mode, sizeof scales->mode), "scale mode");
+      check_lt(f.cublasLtMatmulDescSetAttribute(desc, o.pointer, &o.data, sizeof o.data), "scale pointer");
+    }
+  }
+  cublasLtMatrixLayout_t la, lb, lc;
+  check_lt(f.cublasLtMatrixLayoutCreate(&la, type, k, n, k), "layout A");
+  check_lt(f.cublasLtMatrixLayoutCreate(&lb, type, k, m, k), "layout B");
   check_lt(f.cublasLtMatrixLayoutCreate(&lc, CUDA_R_32F, n, m, n), "layout C");
-  check_lt(f.cublasLtMatrixLayoutCreate(&ld, CUDA_R_32F, n, m, n), "layout D");
   cublasLtMatmulPreference_t pref;
   check_lt(f.cublasLtMatmulPreferenceCreate(&pref), "preference");
-  const size_t workspace_bytes = 32 << 20;
+  const size_t workspace_bytes = kWorkspaceBytes;
   check_lt(f.cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &workspace_bytes,
                                                   sizeof workspace_bytes), "workspace");
   cublasLtMatmulHeuristicResult_t heuristic{};
   int found = 0;
-  check_lt(f.cublasLtMatmulAlgoGetHeuristic(handle, desc, la, lb, lc, ld, pref, 1, &heuristic, &found), "heuristic");
-  if (found == 0) throw std::runtime_error("cuBLASLt: no algorithm for this block-scaled GEMM");
-  const float beta = 1.0f;
-  check_lt(f.cublasLtMatmul(handle, desc, &alpha, db.p, la, da.p, lb, &beta, dc.p, lc, dd.p, ld, &heuristic.algo,
+  check_lt(f.cublasLtMatmulAlgoGetHeuristic(handle, desc, la, lb, lc, lc, pref, 1, &heuristic, &found), "heuristic");
+  if (found == 0) throw std::runtime_error("cuBLASLt: no algorithm for this GEMM");
+  const float beta = c ? 1.0f : 0.0f;
+  check_lt(f.cublasLtMatmul(handle, desc, &alpha, b, la, a, lb, &beta, c ? c : d, lc, d, lc, &heuristic.algo,
                             workspace.p, workspace_bytes, nullptr), "matmul");
-  check(cudaDeviceSynchronize(), "cuBLASLt matmul");
-  std::vector<float> out(m * n);
-  check(cudaMemcpy(out.data(), dd.p, m * n * 4, cudaMemcpyDeviceToHost), "copy D");
   f.cublasLtMatmulPreferenceDestroy(pref);
-  for (auto l : {la, lb, lc, ld}) f.cublasLtMatrixLayoutDestroy(l);
+  for (auto l : {la, lb, lc}) f.cublasLtMatrixLayoutDestroy(l);
   f.cublasLtMatmulDescDestroy(desc);
-  f.cublasLtDestroy(handle);
-  return out;
 }
 
 }  // namespace fp4v::gpu

@@ -10,14 +10,11 @@
 #include <stdexcept>
 #include <string>
 
+#include "device_gemm.h"
 #include "fp4v/gpu/block_mma.h"
 
 namespace fp4v::gpu {
 namespace {
-
-void check(cudaError_t status, const char* what) {
-  if (status != cudaSuccess) throw std::runtime_error(std::string(what) + ": " + cudaGetErrorString(status));
-}
 
 // Four codes (one per byte) as four int8 lanes of twice their values.
 __device__ __forceinline__ uint32_t twice4(const uint8_t* p) {
@@ -91,14 +88,6 @@ __global__ void imma_kernel(mma::MmaRecipe r, int m, int n, int k, const uint8_t
   for (int j = 0; j < 4; ++j) d[static_cast<size_t>(rows[j]) * n + cols[j]] = acc[j];
 }
 
-struct Buffer {
-  void* p = nullptr;
-  explicit Buffer(size_t bytes) { check(cudaMalloc(&p, bytes ? bytes : 1), "cudaMalloc"); }
-  ~Buffer() { cudaFree(p); }
-  Buffer(const Buffer&) = delete;
-  Buffer& operator=(const Buffer&) = delete;
-};
-
 }  // namespace
 
 std::string imma_unsupported(const mma::MmaRecipe& r, size_t m, size_t n, size_t k) {
@@ -119,7 +108,7 @@ void block_mma_imma_device(const mma::MmaRecipe& r, size_t m, size_t n, size_t k
   const dim3 threads(128), blocks(static_cast<unsigned>((n / 8 + 3) / 4), static_cast<unsigned>(m / 16));
   imma_kernel<<<blocks, threads>>>(r, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), a_codes,
                                    b_codes, a_scales, b_scales, c, d);
-  check(cudaGetLastError(), "imma_kernel launch");
+  check_cuda(cudaGetLastError(), "imma_kernel launch");
 }
 
 std::vector<float> block_mma_imma(const mma::MmaRecipe& r, size_t m, size_t n, size_t k, const uint8_t* a_codes,
@@ -128,18 +117,10 @@ std::vector<float> block_mma_imma(const mma::MmaRecipe& r, size_t m, size_t n, s
   const std::string why = imma_unsupported(r, m, n, k);
   if (!why.empty()) throw std::invalid_argument(why);
   const size_t groups = k / static_cast<size_t>(r.block);
-  Buffer a(m * k), b(n * k), sa(m * groups), sb(n * groups), cc(c ? m * n * 4 : 0), d(m * n * 4);
-  check(cudaMemcpy(a.p, a_codes, m * k, cudaMemcpyHostToDevice), "copy A");
-  check(cudaMemcpy(b.p, b_codes, n * k, cudaMemcpyHostToDevice), "copy B");
-  check(cudaMemcpy(sa.p, a_scales, m * groups, cudaMemcpyHostToDevice), "copy A scales");
-  check(cudaMemcpy(sb.p, b_scales, n * groups, cudaMemcpyHostToDevice), "copy B scales");
-  if (c) check(cudaMemcpy(cc.p, c, m * n * 4, cudaMemcpyHostToDevice), "copy C");
-  block_mma_imma_device(r, m, n, k, static_cast<const uint8_t*>(a.p), static_cast<const uint8_t*>(b.p),
-                        static_cast<const uint8_t*>(sa.p), static_cast<const uint8_t*>(sb.p),
-                        c ? static_cast<const float*>(cc.p) : nullptr, static_cast<float*>(d.p));
-  std::vector<float> out(m * n);
-  check(cudaMemcpy(out.data(), d.p, m * n * 4, cudaMemcpyDeviceToHost), "copy D");
-  return out;
+  const DeviceGemm g(m, n, m * k, n * k, m * groups, n * groups, a_codes, b_codes, a_scales, b_scales, c);
+  block_mma_imma_device(r, m, n, k, g.a.as<const uint8_t>(), g.b.as<const uint8_t>(), g.sa.as<const uint8_t>(),
+                        g.sb.as<const uint8_t>(), g.c_or_null(), g.d.as<float>());
+  return g.result();
 }
 
 }  // namespace fp4v::gpu

@@ -18,14 +18,11 @@
 #include <stdexcept>
 #include <string>
 
+#include "device_gemm.h"
 #include "fp4v/gpu/block_mma_native.h"
 
 namespace fp4v::gpu {
 namespace {
-
-void check(cudaError_t status, const char* what) {
-  if (status != cudaSuccess) throw std::runtime_error(std::string(what) + ": " + cudaGetErrorString(status));
-}
 
 #if defined(__CUDA_ARCH__) && (__CUDA_ARCH__ >= 1200) && defined(__CUDA_ARCH_FEAT_SM120_ALL)
 #define FP4V_NATIVE_MMA 1
@@ -110,29 +107,12 @@ __global__ void native_kernel(int m, int n, int k, const uint8_t* __restrict__ a
   }
 }
 
-struct Buffer {
-  void* p = nullptr;
-  explicit Buffer(size_t bytes) { check(cudaMalloc(&p, bytes ? bytes : 1), "cudaMalloc"); }
-  ~Buffer() { cudaFree(p); }
-  Buffer(const Buffer&) = delete;
-  Buffer& operator=(const Buffer&) = delete;
-};
-
 }  // namespace
 
 bool native_mma_available(std::string* why) {
-  int count = 0;
-  if (cudaGetDeviceCount(&count) != cudaSuccess || count == 0) {
-    if (why) *why = "no CUDA device";
-    return false;
-  }
-  cudaDeviceProp p{};
-  check(cudaGetDeviceProperties(&p, 0), "cudaGetDeviceProperties");
-  if (p.major != 12) {
-    if (why) *why = "not run: needs sm_120 (this device is sm_" + std::to_string(p.major * 10 + p.minor) + ")";
-    return false;
-  }
-  return true;
+  const std::string mismatch = device_major_mismatch(12, "120");
+  if (why) *why = mismatch;
+  return mismatch.empty();
 }
 
 std::vector<float> block_mma_native(NativeMmaKind kind, size_t m, size_t n, size_t k,
@@ -142,29 +122,21 @@ std::vector<float> block_mma_native(NativeMmaKind kind, size_t m, size_t n, size
   if (!native_mma_available(&why)) throw std::runtime_error(why);
   if (m % 16 || n % 8 || k % 64) throw std::invalid_argument("block_mma_native: m, n, k must be multiples of 16, 8, 64");
   const size_t block = kind == NativeMmaKind::kNvf4Ue4m3x16 ? 16 : 32, groups = k / block;
-  Buffer a(m * k / 2), b(n * k / 2), sa(m * groups), sb(n * groups), cc(c ? m * n * 4 : 0), d(m * n * 4);
-  check(cudaMemcpy(a.p, a_packed, m * k / 2, cudaMemcpyHostToDevice), "copy A");
-  check(cudaMemcpy(b.p, b_packed, n * k / 2, cudaMemcpyHostToDevice), "copy B");
-  check(cudaMemcpy(sa.p, a_scales, m * groups, cudaMemcpyHostToDevice), "copy A scales");
-  check(cudaMemcpy(sb.p, b_scales, n * groups, cudaMemcpyHostToDevice), "copy B scales");
-  if (c) check(cudaMemcpy(cc.p, c, m * n * 4, cudaMemcpyHostToDevice), "copy C");
+  const DeviceGemm gemm(m, n, m * k / 2, n * k / 2, m * groups, n * groups, a_packed, b_packed, a_scales, b_scales, c);
   const dim3 threads(128), blocks(static_cast<unsigned>((n / 8 + 3) / 4), static_cast<unsigned>(m / 16));
-  const auto* ap = static_cast<const uint8_t*>(a.p);
-  const auto* bp = static_cast<const uint8_t*>(b.p);
-  const auto* sap = static_cast<const uint8_t*>(sa.p);
-  const auto* sbp = static_cast<const uint8_t*>(sb.p);
-  const float* cp = c ? static_cast<const float*>(cc.p) : nullptr;
-  auto* dp = static_cast<float*>(d.p);
+  const auto* ap = gemm.a.as<const uint8_t>();
+  const auto* bp = gemm.b.as<const uint8_t>();
+  const auto* sap = gemm.sa.as<const uint8_t>();
+  const auto* sbp = gemm.sb.as<const uint8_t>();
+  const float* cp = gemm.c_or_null();
+  auto* dp = gemm.d.as<float>();
   const int mi = static_cast<int>(m), ni = static_cast<int>(n), ki = static_cast<int>(k);
   switch (kind) {
     case NativeMmaKind::kNvf4Ue4m3x16: native_kernel<NativeMmaKind::kNvf4Ue4m3x16><<<blocks, threads>>>(mi, ni, ki, ap, bp, sap, sbp, cp, dp); break;
     case NativeMmaKind::kNvf4Ue8m0x32: native_kernel<NativeMmaKind::kNvf4Ue8m0x32><<<blocks, threads>>>(mi, ni, ki, ap, bp, sap, sbp, cp, dp); break;
     case NativeMmaKind::kMxf4Ue8m0x32: native_kernel<NativeMmaKind::kMxf4Ue8m0x32><<<blocks, threads>>>(mi, ni, ki, ap, bp, sap, sbp, cp, dp); break;
   }
-  check(cudaGetLastError(), "native_kernel launch");
-  std::vector<float> out(m * n);
-  check(cudaMemcpy(out.data(), d.p, m * n * 4, cudaMemcpyDeviceToHost), "copy D");
-  return out;
+  return gemm.result();
 }
 
 }  // namespace fp4v::gpu

@@ -13,6 +13,7 @@
 #include "cuda_mma_recipe.h"
 #include "cuda_recipe.h"
 #include "fp4v/gpu/block_mma.h"
+#include "fp4v/gpu/block_mma_bf16.h"
 #include "fp4v/gpu/block_mma_cublaslt.h"
 #endif
 
@@ -69,17 +70,28 @@ class FileBackend : public Backend {
 
 
 #if FP4V_WITH_CUDA
-// The CUDA kernels of gpu/ on the first CUDA device. With `cublaslt`
-// (backend cuda:cublaslt) the mma sets go to cuBLASLt's block-scaled FP4 GEMM
-// instead (sm_100 / sm_120; blackwell.* recipes of its two scale modes).
+// The CUDA kernels of gpu/ on the first CUDA device. The mma sets go to the
+// bit-exact emulation (backend cuda), to cuBLASLt's block-scaled FP4 GEMM
+// (cuda:cublaslt: sm_100 / sm_120; blackwell.* recipes of its two scale
+// modes) or to the BF16 fast path (cuda:bf16: not bit-exact; its mismatches
+// against each recipe are what the replay measures).
+enum class CudaMma : uint8_t { kEmulation, kCublasLt, kBf16 };
+
 class CudaBackend : public Backend {
  public:
-  explicit CudaBackend(bool cublaslt = false) : cublaslt_(cublaslt) { gpu::quantize_device_available(&no_device_); }
-  std::string name() const override { return cublaslt_ ? "cuda:cublaslt" : "cuda"; }
+  explicit CudaBackend(CudaMma mma = CudaMma::kEmulation) : mma_(mma) { gpu::quantize_device_available(&no_device_); }
+  std::string name() const override {
+    switch (mma_) {
+      case CudaMma::kCublasLt: return "cuda:cublaslt";
+      case CudaMma::kBf16: return "cuda:bf16";
+      case CudaMma::kEmulation: break;
+    }
+    return "cuda";
+  }
   std::string cannot_run(const VectorSet& set) const override {
     if (!no_device_.empty()) return no_device_;
     std::string why;
-    if (set.operation() == "mma" && cublaslt_) {
+    if (set.operation() == "mma" && mma_ == CudaMma::kCublasLt) {
       if (set.recipe() != "blackwell.mxf4nvf4.ue4m3x16" && set.recipe() != "blackwell.mxf4.ue8m0x32" &&
           set.recipe() != "blackwell.mxf4nvf4.ue8m0x32") {
         return "cuBLASLt computes the blackwell.* recipes with UE4M3 x16 or E8M0 x32 scales only";
@@ -88,6 +100,7 @@ class CudaBackend : public Backend {
     }
     if (set.operation() == "mma") {
       cuda_mma_recipe(golden::find_mma_recipe(set.recipe()), why);
+      if (mma_ == CudaMma::kBf16 && why.empty()) return gpu::bf16_unavailable();
       return why.empty() ? "" : "not implemented in the CUDA GEMM kernels: " + why;
     }
     if (set.operation() != "quantize") return "the cuda backend runs quantize and mma sets only (" + set.operation() + ")";
@@ -118,33 +131,38 @@ class CudaBackend : public Backend {
   }
 
  private:
-  // The bit-exact GEMM (gpu/block_mma.h) with the set's recipe.
   Outputs run_mma(const VectorSet& set) const {
-    if (cublaslt_) {
+    std::vector<float> d;
+    size_t m = 0, n = 0;
+    if (mma_ == CudaMma::kCublasLt) {
       const golden::MmaRecipe& g = golden::find_mma_recipe(set.recipe());
       const std::vector<uint8_t> a = set.tensor("a_codes").as<uint8_t>(), b = set.tensor("b_codes").as<uint8_t>();
       const std::vector<uint8_t> sa = set.tensor("a_scales").as<uint8_t>(), sb = set.tensor("b_scales").as<uint8_t>();
       const std::vector<float> c = set.tensor("c").as<float>();
-      const auto m = static_cast<size_t>(set.tensor("a_codes").shape[0]), n = static_cast<size_t>(set.tensor("b_codes").shape[0]);
+      m = static_cast<size_t>(set.tensor("a_codes").shape[0]);
+      n = static_cast<size_t>(set.tensor("b_codes").shape[0]);
       const size_t k = static_cast<size_t>(set.tensor("a_codes").shape[1]) * 2;
-      const std::vector<float> d = gpu::cublaslt_block_mma(g.block == 16, m, n, k, a.data(), b.data(), sa.data(),
-                                                           sb.data(), c.empty() ? nullptr : c.data());
-      Outputs out;
-      out["d"] = vectors::Tensor::of(vectors::DType::kF32, {static_cast<int64_t>(m), static_cast<int64_t>(n)}, d);
-      return out;
+      d = gpu::cublaslt_block_mma(g.block == 16, m, n, k, a.data(), b.data(), sa.data(), sb.data(),
+                                  c.empty() ? nullptr : c.data());
+    } else {
+      std::string why;
+      const gpu::mma::MmaRecipe r = cuda_mma_recipe(golden::find_mma_recipe(set.recipe()), why);
+      const MmaOperands o = mma_operands(set);
+      m = o.m;
+      n = o.n;
+      const float* c = o.c.empty() ? nullptr : o.c.data();
+      d = mma_ == CudaMma::kBf16
+              ? gpu::block_mma_bf16(r, o.m, o.n, o.k, o.a_codes.data(), o.b_codes.data(), o.a_scales.data(),
+                                    o.b_scales.data(), c)
+              : gpu::block_mma(r, o.m, o.n, o.k, o.a_codes.data(), o.b_codes.data(), o.a_scales.data(),
+                               o.b_scales.data(), c);
     }
-    std::string why;
-    const gpu::mma::MmaRecipe r = cuda_mma_recipe(golden::find_mma_recipe(set.recipe()), why);
-    const MmaOperands o = mma_operands(set);
-    const std::vector<float> d = gpu::block_mma(r, o.m, o.n, o.k, o.a_codes.data(), o.b_codes.data(),
-                                                 o.a_scales.data(), o.b_scales.data(),
-                                                 o.c.empty() ? nullptr : o.c.data());
     Outputs out;
-    out["d"] = vectors::Tensor::of(vectors::DType::kF32, {static_cast<int64_t>(o.m), static_cast<int64_t>(o.n)}, d);
+    out["d"] = vectors::Tensor::of(vectors::DType::kF32, {static_cast<int64_t>(m), static_cast<int64_t>(n)}, d);
     return out;
   }
 
-  bool cublaslt_;
+  CudaMma mma_;
   std::string no_device_;
 };
 #endif
@@ -167,6 +185,8 @@ std::vector<BackendInfo> list_backends() {
   infos.push_back({"cuda", true, "CUDA kernels (gpu/) on the first CUDA device: quantize sets, mma sets (bit-exact emulation)"});
   infos.push_back({"cuda:cublaslt", true,
                    "as cuda, the mma sets through cuBLASLt's NVFP4/MXFP4 GEMM (sm_100/sm_120; not yet run on a GPU)"});
+  infos.push_back({"cuda:bf16", true,
+                   "as cuda, the mma sets through the BF16 fast path (dequantize + cuBLASLt BF16 GEMM): not bit-exact"});
 #else
   infos.push_back({"cuda", false, "CUDA kernels: not built (nvcc was not found when this build was configured)"});
 #endif
@@ -182,7 +202,8 @@ std::unique_ptr<Backend> make_backend(const std::string& spec, const BackendOpti
   }
 #if FP4V_WITH_CUDA
   if (spec == "cuda") return std::make_unique<CudaBackend>();
-  if (spec == "cuda:cublaslt") return std::make_unique<CudaBackend>(true);
+  if (spec == "cuda:cublaslt") return std::make_unique<CudaBackend>(CudaMma::kCublasLt);
+  if (spec == "cuda:bf16") return std::make_unique<CudaBackend>(CudaMma::kBf16);
 #endif
   if (spec.rfind("mutant:", 0) == 0) return std::make_unique<MutantBackend>(find_mutant(spec.substr(7)));
   if (auto rtl = make_rtl_backend(spec)) return rtl;

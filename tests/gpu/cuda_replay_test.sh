@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The cuda backend replays the smoke suite bit for bit: every set it can run
 # passes: the quantize sets, and the mma sets through the bit-exact GEMM
-# (gpu/block_mma.h; not yet run on a GPU). Skips, with the reason, where no CUDA device is present.
+# (gpu/block_mma.h; run on an H200: reports/gpu/2026-11-30-gemm-h200.md). Skips,
+# with the reason, where no CUDA device is present.
 #   cuda_replay_test.sh FP4V
 set -uo pipefail
 fp4v=$1

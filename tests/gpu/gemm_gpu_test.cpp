@@ -1,10 +1,13 @@
 // The GEMM kernels on a GPU against golden (label gpu; skips, with the
-// reason, without a device). Written without a GPU: not run yet.
-//   - the bit-exact emulation: every preset, random operands with edge
-//     scales, must match golden::block_mma bit for bit;
+// reason, without a device).
+//   - the bit-exact emulation (block_mma: the tiled kernel for blackwell.*,
+//     the CUDA-core kernel for the others): every preset, operands whose
+//     scales keep the tiled kernel on its tensor-core path, wider scales that
+//     send warps to its slow path, edge scales, and shapes that are not
+//     multiples of its tiles, must match golden::block_mma bit for bit;
 //   - the BF16 fast path: prints how far it is from each golden model (max
 //     ulps, share of exact matches); no pass/fail on the values;
-//   - sm_120 mma.sync and cuBLASLt (sm_100/sm_120): compared with the
+//   - sm_120 mma.sync, sm_100 tcgen05 and cuBLASLt (sm_100/sm_120): compared with the
 //     blackwell.* preset of their scale mode, mismatches counted and printed
 //     (the test fails on any: whether the hardware matches MMA-Sim's model is
 //     what it finds out).
@@ -29,13 +32,21 @@ namespace fp4v::test {
 namespace {
 
 struct Problem {
-  size_t m = 64, n = 64, k = 256;
+  size_t m = 0, n = 0, k = 0;
   std::vector<uint8_t> a, b, sa, sb, a_packed, b_packed;
   std::vector<float> c;
 };
 
-Problem make_problem(const golden::MmaRecipe& r, uint64_t seed, bool edges) {
+// Scale bytes: kNarrow within 2 binades (the tiled kernel's fast path),
+// kModerate over 2^-8 .. 2^8, kEdges anywhere (subnormal, zero, huge, NaN-free).
+enum class Scales { kNarrow, kModerate, kEdges };
+
+Problem make_problem(const golden::MmaRecipe& r, uint64_t seed, Scales scales, size_t m = 64, size_t n = 64,
+                     size_t k = 256) {
   Problem p;
+  p.m = m;
+  p.n = n;
+  p.k = k;
   std::mt19937_64 rng(seed);
   const bool e8 = r.scale_format->name == golden::kE8M0.name;
   const size_t groups = p.k / static_cast<size_t>(r.block);
@@ -47,8 +58,11 @@ Problem make_problem(const golden::MmaRecipe& r, uint64_t seed, bool edges) {
   p.sb.resize(p.n * groups);
   for (auto* s : {&p.sa, &p.sb}) {
     for (auto& x : *s) {
-      if (e8) x = static_cast<uint8_t>(edges ? rng() % 255 : 118 + rng() % 20);
-      else x = static_cast<uint8_t>(edges ? rng() % 0x7F : 0x28 + rng() % 32);
+      switch (scales) {
+        case Scales::kNarrow: x = static_cast<uint8_t>(e8 ? 126 + rng() % 3 : 0x30 + rng() % 16); break;
+        case Scales::kModerate: x = static_cast<uint8_t>(e8 ? 119 + rng() % 17 : 0x08 + rng() % 0x70); break;
+        case Scales::kEdges: x = static_cast<uint8_t>(e8 ? rng() % 255 : rng() % 0x7F); break;
+      }
     }
   }
   p.c.resize(p.m * p.n);
@@ -82,15 +96,23 @@ class GpuGemm : public ::testing::Test {
 };
 
 TEST_F(GpuGemm, EmulationIsBitExactForEveryPreset) {
+  const struct { Scales scales; size_t m, n, k; const char* what; } cases[] = {
+      {Scales::kNarrow, 256, 256, 512, "narrow scales, two tiles each way"},
+      {Scales::kModerate, 64, 64, 256, "moderate scales"},
+      {Scales::kEdges, 64, 64, 256, "edge scales"},
+      {Scales::kNarrow, 100, 72, 160, "narrow scales, 100 x 72 x 160 (padding, a half instruction)"},
+      {Scales::kEdges, 130, 9, 96, "edge scales, 130 x 9 x 96"}};
   for (const golden::MmaRecipe& g : golden::mma_recipes()) {
     std::string why;
     const gpu::mma::MmaRecipe r = harness::cuda_mma_recipe(g, why);
     ASSERT_EQ(why, "") << g.name;
-    for (bool edges : {false, true}) {
-      const Problem p = make_problem(g, 7 + edges, edges);
+    uint64_t seed = 7;
+    for (const auto& c : cases) {
+      if (c.k % static_cast<size_t>(g.block) != 0) continue;
+      const Problem p = make_problem(g, seed++, c.scales, c.m, c.n, c.k);
       const std::vector<float> d = gpu::block_mma(r, p.m, p.n, p.k, p.a.data(), p.b.data(), p.sa.data(),
                                                   p.sb.data(), p.c.data());
-      EXPECT_EQ(mismatches(golden_d(g, p), d), 0u) << g.name << (edges ? " (edge scales)" : "");
+      EXPECT_EQ(mismatches(golden_d(g, p), d), 0u) << g.name << ": " << c.what;
     }
   }
 }
@@ -100,11 +122,11 @@ TEST_F(GpuGemm, ImmaEmulationIsBitExactForTheBlackwellPresets) {
     std::string why;
     const gpu::mma::MmaRecipe r = harness::cuda_mma_recipe(g, why);
     if (!gpu::imma_unsupported(r, 64, 64, 256).empty()) continue;
-    for (bool edges : {false, true}) {
-      const Problem p = make_problem(g, 9 + edges, edges);
+    for (Scales scales : {Scales::kModerate, Scales::kEdges}) {
+      const Problem p = make_problem(g, 9 + static_cast<int>(scales), scales);
       const std::vector<float> d = gpu::block_mma_imma(r, p.m, p.n, p.k, p.a.data(), p.b.data(), p.sa.data(),
                                                        p.sb.data(), p.c.data());
-      EXPECT_EQ(mismatches(golden_d(g, p), d), 0u) << g.name << (edges ? " (edge scales)" : "");
+      EXPECT_EQ(mismatches(golden_d(g, p), d), 0u) << g.name << (scales == Scales::kEdges ? " (edge scales)" : "");
     }
   }
 }
@@ -113,7 +135,7 @@ TEST_F(GpuGemm, Bf16FastPathDistanceFromEachModel) {
   for (const golden::MmaRecipe& g : golden::mma_recipes()) {
     std::string why;
     const gpu::mma::MmaRecipe r = harness::cuda_mma_recipe(g, why);
-    const Problem p = make_problem(g, 11, false);
+    const Problem p = make_problem(g, 11, Scales::kModerate);
     const std::vector<float> d = gpu::block_mma_bf16(r, p.m, p.n, p.k, p.a.data(), p.b.data(), p.sa.data(),
                                                      p.sb.data(), p.c.data());
     const std::vector<float> want = golden_d(g, p);
@@ -136,7 +158,7 @@ TEST_F(GpuGemm, Sm120MmaSyncAgainstBlackwellPresets) {
       {gpu::NativeMmaKind::kMxf4Ue8m0x32, "blackwell.mxf4.ue8m0x32"}};
   for (const auto& c : cases) {
     const golden::MmaRecipe& g = golden::find_mma_recipe(c.recipe);
-    const Problem p = make_problem(g, 13, false);
+    const Problem p = make_problem(g, 13, Scales::kModerate);
     const std::vector<float> d = gpu::block_mma_native(c.kind, p.m, p.n, p.k, p.a_packed.data(), p.b_packed.data(),
                                                        p.sa.data(), p.sb.data(), p.c.data());
     const size_t bad = mismatches(golden_d(g, p), d);
@@ -145,12 +167,26 @@ TEST_F(GpuGemm, Sm120MmaSyncAgainstBlackwellPresets) {
   }
 }
 
+TEST_F(GpuGemm, Sm100Tcgen05AgainstBlackwellPresets) {
+  std::string why;
+  if (!gpu::tcgen05_available(&why)) GTEST_SKIP() << why;
+  for (const char* recipe : {"blackwell.mxf4nvf4.ue4m3x16", "blackwell.mxf4nvf4.ue8m0x32"}) {
+    const golden::MmaRecipe& g = golden::find_mma_recipe(recipe);
+    const Problem p = make_problem(g, 19, Scales::kModerate, 200, 136, 320);
+    const std::vector<float> d = gpu::block_mma_tcgen05(g.block == 32, p.m, p.n, p.k, p.a_packed.data(),
+                                                        p.b_packed.data(), p.sa.data(), p.sb.data(), p.c.data());
+    const size_t bad = mismatches(golden_d(g, p), d);
+    std::printf("sm_100 tcgen05 vs %s: %zu of %zu differ\n", recipe, bad, d.size());
+    EXPECT_EQ(bad, 0u) << recipe;
+  }
+}
+
 TEST_F(GpuGemm, CublasLtAgainstBlackwellPresets) {
   const std::string why = gpu::cublaslt_unavailable();
   if (!why.empty()) GTEST_SKIP() << why;
   for (const char* recipe : {"blackwell.mxf4nvf4.ue4m3x16", "blackwell.mxf4.ue8m0x32"}) {
     const golden::MmaRecipe& g = golden::find_mma_recipe(recipe);
-    const Problem p = make_problem(g, 17, false);
+    const Problem p = make_problem(g, 17, Scales::kModerate);
     const std::vector<float> d = gpu::cublaslt_block_mma(g.block == 16, p.m, p.n, p.k, p.a_packed.data(),
                                                          p.b_packed.data(), p.sa.data(), p.sb.data(), p.c.data());
     const size_t bad = mismatches(golden_d(g, p), d);

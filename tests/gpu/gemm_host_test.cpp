@@ -34,6 +34,9 @@ TEST(GemmHost, WithoutADeviceEveryPathSaysWhy) {
   std::string native_why;
   EXPECT_FALSE(gpu::native_mma_available(&native_why));
   EXPECT_NE(native_why.find("no CUDA device"), std::string::npos) << native_why;
+  std::string tcgen05_why;
+  EXPECT_FALSE(gpu::tcgen05_available(&tcgen05_why));
+  EXPECT_NE(tcgen05_why.find("no CUDA device"), std::string::npos) << tcgen05_why;
   EXPECT_NE(gpu::cublaslt_unavailable().find("no CUDA device"), std::string::npos);
   const std::vector<uint8_t> codes(16 * 64), scales(16 * 4, 0x38);
   EXPECT_THROW(gpu::block_mma(gpu::mma::MmaRecipe{}, 16, 16, 64, codes.data(), codes.data(), scales.data(),

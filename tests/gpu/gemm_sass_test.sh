@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# The GEMM kernels' machine code in the fat binary: the sm_120a code issues
-# the block-scaled FP4 MMA (SASS OMMA.SF.16864.F32.E2M1.E2M1.UE4M3.4X for
-# mma.sync ... kind::mxf4nvf4.block_scale.scale_vec::4X ... ue4m3, and
-# OMMA.SF.16864.F32.E2M1.E2M1.E8 for the two scale_vec::2X ue8m0 kinds);
-# the sm_90a code (Hopper emulation) and the sm_100a code (no mma.sync block
-# scaling there: tcgen05, not written yet) have no OMMA. Every architecture's
-# code has the integer tensor-core MMA of the bit-exact emulation's group sums
-# (IMMA.16816.S8.S8, mma.sync m16n8k16 s8). Needs no GPU.
+# The GEMM kernels' machine code in the fat binary (needs no GPU):
+#   - sm_120a issues the block-scaled FP4 mma.sync: OMMA.SF.16864.F32.E2M1.E2M1.UE4M3.4X
+#     (kind::mxf4nvf4.block_scale.scale_vec::4X ... ue4m3) and
+#     OMMA.SF.16864.F32.E2M1.E2M1.E8 (the two scale_vec::2X ue8m0 kinds);
+#   - sm_100a issues the tcgen05 block-scaled MMA: UTCOMMA.4X (kind::mxf4nvf4
+#     .block_scale.block16, UE4M3) and UTCOMMA (.block32, UE8M0), with the
+#     scale copies to tensor memory (UTCCP);
+#   - neither appears in the other architectures' code (sm_90a: the Hopper
+#     emulation only);
+#   - every architecture has the emulation's tensor-core MMAs: the tiled
+#     kernel's FP16/BF16 HMMA.16816.F32 and the IMMA kernel's IMMA.16816.S8.S8.
 #   gemm_sass_test.sh CUOBJDUMP LIBRARY
 set -uo pipefail
 . "$(dirname "$0")/sass_dump.sh" "$1" "$2"
@@ -15,14 +18,25 @@ for arch in sm_90a sm_100a sm_120a; do
   sass=$(dump_sass "$arch") || exit 1
   nv=$(grep -c "OMMA\.SF\.16864\.F32\.E2M1\.E2M1\.UE4M3\.4X" <<<"$sass")
   mx=$(grep -c "OMMA\.SF\.16864\.F32\.E2M1\.E2M1\.E8" <<<"$sass")
-  any=$(grep -c "OMMA" <<<"$sass")
+  omma=$(grep -c " OMMA" <<<"$sass")
+  utc4x=$(grep -c "UTCOMMA\.4X " <<<"$sass")
+  utc=$(grep -c "UTCOMMA" <<<"$sass")
+  utccp=$(grep -c "UTCCP" <<<"$sass")
   imma=$(grep -c "IMMA\.16816\.S8\.S8" <<<"$sass")
-  echo "$arch: $nv OMMA...UE4M3.4X, $mx OMMA...E8, $any OMMA in all, $imma IMMA.16816.S8.S8"
-  [ "$imma" -ge 1 ] || { echo "FAIL: $arch lacks the emulation's IMMA"; status=1; }
-  if [ "$arch" = sm_120a ]; then
-    [ "$nv" -ge 1 ] && [ "$mx" -ge 2 ] || { echo "FAIL: $arch lacks the block-scaled FP4 MMA"; status=1; }
-  else
-    [ "$any" -eq 0 ] || { echo "FAIL: $arch has OMMA"; status=1; }
-  fi
+  hmma=$(grep -c "HMMA\.16816\.F32" <<<"$sass")
+  echo "$arch: $nv OMMA...UE4M3.4X, $mx OMMA...E8, $omma OMMA in all; $utc4x UTCOMMA.4X, $utc UTCOMMA in all, $utccp UTCCP;" \
+       "$imma IMMA.16816.S8.S8, $hmma HMMA.16816.F32"
+  [ "$imma" -ge 1 ] || { echo "FAIL: $arch lacks the IMMA kernel's IMMA"; status=1; }
+  [ "$hmma" -ge 1 ] || { echo "FAIL: $arch lacks the tiled kernel's HMMA"; status=1; }
+  case $arch in
+    sm_120a)
+      [ "$nv" -ge 1 ] && [ "$mx" -ge 2 ] || { echo "FAIL: $arch lacks the block-scaled FP4 mma.sync"; status=1; }
+      [ "$utc" -eq 0 ] || { echo "FAIL: $arch has UTCOMMA"; status=1; } ;;
+    sm_100a)
+      [ "$utc4x" -ge 1 ] && [ "$utc" -ge 2 ] && [ "$utccp" -ge 1 ] || { echo "FAIL: $arch lacks the tcgen05 block-scaled MMA"; status=1; }
+      [ "$omma" -eq 0 ] || { echo "FAIL: $arch has OMMA"; status=1; } ;;
+    *)
+      [ "$omma" -eq 0 ] && [ "$utc" -eq 0 ] || { echo "FAIL: $arch has a Blackwell block-scaled MMA"; status=1; } ;;
+  esac
 done
 exit $status

@@ -92,6 +92,36 @@ TEST(ExactMma, OrderOfTheTermsDoesNotMatter) {
   }
 }
 
+// The sign of a zero result, against IEEE 754 arithmetic on the host:
+// a nonzero sum below half the smallest subnormal rounds (RNE) to a zero of
+// its own sign, so -2^-256 gives -0; a sum that is exactly zero gives +0, as
+// x + (-x) and -0 + +0 do, whatever the sign of C. The fused model gives +0
+// for a sum truncated to zero (MMA-Sim).
+TEST(ExactMma, ZeroResultSignFollowsIeeeRounding) {
+  const MmaRecipe& exact = find_mma_recipe("exact.ue8m0x32");
+  Dot d{std::vector<uint8_t>(32, 0), std::vector<uint8_t>(32, 0), {0}, {0}};  // scales 2^-127
+  d.a[0] = 0b1001;  // -0.5
+  d.b[0] = 0b0001;  // 0.5: the product is -2^-256
+  const volatile double tiny = -0x1p-256;
+  const float ieee_tiny = static_cast<float>(0.0 + tiny);  // one RNE rounding of the nonzero sum
+  ASSERT_EQ(std::bit_cast<uint32_t>(ieee_tiny), 0x80000000u);
+  EXPECT_EQ(std::bit_cast<uint32_t>(dot(exact, d, 0.0f)), std::bit_cast<uint32_t>(ieee_tiny));
+  EXPECT_EQ(std::bit_cast<uint32_t>(dot(exact, d, -0.0f)), 0x80000000u);
+  // -2^-256 + 2^-256 (a second product) is exactly zero: +0, also with C = -0.
+  d.a[1] = 0b0001;
+  d.b[1] = 0b0001;
+  const float ieee_zero = static_cast<float>(-0.0 + (tiny + -tiny));
+  ASSERT_EQ(std::bit_cast<uint32_t>(ieee_zero), 0u);
+  EXPECT_EQ(std::bit_cast<uint32_t>(dot(exact, d, -0.0f)), std::bit_cast<uint32_t>(ieee_zero));
+  // C = -1, products +1 (scales 2^0): exactly zero, +0.
+  Dot one{std::vector<uint8_t>(32, 0), std::vector<uint8_t>(32, 0), {127}, {127}};
+  one.a[0] = 0b0010;
+  one.b[0] = 0b0010;
+  EXPECT_EQ(std::bit_cast<uint32_t>(dot(exact, one, -1.0f)), 0u);
+  const MmaRecipe& fused = find_mma_recipe("blackwell.mxf4.ue8m0x32");
+  EXPECT_EQ(std::bit_cast<uint32_t>(dot(fused, one, -1.0f)), 0u);
+}
+
 // A big group (scale product 2^0) and a small one 2^-40 below it: the fused
 // model keeps only 35 fractional bits relative to the largest exponent, so
 // the small group vanishes; the exact sum keeps it (and rounds it away only

@@ -72,7 +72,11 @@ const MmaRecipe& find_mma_recipe(std::string_view name);
 // per byte) with their K / block scales (raw bytes), plus the accumulator c.
 // A UE4M3 scale's bit 7 is ignored (the hardware reads 7 bits). A NaN scale or
 // a NaN c gives NaN (0x7FFFFFFF); otherwise an infinite c gives c (MMA-Sim
-// cannot simulate it; not verified). A zero result is +0.
+// cannot simulate it; not verified). A sum that is exactly zero gives +0 (as
+// IEEE 754 rounds x + (-x) to nearest). A nonzero sum that rounds to zero
+// keeps its sign under the exact.* recipes (IEEE 754: -0 for a negative sum
+// below half the smallest subnormal); the fused recipes give +0 whenever the
+// aligned, truncated sum is zero (MMA-Sim).
 float block_dot(const MmaRecipe& recipe, std::span<const uint8_t> a_codes,
                 std::span<const uint8_t> b_codes, std::span<const uint8_t> a_scales,
                 std::span<const uint8_t> b_scales, float c);

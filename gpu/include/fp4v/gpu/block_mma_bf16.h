@@ -1,10 +1,10 @@
 // The fast, NOT bit-exact block-scaled GEMM: each operand dequantized to BF16
 // (code x scale: exact, except E8M0 scales of 2^126 and 2^127, where 6 x
-// scale overflows BF16 to Inf), then BF16 tensor cores (wmma 16x16x16) with
-// FP32 accumulation, plus C in FP32 at the end.
+// scale overflows BF16 to Inf), then cuBLASLt's BF16 GEMM (libcublasLt.so.13,
+// dlopen) with FP32 accumulation, C added by the GEMM.
 //
-// How its results are expected to differ from golden (not yet measured: not
-// run on a GPU yet):
+// How its results are expected to differ from golden (measured on the
+// suites: reports/gpu/, backend cuda:bf16):
 //   exact.*: the tensor cores' internal accumulation (products exact, sums
 //     aligned and truncated inside each MMA, then FP32 adds between MMAs and
 //     a final fl(C + sum)) differs from one rounding of the exact sum:
@@ -20,14 +20,19 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "fp4v/gpu/block_mma_math.h"
 
 namespace fp4v::gpu {
 
-// As block_mma (block_mma.h), but m, n and k multiples of 16; the recipe's
-// scale format and block are used, its accumulation is not.
+// "" when the fast path can run (libcublasLt.so.13 loads), else why not.
+std::string bf16_unavailable();
+
+// As block_mma (block_mma.h); the recipe's scale format and block are used,
+// its accumulation is not. Throws std::runtime_error where libcublasLt.so.13
+// is not found.
 std::vector<float> block_mma_bf16(const mma::MmaRecipe& recipe, size_t m, size_t n, size_t k,
                                   const uint8_t* a_codes, const uint8_t* b_codes,
                                   const uint8_t* a_scales, const uint8_t* b_scales, const float* c);
@@ -41,9 +46,9 @@ void block_mma_bf16_device(const mma::MmaRecipe& recipe, size_t m, size_t n, siz
                            const uint8_t* b_scales, const float* c, void* a_bf16, void* b_bf16,
                            float* d);
 
-// The bit-exact kernel (block_mma.h) in the same device-pointer form.
-void block_mma_exact_device(const mma::MmaRecipe& recipe, size_t m, size_t n, size_t k,
-                            const uint8_t* a_codes, const uint8_t* b_codes, const uint8_t* a_scales,
-                            const uint8_t* b_scales, const float* c, float* d);
+// The GEMM of the fast path alone, BF16 operands already on the device:
+// cuBLASLt BF16 with FP32 output (the benchmark's anchor).
+void bf16_gemm_device(size_t m, size_t n, size_t k, const void* a_bf16, const void* b_bf16, const float* c,
+                      float* d);
 
 }  // namespace fp4v::gpu

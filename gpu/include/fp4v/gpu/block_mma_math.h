@@ -311,19 +311,31 @@ FP4V_HD float scale_float(bool e8m0, uint8_t byte) {
   return static_cast<float>(s.mantissa) * two_e;  // exact
 }
 
+// fp32_sequential.* is FP32 arithmetic as golden's reference machine does
+// it, x86 SSE: an invalid operation (Inf - Inf, 0 x Inf) gives the default
+// NaN 0xFFC00000, and a NaN operand propagates (the first one, quieted). A
+// GPU gives its canonical 0x7FFFFFFF instead: the NaN is rewritten here (on
+// the host the rule is the machine's own and this changes nothing).
+FP4V_HD float x86_nan(float result, float x, float y) {
+  if (result == result) return result;
+  if (x != x) return bits_to_float(float_to_bits(x) | 0x00400000u);
+  if (y != y) return bits_to_float(float_to_bits(y) | 0x00400000u);
+  return bits_to_float(0xFFC00000u);
+}
+
 FP4V_HD float mul_rn(float x, float y) {
 #if defined(__CUDA_ARCH__)
-  return __fmul_rn(x, y);
+  return x86_nan(__fmul_rn(x, y), x, y);
 #else
-  return x * y;
+  return x86_nan(x * y, x, y);
 #endif
 }
 
 FP4V_HD float add_rn(float x, float y) {
 #if defined(__CUDA_ARCH__)
-  return __fadd_rn(x, y);
+  return x86_nan(__fadd_rn(x, y), x, y);
 #else
-  return x + y;
+  return x86_nan(x + y, x, y);
 #endif
 }
 

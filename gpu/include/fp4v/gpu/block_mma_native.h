@@ -32,4 +32,16 @@ std::vector<float> block_mma_native(NativeMmaKind kind, size_t m, size_t n, size
                                     const uint8_t* a_packed, const uint8_t* b_packed,
                                     const uint8_t* a_scales, const uint8_t* b_scales, const float* c);
 
+// sm_100a (B200, B300): tcgen05.mma ... kind::mxf4nvf4.block_scale, one
+// 128 x 128 tile per CTA (block_mma_tcgen05.cu). Whether the first device is
+// compute capability 10.x; `why` says why not ("not run: needs sm_100 ...").
+// NOT run: no sm_100 device was available.
+bool tcgen05_available(std::string* why);
+
+// As block_mma_native: packed codes, UE4M3 scales per 16 (ue8m0 false) or
+// E8M0 per 32 (true); any m, n; k a multiple of the block.
+std::vector<float> block_mma_tcgen05(bool ue8m0, size_t m, size_t n, size_t k, const uint8_t* a_packed,
+                                     const uint8_t* b_packed, const uint8_t* a_scales, const uint8_t* b_scales,
+                                     const float* c);
+
 }  // namespace fp4v::gpu
