@@ -77,6 +77,13 @@ gpu::Recipe cuda_recipe(const golden::BlockRecipe& g, std::string& why) {
   if (g.block_scale == golden::BlockScaleRule::kMxCeilOfBits || g.block_scale == golden::BlockScaleRule::kMxEven) {
     why = "block scale rule (torchao CEIL / EVEN) is not in the kernels";
   }
+  if (g.element_rounding == golden::ElementRounding::kMicroxcalingEven ||
+      g.element_rounding == golden::ElementRounding::kMicroxcalingFloor) {
+    why = "microxcaling's even and floor element rounding are not in the kernels";
+  }
+  if (g.is_mx() && g.selection == golden::ScaleSelection::kMaxToFour) {
+    why = "MXFP4 static_4 (the block amax to 4) is not in the kernels";
+  }
   if (g.error_arithmetic == golden::ErrorArithmetic::kScaledFp32) {
     why = "error arithmetic scaled_fp32 (TransformerEngine's fast 4/6 scoring) is not in the kernels";
   }
