@@ -13,6 +13,7 @@
 #include <cmath>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -138,17 +139,21 @@ TEST(TorchaoMx, GoldenEqualsTheReferenceBitForBit) {
 // (_quantize_blockwise_reference global_amax), runs "<recipe>[.2d].a<i>" with
 // .calibrated_amax, against golden with QuantizeOptions::tensor_amax; and
 // fouroversix's MXFP4 static_4, TE's pow_2_scales and microxcaling's even and
-// floor rounding (its values), against their recipes.
+// floor rounding (its values), against their recipes; TE's row_scaled_nvfp4
+// (one amax per row) against its recipe run per row with that amax.
 namespace {
 
-// "<recipe>[.2d][.a<i>]" -> recipe, 16x16 tiles, calibrated.
+// "<recipe>[.2d][.a<i>]" or "<recipe>.row_scaled" -> recipe, 16x16 tiles,
+// calibrated, one amax per row.
 struct PeerRun {
   std::string recipe;
-  bool two_d = false, calibrated = false;
+  bool two_d = false, calibrated = false, row_scaled = false;
 };
 
 PeerRun parse_peer_run(std::string key) {
   PeerRun run;
+  run.row_scaled = key.ends_with(".row_scaled");
+  if (run.row_scaled) key.resize(key.size() - 11);
   const size_t dot = key.rfind('.');
   if (dot != std::string::npos && key.size() > dot + 2 && key[dot + 1] == 'a' &&
       std::all_of(key.begin() + static_cast<std::ptrdiff_t>(dot) + 2, key.end(), ::isdigit)) {
@@ -162,7 +167,7 @@ PeerRun parse_peer_run(std::string key) {
 }
 
 TEST(PeerReferences, GoldenEqualsTheReferenceBitForBit) {
-  size_t runs = 0, calibrated = 0, clipped = 0;
+  size_t runs = 0, calibrated = 0, clipped = 0, row_scaled = 0;
   std::set<std::string> recipes;
   for (const auto& e : std::filesystem::directory_iterator(kFixtures / "peers")) {
     if (e.path().extension() != ".safetensors") continue;
@@ -184,9 +189,30 @@ TEST(PeerReferences, GoldenEqualsTheReferenceBitForBit) {
         ++calibrated;
         clipped += *o.tensor_amax < input_amax;
       }
+      const golden::BlockRecipe& recipe = golden::find_block_recipe(run.recipe);
+      if (run.row_scaled) {
+        // TE's row_scaled_nvfp4 is the recipe row by row, each row's amax
+        // given as the calibrated tensor amax.
+        std::vector<uint8_t> codes, scales;
+        for (size_t row = 0; row < rows; ++row) {
+          const std::span<const float> r(x.data() + row * cols, cols);
+          float row_amax = 0.0f;
+          for (float v : r) row_amax = std::max(row_amax, std::fabs(v));
+          o.tensor_amax = row_amax;
+          const golden::QuantizedTensor q = golden::quantize(recipe, r, 1, cols, o);
+          const std::vector<uint8_t> c = q.packed_codes();
+          codes.insert(codes.end(), c.begin(), c.end());
+          scales.insert(scales.end(), q.scales.begin(), q.scales.end());
+        }
+        EXPECT_EQ(out.copy<uint8_t>(name, DType::kU8), codes) << f << " " << key;
+        EXPECT_EQ(out.copy<uint8_t>(key + ".scales", DType::kU8), scales) << f << " " << key;
+        ++row_scaled;
+        ++runs;
+        continue;
+      }
       for (const bool portable : {false, true}) {  // the fouroversix SIMD kernel and the portable loop
         o.portable = portable;
-        const golden::QuantizedTensor q = golden::quantize(golden::find_block_recipe(run.recipe), x, rows, cols, o);
+        const golden::QuantizedTensor q = golden::quantize(recipe, x, rows, cols, o);
         EXPECT_EQ(out.copy<uint8_t>(name, DType::kU8), q.packed_codes()) << f << " " << key;
         EXPECT_EQ(out.copy<uint8_t>(key + ".scales", DType::kU8), q.scales) << f << " " << key;
       }
@@ -213,6 +239,7 @@ TEST(PeerReferences, GoldenEqualsTheReferenceBitForBit) {
   EXPECT_TRUE(recipes.count("mxfp4.microxcaling.even") && recipes.count("mxfp4.microxcaling.floor"));
   EXPECT_TRUE(recipes.count("mxfp4.fos.static_4") && recipes.count("mxfp4.te.pow_2_scales"));
   EXPECT_GE(calibrated, 8u * 120u);
+  EXPECT_GE(row_scaled, 8u * 5u);  // nvfp4.te and its four 4/6 recipes
   EXPECT_GE(clipped, 8u * 2u * 16u);  // amaxes below the input's: blocks above them clip
   EXPECT_GE(runs, calibrated + 9u * 4u);
 }

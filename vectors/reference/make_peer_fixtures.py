@@ -8,6 +8,8 @@ fixtures, and writes tests/fixtures/peers/<distribution>.safetensors:
   TransformerEngine's _quantize_blockwise_reference(x, A) (1x16 and 16x16,
   plain and 4/6), with A a multiple of the input's amax (below it: blocks
   clip; above: headroom), 0, and tiny amaxes whose tensor scale overflows;
+- TransformerEngine's row_scaled_nvfp4 (runs "<recipe>.row_scaled": each row
+  with its own amax);
 - fouroversix's MXFP4 static_4 (quantize_to_mxfp4, scale_rule=static_4);
 - microsoft/microxcaling's _quantize_mx with round='even' and 'floor' (its
   fake-quantized values, .values);
@@ -93,6 +95,13 @@ def run_te(R, x, out):
                 key = f"{recipe}{suffix}.a{i}"
                 out[key + ".codes"], out[key + ".scales"] = u8(q), u8(s)
                 out[key + ".calibrated_amax"] = np.array([amax], np.float32)
+    rows, cols = x.shape
+    for recipe, extra in variants:  # row_scaled_nvfp4: one amax per row (1x16 only)
+        q = Q(dtype=R.reference_utils.Fp4Formats.E2M1, rowwise=True, columnwise=False,
+              row_scaled_nvfp4=True, **extra)
+        r = q.quantize(t)
+        out[recipe + ".row_scaled.codes"] = u8(r.data)[:rows, : cols // 2]
+        out[recipe + ".row_scaled.scales"] = u8(r.scale)[:rows, : cols // 16]
 
 
 def run_mx(R, x, out):
