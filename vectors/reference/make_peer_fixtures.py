@@ -10,6 +10,8 @@ fixtures, and writes tests/fixtures/peers/<distribution>.safetensors:
   clip; above: headroom), 0, and tiny amaxes whose tensor scale overflows;
 - TransformerEngine's row_scaled_nvfp4 (runs "<recipe>.row_scaled": each row
   with its own amax);
+- a whole tensor of FP32 subnormals, each NVFP4 reference measuring its own
+  amax (tiny_tensor.safetensors): S_enc = 6 * 448 / amax overflows;
 - fouroversix's MXFP4 static_4 (quantize_to_mxfp4, scale_rule=static_4);
 - microsoft/microxcaling's _quantize_mx with round='even' and 'floor' (its
   fake-quantized values, .values);
@@ -104,6 +106,27 @@ def run_te(R, x, out):
         out[recipe + ".row_scaled.scales"] = u8(r.scale)[:rows, : cols // 16]
 
 
+def run_measured(R, x, out):
+    """The NVFP4 references with the amax they measure themselves (for a
+    tensor so tiny that S_enc = 6 * 448 / amax overflows)."""
+    from fouroversix.quantize.pytorch.reference import quantize_to_fp4
+    from fouroversix.utils import DataType, ScaleRule
+    from torchao.prototype.mx_formats.nvfp4_tensor import nvfp4_quantize, per_tensor_amax_to_scale
+
+    t = torch.from_numpy(x)
+    for rule in ["static_6", "static_4", "mse", "mae", "abs_max"]:
+        q, s, _ = quantize_to_fp4(t, fp4_format=DataType.nvfp4, scale_rule=ScaleRule[rule],
+                                  use_blackwell_scale_layout=False)
+        out[f"nvfp4.fos.{rule}.codes"], out[f"nvfp4.fos.{rule}.scales"] = u8(q), u8(s).reshape(q.shape[0], -1)
+    s, q = nvfp4_quantize(t, 16, per_tensor_amax_to_scale(t.abs().max()))
+    out["nvfp4.torchao.codes"], out["nvfp4.torchao.scales"] = u8(q), u8(s)
+    r = R.NVFP4QuantizerRef(dtype=R.reference_utils.Fp4Formats.E2M1, rowwise=True,
+                            columnwise=False).quantize(t)
+    rows, cols = x.shape
+    out["nvfp4.te.codes"] = u8(r.data)[:rows, : cols // 2]
+    out["nvfp4.te.scales"] = u8(r.scale)[:rows, : cols // 16]
+
+
 def run_mx(R, x, out):
     """fouroversix's MXFP4 static_4 and TE's pow_2_scales (no tensor scale)."""
     from fouroversix.quantize.pytorch.reference import quantize_to_fp4
@@ -169,6 +192,15 @@ def main():
             "te": "2.20.0.dev0 main@d0067d0d custom_recipes/reference_nvfp4.py",
             "input": f"tests/fixtures/block/{name}.safetensors, first {ROWS} rows"})
         print(path, os.path.getsize(path))
+    # A whole tensor of FP32 subnormals (normal * 2^-140): its own amax makes
+    # S_enc overflow.
+    normal = dict(block_fixture_inputs(a.block_fixtures))["normal"][:ROWS]
+    out = {"input": (normal.astype(np.float64) * 2.0**-140).astype(np.float32)}
+    run_measured(te, out["input"], out)
+    path = os.path.join(a.out, "tiny_tensor.safetensors")
+    save_file(out, path, metadata={"generator": "vectors/reference/make_peer_fixtures.py",
+                                   "torch": torch.__version__, "input": "normal, first rows, * 2^-140"})
+    print(path, os.path.getsize(path))
     # E8M0 boundary amaxes down to the subnormals (2^-127 scales), MX runs only.
     out = {"input": boundaries()}
     run_mx(te, out["input"], out)
