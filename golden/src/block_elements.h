@@ -21,10 +21,14 @@ inline float round_half_even(float v) { return std::nearbyint(v); }
 inline float torch_sign(float x) { return x > 0.0f ? 1.0f : x < 0.0f ? -1.0f : 0.0f; }
 
 // fouroversix fake_quantize_to_e2m1 (nearest or its stochastic form).
-inline float fos_fake_quantize(float x, bool stochastic, uint32_t word) {
+// default_nan: the NaN of the machine the reference ran on.
+inline float fos_fake_quantize(float x, bool stochastic, uint32_t word, float default_nan) {
   // A NaN (0/0 of an all-zero MXFP4 block: x86's default NaN, sign bit set)
   // passes through with its sign.
   if (std::isnan(x)) return x;
+  // +-Inf (x * Inf where S_enc overflowed): the reference sums its three
+  // masked candidates, step * mask, and Inf * 0 is the machine's NaN.
+  if (std::isinf(x)) return default_nan;
   const float a = std::fabs(x);
   float step1, step2, step3;
   if (stochastic) {
@@ -58,13 +62,27 @@ inline uint8_t fos_code_from_value(float v) {
   return static_cast<uint8_t>(((s << 3) | (e << 1) | m) & 0xF);
 }
 
-// microxcaling's element rounding (ElementRounding::kMicroxcaling).
-inline float microxcaling_quantize(float v) {
+// microxcaling's element roundings (ElementRounding::kMicroxcaling*), in
+// FP32 as its _round_mantissa computes them on the scaled mantissa m.
+inline float microxcaling_quantize(float v, ElementRounding rounding) {
   const float a = std::fabs(v);
   const float l = static_cast<float>(std::log2(static_cast<double>(a == 0.0f ? 1.0f : a)));
   const int e = std::max(static_cast<int>(std::floor(l)), 0);
-  const float r = std::floor(std::ldexp(a, 1 - e) + 0.5f);
+  const float m = std::ldexp(a, 1 - e);  // exact: a power-of-two scaling of a value in [0, 4)
+  float r;
+  if (rounding == ElementRounding::kMicroxcalingFloor) {
+    r = std::floor(m);
+  } else {
+    r = std::floor(m + 0.5f);
+    // torch's % takes the divisor's sign: fl(m - 0.5) % 2 == 0 only where it is an even integer.
+    if (rounding == ElementRounding::kMicroxcalingEven && std::fmod(m - 0.5f, 2.0f) == 0.0f) r -= 1.0f;
+  }
   return std::clamp(torch_sign(v) * std::ldexp(r, e - 1), -6.0f, 6.0f);
+}
+
+inline bool is_microxcaling(ElementRounding rounding) {
+  return rounding == ElementRounding::kMicroxcaling || rounding == ElementRounding::kMicroxcalingEven ||
+         rounding == ElementRounding::kMicroxcalingFloor;
 }
 
 // v rounded to nearest even BF16 (RecipeVariant::bf16_scaled_elements).
@@ -91,11 +109,11 @@ struct ElementCoder {
   // The code of a scaled element, and the value the fouroversix error uses.
   [[gnu::always_inline]] uint8_t code(float v, uint32_t word, float* fake_value) const {
     if (r.element_rounding == ElementRounding::kFosUnbounded) {
-      const float fq = fos_fake_quantize(v, stochastic, word);
+      const float fq = fos_fake_quantize(v, stochastic, word, default_nan_value(r.default_nan));
       *fake_value = fq;
       return fos_code_from_value(fq);
     }
-    if (r.element_rounding == ElementRounding::kMicroxcaling) v = microxcaling_quantize(v);  // on the grid
+    if (is_microxcaling(r.element_rounding)) v = microxcaling_quantize(v, r.element_rounding);  // on the grid
     if (r.variant.bf16_scaled_elements) v = to_bf16(v);
     if (r.clamp_before_element_cast) v = std::clamp(v, -6.0f, 6.0f);  // NaN stays NaN
     if (r.variant.random_high_bits) word >>= 24;

@@ -470,6 +470,12 @@ QuantizedTensor quantize(const BlockRecipe& r, std::span<const float> input, siz
   if (o.stochastic && r.element_scaling == ElementScaling::kExact) {
     bad_input(where + "the exact recipe defines no stochastic rounding");
   }
+  if (o.tensor_amax) {
+    if (r.tensor_scale == TensorScaleRule::kNone) bad_input(where + "has no tensor scale for a calibrated amax");
+    if (!std::isfinite(*o.tensor_amax) || *o.tensor_amax < 0.0f) {
+      bad_input(where + "the calibrated tensor amax must be finite and >= 0");
+    }
+  }
   const size_t count = input.size();
   const int candidates = r.selection == ScaleSelection::kFourOverSix ? 2 : 1;
   if (o.stochastic && o.random.size() != count * static_cast<size_t>(candidates)) {
@@ -532,6 +538,7 @@ QuantizedTensor quantize(const BlockRecipe& r, std::span<const float> input, siz
   q.amax = values_changed ? std::bit_cast<float>(scan_input(matrix.data(), count, threads).magnitude_bits)
                            : input_amax;
   if (r.variant.amax_signed && count) q.amax = *std::max_element(matrix.begin(), matrix.end());
+  if (o.tensor_amax) q.amax = *o.tensor_amax;
   const TensorContext t = make_context(r, q.amax);
   q.tensor_scale = r.tensor_scale == TensorScaleRule::kTorchao ? t.per_tensor_scale : t.s_enc;
 

@@ -1,5 +1,6 @@
 #include <deque>
 #include <tuple>
+#include <utility>
 #include <vector>
 #include <stdexcept>
 #include <string>
@@ -84,12 +85,13 @@ BlockRecipe torchao(std::string_view name, TensorScaleRule tensor_scale) {
   BlockRecipe r = nvfp4_base();
   r.name = name;
   r.source = "torchao 0.18.0 torchao/prototype/mx_formats/nvfp4_tensor.py nvfp4_quantize";
-  r.scale_policy = find_policy("ml_dtypes", "e4m3").policy;  // torch .to(float8_e4m3fn)
+  r.scale_policy = find_policy("torch", "e4m3").policy;  // .to(float8_e4m3fn) of torch 2.15 (CPU)
   r.tensor_scale = tensor_scale;
   r.tensor_scale_numerator = 6.0f * kE4M3Max;
   r.block_scale = BlockScaleRule::kTorchaoQuotient;
   r.scale_min = kE4M3MinNormal;
   r.element_scaling = ElementScaling::kTorchaoQuotient;
+  r.element_policy = find_policy("torchao", "e2m1").policy;
   r.clamp_before_element_cast = true;
   r.stochastic = StochasticStyle::kPtx;
   return r;
@@ -121,7 +123,10 @@ BlockRecipe fos(std::string_view name, ScaleSelection selection, ErrorMetric met
     r.sum_order = SumOrder::kSequential;
     return r;
   }
-  r.scale_policy = find_policy("ml_dtypes", "e4m3").policy;  // torch .to(float8_e4m3fn)
+  // torch's .to(float8_e4m3fn): torch 2.15 on the CPU saturates an overflow
+  // (a calibrated amax below the data's, or S_enc = Inf); the GPU recipes keep
+  // the NaN of the torch 2.11 they were run with (overflow there not checked).
+  r.scale_policy = find_policy("torch", "e4m3").policy;
   r.element_scaling = ElementScaling::kFosReciprocal;
   r.element_rounding = ElementRounding::kFosUnbounded;
   r.stochastic = StochasticStyle::kFosUniform;
@@ -130,6 +135,7 @@ BlockRecipe fos(std::string_view name, ScaleSelection selection, ErrorMetric met
                "run on a CUDA device (torch's CUDA sum order)";
     r.sum_order = SumOrder::kTorchCuda;
     r.default_nan = DefaultNan::kPositive;
+    r.scale_policy = find_policy("ml_dtypes", "e4m3").policy;
   } else {
     r.source = "fouroversix 1.0.5 src/fouroversix/quantize/pytorch/reference.py quantize_to_fp4";
     r.sum_order = SumOrder::kTorchCpu;
@@ -223,16 +229,42 @@ std::vector<BlockRecipe> make_recipes() {
   rceil.mx_tiny_scale = MxTinyScale::kUnscaled;
   rceil.clamp_before_element_cast = true;
   v.push_back(rceil);
+  // TransformerEngine's NVFP4QuantizerRef(pow_2_scales=True): RCEIL's scale,
+  // but the element is multiplied by fl(1 / scale), exact also for 2^-127
+  // (torchao's RCEIL leaves those blocks unscaled), and cast as TE casts.
+  BlockRecipe te_pow2 = rceil;
+  te_pow2.name = "mxfp4.te.pow_2_scales";
+  te_pow2.source = "TransformerEngine 2.20.0.dev0 (main@d0067d0d) custom_recipes/reference_nvfp4.py "
+                   "_quantize_blockwise_reference, pow_2_scales=True (cast_to_e8), 1x32";
+  te_pow2.mx_tiny_scale = MxTinyScale::kExact;
+  te_pow2.element_policy = find_policy("te", "e2m1").policy;
+  v.push_back(te_pow2);
   BlockRecipe mxs = mx("mxfp4.microxcaling",
                        "microsoft/microxcaling mx/mx_ops.py _quantize_mx, round='nearest' (ties away)",
                        BlockScaleRule::kMxFloorOfLog2, 32);
   mxs.element_rounding = ElementRounding::kMicroxcaling;
   v.push_back(mxs);
+  for (auto [name, rounding] : {std::pair{"mxfp4.microxcaling.even", ElementRounding::kMicroxcalingEven},
+                                std::pair{"mxfp4.microxcaling.floor", ElementRounding::kMicroxcalingFloor}}) {
+    BlockRecipe m = mxs;
+    m.name = name;
+    m.source = rounding == ElementRounding::kMicroxcalingEven
+                   ? "microsoft/microxcaling (main@7bc4195) mx/mx_ops.py _quantize_mx, round='even'"
+                   : "microsoft/microxcaling (main@7bc4195) mx/mx_ops.py _quantize_mx, round='floor'";
+    m.element_rounding = rounding;
+    v.push_back(m);
+  }
   BlockRecipe fos_mx = mx("mxfp4.fos", "fouroversix 1.0.5 reference.py quantize_to_mxfp4",
                           BlockScaleRule::kMxCeilOfQuotient, 32);
   fos_mx.element_rounding = ElementRounding::kFosUnbounded;
   fos_mx.stochastic = StochasticStyle::kFosUniform;
   v.push_back(fos_mx);
+  // fouroversix's MXFP4 with ScaleRule.static_4: the block amax maps to 4.
+  BlockRecipe fos_mx_four = fos_mx;
+  fos_mx_four.name = "mxfp4.fos.static_4";
+  fos_mx_four.source = "fouroversix 1.0.5 reference.py quantize_to_mxfp4, scale_rule=static_4";
+  fos_mx_four.selection = ScaleSelection::kMaxToFour;
+  v.push_back(fos_mx_four);
   BlockRecipe fos_mx_gpu = fos_mx;
   fos_mx_gpu.name = "mxfp4.fos.gpu";
   fos_mx_gpu.source = "fouroversix 1.0.5 reference.py quantize_to_mxfp4, run on a CUDA device";

@@ -67,6 +67,15 @@ constexpr NamedPolicy kPolicies[] = {
      "ml_dtypes.float8_e8m0fnu: ties away, 0 and x<0 -> NaN, tiny -> 2^-127, "
      "FP32 subnormals round up"},
 
+    // torchao nvfp4_quantize's E2M1 cast (f32_to_f4_unpacked): RNE, saturating,
+    // a NaN rounded as if it were a number.
+    {"torchao", "e2m1", make(R::kNearestEven, Overflow::kSaturate, NanResult::kTorchaoFloatxBits),
+     "torchao 0.18.0 custom_fp_utils._f32_to_floatx_unpacked: NaN -> 0x3 with its sign"},
+    // torch 2.15's float8_e4m3fn cast (c10, CPU; measured): an overflow or Inf
+    // saturates to +-448, unlike ml_dtypes; NaN keeps its sign.
+    {"torch", "e4m3", make(R::kNearestEven, Overflow::kSaturate, NanResult::kNanKeepSign),
+     "torch 2.15.0 CPU .to(torch.float8_e4m3fn): overflow and Inf -> +-448, NaN with sign"},
+
     // TransformerEngine NVFP4 reference, cast_to_fp4x2: comparisons against the
     // RNE thresholds; codes start at 0, so NaN -> 0 and -0.0 -> 0x0, while
     // [-0.25, 0) -> 0x8.

@@ -26,7 +26,7 @@ inline uint8_t mx_scale_byte(const BlockRecipe& r, float a) {
       return static_cast<uint8_t>(std::clamp(static_cast<int>(std::floor(l)) - emax + 127, lowest, 254));
     }
     case BlockScaleRule::kMxCeilOfQuotient: {
-      const float d = a / 6.0f;
+      const float d = a / (r.selection == ScaleSelection::kMaxToFour ? 4.0f : 6.0f);
       const uint32_t db = std::bit_cast<uint32_t>(d);
       const uint32_t e = (db >> 23) & 0xFF;
       return static_cast<uint8_t>(e + ((db & 0x7FFFFFu) != 0));  // uint8 arithmetic, as torch

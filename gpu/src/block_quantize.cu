@@ -51,6 +51,13 @@ __device__ uint32_t cast_float(float x, CastRule rule, bool stochastic = false, 
       case CastNan::kMaxFinite: return kMax;
       case CastNan::kPositiveZero: return 0u;
       case CastNan::kZeroOppositeSign: return sign_bit ? 0u : kSign;
+      case CastNan::kTorchaoFloatxBits: {
+        constexpr uint32_t kQuietNan = 0x7FC00000u;
+        constexpr int kShift = 23 - M;
+        constexpr uint32_t kRebiased = kQuietNan - (static_cast<uint32_t>(127 - B) << 23) + ((1u << (kShift - 1)) - 1u) +
+                                       ((kQuietNan >> kShift) & 1u);
+        return ((kRebiased >> kShift) & (kSign - 1u)) | (sign_bit ? kSign : 0u);
+      }
     }
   }
   const uint32_t overflow = (rule.overflow == CastOverflow::kSaturate ? kMax : nan_code) | sign;

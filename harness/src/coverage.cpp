@@ -350,6 +350,7 @@ std::map<std::string, uint64_t> quantize_coverage(const VectorSet& set, const go
   hits["options/stochastic rounding"] += set_option(set, "stochastic");
   hits["options/Hadamard transform"] += set_option(set, "hadamard");
   hits["options/transpose"] += set_option(set, "transpose");
+  hits["options/calibrated tensor amax"] += set_option(set, "calibrated_amax");
   decision_coverage(set, q, x, hits);
   return hits;
 }

@@ -23,7 +23,8 @@ gpu::CastRule cast_rule(const golden::ConversionPolicy& p, std::string& why) {
           : p.nan == NanResult::kNanKeepSign   ? gpu::CastNan::kKeepSign
           : p.nan == NanResult::kMaxFinite     ? gpu::CastNan::kMaxFinite
           : p.nan == NanResult::kPositiveZero  ? gpu::CastNan::kPositiveZero
-                                               : gpu::CastNan::kZeroOppositeSign;
+          : p.nan == NanResult::kZeroOppositeSign ? gpu::CastNan::kZeroOppositeSign
+                                                  : gpu::CastNan::kTorchaoFloatxBits;
   r.sign_from_bit = p.sign == golden::SignSource::kSignBit;
   return r;
 }
@@ -73,6 +74,13 @@ gpu::Recipe cuda_recipe(const golden::BlockRecipe& g, std::string& why) {
   r.stochastic = same_enumerator<gpu::Stochastic>(g.stochastic);
   r.selection = same_enumerator<gpu::Selection>(g.selection);
   r.error_metric = same_enumerator<gpu::ErrorMetric>(g.error_metric);
+  if (g.element_rounding == golden::ElementRounding::kMicroxcalingEven ||
+      g.element_rounding == golden::ElementRounding::kMicroxcalingFloor) {
+    why = "microxcaling's even and floor element rounding are not in the kernels";
+  }
+  if (g.is_mx() && g.selection == golden::ScaleSelection::kMaxToFour) {
+    why = "MXFP4 static_4 (the block amax to 4) is not in the kernels";
+  }
   r.error_arithmetic = g.error_arithmetic == golden::ErrorArithmetic::kExact       ? gpu::ErrorArithmetic::kExact
                        : g.error_arithmetic == golden::ErrorArithmetic::kScaledFp32 ? gpu::ErrorArithmetic::kScaledFp32
                                                                                     : gpu::ErrorArithmetic::kFp32;

@@ -30,7 +30,8 @@ using golden::TensorScaleRule;
 
 constexpr const char* kUsage =
     "usage: fp4v diff RECIPE_A RECIPE_B [--seed N] [--rows R] [--cols C] [--max N] [--json FILE]\n"
-    "       fp4v diff RECIPE_A RECIPE_B --values X,X,...   replay one row (a reproducer)\n"
+    "       fp4v diff RECIPE_A RECIPE_B --values X,X,... [--tensor-amax A]   replay one row (a\n"
+    "           reproducer); --tensor-amax: both recipes take A as a calibrated tensor amax\n"
     "       fp4v diff --all [--recipes A,B,...] [--json FILE] [--html FILE]\n"
     "Searches both recipes' decision boundaries (the decision generators, FP32 and BF16\n"
     "inputs) and realistic data (normal, laplace_outliers, student_t3, BF16) for blocks on\n"
@@ -59,11 +60,12 @@ bool tensor_scales_comparable(const BlockRecipe& a, const BlockRecipe& b) {
 }
 
 QuantizedTensor run(const BlockRecipe& r, std::span<const float> x, size_t rows, size_t cols,
-                    std::span<const uint8_t> forced = {}) {
+                    std::span<const uint8_t> forced = {}, std::optional<float> tensor_amax = {}) {
   golden::QuantizeOptions o;
   o.threads = 1;
   o.block_errors = false;
   o.forced_four = forced;
+  o.tensor_amax = tensor_amax;
   return golden::quantize(r, x, rows, cols, o);
 }
 
@@ -127,7 +129,10 @@ bool differs_only_at_zeros(const QuantizedTensor& p, const QuantizedTensor& q, s
   return true;
 }
 
-bool is_nan_scale(const BlockRecipe& r, uint8_t byte) {
+// A NaN scale byte, or fouroversix's MXFP4 byte 0, which it divides by as
+// the float 0.0 (x / 0: its elements become NaN codes).
+bool is_special_scale(const BlockRecipe& r, uint8_t byte) {
+  if (r.block_scale == golden::BlockScaleRule::kMxCeilOfQuotient && byte == 0) return true;
   return r.is_mx() ? byte == 0xFF : (byte & 0x7F) == 0x7F;
 }
 
@@ -327,8 +332,9 @@ std::string why_not_comparable(const BlockRecipe& a, const BlockRecipe& b) {
   return "";
 }
 
-bool recipes_differ(const BlockRecipe& a, const BlockRecipe& b, std::span<const float> x, size_t* block) {
-  const QuantizedTensor p = run(a, x, 1, x.size()), q = run(b, x, 1, x.size());
+bool recipes_differ(const BlockRecipe& a, const BlockRecipe& b, std::span<const float> x, size_t* block,
+                    std::optional<float> tensor_amax) {
+  const QuantizedTensor p = run(a, x, 1, x.size(), {}, tensor_amax), q = run(b, x, 1, x.size(), {}, tensor_amax);
   const std::vector<size_t> d = differing_blocks(a, b, p, q);
   if (block && !d.empty()) *block = d.front();
   return !d.empty();
@@ -345,6 +351,7 @@ struct Classifier {
   size_t rows, cols;
   const QuantizedTensor& p;
   const QuantizedTensor& q;
+  std::optional<float> tensor_amax{};
   std::optional<QuantizedTensor> replay{};
 
   std::string operator()(size_t k) {
@@ -355,8 +362,8 @@ struct Classifier {
              (!std::isfinite(t.tensor_scale) || t.tensor_scale == tensor_limit || t.tensor_scale == 0.0f ||
               t.amax == 0.0f);
     };
-    if (special_tensor(a, p) || special_tensor(b, q) || is_nan_scale(a, p.scales[k]) ||
-        is_nan_scale(b, q.scales[k]) || block_amax(x, cols, w, k) == 0.0f) {
+    if (special_tensor(a, p) || special_tensor(b, q) || is_special_scale(a, p.scales[k]) ||
+        is_special_scale(b, q.scales[k]) || block_amax(x, cols, w, k) == 0.0f) {
       return "special value";
     }
     if (tensor_scale_differs(a, b, p, q)) return "tensor scale";
@@ -370,7 +377,7 @@ struct Classifier {
       if (!replay) {
         std::vector<uint8_t> forced(p.chose_four.size());
         for (size_t i = 0; i < forced.size(); ++i) forced[i] = b46 ? chose_four(a, p, i) : chose_four(b, q, i);
-        replay = b46 ? run(b, x, rows, cols, forced) : run(a, x, rows, cols, forced);
+        replay = b46 ? run(b, x, rows, cols, forced, tensor_amax) : run(a, x, rows, cols, forced, tensor_amax);
       }
       const QuantizedTensor& other = b46 ? p : q;
       return replay->scales[k] != other.scales[k] ? "block scale" : "4/6 choice";
@@ -398,9 +405,9 @@ struct Classifier {
 }  // namespace
 
 std::string classify_difference(const BlockRecipe& a, const BlockRecipe& b, std::span<const float> x,
-                                size_t rows, size_t cols, size_t k) {
-  const QuantizedTensor p = run(a, x, rows, cols), q = run(b, x, rows, cols);
-  return Classifier{a, b, x, rows, cols, p, q}(k);
+                                size_t rows, size_t cols, size_t k, std::optional<float> tensor_amax) {
+  const QuantizedTensor p = run(a, x, rows, cols, {}, tensor_amax), q = run(b, x, rows, cols, {}, tensor_amax);
+  return Classifier{a, b, x, rows, cols, p, q, tensor_amax}(k);
 }
 
 PairDiff diff_recipes(const BlockRecipe& a, const BlockRecipe& b, const DiffOptions& o) {
@@ -491,7 +498,7 @@ nlohmann::json agreement_matrix(std::span<const BlockRecipe* const> recipes, con
                              t.tensor_scale == 0.0f || t.amax == 0.0f);
         special_block[i].resize(t.scales.size());
         for (size_t k = 0; k < t.scales.size(); ++k) {
-          special_block[i][k] = is_nan_scale(*recipes[i], t.scales[k]) ||
+          special_block[i][k] = is_special_scale(*recipes[i], t.scales[k]) ||
                                 block_amax(x, o.cols, static_cast<size_t>(recipes[i]->block_cols), k) == 0.0f;
         }
       }
@@ -687,7 +694,7 @@ int diff_command(int argc, char** argv) {
       if (w == "--all") {
         all = true;
       } else if (w.rfind("--", 0) == 0) {
-        static const std::set<std::string> known = {"--seed", "--rows", "--cols", "--max", "--json", "--html", "--values", "--recipes"};
+        static const std::set<std::string> known = {"--seed", "--rows", "--cols", "--max", "--json", "--html", "--values", "--recipes", "--tensor-amax"};
         if (!known.count(w)) throw Usage("unknown option '" + w + "'");
         if (i + 1 >= argc || argv[i + 1][0] == '\0') throw Usage(w + " needs a value");
         if (named.count(w)) throw Usage(w + " given twice");
@@ -701,6 +708,7 @@ int diff_command(int argc, char** argv) {
     if (named.count("--rows")) o.rows = parse_size(named["--rows"], "--rows");
     if (named.count("--cols")) o.cols = parse_size(named["--cols"], "--cols");
     if (named.count("--max")) o.max_reproducers = parse_size(named["--max"], "--max");
+    if (named.count("--tensor-amax") && !named.count("--values")) throw Usage("--tensor-amax is an option of --values");
     if (all) {
       if (!positional.empty()) throw Usage("--all takes no recipe names (use --recipes A,B,...)");
       if (named.count("--values")) throw Usage("--values is for one pair, not --all");
@@ -751,12 +759,17 @@ int diff_command(int argc, char** argv) {
       const size_t u = unit_width(a, b);
       if (x.empty() || x.size() % u) throw Usage("--values needs a multiple of " + std::to_string(u) + " values, got " + std::to_string(x.size()));
       for (float v : x) if (!std::isfinite(v)) throw Usage("--values: non-finite value");
-      const QuantizedTensor p = run(a, x, 1, x.size()), q = run(b, x, 1, x.size());
+      std::optional<float> amax;
+      if (named.count("--tensor-amax")) {
+        amax = parse_value(named["--tensor-amax"]);
+        if (!std::isfinite(*amax) || *amax < 0.0f) throw Usage("--tensor-amax must be finite and >= 0");
+      }
+      const QuantizedTensor p = run(a, x, 1, x.size(), {}, amax), q = run(b, x, 1, x.size(), {}, amax);
       print_outputs(a, p);
       print_outputs(b, q);
       size_t k = 0;
-      if (!recipes_differ(a, b, x, &k)) return std::printf("no difference\n"), 0;
-      std::printf("differ: block %zu, first step: %s\n", k, classify_difference(a, b, x, 1, x.size(), k).c_str());
+      if (!recipes_differ(a, b, x, &k, amax)) return std::printf("no difference\n"), 0;
+      std::printf("differ: block %zu, first step: %s\n", k, classify_difference(a, b, x, 1, x.size(), k, amax).c_str());
       return 1;
     }
     const PairDiff d = diff_recipes(a, b, o);

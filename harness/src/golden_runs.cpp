@@ -34,6 +34,7 @@ golden::QuantizedTensor golden_quantize(const vectors::VectorSet& set, const gol
   // BF16 input: the Hadamard transform rounds to BF16, as a BF16 matmul does.
   o.bf16_input = input_dtype(set) == vectors::InputDtype::kBf16;
   o.forced_four = forced_four;
+  if (set_option(set, "calibrated_amax")) o.tensor_amax = set.tensor("calibrated_amax").as<float>()[0];
   std::vector<uint32_t> random;
   if (set_option(set, "stochastic")) {
     random = set.tensor("random").as<uint32_t>();

@@ -9,7 +9,11 @@
 #include <algorithm>
 #include <bit>
 #include <filesystem>
+#include <cctype>
+#include <cmath>
 #include <optional>
+#include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -124,6 +128,120 @@ TEST(TorchaoMx, GoldenEqualsTheReferenceBitForBit) {
     }
   }
   EXPECT_GE(runs, 9u * 3u);
+}
+
+}  // namespace
+
+// The references run on the CPU by vectors/reference/make_peer_fixtures.py
+// (tests/fixtures/peers, each file with its own input): a calibrated tensor
+// amax given to fouroversix 1.0.5 (quantize_to_fp4 x_amax), torchao 0.18.0
+// (nvfp4_quantize per_tensor_scale) and TransformerEngine 2.20.0.dev0
+// (_quantize_blockwise_reference global_amax), runs "<recipe>[.2d].a<i>" with
+// .calibrated_amax, against golden with QuantizeOptions::tensor_amax; and
+// fouroversix's MXFP4 static_4, TE's pow_2_scales and microxcaling's even and
+// floor rounding (its values), against their recipes; TE's row_scaled_nvfp4
+// (one amax per row) against its recipe run per row with that amax.
+namespace {
+
+// "<recipe>[.2d][.a<i>]" or "<recipe>.row_scaled" -> recipe, 16x16 tiles,
+// calibrated, one amax per row.
+struct PeerRun {
+  std::string recipe;
+  bool two_d = false, calibrated = false, row_scaled = false;
+};
+
+PeerRun parse_peer_run(std::string key) {
+  PeerRun run;
+  run.row_scaled = key.ends_with(".row_scaled");
+  if (run.row_scaled) key.resize(key.size() - 11);
+  const size_t dot = key.rfind('.');
+  if (dot != std::string::npos && key.size() > dot + 2 && key[dot + 1] == 'a' &&
+      std::all_of(key.begin() + static_cast<std::ptrdiff_t>(dot) + 2, key.end(), ::isdigit)) {
+    run.calibrated = true;
+    key.resize(dot);
+  }
+  run.two_d = key.ends_with(".2d");
+  if (run.two_d) key.resize(key.size() - 3);
+  run.recipe = key;
+  return run;
+}
+
+TEST(PeerReferences, GoldenEqualsTheReferenceBitForBit) {
+  size_t runs = 0, calibrated = 0, clipped = 0, row_scaled = 0;
+  std::set<std::string> recipes;
+  for (const auto& e : std::filesystem::directory_iterator(kFixtures / "peers")) {
+    if (e.path().extension() != ".safetensors") continue;
+    const std::string f = e.path().filename().string();
+    const SafetensorsFile out = SafetensorsFile::read(e.path());
+    const std::vector<float> x = out.copy<float>("input", DType::kF32);
+    const auto& shape = out.tensor("input").shape;
+    const size_t rows = static_cast<size_t>(shape[0]), cols = static_cast<size_t>(shape[1]);
+    float input_amax = 0.0f;
+    for (float v : x) input_amax = std::max(input_amax, std::fabs(v));
+    for (const std::string& name : out.tensor_names()) {
+      if (!name.ends_with(".codes")) continue;
+      const std::string key = name.substr(0, name.size() - 6);
+      const PeerRun run = parse_peer_run(key);
+      golden::QuantizeOptions o;
+      o.two_d_blocks = run.two_d;
+      if (run.calibrated) {
+        o.tensor_amax = out.copy<float>(key + ".calibrated_amax", DType::kF32).at(0);
+        ++calibrated;
+        clipped += *o.tensor_amax < input_amax;
+      }
+      const golden::BlockRecipe& recipe = golden::find_block_recipe(run.recipe);
+      if (run.row_scaled) {
+        // TE's row_scaled_nvfp4 is the recipe row by row, each row's amax
+        // given as the calibrated tensor amax.
+        std::vector<uint8_t> codes, scales;
+        for (size_t row = 0; row < rows; ++row) {
+          const std::span<const float> r(x.data() + row * cols, cols);
+          float row_amax = 0.0f;
+          for (float v : r) row_amax = std::max(row_amax, std::fabs(v));
+          o.tensor_amax = row_amax;
+          const golden::QuantizedTensor q = golden::quantize(recipe, r, 1, cols, o);
+          const std::vector<uint8_t> c = q.packed_codes();
+          codes.insert(codes.end(), c.begin(), c.end());
+          scales.insert(scales.end(), q.scales.begin(), q.scales.end());
+        }
+        EXPECT_EQ(out.copy<uint8_t>(name, DType::kU8), codes) << f << " " << key;
+        EXPECT_EQ(out.copy<uint8_t>(key + ".scales", DType::kU8), scales) << f << " " << key;
+        ++row_scaled;
+        ++runs;
+        continue;
+      }
+      for (const bool portable : {false, true}) {  // the fouroversix SIMD kernel and the portable loop
+        o.portable = portable;
+        const golden::QuantizedTensor q = golden::quantize(recipe, x, rows, cols, o);
+        EXPECT_EQ(out.copy<uint8_t>(name, DType::kU8), q.packed_codes()) << f << " " << key;
+        EXPECT_EQ(out.copy<uint8_t>(key + ".scales", DType::kU8), q.scales) << f << " " << key;
+      }
+      recipes.insert(run.recipe);
+      ++runs;
+    }
+    // microxcaling gives its fake-quantized values: golden's dequantized codes, bit for bit.
+    for (const std::string& name : out.tensor_names()) {
+      if (!name.ends_with(".values")) continue;
+      const std::string recipe = name.substr(0, name.size() - 7);
+      const golden::BlockRecipe& r = golden::find_block_recipe(recipe);
+      const std::vector<float> values = golden::dequantize(r, golden::quantize(r, x, rows, cols));
+      const std::vector<float> reference = out.copy<float>(name, DType::kF32);
+      ASSERT_EQ(reference.size(), values.size()) << f << " " << name;
+      size_t mismatches = 0;
+      for (size_t i = 0; i < values.size(); ++i) {
+        mismatches += std::bit_cast<uint32_t>(values[i]) != std::bit_cast<uint32_t>(reference[i]);
+      }
+      EXPECT_EQ(mismatches, 0u) << f << " " << name;
+      recipes.insert(recipe);
+      ++runs;
+    }
+  }
+  EXPECT_TRUE(recipes.count("mxfp4.microxcaling.even") && recipes.count("mxfp4.microxcaling.floor"));
+  EXPECT_TRUE(recipes.count("mxfp4.fos.static_4") && recipes.count("mxfp4.te.pow_2_scales"));
+  EXPECT_GE(calibrated, 8u * 120u);
+  EXPECT_GE(row_scaled, 8u * 5u);  // nvfp4.te and its four 4/6 recipes
+  EXPECT_GE(clipped, 8u * 2u * 16u);  // amaxes below the input's: blocks above them clip
+  EXPECT_GE(runs, calibrated + 9u * 4u);
 }
 
 }  // namespace

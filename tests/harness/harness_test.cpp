@@ -37,6 +37,18 @@ SetSpec mma_spec(const std::string& recipe, const std::string& generator) {
   return vectors::mma_set(recipe, generator, 8, 8, 64, 5);
 }
 
+// Reading `p` fails with a one-line FormatError that mentions `words`.
+void expect_format_error(const fs::path& p, const std::string& words) {
+  try {
+    vectors::read_vector_set(p);
+    ADD_FAILURE() << p << " was accepted";
+  } catch (const vectors::FormatError& e) {
+    const std::string what = e.what();
+    EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+    EXPECT_NE(what.find(words), std::string::npos) << what;
+  }
+}
+
 class Harness : public fp4v::testing::ScratchDirTest {
  protected:
   fs::path write(const std::string& name, const VectorSet& set) {
@@ -98,6 +110,34 @@ TEST_F(Harness, PlantedDifferencesAreFoundAndClassified) {
   EXPECT_EQ(by_field_index["scales2"], "scale");
 }
 
+// A set with a calibrated tensor amax: its expected outputs follow the given
+// amax (half the input's here, so blocks clip), golden replays it, and a
+// missing or non-finite calibrated_amax is rejected on read.
+TEST_F(Harness, CalibratedAmaxSetsFollowTheGivenAmax) {
+  SetSpec spec = quantize_spec("nvfp4.fos.static_6", "laplace_outliers");
+  spec.calibrated_amax_factor = 0.5f;
+  const VectorSet set = vectors::make_vector_set(spec, "test");
+  float input_amax = 0.0f;
+  for (float v : set.tensor("x").as<float>()) input_amax = std::max(input_amax, std::fabs(v));
+  const float given = set.tensor("calibrated_amax").as<float>().at(0);
+  EXPECT_EQ(given, input_amax * 0.5f);
+  EXPECT_EQ(set.tensor("amax").as<float>().at(0), given);
+  SetSpec measured = spec;
+  measured.calibrated_amax_factor = 0.0f;
+  EXPECT_NE(vectors::make_vector_set(measured, "test").tensor("scales").as<uint8_t>(),
+            set.tensor("scales").as<uint8_t>());
+  const fs::path file = write("calibrated.safetensors", set);
+  const nlohmann::json r = replay({file}, *make_backend("golden"), "test", {}, {});
+  EXPECT_EQ(r["summary"]["mismatches"], 0);
+  EXPECT_EQ(r["vector_sets"][0]["status"], "passed");
+  VectorSet nan = set;
+  nan.tensors["calibrated_amax"] = Tensor::of(DType::kF32, {1}, std::vector<float>{NAN});
+  expect_format_error(write("nan_amax.safetensors", nan), "calibrated_amax must be finite");
+  VectorSet missing = set;
+  missing.tensors.erase("calibrated_amax");
+  expect_format_error(write("missing_amax.safetensors", missing), "calibrated_amax");
+}
+
 TEST_F(Harness, MmaMismatchesAreAccumulationOrNanPolicy) {
   const VectorSet set = vectors::make_vector_set(mma_spec("exact.ue4m3x16", "random"), "test");
   const fs::path set_file = write("mma.safetensors", set);
@@ -122,35 +162,25 @@ TEST_F(Harness, MmaMismatchesAreAccumulationOrNanPolicy) {
 TEST_F(Harness, MalformedVectorSetsAreOneLineFormatErrors) {
   const VectorSet set = vectors::make_vector_set(quantize_spec("nvfp4.te", "normal"), "test");
   const fs::path good = write("good.safetensors", set);
-  const auto expect_error = [&](const fs::path& p, const std::string& words) {
-    try {
-      vectors::read_vector_set(p);
-      ADD_FAILURE() << p << " was accepted";
-    } catch (const vectors::FormatError& e) {
-      const std::string what = e.what();
-      EXPECT_EQ(what.find('\n'), std::string::npos) << what;
-      EXPECT_NE(what.find(words), std::string::npos) << what;
-    }
-  };
   // Truncated.
   const fs::path truncated = dir_ / "truncated.safetensors";
   fs::copy_file(good, truncated);
   fs::resize_file(truncated, fs::file_size(good) - 100);
-  expect_error(truncated, "truncated");
+  expect_format_error(truncated, "truncated");
   // Metadata that disagrees with the data.
   VectorSet wrong = set;
   wrong.metadata["shape"] = "[16, 128]";
-  expect_error(write("wrong_shape.safetensors", wrong), "shape");
+  expect_format_error(write("wrong_shape.safetensors", wrong), "shape");
   VectorSet wrong_dtype = set;
   wrong_dtype.tensors["x"].dtype = DType::kI32;
-  expect_error(write("wrong_dtype.safetensors", wrong_dtype), "I32");
+  expect_format_error(write("wrong_dtype.safetensors", wrong_dtype), "I32");
   // A metadata value quoted in the message cannot break it into lines.
   VectorSet newline = set;
   newline.metadata["block_cols"] = "1\n6";
-  expect_error(write("newline.safetensors", newline), "not a positive integer");
+  expect_format_error(write("newline.safetensors", newline), "not a positive integer");
   VectorSet unknown = set;
   unknown.metadata["operation"] = "convolve";
-  expect_error(write("unknown_op.safetensors", unknown), "unknown operation");
+  expect_format_error(write("unknown_op.safetensors", unknown), "unknown operation");
   // A backend this build lacks says so; which one depends on the tools found.
   for (const BackendInfo& b : list_backends()) {
     if (!b.present) {

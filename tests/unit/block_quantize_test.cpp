@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <limits>
 #include <numeric>
+#include <optional>
 #include <random>
 #include <span>
 #include <stdexcept>
@@ -283,15 +284,17 @@ struct Coverage {
 void expect_nvfp4_46_matches_reference(const std::vector<float>& x, size_t rows, size_t cols,
                                        const std::string& label, Coverage* coverage = nullptr,
                                        bool two_d = false,
-                                       ErrorMetric metric = ErrorMetric::kSumSquares) {
+                                       ErrorMetric metric = ErrorMetric::kSumSquares,
+                                       std::optional<float> calibrated_amax = {}) {
   const BlockRecipe& recipe = find_block_recipe(metric == ErrorMetric::kSumSquares ? "nvfp4.46"
                                                 : metric == ErrorMetric::kSumAbs   ? "nvfp4.46.mae"
                                                                                    : "nvfp4.46.abs_max");
   QuantizeOptions options;
   options.two_d_blocks = two_d;
+  options.tensor_amax = calibrated_amax;
   const QuantizedTensor q = quantize(recipe, x, rows, cols, options);
   const size_t tile_rows = two_d ? 16 : 1;
-  const float amax = tensor_amax(x);
+  const float amax = calibrated_amax ? *calibrated_amax : tensor_amax(x);
   ASSERT_EQ(q.amax, amax) << label;
   const float s_enc = 1536.0f / amax;  // FP32 division, as specified
   ASSERT_TRUE(std::isfinite(s_enc)) << label << ": test data must keep S_enc finite";
@@ -510,6 +513,22 @@ TEST(Nvfp4Canonical46Mae, MatchesExactSumOfAbsoluteErrorsReference) {
 
 TEST(Nvfp4Canonical46AbsMax, MatchesExactMaximumAbsoluteErrorReference) {
   expect_metric_matches_reference(ErrorMetric::kMaxAbs, 2, "abs_max");
+}
+
+// A calibrated tensor amax: S_enc = 1536 / A for the given A. Below the
+// input's amax, blocks clip (the reference's nearest E4M3 scale and E2M1
+// value saturate at 448 and 6); above it, headroom.
+TEST(Nvfp4Canonical46, CalibratedTensorAmaxMatchesExactReference) {
+  std::mt19937 rng(4600);
+  for (const float factor : {0.125f, 0.6f, 1.0f, 2.5f}) {
+    for (const ErrorMetric metric : {ErrorMetric::kSumSquares, ErrorMetric::kSumAbs, ErrorMetric::kMaxAbs}) {
+      const auto x = laplace_tensor(rng, 16 * 64);
+      const float amax = tensor_amax(x) * factor;
+      const std::string label = "laplace, amax x " + std::to_string(factor);
+      ASSERT_NO_FATAL_FAILURE(expect_nvfp4_46_matches_reference(x, 16, 64, label, nullptr, false, metric, amax));
+      ASSERT_NO_FATAL_FAILURE(expect_nvfp4_46_matches_reference(x, 16, 64, label + " 16x16", nullptr, true, metric, amax));
+    }
+  }
 }
 
 TEST(Nvfp4Canonical46, PowerOfTwoScalingOfTheTensorChangesOnlyTheTensorScale) {
@@ -1267,6 +1286,21 @@ TEST(BlockQuantizeBadInput, NanAndInfInputsAreRejected) {
   x[5] = -std::numeric_limits<float>::infinity();
   expect_invalid_argument_mentioning([&] { quantize(r, x, 1, 16); }, "Inf");
   expect_invalid_argument_mentioning([&] { quantize(r, x, 1, 16); }, "element 5");
+}
+
+TEST(BlockQuantizeBadInput, CalibratedTensorAmaxOutsideItsDomainIsRejected) {
+  const std::vector<float> x(32, 1.0f);
+  QuantizeOptions o;
+  o.tensor_amax = 2.0f;
+  expect_invalid_argument_mentioning([&] { quantize(find_block_recipe("mxfp4.ocp"), x, 1, 32, o); },
+                                     "has no tensor scale");
+  expect_invalid_argument_mentioning([&] { quantize(find_block_recipe("nvfp4.torchao.block_scale_only"), x, 1, 32, o); },
+                                     "has no tensor scale");
+  for (const float bad : {-1.0f, std::numeric_limits<float>::infinity(), std::numeric_limits<float>::quiet_NaN()}) {
+    o.tensor_amax = bad;
+    expect_invalid_argument_mentioning([&] { quantize(find_block_recipe("nvfp4.te"), x, 1, 32, o); },
+                                       "finite and >= 0");
+  }
 }
 
 TEST(BlockQuantizeBadInput, ShapeErrorsAreRejected) {

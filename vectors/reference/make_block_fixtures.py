@@ -22,16 +22,16 @@ gives them `.scales_swizzled`, `.random` (the uniform draws of stochastic
 rounding, as torch made them) or `.values` (fake-quantized output).
 """
 import argparse
-import importlib.util
 import json
 import os
 import platform
 import sys
-import types
 
 import numpy as np
 import torch
 from safetensors.numpy import save_file
+
+from reference_common import load_te_reference, u8
 
 ROWS, COLS = 128, 128
 
@@ -80,36 +80,7 @@ def bf16_round(x):
 # -------------------------------------------------------------- references
 
 def load_te(te_dir):
-    def load(name, path):
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-        return module
-
-    for n in ["transformer_engine", "transformer_engine.pytorch",
-              "transformer_engine.pytorch.custom_recipes"]:
-        sys.modules.setdefault(n, types.ModuleType(n))
-    qt = types.ModuleType("transformer_engine.pytorch.quantized_tensor")
-
-    class QuantizedTensorStorage:
-        pass
-
-    class Quantizer:
-        def __init__(self, *, rowwise, columnwise):
-            self.rowwise_usage, self.columnwise_usage, self.internal = rowwise, columnwise, False
-
-    qt.QuantizedTensorStorage, qt.Quantizer = QuantizedTensorStorage, Quantizer
-    sys.modules[qt.__name__] = qt
-    cr = sys.modules["transformer_engine.pytorch.custom_recipes"]
-    cr.utils = load("transformer_engine.pytorch.custom_recipes.utils", os.path.join(te_dir, "utils.py"))
-    cr.quantization = load("transformer_engine.pytorch.custom_recipes.quantization",
-                           os.path.join(te_dir, "quantization.py"))
-    return load("te_nvfp4_ref", os.path.join(te_dir, "quantization_ref_nvfp4.py"))
-
-
-def u8(t):
-    return t.contiguous().view(torch.uint8).cpu().numpy().copy()
+    return load_te_reference(te_dir, ["utils", "quantization"], "quantization_ref_nvfp4")
 
 
 class Recorder:

@@ -12,46 +12,17 @@ Needs torch (CPU), numpy, safetensors and
             reference derives from are stubbed here, as make_block_fixtures.py does.
 """
 import argparse
-import importlib.util
 import os
-import sys
-import types
 
 import numpy as np
 import torch
-from safetensors.numpy import load_file, save_file
+from safetensors.numpy import save_file
+
+from reference_common import block_fixture_inputs, load_te_reference
 
 
 def load_te(te_dir):
-    def load(name, path):
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-        return module
-
-    for n in ["transformer_engine", "transformer_engine.pytorch",
-              "transformer_engine.pytorch.custom_recipes", "transformer_engine.pytorch.tensor"]:
-        sys.modules.setdefault(n, types.ModuleType(n))
-    qt = types.ModuleType("transformer_engine.pytorch.quantized_tensor")
-
-    class QuantizedTensorStorage:
-        pass
-
-    class Quantizer:
-        def __init__(self, *, rowwise, columnwise):
-            self.rowwise_usage, self.columnwise_usage, self.internal = rowwise, columnwise, False
-
-    qt.QuantizedTensorStorage, qt.Quantizer = QuantizedTensorStorage, Quantizer
-    sys.modules[qt.__name__] = qt
-    tu = types.ModuleType("transformer_engine.pytorch.tensor.utils")
-    tu.is_custom = lambda *a, **k: False
-    sys.modules[tu.__name__] = tu
-    cr = sys.modules["transformer_engine.pytorch.custom_recipes"]
-    cr.reference_utils = load("transformer_engine.pytorch.custom_recipes.reference_utils",
-                              os.path.join(te_dir, "reference_utils.py"))
-    cr.gemm = load("transformer_engine.pytorch.custom_recipes.gemm", os.path.join(te_dir, "gemm.py"))
-    return load("te_nvfp4_ref", os.path.join(te_dir, "reference_nvfp4.py"))
+    return load_te_reference(te_dir, ["reference_utils", "gemm"], "reference_nvfp4")
 
 
 def run(R, x, out, prefix, tiles):
@@ -84,11 +55,8 @@ def main():
     a = p.parse_args()
     R = load_te(a.te_dir)
     os.makedirs(a.out, exist_ok=True)
-    for f in sorted(os.listdir(a.block_fixtures)):
-        if not f.endswith(".safetensors") or ".cuda." in f:
-            continue
-        x = load_file(os.path.join(a.block_fixtures, f))["input"]
-        rows, cols = x.shape
+    for name, x in block_fixture_inputs(a.block_fixtures):
+        f = name + ".safetensors"
         out = {}
         run(R, x, out, "", (((1, 16), ""), ((16, 16), ".2d")))
         save_file(out, os.path.join(a.out, f), metadata={

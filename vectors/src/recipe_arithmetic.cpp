@@ -65,7 +65,8 @@ uint8_t e8m0_byte(const golden::BlockRecipe& r, float a) {
       return static_cast<uint8_t>(std::clamp(static_cast<int>(std::floor(l)) - 2 + 127, 0, 254));
     }
     case BlockScaleRule::kMxCeilOfQuotient: {
-      const uint32_t d = std::bit_cast<uint32_t>(a / 6.0f);
+      const float element_max = r.selection == golden::ScaleSelection::kMaxToFour ? 4.0f : 6.0f;
+      const uint32_t d = std::bit_cast<uint32_t>(a / element_max);
       return static_cast<uint8_t>(((d >> 23) & 0xFF) + ((d & 0x7FFFFFu) != 0));
     }
     case BlockScaleRule::kMxCeilOfLog2: {

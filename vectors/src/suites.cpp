@@ -1,7 +1,10 @@
 #include "fp4v/vectors/suites.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <stdexcept>
 
 #include "fp4v/golden/block_mma.h"
@@ -41,6 +44,16 @@ void add_option_sets(std::vector<SetSpec>& sets, size_t rows, size_t cols, uint6
         h.hadamard = true;
         add(h);
       }
+    }
+  }
+  // A calibrated tensor amax below the input's (blocks clip: scales saturate
+  // or overflow) and above it (headroom), per tensor-scale rule.
+  for (const char* recipe : {"nvfp4.fos.static_6", "nvfp4.fos.mse", "nvfp4.te", "nvfp4.te.46.mse",
+                             "nvfp4.torchao", "nvfp4.46"}) {
+    for (const float factor : {0.5f, 2.0f}) {
+      SetSpec c = quantize_set(recipe, "laplace_outliers", rows, cols, seed + 5);
+      c.calibrated_amax_factor = factor;
+      add(c);
     }
   }
   // TE's 4/6 sums a 16x16 tile's error in its own order (rows, then a tree).
@@ -109,7 +122,8 @@ std::vector<CoverageGoal> quantize_goals(uint64_t scale) {
           {"options", "16x16 tiles", 1},
           {"options", "stochastic rounding", 1},
           {"options", "Hadamard transform", 1},
-          {"options", "transpose", 1}};
+          {"options", "transpose", 1},
+          {"options", "calibrated tensor amax", 1}};
 }
 
 std::vector<CoverageGoal> mma_goals(uint64_t scale) {
@@ -155,6 +169,11 @@ std::string SetSpec::name() const {
   if (transpose) s += ".transpose";
   if (hadamard) s += ".rht";
   if (stochastic) s += ".stochastic";
+  if (calibrated_amax_factor != 0.0f) {
+    std::ostringstream factor;
+    factor << calibrated_amax_factor;
+    s += ".amax_x" + factor.str();
+  }
   if (input_dtype != InputDtype::kFp32) s += "." + std::string(input_dtype_name(input_dtype));
   return s;
 }
@@ -248,7 +267,8 @@ Suite make_suite(const std::string& name, uint64_t seed) {
 VectorSet make_vector_set(const SetSpec& s, const std::string& suite) {
   VectorSet set;
   nlohmann::json options = {{"two_d", s.two_d}, {"transpose", s.transpose},
-                            {"hadamard", s.hadamard}, {"stochastic", s.stochastic}};
+                            {"hadamard", s.hadamard}, {"stochastic", s.stochastic},
+                            {"calibrated_amax", s.calibrated_amax_factor != 0.0f}};
   set.metadata = {{"operation", s.operation}, {"recipe", s.recipe}, {"generator", s.generator},
                   {"seed", std::to_string(s.seed)}, {"suite", suite}, {"name", s.name()},
                   {"fp4v_version", FP4V_VERSION}, {"options", options.dump()}};
@@ -270,6 +290,12 @@ VectorSet make_vector_set(const SetSpec& s, const std::string& suite) {
       o.stochastic = true;
       o.random = random;
       set.tensors["random"] = Tensor::of(DType::kU32, {static_cast<int64_t>(random.size())}, random);
+    }
+    if (s.calibrated_amax_factor != 0.0f) {
+      float amax = 0.0f;
+      for (float v : x) amax = std::max(amax, std::fabs(v));
+      o.tensor_amax = static_cast<float>(static_cast<double>(amax) * s.calibrated_amax_factor);
+      set.tensors["calibrated_amax"] = Tensor::of(DType::kF32, {1}, std::vector<float>{*o.tensor_amax});
     }
     const golden::QuantizedTensor q = golden::quantize(r, x, s.rows, s.cols, o);
     const auto rows = static_cast<int64_t>(q.rows), cols = static_cast<int64_t>(q.cols);

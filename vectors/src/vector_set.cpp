@@ -119,6 +119,16 @@ void check_layout(const std::string& source, const std::map<std::string, std::st
   if (meta.at("operation") == "quantize") {
     const auto shape = json_shape(source, meta, "shape");
     expect(source, tensors, "x", DType::kF32, {shape[0], shape[1]});
+    const auto options = meta.find("options");
+    const nlohmann::json o =
+        options == meta.end() ? nlohmann::json() : nlohmann::json::parse(options->second, nullptr, false);
+    if (o.is_object() && o.value("calibrated_amax", false)) {
+      expect(source, tensors, "calibrated_amax", DType::kF32, {1});
+      const float a = tensors.at("calibrated_amax").as<float>()[0];
+      if (!(a >= 0.0f && a <= std::numeric_limits<float>::max())) {
+        fail(source, "calibrated_amax must be finite and >= 0");
+      }
+    }
   } else {
     const int64_t m = metadata_int(source, meta, "m"), n = metadata_int(source, meta, "n"),
                   k = metadata_int(source, meta, "k"), block = metadata_int(source, meta, "block");

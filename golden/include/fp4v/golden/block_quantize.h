@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -28,6 +29,11 @@ struct QuantizeOptions {
   // error comparison: replays another implementation's choices so that the
   // rest of its datapath (scales, codes) can be checked bit for bit.
   std::span<const uint8_t> forced_four;
+  // A calibrated tensor amax (static scales, as inference uses): the recipe's
+  // TensorScaleRule applies to it instead of to the amax of the input, so
+  // blocks above it saturate (or, where the reference does, overflow). Finite
+  // and >= 0; NVFP4 recipes with a tensor scale only.
+  std::optional<float> tensor_amax;
   unsigned threads = 0;       // 0: all hardware threads
   // Return the two per-block errors of the FP32 4/6 recipes (error_six and
   // error_four): 8 bytes of output per block that the decision does not need.
@@ -48,7 +54,7 @@ struct QuantizedTensor {
   std::vector<uint8_t> chose_four;    // per block (tile): 1 where the 4-candidate was kept
   // The two errors the FP32 4/6 recipes compare, per block (empty otherwise).
   std::vector<float> error_six, error_four;
-  float amax = 0.0f;                  // tensor amax after transpose / transform
+  float amax = 0.0f;                  // tensor amax after transpose / transform, or the calibrated one
   float tensor_scale = 1.0f;          // S_enc (torchao: per_tensor_scale); 1 without one
   std::vector<float> transformed;     // the Hadamard-transformed input, when asked for
   size_t kernel_rows = 0;             // rows the AVX-512 kernel computed; the portable loop did the rest

@@ -91,6 +91,12 @@ enum class ElementRounding : uint8_t {
   // value = sign(v) * r * 2^(e-1), clamped to 6. The FP32 addition rounds
   // values just below a midpoint (0.24999999) up to it, so they round away.
   kMicroxcaling,
+  // microxcaling round='even': as kMicroxcaling, minus 1 where
+  // fl(|v| * 2^(1-e) - 0.5) is an even integer (exact .5 ties go to even; the
+  // FP32 addition's round-up just below a midpoint stays).
+  kMicroxcalingEven,
+  // microxcaling round='floor': r = floor(|v| * 2^(1-e)), toward zero.
+  kMicroxcalingFloor,
 };
 
 // How the random words of stochastic rounding are read.

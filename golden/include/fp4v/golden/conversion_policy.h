@@ -26,6 +26,11 @@ enum class NanResult : uint8_t {
   kPositiveZero,      // code 0 (TransformerEngine's E2M1 reference)
   kZeroOppositeSign,  // the zero whose sign is opposite the NaN's sign bit:
                       // ml_dtypes 0.6.0 float4_e2m1fn gives +NaN->0x8, -NaN->0x0
+  // torchao's _f32_to_floatx_unpacked (nvfp4_quantize's cast) has no NaN
+  // rule: the quiet NaN's bits go through its normal-number rounding,
+  // (0x7FC00000 + ((bias - 127) << 23) + 2^(22 - m) - 1 + odd) >> (23 - m),
+  // kept to the magnitude bits, then the NaN's sign: E2M1 0x3 / 0xB.
+  kTorchaoFloatxBits,
 };
 
 // Where the sign of the result comes from.

@@ -52,6 +52,13 @@ constexpr uint32_t nan_result_code(NanResult rule, bool sign_bit) {
     case NanResult::kMaxFinite: return F.max_finite_code();
     case NanResult::kPositiveZero: return 0u;
     case NanResult::kZeroOppositeSign: return sign_bit ? 0u : F.sign_mask();
+    case NanResult::kTorchaoFloatxBits: {
+      constexpr uint32_t kQuietNan = 0x7FC00000u;
+      const int shift = 23 - F.mantissa_bits;
+      const uint32_t odd = (kQuietNan >> shift) & 1u;
+      const uint32_t rebiased = kQuietNan - (static_cast<uint32_t>(127 - F.bias) << 23) + ((1u << (shift - 1)) - 1u) + odd;
+      return ((rebiased >> shift) & ((1u << F.magnitude_bits()) - 1u)) | sign_code;
+    }
   }
   return 0u;
 }

@@ -20,6 +20,7 @@ enum class CastNan : uint8_t {
   kMaxFinite,         // +max finite
   kPositiveZero,      // code 0
   kZeroOppositeSign,  // +NaN -> -0, -NaN -> +0
+  kTorchaoFloatxBits, // the quiet NaN's bits through the normal rounding, then its sign (torchao)
 };
 struct CastRule {
   CastOverflow overflow = CastOverflow::kSaturate;

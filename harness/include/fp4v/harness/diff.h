@@ -12,6 +12,7 @@
 #include <map>
 #include <span>
 #include <string>
+#include <optional>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -50,13 +51,15 @@ struct PairDiff {
 std::string why_not_comparable(const golden::BlockRecipe& a, const golden::BlockRecipe& b);
 
 // Whether a and b give different bits on the 1 x n tensor x; `block` gets the
-// first block that differs.
+// first block that differs. With tensor_amax, both recipes take it as a
+// calibrated tensor amax (QuantizeOptions::tensor_amax) instead of x's.
 bool recipes_differ(const golden::BlockRecipe& a, const golden::BlockRecipe& b, std::span<const float> x,
-                    size_t* block = nullptr);
+                    size_t* block = nullptr, std::optional<float> tensor_amax = {});
 // The first step at which a and b part on block `block` of the 1-row (or
 // rows x cols) tensor x.
 std::string classify_difference(const golden::BlockRecipe& a, const golden::BlockRecipe& b,
-                                std::span<const float> x, size_t rows, size_t cols, size_t block);
+                                std::span<const float> x, size_t rows, size_t cols, size_t block,
+                                std::optional<float> tensor_amax = {});
 
 PairDiff diff_recipes(const golden::BlockRecipe& a, const golden::BlockRecipe& b, const DiffOptions& o);
 

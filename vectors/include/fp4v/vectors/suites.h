@@ -20,8 +20,12 @@ struct SetSpec {
   uint64_t seed = 1;
   bool two_d = false, transpose = false, hadamard = false, stochastic = false;
   InputDtype input_dtype = InputDtype::kFp32;  // quantize: the values x holds
+  // quantize, NVFP4 with a tensor scale: the caller supplies the tensor amax
+  // (a calibrated static scale), this multiple of the input's, rounded to
+  // FP32; stored as the input `calibrated_amax`. 0: the amax is measured.
+  float calibrated_amax_factor = 0.0f;
 
-  std::string name() const;  // "nvfp4.fos.mse/normal[.2d][.bf16]" (the dtype unless fp32)
+  std::string name() const;  // "nvfp4.fos.mse/normal[.2d][.amax_x0.5][.bf16]" (the dtype unless fp32)
 };
 
 // A quantize set of rows x cols inputs, and an mma set of m x n x k.
