@@ -4,7 +4,8 @@ Python (fp4v.quantize on an ml_dtypes.bfloat16 array: what a user calls),
 beside the C++ benchmark (block_quantize_bench, nvfp4_fos_mse_bf16: the same
 recipe, input and threads) run in the same process tree, on the same machine,
 at the same size (8192 x 8192) and at 10^8 elements; and beside the
-fouroversix PyTorch reference where torch and fouroversix are installed.
+fouroversix PyTorch reference where torch and fouroversix are installed
+(python/requirements-bench.txt), on a smaller tensor (--fouroversix-side).
 
     python bench/python_quantize_bench.py --cxx-bench build/default/bench/block_quantize_bench \\
         --out reports/bench/python_quantize_bench.json
@@ -115,6 +116,9 @@ def main():
     ap.add_argument("--threads", type=int, default=os.cpu_count(), help="threads of every side (default: all)")
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--fouroversix-repeats", type=int, default=2)
+    # 10^8 elements would need about 12 GB in the reference's FP32 temporaries.
+    ap.add_argument("--fouroversix-side", type=int, default=4096,
+                    help="the reference runs on a side x side tensor; fp4v is timed on the same one")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
     record = {"benchmark": f"fp4v.quantize('{RECIPE}', bfloat16) from Python vs block_quantize_bench",
@@ -133,9 +137,14 @@ def main():
     record["python_1e8"] = time_python(x, args.repeats, args.threads)
     record["python_1e8_unpacked"] = time_python(x, args.repeats, args.threads, pack=False)
     print("Python", record["python_1e8"], record["python_1e8_unpacked"], flush=True)
+    del x
+    side = args.fouroversix_side
+    x = bf16_normal(side, side)
     fos = time_fouroversix(x, args.fouroversix_repeats, args.threads)
-    record["fouroversix_reference_1e8"] = fos
+    record[f"fouroversix_reference_{side}x{side}"] = fos
     print("fouroversix", fos, flush=True)
+    if "skipped" not in fos:
+        record[f"python_{side}x{side}"] = time_python(x, args.repeats, args.threads)
     ratios = {}
     if args.cxx_bench:
         cxx = record["cxx_8192x8192"]
@@ -144,8 +153,9 @@ def main():
             ratios[f"{name}_over_cxx_wall_per_element"] = ratio(record[key], cxx, "ns_per_element")
             ratios[f"{name}_over_cxx_cpu_per_element"] = ratio(record[key], cxx, "cpu_ns_per_element")
     if "skipped" not in fos:
-        ratios["fouroversix_over_python_1e8_wall"] = ratio(fos, record["python_1e8"], "seconds_min")
-        ratios["fouroversix_over_python_1e8_cpu"] = ratio(fos, record["python_1e8"], "cpu_seconds_min")
+        same = record[f"python_{side}x{side}"]
+        ratios["fouroversix_over_python_wall_same_tensor"] = ratio(fos, same, "seconds_min")
+        ratios["fouroversix_over_python_cpu_same_tensor"] = ratio(fos, same, "cpu_seconds_min")
     record["ratios"] = ratios
     for key, value in ratios.items():
         print(f"{key}: {value:.3f}" if value is not None else f"{key}: n/a")

@@ -15,6 +15,10 @@
 
 #include <sys/mman.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <bit>
 #include <cstdlib>
@@ -295,18 +299,19 @@ void widen(std::span<const uint16_t> bits, bool bf16, unsigned threads, float* o
 // is made from have been read.
 void pack_pairs(const uint8_t* codes, size_t begin, size_t end, uint8_t* out) {
   size_t i = begin;
-  if constexpr (std::endian::native == std::endian::little) {
-    for (; i + 4 <= end; i += 4) {  // 8 codes (little-endian bytes) -> 4 bytes
-      uint64_t w;
-      std::memcpy(&w, codes + 2 * i, 8);
-      w &= 0x0F0F0F0F0F0F0F0Full;
-      w = (w | (w >> 4)) & 0x00FF00FF00FF00FFull;
-      w = (w | (w >> 8)) & 0x0000FFFF0000FFFFull;
-      w = (w | (w >> 16)) & 0x00000000FFFFFFFFull;
-      const auto four = static_cast<uint32_t>(w);
-      std::memcpy(out + (i - begin), &four, 4);
-    }
+#if defined(__SSE2__)
+  // 32 codes -> 16 bytes: each 16-bit lane (even code | odd code << 8) becomes
+  // even | odd << 4, and the lanes are narrowed to bytes.
+  const __m128i low = _mm_set1_epi16(0x000F), high = _mm_set1_epi16(0x00F0);
+  const auto pack_lanes = [&](__m128i v) {
+    return _mm_or_si128(_mm_and_si128(v, low), _mm_and_si128(_mm_srli_epi16(v, 4), high));
+  };
+  for (; i + 16 <= end; i += 16) {
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(codes + 2 * i));
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(codes + 2 * i + 16));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + (i - begin)), _mm_packus_epi16(pack_lanes(a), pack_lanes(b)));
   }
+#endif
   for (; i < end; ++i) out[i - begin] = static_cast<uint8_t>((codes[2 * i] & 0xFu) | ((codes[2 * i + 1] & 0xFu) << 4));
 }
 
