@@ -115,6 +115,7 @@ def main():
     ap.add_argument("--cxx-bench", help="path of block_quantize_bench")
     ap.add_argument("--threads", type=int, default=os.cpu_count(), help="threads of every side (default: all)")
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--fouroversix-repeats", type=int, default=2)
     # 10^8 elements would need about 12 GB in the reference's FP32 temporaries.
     ap.add_argument("--fouroversix-side", type=int, default=4096,
@@ -125,40 +126,46 @@ def main():
               "command": " ".join([os.path.basename(sys.executable)] + sys.argv),
               "cpu": platform.processor() or platform.machine(), "cpus": os.cpu_count(), "threads": args.threads,
               "load_average_before": os.getloadavg(), "simd_kernels": fp4v.simd_kernels_available}
+    # Rounds, each C++ then Python: a busy period of the machine lands in one
+    # round, not on one side of every comparison.
+    x8192, x1e8 = bf16_normal(8192, 8192), bf16_normal(10000, 10000)  # 10000^2: 10^8 elements
+    rounds = []
+    for r in range(args.rounds):
+        one = {"load_average": os.getloadavg()}
+        if args.cxx_bench:
+            one["cxx_8192x8192"] = time_cxx(args.cxx_bench, args.repeats, args.threads)
+        one["python_8192x8192"] = time_python(x8192, args.repeats, args.threads)
+        one["python_8192x8192_unpacked"] = time_python(x8192, args.repeats, args.threads, pack=False)
+        one["python_1e8"] = time_python(x1e8, args.repeats, args.threads)
+        one["python_1e8_unpacked"] = time_python(x1e8, args.repeats, args.threads, pack=False)
+        if args.cxx_bench:
+            cxx = one["cxx_8192x8192"]
+            one["ratios"] = {}
+            for name, key in (("python", "python_8192x8192"), ("python_unpacked", "python_8192x8192_unpacked"),
+                              ("python_1e8", "python_1e8"), ("python_1e8_unpacked", "python_1e8_unpacked")):
+                one["ratios"][f"{name}_over_cxx_wall_per_element"] = ratio(one[key], cxx, "ns_per_element")
+                one["ratios"][f"{name}_over_cxx_cpu_per_element"] = ratio(one[key], cxx, "cpu_ns_per_element")
+            print(f"round {r}:", {k: round(v, 3) for k, v in one["ratios"].items() if v is not None}, flush=True)
+        rounds.append(one)
+    record["rounds"] = rounds
     if args.cxx_bench:
-        record["cxx_8192x8192"] = time_cxx(args.cxx_bench, args.repeats, args.threads)
-        print("C++   ", record["cxx_8192x8192"], flush=True)
-    x = bf16_normal(8192, 8192)
-    record["python_8192x8192"] = time_python(x, args.repeats, args.threads)
-    record["python_8192x8192_unpacked"] = time_python(x, args.repeats, args.threads, pack=False)
-    print("Python", record["python_8192x8192"], record["python_8192x8192_unpacked"], flush=True)
-    del x
-    x = bf16_normal(10000, 10000)  # 10^8 elements
-    record["python_1e8"] = time_python(x, args.repeats, args.threads)
-    record["python_1e8_unpacked"] = time_python(x, args.repeats, args.threads, pack=False)
-    print("Python", record["python_1e8"], record["python_1e8_unpacked"], flush=True)
-    del x
+        record["ratios_median_of_rounds"] = {
+            key: statistics.median(one["ratios"][key] for one in rounds)
+            for key in rounds[0]["ratios"] if all(one["ratios"][key] is not None for one in rounds)}
+    del x8192, x1e8
     side = args.fouroversix_side
     x = bf16_normal(side, side)
     fos = time_fouroversix(x, args.fouroversix_repeats, args.threads)
     record[f"fouroversix_reference_{side}x{side}"] = fos
     print("fouroversix", fos, flush=True)
     if "skipped" not in fos:
-        record[f"python_{side}x{side}"] = time_python(x, args.repeats, args.threads)
-    ratios = {}
-    if args.cxx_bench:
-        cxx = record["cxx_8192x8192"]
-        for name, key in (("python", "python_8192x8192"), ("python_unpacked", "python_8192x8192_unpacked"),
-                          ("python_1e8", "python_1e8"), ("python_1e8_unpacked", "python_1e8_unpacked")):
-            ratios[f"{name}_over_cxx_wall_per_element"] = ratio(record[key], cxx, "ns_per_element")
-            ratios[f"{name}_over_cxx_cpu_per_element"] = ratio(record[key], cxx, "cpu_ns_per_element")
-    if "skipped" not in fos:
-        same = record[f"python_{side}x{side}"]
-        ratios["fouroversix_over_python_wall_same_tensor"] = ratio(fos, same, "seconds_min")
-        ratios["fouroversix_over_python_cpu_same_tensor"] = ratio(fos, same, "cpu_seconds_min")
-    record["ratios"] = ratios
-    for key, value in ratios.items():
-        print(f"{key}: {value:.3f}" if value is not None else f"{key}: n/a")
+        same = time_python(x, args.repeats, args.threads)
+        record[f"python_{side}x{side}"] = same
+        record["fouroversix_over_python_same_tensor"] = {"wall": ratio(fos, same, "seconds_min"),
+                                                         "cpu": ratio(fos, same, "cpu_seconds_min")}
+    for key, value in record.get("ratios_median_of_rounds", {}).items():
+        print(f"median {key}: {value:.3f}")
+    print("fouroversix / fp4v:", record.get("fouroversix_over_python_same_tensor"))
     record["load_average_after"] = os.getloadavg()
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:
