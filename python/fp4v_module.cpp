@@ -369,8 +369,9 @@ struct DequantizeInput {
 
 // golden::dequantize on row ranges, on all threads: a row's values depend on
 // that row's codes and scales only. codes_of(begin, end, codes) puts rows
-// [begin, end)'s codes, one per byte, into `codes`. Each thread works through its rows in
-// parts of about 64 k elements, so the copies it hands golden stay in cache.
+// [begin, end)'s codes, one per byte, into `codes`. Each thread works through
+// its rows in parts of about 64 k elements, so the copies it hands golden stay
+// in cache.
 template <class Codes>
 Raw<float> dequantize_parallel(const BlockRecipe& r, const DequantizeInput& in, Codes codes_of, unsigned threads) {
   const QuantizedTensor& q = in.shape;
@@ -511,10 +512,8 @@ py::dict quantize_array(const std::string& recipe_name, const py::buffer& values
   {
     py::gil_scoped_release release;
     q = quantize(r, x, rows, cols, o);
-    if (swizzled) q.scales = q.swizzled_scales();
     if (dequantized || errors) {
-      const std::vector<uint8_t> row_major = swizzled ? unswizzle_scales(q.scales, q.rows, q.scale_cols()) : std::vector<uint8_t>{};
-      deq = dequantize_parallel(r, {q, swizzled ? row_major : q.scales, q.macro_scales},
+      deq = dequantize_parallel(r, {q, q.scales, q.macro_scales},
                                 [&](size_t b, size_t e, std::vector<uint8_t>& codes) {
                                   codes.assign(q.codes.begin() + static_cast<ptrdiff_t>(b * q.cols),
                                                q.codes.begin() + static_cast<ptrdiff_t>(e * q.cols));
@@ -531,6 +530,7 @@ py::dict quantize_array(const std::string& recipe_name, const py::buffer& values
       }
       report = measure_error_parallel(xm, deq.span(), q, threads);
     }
+    if (swizzled) q.scales = q.swizzled_scales();
     if (pack) pack_in_place(q.codes, threads);
   }
   py::dict out;
