@@ -8,7 +8,8 @@
 // as with PyPI's (pip install .). Inputs are read in place (the caller passes
 // contiguous arrays); outputs are the C++ vectors themselves, handed to
 // Python as buffer objects that own them (no copy). Every long call releases
-// the GIL.
+// the GIL, and large ones split their output over threads (parallel_chunks),
+// so that any thread count gives the same bits.
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 #include <pybind11/stl/filesystem.h>
