@@ -8,12 +8,17 @@
 // as with PyPI's (pip install .). Inputs are read in place (the caller passes
 // contiguous arrays); outputs are the C++ vectors themselves, handed to
 // Python as buffer objects that own them (no copy). Every long call releases
-// the GIL.
+// the GIL, and large ones split their output over threads (parallel_chunks),
+// so that any thread count gives the same bits.
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 #include <pybind11/stl/filesystem.h>
 
 #include <sys/mman.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include <algorithm>
 #include <bit>
@@ -63,27 +68,28 @@ struct Owned {
   std::vector<py::ssize_t> shape;
 };
 
+// `count` items of T at `data`, alive as long as `keep` is.
 template <class T>
-py::object own(std::vector<T>&& v) {
-  auto holder = std::make_shared<std::vector<T>>(std::move(v));
+py::object own(std::shared_ptr<void> keep, T* data, size_t count) {
   Owned o;
-  o.ptr = holder->data();
+  o.keep = std::move(keep);
+  o.ptr = data;
   o.itemsize = sizeof(T);
-  o.format = py::format_descriptor<T>::format();
-  o.shape = {static_cast<py::ssize_t>(holder->size())};
-  o.keep = std::move(holder);
+  if constexpr (std::is_same_v<T, std::byte>) {
+    o.format = "B";
+  } else {
+    o.format = py::format_descriptor<T>::format();
+  }
+  o.shape = {static_cast<py::ssize_t>(count)};
   return py::cast(std::move(o));
 }
 
-py::object own_bytes(std::vector<std::byte>&& v) {
-  auto holder = std::make_shared<std::vector<std::byte>>(std::move(v));
-  Owned o;
-  o.ptr = holder->data();
-  o.itemsize = 1;
-  o.format = "B";
-  o.shape = {static_cast<py::ssize_t>(holder->size())};
-  o.keep = std::move(holder);
-  return py::cast(std::move(o));
+// The first `count` items of v (all by default).
+template <class T>
+py::object own(std::vector<T>&& v, size_t count = SIZE_MAX) {
+  auto holder = std::make_shared<std::vector<T>>(std::move(v));
+  T* data = holder->data();
+  return own(std::shared_ptr<void>(holder), data, std::min(count, holder->size()));
 }
 
 // An uninitialized array for large outputs and temporaries: allocated in 2 MiB
@@ -113,13 +119,8 @@ Raw<T> raw(size_t n) {
 
 template <class T>
 py::object own(Raw<T>&& r) {
-  Owned o;
-  o.ptr = r.data();
-  o.itemsize = sizeof(T);
-  o.format = py::format_descriptor<T>::format();
-  o.shape = {static_cast<py::ssize_t>(r.size)};
-  o.keep = std::move(r.ptr);
-  return py::cast(std::move(o));
+  T* data = r.data();
+  return own(std::shared_ptr<void>(std::move(r.ptr)), data, r.size);
 }
 
 // A contiguous input buffer of T (python/fp4v passes np.ascontiguousarray(...).reshape(-1)).
@@ -153,14 +154,30 @@ unsigned thread_count(unsigned threads) {
   return threads != 0 ? threads : std::max(1u, std::thread::hardware_concurrency());
 }
 
-// work(begin, end) over [0, n) in `threads` contiguous chunks.
+// work(begin, end) over [0, n) in up to `threads` contiguous chunks of at
+// least `grain` items (the calling thread takes the first). Each output item
+// is written by exactly one chunk, so the result does not depend on the
+// thread count. An exception is rethrown once every chunk has stopped: the
+// lowest chunk's, i.e. the one a single thread would have met first.
 template <class F>
 void parallel_chunks(size_t n, unsigned threads, F work, size_t grain = size_t{1} << 16) {
-  const size_t t = std::min<size_t>(thread_count(threads), std::max<size_t>(1, n / grain));
+  const size_t t = std::min<size_t>(thread_count(threads), std::max<size_t>(1, n / std::max<size_t>(grain, 1)));
   if (t <= 1) return work(size_t{0}, n);
+  std::vector<std::exception_ptr> failed(t);
+  auto chunk = [&](size_t i) {
+    try {
+      work(n * i / t, n * (i + 1) / t);
+    } catch (...) {
+      failed[i] = std::current_exception();
+    }
+  };
   std::vector<std::thread> pool;
-  for (size_t i = 0; i < t; ++i) pool.emplace_back([&, i] { work(n * i / t, n * (i + 1) / t); });
+  for (size_t i = 1; i < t; ++i) pool.emplace_back(chunk, i);
+  chunk(0);
   for (auto& th : pool) th.join();
+  for (const auto& e : failed) {
+    if (e) std::rethrow_exception(e);
+  }
 }
 
 // ---------------------------------------------------------------- scalar formats
@@ -218,29 +235,33 @@ py::object encode_array(const std::string& format, const py::buffer& values, con
   return own(std::move(out));
 }
 
+// The values of codes [begin, end) into out; a code outside the format is an error.
 template <const Format& F>
-void decode_into(std::span<const uint8_t> in, float* out) {
+void decode_range(std::span<const uint8_t> in, float* out, size_t begin, size_t end) {
   static constexpr auto table = make_value_table<F>();
-  for (size_t i = 0; i < in.size(); ++i) out[i] = table[in[i] & (F.code_count() - 1)];
+  const uint32_t limit = F.code_count();
+  for (size_t i = begin; i < end; ++i) {
+    if (in[i] >= limit) {
+      throw std::invalid_argument("decode: code " + std::to_string(in[i]) + " is not a " + std::string(F.name) +
+                                  " code (0 to " + std::to_string(limit - 1) + ")");
+    }
+    out[i] = table[in[i]];
+  }
 }
 
-py::object decode_codes(const std::string& format, const py::buffer& codes) {
+py::object decode_codes(const std::string& format, const py::buffer& codes, unsigned threads) {
   const auto in = view<uint8_t>(codes, "codes");
-  const uint32_t limit = format_named(format).code_count();
-  std::vector<float> out(in.size());
+  format_named(format);  // the one-line error for an unknown name
+  void (*decode_part)(std::span<const uint8_t>, float*, size_t, size_t) =
+      format == "e2m1" ? decode_range<kE2M1> : format == "e4m3" ? decode_range<kE4M3>
+      : format == "ue4m3" ? decode_range<kUE4M3> : format == "e8m0" ? decode_range<kE8M0> : nullptr;
+  if (decode_part == nullptr) {
+    throw std::invalid_argument("decode: no table for format '" + format + "' (e2m1 e4m3 ue4m3 e8m0)");
+  }
+  Raw<float> out = raw<float>(in.size());
   {
     py::gil_scoped_release release;
-    for (uint8_t c : in) {
-      if (c >= limit) {
-        throw std::invalid_argument("decode: code " + std::to_string(c) + " is not a " + format + " code (0 to " +
-                                    std::to_string(limit - 1) + ")");
-      }
-    }
-    if (format == "e2m1") decode_into<kE2M1>(in, out.data());
-    else if (format == "e4m3") decode_into<kE4M3>(in, out.data());
-    else if (format == "ue4m3") decode_into<kUE4M3>(in, out.data());
-    else if (format == "e8m0") decode_into<kE8M0>(in, out.data());
-    else throw std::invalid_argument("decode: no table for format '" + format + "' (e2m1 e4m3 ue4m3 e8m0)");
+    parallel_chunks(in.size(), threads, [&](size_t b, size_t e) { decode_part(in, out.data(), b, e); });
   }
   return own(std::move(out));
 }
@@ -273,58 +294,171 @@ void widen(std::span<const uint16_t> bits, bool bf16, unsigned threads, float* o
   }
 }
 
-// layout.h's packing (element 2i in the low nibble, 2i+1 in the high one; an
-// odd count leaves the last high nibble 0), on all threads, one pass; the
-// tests compare it with layout.h's pack_codes.
+// layout.h's packing (element 2i in the low nibble, 2i+1 in the high one) of
+// the code pairs [begin, end) into out[0, end - begin). out may lie inside
+// codes at or below codes + 2 begin: each byte is written after the codes it
+// is made from have been read.
+void pack_pairs(const uint8_t* codes, size_t begin, size_t end, uint8_t* out) {
+  size_t i = begin;
+#if defined(__SSE2__)
+  // 32 codes -> 16 bytes: each 16-bit lane (even code | odd code << 8) becomes
+  // even | odd << 4, and the lanes are narrowed to bytes.
+  const __m128i low = _mm_set1_epi16(0x000F), high = _mm_set1_epi16(0x00F0);
+  const auto pack_lanes = [&](__m128i v) {
+    return _mm_or_si128(_mm_and_si128(v, low), _mm_and_si128(_mm_srli_epi16(v, 4), high));
+  };
+  for (; i + 16 <= end; i += 16) {
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(codes + 2 * i));
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(codes + 2 * i + 16));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + (i - begin)), _mm_packus_epi16(pack_lanes(a), pack_lanes(b)));
+  }
+#endif
+  for (; i < end; ++i) out[i - begin] = static_cast<uint8_t>((codes[2 * i] & 0xFu) | ((codes[2 * i + 1] & 0xFu) << 4));
+}
+
+// An odd count leaves the last high nibble 0 (layout.h).
+uint8_t pack_last(std::span<const uint8_t> codes) { return codes.back() & 0xFu; }
+
+// pack_codes into a new array, on all threads; the tests compare it with layout.h's.
 Raw<uint8_t> pack_parallel(std::span<const uint8_t> codes, unsigned threads) {
   Raw<uint8_t> out = raw<uint8_t>((codes.size() + 1) / 2);
-  const uint8_t* c = codes.data();
-  uint8_t* o = out.data();
   const size_t pairs = codes.size() / 2;
-  parallel_chunks(pairs, threads, [&](size_t b, size_t e) {
-    size_t i = b;
-    if constexpr (std::endian::native == std::endian::little) {
-      for (; i + 4 <= e; i += 4) {  // 8 codes (little-endian bytes) -> 4 bytes
-        uint64_t w;
-        std::memcpy(&w, c + 2 * i, 8);
-        w &= 0x0F0F0F0F0F0F0F0Full;
-        w = (w | (w >> 4)) & 0x00FF00FF00FF00FFull;
-        w = (w | (w >> 8)) & 0x0000FFFF0000FFFFull;
-        w = (w | (w >> 16)) & 0x00000000FFFFFFFFull;
-        const auto four = static_cast<uint32_t>(w);
-        std::memcpy(o + i, &four, 4);
-      }
-    }
-    for (; i < e; ++i) o[i] = static_cast<uint8_t>((c[2 * i] & 0xFu) | ((c[2 * i + 1] & 0xFu) << 4));
-  });
-  if (codes.size() % 2) o[pairs] = c[2 * pairs] & 0xFu;
+  parallel_chunks(pairs, threads, [&](size_t b, size_t e) { pack_pairs(codes.data(), b, e, out.data() + b); });
+  if (codes.size() % 2) out.data()[pairs] = pack_last(codes);
   return out;
 }
 
-// golden::dequantize on row ranges, on all threads (each row's values depend
-// on that row's codes and scales only).
-std::vector<float> dequantize_parallel(const BlockRecipe& r, const QuantizedTensor& q, unsigned threads) {
-  if (q.rows < 2 || q.codes.size() < (size_t{1} << 20)) return dequantize(r, q);
-  std::vector<float> out(q.codes.size());
-  const size_t sc = q.scale_cols();
-  const size_t mc = q.macro_scales.empty() ? 0 : q.macro_scales.size() / q.rows;
+// pack_codes in place: the first (n + 1) / 2 bytes of codes become the packed
+// codes, with no new array to fault in. Each chunk packs into its own first
+// half on all threads, then the chunks move down in order (a chunk's target
+// lies below every later chunk's bytes).
+void pack_in_place(std::span<uint8_t> codes, unsigned threads) {
+  const size_t pairs = codes.size() / 2;
+  std::mutex chunks_mutex;
+  std::vector<std::pair<size_t, size_t>> chunks;
+  parallel_chunks(pairs, threads, [&](size_t b, size_t e) {
+    pack_pairs(codes.data(), b, e, codes.data() + 2 * b);
+    std::lock_guard<std::mutex> lock(chunks_mutex);
+    chunks.emplace_back(b, e);
+  });
+  std::sort(chunks.begin(), chunks.end());
+  for (const auto& [b, e] : chunks) std::memmove(codes.data() + b, codes.data() + 2 * b, e - b);
+  if (codes.size() % 2) codes[pairs] = pack_last(codes);
+}
+
+// layout.h's unpack_codes, on all threads.
+Raw<uint8_t> unpack_parallel(std::span<const uint8_t> packed, size_t count, unsigned threads) {
+  if (packed.size() != (count + 1) / 2) {
+    throw std::invalid_argument("unpack_codes: " + std::to_string(packed.size()) + " bytes cannot hold " +
+                                std::to_string(count) + " codes");
+  }
+  Raw<uint8_t> out = raw<uint8_t>(count);
+  uint8_t* o = out.data();
+  parallel_chunks(count, threads, [&](size_t b, size_t e) {
+    for (size_t i = b; i < e; ++i) o[i] = (packed[i / 2] >> (4 * (i & 1))) & 0xFu;
+  });
+  return out;
+}
+
+// What dequantization reads besides the codes: the shape, block and tensor
+// scale of `shape` (its arrays unused), and the scales (and MBS macro scales)
+// row-major.
+struct DequantizeInput {
+  const QuantizedTensor& shape;
+  std::span<const uint8_t> scales, macro_scales;
+};
+
+// golden::dequantize on row ranges, on all threads: a row's values depend on
+// that row's codes and scales only. codes_of(begin, end, codes) puts rows
+// [begin, end)'s codes, one per byte, into `codes`. Each thread works through
+// its rows in parts of about 64 k elements, so the copies it hands golden stay
+// in cache.
+template <class Codes>
+Raw<float> dequantize_parallel(const BlockRecipe& r, const DequantizeInput& in, Codes codes_of, unsigned threads) {
+  const QuantizedTensor& q = in.shape;
+  Raw<float> out = raw<float>(q.rows * q.cols);
+  const size_t scale_cols = q.scale_cols();
+  const size_t macro_cols = q.rows ? in.macro_scales.size() / q.rows : 0;
+  const size_t part_rows = std::max<size_t>(1, (size_t{1} << 16) / std::max<size_t>(q.cols, 1));
   parallel_chunks(q.rows, threads, [&](size_t b, size_t e) {
     QuantizedTensor part;
-    part.rows = e - b;
     part.cols = q.cols;
     part.block_rows = q.block_rows;
     part.block_cols = q.block_cols;
     part.tensor_scale = q.tensor_scale;
-    part.codes.assign(q.codes.begin() + static_cast<ptrdiff_t>(b * q.cols), q.codes.begin() + static_cast<ptrdiff_t>(e * q.cols));
-    part.scales.assign(q.scales.begin() + static_cast<ptrdiff_t>(b * sc), q.scales.begin() + static_cast<ptrdiff_t>(e * sc));
-    if (mc) {
-      part.macro_scales.assign(q.macro_scales.begin() + static_cast<ptrdiff_t>(b * mc),
-                               q.macro_scales.begin() + static_cast<ptrdiff_t>(e * mc));
+    for (size_t p = b; p < e; p += part_rows) {
+      const size_t pe = std::min(e, p + part_rows);
+      part.rows = pe - p;
+      codes_of(p, pe, part.codes);
+      const auto rows_of = [&](std::span<const uint8_t> a, size_t per_row) {
+        return a.subspan(p * per_row, (pe - p) * per_row);
+      };
+      const auto s = rows_of(in.scales, scale_cols);
+      part.scales.assign(s.begin(), s.end());
+      const auto m = rows_of(in.macro_scales, macro_cols);
+      part.macro_scales.assign(m.begin(), m.end());
+      const std::vector<float> v = dequantize(r, part);
+      std::memcpy(out.data() + p * q.cols, v.data(), v.size() * sizeof(float));
     }
-    const std::vector<float> v = dequantize(r, part);
-    std::memcpy(out.data() + b * q.cols, v.data(), v.size() * sizeof(float));
-  }, 1);
+  }, part_rows);
   return out;
+}
+
+// golden::measure_error's metrics, on all threads. Each block's sum and
+// maximum are measure_error's (the block's elements in the same order); the
+// totals are summed row by row, each row in order and then the row sums in
+// order, where measure_error keeps one running sum: the same bits for every
+// thread count, and within rounding of measure_error's.
+ErrorReport measure_error_parallel(std::span<const float> x, std::span<const float> x_hat, const QuantizedTensor& q,
+                                   unsigned threads) {
+  ErrorReport r;
+  r.elements = x.size();
+  r.blocks = q.chose_four.size();
+  r.per_block.resize(r.blocks);
+  struct RowSums {
+    double signal = 0, noise = 0, max_abs = 0;
+  };
+  std::vector<RowSums> rows(q.rows);
+  const size_t tiles_per_row = q.scale_cols();
+  const size_t tile_rows = (q.rows + q.block_rows - 1) / q.block_rows;
+  // Whole rows of tiles per thread: a tile's sum runs over its rows in order.
+  parallel_chunks(tile_rows, threads, [&](size_t tb, size_t te) {
+    for (size_t row = tb * q.block_rows; row < std::min(q.rows, te * q.block_rows); ++row) {
+      BlockError* tiles = r.per_block.data() + (row / q.block_rows) * tiles_per_row;
+      RowSums& sums = rows[row];
+      for (size_t col = 0; col < q.cols; ++col) {
+        const size_t i = row * q.cols + col;
+        const double e = static_cast<double>(x[i]) - x_hat[i];
+        BlockError& b = tiles[col / q.block_cols];
+        b.sum_squares += e * e;
+        b.max_abs = std::max(b.max_abs, std::fabs(e));
+        sums.signal += static_cast<double>(x[i]) * x[i];
+        sums.noise += e * e;
+        sums.max_abs = std::max(sums.max_abs, std::fabs(e));
+      }
+    }
+  }, std::max<size_t>(1, (size_t{1} << 16) / std::max<size_t>(q.cols * q.block_rows, 1)));
+  double signal = 0, noise = 0;
+  for (const RowSums& row : rows) {
+    signal += row.signal;
+    noise += row.noise;
+    r.max_abs = std::max(r.max_abs, row.max_abs);
+  }
+  for (uint8_t c : q.chose_four) r.chose_four += c;
+  r.mse = r.elements ? noise / static_cast<double>(r.elements) : 0.0;
+  r.sqnr_db = noise == 0 ? std::numeric_limits<double>::infinity() : 10.0 * std::log10(signal / noise);
+  return r;
+}
+
+// x (rows x cols) transposed, on all threads.
+Raw<float> transpose_parallel(std::span<const float> x, size_t rows, size_t cols, unsigned threads) {
+  Raw<float> t = raw<float>(x.size());
+  parallel_chunks(cols, threads, [&](size_t b, size_t e) {
+    for (size_t j = b; j < e; ++j) {
+      for (size_t i = 0; i < rows; ++i) t.data()[j * rows + i] = x[i * cols + j];
+    }
+  }, std::max<size_t>(1, (size_t{1} << 16) / std::max<size_t>(rows, 1)));
+  return t;
 }
 
 py::dict quantize_array(const std::string& recipe_name, const py::buffer& values, size_t rows, size_t cols,
@@ -374,41 +508,40 @@ py::dict quantize_array(const std::string& recipe_name, const py::buffer& values
                                 " x " + std::to_string(cols) + " matrix");
   }
   QuantizedTensor q;
-  Raw<uint8_t> packed;
-  std::vector<uint8_t> scales;
-  std::vector<float> deq;
+  Raw<float> deq;
   std::optional<ErrorReport> report;
   {
     py::gil_scoped_release release;
     q = quantize(r, x, rows, cols, o);
-    if (pack) packed = pack_parallel(q.codes, threads);
-    scales = swizzled ? q.swizzled_scales() : std::move(q.scales);
     if (dequantized || errors) {
-      if (swizzled) q.scales = unswizzle_scales(scales, q.rows, q.scale_cols());
-      else q.scales = scales;
-      deq = dequantize_parallel(r, q, threads);
+      deq = dequantize_parallel(r, {q, q.scales, q.macro_scales},
+                                [&](size_t b, size_t e, std::vector<uint8_t>& codes) {
+                                  codes.assign(q.codes.begin() + static_cast<ptrdiff_t>(b * q.cols),
+                                               q.codes.begin() + static_cast<ptrdiff_t>(e * q.cols));
+                                }, threads);
     }
     if (errors) {
-      std::vector<float> m;
+      Raw<float> transposed;
       std::span<const float> xm = x;
       if (!q.transformed.empty()) {
         xm = q.transformed;
       } else if (transpose) {
-        m.resize(x.size());
-        for (size_t i = 0; i < rows; ++i)
-          for (size_t j = 0; j < cols; ++j) m[j * rows + i] = x[i * cols + j];
-        xm = m;
+        transposed = transpose_parallel(x, rows, cols, threads);
+        xm = transposed.span();
       }
-      report = measure_error(xm, deq, q);
+      report = measure_error_parallel(xm, deq.span(), q, threads);
     }
+    if (swizzled) q.scales = q.swizzled_scales();
+    if (pack) pack_in_place(q.codes, threads);
   }
   py::dict out;
   out["rows"] = q.rows;
   out["cols"] = q.cols;
   out["block_rows"] = q.block_rows;
   out["block_cols"] = q.block_cols;
-  out["codes"] = pack ? own(std::move(packed)) : own(std::move(q.codes));
-  out["scales"] = own(std::move(scales));
+  const size_t code_bytes = pack ? (q.codes.size() + 1) / 2 : q.codes.size();
+  out["codes"] = own(std::move(q.codes), code_bytes);  // packed: the first half of the quantizer's array
+  out["scales"] = own(std::move(q.scales));
   out["macro_scales"] = own(std::move(q.macro_scales));
   out["chose_four"] = own(std::move(q.chose_four));
   out["error_six"] = own(std::move(q.error_six));
@@ -439,7 +572,7 @@ py::dict quantize_array(const std::string& recipe_name, const py::buffer& values
 
 py::object dequantize_array(const std::string& recipe_name, const py::buffer& packed_codes, const py::buffer& scales,
                             size_t rows, size_t cols, bool two_d, float tensor_scale,
-                            const std::optional<py::buffer>& macro_scales) {
+                            const std::optional<py::buffer>& macro_scales, unsigned threads) {
   const BlockRecipe& r = find_block_recipe(recipe_name);
   QuantizedTensor q;
   q.rows = rows;
@@ -462,32 +595,57 @@ py::object dequantize_array(const std::string& recipe_name, const py::buffer& pa
                                 std::to_string(rows * q.scale_cols()) + " (rows x cols / block)");
   }
   q.tensor_scale = tensor_scale;
-  if (const auto m = maybe_view<uint8_t>(macro_scales, "macro_scales")) q.macro_scales.assign(m->begin(), m->end());
-  if (r.macro_block_cols != 0 && q.macro_scales.size() != rows * (cols / static_cast<size_t>(r.macro_block_cols))) {
-    throw std::invalid_argument("dequantize: recipe " + recipe_name + " needs macro_scales (rows x cols / " +
-                                std::to_string(r.macro_block_cols) + ")");
+  const auto macro = maybe_view<uint8_t>(macro_scales, "macro_scales").value_or(std::span<const uint8_t>{});
+  const size_t macro_count = r.macro_block_cols == 0 ? 0 : rows * (cols / static_cast<size_t>(r.macro_block_cols));
+  if (macro.size() != macro_count) {
+    throw std::invalid_argument("dequantize: recipe " + recipe_name +
+                                (macro_count ? " needs macro_scales (rows x cols / " +
+                                                   std::to_string(r.macro_block_cols) + ")"
+                                             : " has no macro_scales"));
   }
-  std::vector<float> out;
+  Raw<float> out;
   {
     py::gil_scoped_release release;
-    q.codes = unpack_codes(c, rows * cols);
-    q.scales.assign(s.begin(), s.end());
-    out = dequantize_parallel(r, q, 0);
+    out = dequantize_parallel(r, {q, s, macro}, [&](size_t b, size_t e, std::vector<uint8_t>& codes) {
+      // cols is a multiple of the block width, so each row starts on a byte.
+      codes = unpack_codes(c.subspan(b * cols / 2, (e - b) * cols / 2), (e - b) * cols);
+    }, threads);
   }
   return own(std::move(out));
 }
 
 py::object mma_array(const std::string& recipe, size_t m, size_t n, size_t k, const py::buffer& a,
                      const py::buffer& b, const py::buffer& sa, const py::buffer& sb,
-                     const std::optional<py::buffer>& c, float alpha) {
+                     const std::optional<py::buffer>& c, float alpha, unsigned threads) {
   const MmaRecipe& r = find_mma_recipe(recipe);
   const auto av = view<uint8_t>(a, "a_codes"), bv = view<uint8_t>(b, "b_codes");
   const auto sav = view<uint8_t>(sa, "a_scales"), sbv = view<uint8_t>(sb, "b_scales");
-  const auto cv = c ? view<float>(*c, "c") : std::span<const float>{};
-  std::vector<float> d;
+  const auto cv = maybe_view<float>(c, "c").value_or(std::span<const float>{});
+  const size_t groups = k / static_cast<size_t>(r.block);
+  Raw<float> d = raw<float>(m * n);
   {
     py::gil_scoped_release release;
-    d = block_mma(r, m, n, k, av, bv, sav, sbv, cv, alpha);
+    if (k % static_cast<size_t>(r.block) != 0 || av.size() != m * k || bv.size() != n * k ||
+        sav.size() != m * groups || sbv.size() != n * groups || (!cv.empty() && cv.size() != m * n)) {
+      (void)block_mma(r, m, n, k, av, bv, sav, sbv, cv, alpha);  // throws its one-line message
+    }
+    // Each output element is one block_dot of a row of A and a row of B: rows
+    // of D are split over the threads, or its columns when D has one row or none.
+    const bool by_rows = m > 1;
+    const size_t work_per_item = std::max<size_t>((by_rows ? n : m) * k, 1);
+    parallel_chunks(by_rows ? m : n, threads, [&](size_t lo, size_t hi) {
+      const size_t count = hi - lo;
+      if (by_rows) {
+        const auto part = block_mma(r, count, n, k, av.subspan(lo * k, count * k), bv, sav.subspan(lo * groups, count * groups),
+                                    sbv, cv.empty() ? cv : cv.subspan(lo * n, count * n), alpha);
+        std::memcpy(d.data() + lo * n, part.data(), part.size() * sizeof(float));
+      } else {
+        const auto part = block_mma(r, m, count, k, av, bv.subspan(lo * k, count * k), sav,
+                                    sbv.subspan(lo * groups, count * groups),
+                                    cv.empty() ? cv : cv.subspan(lo, count), alpha);
+        std::memcpy(d.data() + lo, part.data(), part.size() * sizeof(float));
+      }
+    }, std::max<size_t>(1, (size_t{1} << 14) / work_per_item));
   }
   return own(std::move(d));
 }
@@ -516,26 +674,27 @@ py::tuple read_safetensors(const std::filesystem::path& path) {
   py::dict tensors;
   for (const std::string& name : file->tensor_names()) {
     const vec::TensorView& t = file->tensor(name);
-    Owned o;
-    o.keep = file;
-    o.ptr = const_cast<std::byte*>(t.bytes.data());
-    o.itemsize = 1;
-    o.format = "B";
-    o.shape = {static_cast<py::ssize_t>(t.bytes.size())};
-    tensors[py::str(name)] = tensor_tuple(std::string(vec::dtype_name(t.dtype)), t.shape, py::cast(std::move(o)));
+    tensors[py::str(name)] = tensor_tuple(std::string(vec::dtype_name(t.dtype)), t.shape,
+                                          own(file, const_cast<std::byte*>(t.bytes.data()), t.bytes.size()));
   }
   return py::make_tuple(py::cast(file->metadata()), tensors);
 }
 
 using TensorArgs = std::vector<std::tuple<std::string, std::string, std::vector<int64_t>, py::buffer>>;
 
-void write_safetensors(const std::filesystem::path& path, const std::map<std::string, std::string>& metadata,
-                       const TensorArgs& tensors) {
+// The file `tensors` (name, dtype, shape, bytes) and `metadata` make.
+vec::SafetensorsWriter writer_of(const std::map<std::string, std::string>& metadata, const TensorArgs& tensors) {
   vec::SafetensorsWriter w;
   for (const auto& [k, v] : metadata) w.set_metadata(k, v);
   for (const auto& [name, dtype, shape, data] : tensors) {
     w.add(name, dtype_named(dtype), shape, std::as_bytes(view<uint8_t>(data, name.c_str())));
   }
+  return w;
+}
+
+void write_safetensors(const std::filesystem::path& path, const std::map<std::string, std::string>& metadata,
+                       const TensorArgs& tensors) {
+  const vec::SafetensorsWriter w = writer_of(metadata, tensors);
   py::gil_scoped_release release;
   w.write(path);
 }
@@ -543,7 +702,7 @@ void write_safetensors(const std::filesystem::path& path, const std::map<std::st
 py::tuple vector_set_tuple(vec::VectorSet&& set) {
   py::dict tensors;
   for (auto& [name, t] : set.tensors) {
-    tensors[py::str(name)] = tensor_tuple(std::string(vec::dtype_name(t.dtype)), t.shape, own_bytes(std::move(t.bytes)));
+    tensors[py::str(name)] = tensor_tuple(std::string(vec::dtype_name(t.dtype)), t.shape, own(std::move(t.bytes)));
   }
   return py::make_tuple(py::cast(set.metadata), tensors);
 }
@@ -561,11 +720,7 @@ py::tuple read_vector_set(const std::filesystem::path& path) {
 // before anything is written.
 void write_vector_set(const std::filesystem::path& path, const std::map<std::string, std::string>& metadata,
                       const TensorArgs& tensors) {
-  vec::SafetensorsWriter w;
-  for (const auto& [k, v] : metadata) w.set_metadata(k, v);
-  for (const auto& [name, dtype, shape, data] : tensors) {
-    w.add(name, dtype_named(dtype), shape, std::as_bytes(view<uint8_t>(data, name.c_str())));
-  }
+  const vec::SafetensorsWriter w = writer_of(metadata, tensors);
   py::gil_scoped_release release;
   // Written beside the target, checked as a set is checked when read, and only
   // then renamed into place: a malformed set is never left at `path`.
@@ -785,7 +940,7 @@ PYBIND11_MODULE(_native, m) {
 
   m.def("encode", &encode_array, py::arg("format"), py::arg("values"), py::arg("source"), py::arg("convention"),
         py::arg("rounding") = py::none(), py::arg("random") = py::none(), py::arg("threads") = 0u);
-  m.def("decode", &decode_codes, py::arg("format"), py::arg("codes"));
+  m.def("decode", &decode_codes, py::arg("format"), py::arg("codes"), py::arg("threads") = 0u);
   m.def("quantize", &quantize_array, py::arg("recipe"), py::arg("values"), py::arg("rows"), py::arg("cols"),
         py::arg("input_dtype") = "fp32", py::arg("two_d") = false, py::arg("transpose") = false,
         py::arg("hadamard") = false, py::arg("bf16_input") = false, py::arg("random") = py::none(),
@@ -794,10 +949,10 @@ PYBIND11_MODULE(_native, m) {
         py::arg("pack") = true);
   m.def("dequantize", &dequantize_array, py::arg("recipe"), py::arg("codes"), py::arg("scales"), py::arg("rows"),
         py::arg("cols"), py::arg("two_d") = false, py::arg("tensor_scale") = 1.0f,
-        py::arg("macro_scales") = py::none());
+        py::arg("macro_scales") = py::none(), py::arg("threads") = 0u);
   m.def("mma", &mma_array, py::arg("recipe"), py::arg("m"), py::arg("n"), py::arg("k"), py::arg("a_codes"),
         py::arg("b_codes"), py::arg("a_scales"), py::arg("b_scales"), py::arg("c") = py::none(),
-        py::arg("alpha") = 1.0f);
+        py::arg("alpha") = 1.0f, py::arg("threads") = 0u);
   m.def("pack_codes", [](const py::buffer& codes) {
     const auto c = view<uint8_t>(codes, "codes");
     Raw<uint8_t> out;
@@ -809,14 +964,10 @@ PYBIND11_MODULE(_native, m) {
   });
   m.def("unpack_codes", [](const py::buffer& packed, size_t count) {
     const auto c = view<uint8_t>(packed, "packed");
-    if (c.size() != (count + 1) / 2) {
-      throw std::invalid_argument("unpack_codes: " + std::to_string(c.size()) + " bytes cannot hold " +
-                                  std::to_string(count) + " codes");
-    }
-    std::vector<uint8_t> out;
+    Raw<uint8_t> out;
     {
       py::gil_scoped_release release;
-      out = unpack_codes(c, count);
+      out = unpack_parallel(c, count, 0);
     }
     return own(std::move(out));
   });

@@ -113,12 +113,13 @@ def encode_fp16(format, bits, convention, rounding=None):
     return encode(format, np.asarray(bits, dtype=np.uint16), convention, rounding, input_dtype="fp16")
 
 
-def decode(format, codes):
+def decode(format, codes, *, threads=0):
     """Decode codes (uint8 one per element, or an ml_dtypes array of the
-    format) to float32 values of the same shape, exactly."""
+    format) to float32 values of the same shape, exactly, on `threads`
+    threads (0: all)."""
     c = from_array(codes)
     c = np.ascontiguousarray(c.view(np.uint8) if c.dtype.itemsize == 1 else np.asarray(c, dtype=np.uint8))
-    return np.asarray(_native.decode(format, c.reshape(-1))).reshape(c.shape)
+    return np.asarray(_native.decode(format, c.reshape(-1), threads)).reshape(c.shape)
 
 
 class Quantized(dict):
@@ -164,7 +165,8 @@ def quantize(recipe, x, *, two_d=False, transpose=False, hadamard=False, bf16_in
     element per candidate in block order, the 6-candidate's stream first),
     forced_four (per block, 1: keep the 4-candidate), scale_layout
     ('row-major' or '128x4'), dequantized/errors (add the dequantized tensor
-    and the error metrics: mse, sqnr_db, max_abs, per block), threads (0: all),
+    and the error metrics: mse, sqnr_db, max_abs, per block), threads (0: all;
+    any count gives the same bits),
     pack (False: codes one per element, uint8 [rows, cols], the quantizer's
     own array: no packing pass).
     Returns a `Quantized` dict."""
@@ -205,25 +207,29 @@ def quantize(recipe, x, *, two_d=False, transpose=False, hadamard=False, bf16_in
 def error_metrics(recipe, x, **options):
     """The quantization error of `quantize(recipe, x, **options)`: elements,
     mse, sqnr_db (+inf when exact), max_abs, blocks, chose_four, and per block
-    block_sum_squares and block_max_abs (float64, in block order)."""
+    block_sum_squares and block_max_abs (float64, in block order; each block's
+    elements summed in order). The totals are summed row by row (each row in
+    order, then the rows in order): the same bits on any number of threads."""
     return quantize(recipe, x, errors=True, **options)["error"]
 
 
 def dequantize(recipe, codes, scales=None, *, tensor_scale=1.0, macro_scales=None, two_d=False,
-               scale_layout="row-major"):
+               scale_layout="row-major", threads=0):
     """The value each code stands for (float32 [rows, cols]), in the recipe's
     FP32 arithmetic: NVFP4 e2m1 * scale / tensor_scale (torchao: * its
     per-tensor scale), MXFP4 e2m1 * 2^(e - 127) (MBS: / the macro factor).
 
     codes: uint8 [rows, cols/2] packed, or ml_dtypes.float4_e2m1fn [rows, cols];
     scales: uint8 or float8 [rows, cols/block] (128x4 tiles with
-    scale_layout='128x4'). A `quantize` result may be given as `codes` alone."""
+    scale_layout='128x4'). A `quantize` result may be given as `codes` alone.
+    threads: 0 for all; any count gives the same values."""
     if isinstance(codes, dict):
         q = codes
         codes = q.packed_codes() if isinstance(q, Quantized) else q["codes"]
         return dequantize(recipe, codes, q["scales"], tensor_scale=float(q["tensor_scale"]),
                           macro_scales=q["macro_scales"] if np.size(q["macro_scales"]) else None,
-                          two_d=q.get("block_rows", 1) == 16, scale_layout=q.get("scale_layout", "row-major"))
+                          two_d=q.get("block_rows", 1) == 16, scale_layout=q.get("scale_layout", "row-major"),
+                          threads=threads)
     if scales is None:
         raise ValueError("dequantize: scales are needed (or give a quantize result)")
     packed, rows, cols = _packed_codes(codes)
@@ -235,7 +241,8 @@ def dequantize(recipe, codes, scales=None, *, tensor_scale=1.0, macro_scales=Non
     elif scale_layout != "row-major":
         raise ValueError(f"scale_layout: unknown layout '{scale_layout}' (known: row-major 128x4)")
     m = None if macro_scales is None else np.ascontiguousarray(macro_scales, dtype=np.uint8).reshape(-1)
-    out = _native.dequantize(recipe, packed.reshape(-1), s.reshape(-1), rows, cols, two_d, float(tensor_scale), m)
+    out = _native.dequantize(recipe, packed.reshape(-1), s.reshape(-1), rows, cols, two_d, float(tensor_scale), m,
+                             threads)
     return np.asarray(out).reshape(rows, cols)
 
 
@@ -251,12 +258,13 @@ def _packed_codes(codes):
     return np.ascontiguousarray(c), c.shape[0], 2 * c.shape[1]
 
 
-def mma(recipe, a_codes, b_codes, a_scales, b_scales, c=None, alpha=1.0, *, packed=False):
+def mma(recipe, a_codes, b_codes, a_scales, b_scales, c=None, alpha=1.0, *, packed=False, threads=0):
     """D = (A . scaleA)(B . scaleB)^T + C (then * alpha) with a named MMA recipe
     (`mma_recipes()`): A is m x k and B is n x k E2M1 codes, one per byte
     (uint8 or float4_e2m1fn; packed=True: uint8 [m, k/2], two per byte), scales
     m x k/block and n x k/block (uint8 or float8), C m x n float32 (None: 0).
-    Returns D, float32 m x n."""
+    threads: 0 for all; any count gives the same D (each element is one
+    golden block_dot). Returns D, float32 m x n."""
     def operand(x, what):
         a = from_array(x)
         if a.ndim != 2:
@@ -272,7 +280,7 @@ def mma(recipe, a_codes, b_codes, a_scales, b_scales, c=None, alpha=1.0, *, pack
     n = b.shape[0]
     cc = None if c is None else np.ascontiguousarray(from_array(c), dtype=np.float32).reshape(-1)
     d = _native.mma(recipe, m, n, k, a.reshape(-1), b.reshape(-1), operand(a_scales, "a_scales").reshape(-1),
-                    operand(b_scales, "b_scales").reshape(-1), cc, float(alpha))
+                    operand(b_scales, "b_scales").reshape(-1), cc, float(alpha), threads)
     return np.asarray(d).reshape(m, n)
 
 

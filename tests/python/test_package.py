@@ -128,28 +128,6 @@ def test_options_and_outputs_are_views_without_copies():
                                                                                      dequantized=True)["dequantized"])
 
 
-def test_the_gil_is_released_while_quantizing():
-    """Another Python thread keeps running during a long quantize call: the
-    longest pause it sees is a small part of the call."""
-    import threading
-    import time
-    # Large enough that the OS's scheduling gaps on a busy machine are a small part of the call.
-    x = np.random.default_rng(0).standard_normal((8192, 4096), dtype=np.float32)
-    fp4v.quantize("nvfp4.fos.mse", x[:16])
-    t0 = time.perf_counter()
-    fp4v.quantize("nvfp4.fos.mse", x)
-    alone = time.perf_counter() - t0
-    worker = threading.Thread(target=fp4v.quantize, args=("nvfp4.fos.mse", x))
-    last, longest = time.perf_counter(), 0.0
-    worker.start()
-    begin = time.perf_counter()
-    while worker.is_alive():
-        now = time.perf_counter()
-        longest, last = max(longest, now - last), now
-    took = time.perf_counter() - begin
-    assert longest < 0.5 * max(took, alone), (longest, took, alone)
-
-
 @pytest.mark.parametrize("recipe", ["nvfp4.te", "nvfp4.torchao", "mxfp4.mbs"])
 def test_large_dequantize_on_all_threads_equals_the_serial_one(recipe):
     x = random_matrix(1024, 1024, seed=11)  # 2^20 elements: split over threads
@@ -490,3 +468,55 @@ def test_the_readme_example(tmp_path):
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "True"
     assert (tmp_path / "report.html").exists()
+
+
+# ------------------------------------------------------------------ the 128x4 layout and the stubs
+
+def to_blocked(scales):
+    """torchao's to_blocked (the cuBLAS block-scaling layout), in NumPy: pad to
+    128 x 4, tiles of 128 rows by 4 columns in row-major tile order, each tile
+    stored as 32 rows of (4 row groups x 4 columns)."""
+    rows, cols = scales.shape
+    r, c = -(-rows // 128), -(-cols // 4)
+    padded = np.zeros((r * 128, c * 4), np.uint8)
+    padded[:rows, :cols] = scales
+    blocks = padded.reshape(r, 128, c, 4).transpose(0, 2, 1, 3)
+    return blocks.reshape(-1, 4, 32, 4).transpose(0, 2, 1, 3).reshape(-1)
+
+
+@pytest.mark.parametrize("recipe,rows,cols", [("nvfp4.te", 200, 16 * 9), ("mxfp4.ocp", 130, 32 * 4),
+                                              ("nvfp4.fos.mse", 128, 16 * 8)])
+def test_swizzled_scales_are_torchaos_blocked_layout(recipe, rows, cols):
+    x = random_matrix(rows, cols, seed=rows)
+    q = fp4v.quantize(recipe, x)
+    swizzled = fp4v.quantize(recipe, x, scale_layout="128x4")["scales"]
+    np.testing.assert_array_equal(swizzled, to_blocked(q["scales"]))
+    np.testing.assert_array_equal(fp4v.swizzle_scales(q["scales"]), to_blocked(q["scales"]))
+    assert swizzled.size == fp4v.swizzled_scale_bytes(*q["scales"].shape)
+    np.testing.assert_array_equal(fp4v.dequantize(recipe, fp4v.quantize(recipe, x, scale_layout="128x4")),
+                                  fp4v.dequantize(recipe, q))
+    mx = recipe.startswith("mxfp4")
+    assert q.scale_values().dtype == (ml_dtypes.float8_e8m0fnu if mx else ml_dtypes.float8_e4m3fn)
+
+
+def test_the_stubs_declare_every_public_name_with_its_parameters():
+    import ast
+    import inspect
+    stub = ast.parse((pathlib.Path(fp4v.__file__).parent / "__init__.pyi").read_text())
+    declared = {}
+    for node in stub.body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            declared[node.name] = node
+        elif isinstance(node, ast.AnnAssign):
+            declared[node.target.id] = node
+    missing = [name for name in fp4v.__all__ if name not in declared]
+    assert not missing, f"not in __init__.pyi: {missing}"
+    for name in fp4v.__all__:
+        obj, node = getattr(fp4v, name), declared[name]
+        if isinstance(node, ast.FunctionDef) and inspect.isfunction(obj):
+            a = node.args
+            stub_params = ([p.arg for p in a.posonlyargs + a.args] + ([a.vararg.arg] if a.vararg else []) +
+                           [p.arg for p in a.kwonlyargs] + ([a.kwarg.arg] if a.kwarg else []))
+            assert stub_params == list(inspect.signature(obj).parameters), name
+        if callable(obj) and not isinstance(obj, type):
+            assert obj.__doc__, f"{name} has no docstring"
