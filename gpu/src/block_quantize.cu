@@ -172,9 +172,13 @@ __device__ uint32_t cast_e2m1_nearest(float v, CastRule rule) {
 // RNE of v (any magnitude), as torch.round.
 __device__ float round_even(float v) { return rintf(v); }
 
-// fouroversix fake_quantize_to_e2m1: the unbounded grid, or its stochastic form.
-__device__ float fos_fake_quantize(float x, bool stochastic, uint32_t word) {
+// fouroversix fake_quantize_to_e2m1: the unbounded grid, or its stochastic
+// form. A NaN passes through; +-Inf (x * Inf where S_enc overflowed, x / 0 in
+// MXFP4) gives `machine_nan`: the reference sums its masked candidates, step *
+// mask, and Inf * 0 is the machine's default NaN.
+__device__ float fos_fake_quantize(float x, bool stochastic, uint32_t word, float machine_nan) {
   if (isnan(x)) return x;
+  if (isinf(x)) return machine_nan;
   const float a = fabsf(x);
   float magnitude;
   if (stochastic) {
@@ -222,14 +226,22 @@ __device__ uint32_t fos_code(float v) {
 // for a small integer j, which is irrational and not that close to a power of two.
 __device__ float log2_fp32(float v) { return __double2float_rn(log2(static_cast<double>(v))); }
 
+// v clamped to [-6, 6] on its bits: a NaN keeps its bits and sign. (A float
+// compare-and-select becomes FMNMX.NAN in SASS, which gives the canonical NaN
+// 0x7FFFFFFF and loses the sign that torchao's E2M1 cast keeps.)
+__device__ float clamp_to_six(float v) {
+  const uint32_t bits = __float_as_uint(v), magnitude = bits & 0x7FFFFFFFu;
+  constexpr uint32_t kSix = 0x40C00000u;
+  return magnitude > kSix && magnitude <= 0x7F800000u ? __uint_as_float((bits & 0x80000000u) | kSix) : v;
+}
+
 // microxcaling _quantize_elemwise_core, round='nearest', clamped to 6.
 __device__ float microxcaling_quantize(float v) {
   const float a = fabsf(v);
   const int e = max(static_cast<int>(floorf(log2_fp32(a == 0.0f ? 1.0f : a))), 0);
   const float r = floorf(ldexpf(a, 1 - e) + 0.5f);
   const float sign = v > 0.0f ? 1.0f : v < 0.0f ? -1.0f : 0.0f;
-  const float q = sign * ldexpf(r, e - 1);
-  return q < -6.0f ? -6.0f : q > 6.0f ? 6.0f : q;
+  return clamp_to_six(sign * ldexpf(r, e - 1));
 }
 
 __device__ uint8_t mx_scale_byte(const Recipe& r, float a) {
@@ -345,11 +357,11 @@ __device__ Candidate candidate(const Recipe& r, const Tensor& t, float s_hp) {
 // A scaled element's code, and the value the 4/6 error uses.
 __device__ uint32_t element_code(const Recipe& r, float v, bool stochastic, uint32_t word, float* fake) {
   if (r.element_rounding == ElementRounding::kFosUnbounded) {
-    *fake = fos_fake_quantize(v, stochastic, word);
+    *fake = fos_fake_quantize(v, stochastic, word, default_nan(r));
     return fos_code(*fake);
   }
   if (r.element_rounding == ElementRounding::kMicroxcaling) v = microxcaling_quantize(v);
-  if (r.clamp_before_element_cast) v = v < -6.0f ? -6.0f : v > 6.0f ? 6.0f : v;
+  if (r.clamp_before_element_cast) v = clamp_to_six(v);
   const uint32_t code = stochastic ? cast_e2m1(v, r.element_cast, true, word) : cast_e2m1_nearest(v, r.element_cast);
   *fake = e2m1_value(code);
   return code;
@@ -386,7 +398,7 @@ __device__ void candidate_codes(const Recipe& r, const float* x, float multiplie
 #pragma unroll(N <= 32 ? N : 1)
     for (int i = 0; i < N; ++i) {
       float v = nan_from_operand(r, x[i] * multiplier, multiplier);
-      if (r.clamp_before_element_cast) v = v < -6.0f ? -6.0f : v > 6.0f ? 6.0f : v;
+      if (r.clamp_before_element_cast) v = clamp_to_six(v);
       codes[i] = static_cast<uint8_t>(cast_e2m1_nearest(v, r.element_cast));
       fake[i] = e2m1_value(codes[i]);
     }
