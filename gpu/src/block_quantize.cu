@@ -8,6 +8,7 @@
 #include <cuda_runtime.h>
 
 #include <cfloat>
+#include <cmath>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -235,11 +236,15 @@ __device__ float clamp_to_six(float v) {
   return magnitude > kSix && magnitude <= 0x7F800000u ? __uint_as_float((bits & 0x80000000u) | kSix) : v;
 }
 
-// microxcaling _quantize_elemwise_core, round='nearest', clamped to 6.
-__device__ float microxcaling_quantize(float v) {
+// microxcaling _quantize_elemwise_core, round='nearest', 'even' or 'floor'
+// on the scaled mantissa m, clamped to 6.
+__device__ float microxcaling_quantize(float v, ElementRounding rounding) {
   const float a = fabsf(v);
   const int e = max(static_cast<int>(floorf(log2_fp32(a == 0.0f ? 1.0f : a))), 0);
-  const float r = floorf(ldexpf(a, 1 - e) + 0.5f);
+  const float m = ldexpf(a, 1 - e);  // exact: a power-of-two scaling
+  float r = rounding == ElementRounding::kMicroxcalingFloor ? floorf(m) : floorf(m + 0.5f);
+  // 'even': torch's % takes the divisor's sign, so fl(m - 0.5) % 2 == 0 only where it is an even integer.
+  if (rounding == ElementRounding::kMicroxcalingEven && fmodf(m - 0.5f, 2.0f) == 0.0f) r -= 1.0f;
   const float sign = v > 0.0f ? 1.0f : v < 0.0f ? -1.0f : 0.0f;
   return clamp_to_six(sign * ldexpf(r, e - 1));
 }
@@ -261,8 +266,8 @@ __device__ uint8_t mx_scale_byte(const Recipe& r, float a) {
       const float l = log2_fp32(a == 0.0f ? 0x1p-126f : a);
       return static_cast<uint8_t>(min(max(static_cast<int>(floorf(l)) - 2 + 127, 0), 254));
     }
-    case BlockScale::kMxCeilOfQuotient: {
-      const uint32_t d = __float_as_uint(a / 6.0f);
+    case BlockScale::kMxCeilOfQuotient: {  // fouroversix: the block amax to 6, or to 4 (static_4)
+      const uint32_t d = __float_as_uint(a / (r.selection == Selection::kMaxToFour ? 4.0f : 6.0f));
       return static_cast<uint8_t>(((d >> 23) & 0xFF) + ((d & 0x7FFFFFu) != 0));  // wraps as uint8
     }
     case BlockScale::kMxCeilOfLog2: {
@@ -360,7 +365,7 @@ __device__ uint32_t element_code(const Recipe& r, float v, bool stochastic, uint
     *fake = fos_fake_quantize(v, stochastic, word, default_nan(r));
     return fos_code(*fake);
   }
-  if (r.element_rounding == ElementRounding::kMicroxcaling) v = microxcaling_quantize(v);
+  if (r.element_rounding >= ElementRounding::kMicroxcaling) v = microxcaling_quantize(v, r.element_rounding);
   if (r.clamp_before_element_cast) v = clamp_to_six(v);
   const uint32_t code = stochastic ? cast_e2m1(v, r.element_cast, true, word) : cast_e2m1_nearest(v, r.element_cast);
   *fake = e2m1_value(code);
@@ -494,6 +499,7 @@ struct Params {
   InputType input;
   size_t rows, cols;        // quantized matrix
   bool transpose, two_d, stochastic, swizzled;
+  bool calibrated_amax;     // amax_bits holds a calibrated tensor amax: no amax pass
   const uint32_t* random;   // per candidate: rows * cols words, block order
   const uint8_t* macro;     // MBS factors (rows x cols / 128), or null
   const uint32_t* amax_bits;
@@ -978,7 +984,7 @@ struct Scratch {
   static size_t bytes(size_t tiles) { return sizeof(Scratch) + 4 * ((tiles + kThreads - 1) / kThreads); }
 };
 
-// amax_bits must be 0 before the call.
+// amax_bits must be 0 (or the calibrated amax) before the call.
 void launch(const Params& p, uint8_t* macro, Scratch* scratch, cudaStream_t stream) {
   if (p.r.macro_block_cols) {
     const size_t n = p.rows * (p.cols / 128);
@@ -1000,7 +1006,7 @@ void launch(const Params& p, uint8_t* macro, Scratch* scratch, cudaStream_t stre
     max_of_partials<<<1, 1024, 0, stream>>>(q.partial_amax, grid, &scratch->amax_bits);
     return;
   }
-  tensor_amax<<<4096, kAmaxThreads, 0, stream>>>(q, &scratch->amax_bits);
+  if (!p.calibrated_amax) tensor_amax<<<4096, kAmaxThreads, 0, stream>>>(q, &scratch->amax_bits);
   tensor_context<<<1, 1, 0, stream>>>(p.r, &scratch->amax_bits, &scratch->tensor);
   if (p.r.element_scaling == ElementScaling::kExact) {
     if (p.two_d) quantize_blocks<256, 16, Path::kNvfp4Exact><<<grid, kThreads, 0, stream>>>(q);
@@ -1111,6 +1117,10 @@ Result quantize(const Recipe& r, const Options& o, const void* x, size_t in_rows
     throw std::invalid_argument(std::to_string(rows) + " rows are not a multiple of the 16-row tile");
   if (r.macro_block_cols && cols % 128 != 0)
     throw std::invalid_argument("row length " + std::to_string(cols) + " is not a multiple of the macro block 128");
+  if (o.tensor_amax && r.tensor_scale == TensorScale::kNone)
+    throw std::invalid_argument("a calibrated tensor amax needs a recipe with a tensor scale");
+  if (o.tensor_amax && !(std::isfinite(*o.tensor_amax) && *o.tensor_amax >= 0.0f))
+    throw std::invalid_argument("the calibrated tensor amax must be finite and >= 0");
   const int candidates = r.selection == Selection::kFourOverSix ? 2 : 1;
   if (o.stochastic && random_words != count * static_cast<size_t>(candidates))
     throw std::invalid_argument("stochastic rounding needs " + std::to_string(count * candidates) + " random words, got " +
@@ -1125,7 +1135,9 @@ Result quantize(const Recipe& r, const Options& o, const void* x, size_t in_rows
   Scratch* const shared = scratch.as<Scratch>();
   check(cudaMemcpy(input.p, x, count * element_bytes, cudaMemcpyHostToDevice), "cudaMemcpy input");
   if (random_words) check(cudaMemcpy(random_device.p, random, random_words * 4, cudaMemcpyHostToDevice), "cudaMemcpy random");
-  check(cudaMemset(&shared->amax_bits, 0, 4), "cudaMemset");
+  uint32_t amax_bits = 0;
+  if (o.tensor_amax) std::memcpy(&amax_bits, &*o.tensor_amax, 4);
+  check(cudaMemcpy(&shared->amax_bits, &amax_bits, 4, cudaMemcpyHostToDevice), "cudaMemcpy amax");
   check(cudaMemset(scales.p, 0, scale_bytes), "cudaMemset");
 
   Params p{};
@@ -1138,6 +1150,7 @@ Result quantize(const Recipe& r, const Options& o, const void* x, size_t in_rows
   p.two_d = o.two_d;
   p.stochastic = o.stochastic;
   p.swizzled = o.swizzled_scales;
+  p.calibrated_amax = o.tensor_amax.has_value();
   p.random = o.stochastic ? random_device.as<uint32_t>() : nullptr;
   p.codes = codes.as<uint8_t>();
   p.scales = scales.as<uint8_t>();
@@ -1167,7 +1180,6 @@ Result quantize(const Recipe& r, const Options& o, const void* x, size_t in_rows
   result.codes.resize(count / 2);
   result.scales.resize(scale_bytes);
   result.macro_scales.resize(r.macro_block_cols ? rows * (cols / 128) : 0);
-  uint32_t amax_bits = 0;
   check(cudaMemcpy(result.codes.data(), codes.p, result.codes.size(), cudaMemcpyDeviceToHost), "cudaMemcpy codes");
   check(cudaMemcpy(result.scales.data(), scales.p, scale_bytes, cudaMemcpyDeviceToHost), "cudaMemcpy scales");
   if (!result.macro_scales.empty())
@@ -1183,8 +1195,9 @@ namespace fp4v::gpu {
 
 double time_quantize(const Recipe& r, const Options& o, size_t rows, size_t cols, int iterations) {
   if (const std::string why = unsupported(r, o); !why.empty()) throw std::invalid_argument(why);
-  if (o.stochastic || o.transpose || o.hadamard || cols % 128 != 0 || rows % 16 != 0 || iterations < 1)
-    throw std::invalid_argument("time_quantize: no stochastic, transpose or hadamard; rows a multiple of 16, cols of 128");
+  if (o.stochastic || o.transpose || o.hadamard || o.tensor_amax || cols % 128 != 0 || rows % 16 != 0 || iterations < 1)
+    throw std::invalid_argument(
+        "time_quantize: no stochastic, transpose, hadamard or calibrated amax; rows a multiple of 16, cols of 128");
   const size_t count = rows * cols, element_bytes = o.input == InputType::kF32 ? 4 : 2;
   const size_t scale_cols = cols / static_cast<size_t>(r.block_cols);
   const size_t tiles = rows / (o.two_d ? 16 : 1) * scale_cols;

@@ -104,7 +104,6 @@ class CudaBackend : public Backend {
       return why.empty() ? "" : "not implemented in the CUDA GEMM kernels: " + why;
     }
     if (set.operation() != "quantize") return "the cuda backend runs quantize and mma sets only (" + set.operation() + ")";
-    if (set_option(set, "calibrated_amax")) return "the CUDA kernels take no calibrated tensor amax";
     const gpu::Recipe r = cuda_recipe(golden::find_block_recipe(set.recipe()), why);
     if (why.empty()) why = gpu::unsupported(r, cuda_options(set));
     return why.empty() ? "" : "not implemented in the CUDA kernels: " + why;

@@ -42,8 +42,8 @@ gpu::Recipe cuda_recipe(const golden::BlockRecipe& g, std::string& why) {
   static_assert(static_cast<int>(golden::BlockScaleRule::kMxEven) == static_cast<int>(gpu::BlockScale::kMxEven));
   static_assert(static_cast<int>(golden::ElementScaling::kPowerOfTwo) == static_cast<int>(gpu::ElementScaling::kPowerOfTwo));
   static_assert(static_cast<int>(golden::MxTinyScale::kUnscaled) == static_cast<int>(gpu::MxTinyScale::kUnscaled));
-  static_assert(static_cast<int>(golden::ElementRounding::kMicroxcaling) ==
-                static_cast<int>(gpu::ElementRounding::kMicroxcaling));
+  static_assert(static_cast<int>(golden::ElementRounding::kMicroxcalingFloor) ==
+                static_cast<int>(gpu::ElementRounding::kMicroxcalingFloor));
   static_assert(static_cast<int>(golden::StochasticStyle::kFosUniform) == static_cast<int>(gpu::Stochastic::kFosUniform));
   static_assert(static_cast<int>(golden::ScaleSelection::kFourOverSix) == static_cast<int>(gpu::Selection::kFourOverSix));
   static_assert(static_cast<int>(golden::ErrorMetric::kMaxAbs) == static_cast<int>(gpu::ErrorMetric::kMaxAbs));
@@ -74,13 +74,6 @@ gpu::Recipe cuda_recipe(const golden::BlockRecipe& g, std::string& why) {
   r.stochastic = same_enumerator<gpu::Stochastic>(g.stochastic);
   r.selection = same_enumerator<gpu::Selection>(g.selection);
   r.error_metric = same_enumerator<gpu::ErrorMetric>(g.error_metric);
-  if (g.element_rounding == golden::ElementRounding::kMicroxcalingEven ||
-      g.element_rounding == golden::ElementRounding::kMicroxcalingFloor) {
-    why = "microxcaling's even and floor element rounding are not in the kernels";
-  }
-  if (g.is_mx() && g.selection == golden::ScaleSelection::kMaxToFour) {
-    why = "MXFP4 static_4 (the block amax to 4) is not in the kernels";
-  }
   r.error_arithmetic = g.error_arithmetic == golden::ErrorArithmetic::kExact       ? gpu::ErrorArithmetic::kExact
                        : g.error_arithmetic == golden::ErrorArithmetic::kScaledFp32 ? gpu::ErrorArithmetic::kScaledFp32
                                                                                     : gpu::ErrorArithmetic::kFp32;
@@ -99,6 +92,7 @@ gpu::Options cuda_options(const vectors::VectorSet& set) {
   o.two_d = set_option(set, "two_d");
   o.hadamard = set_option(set, "hadamard");
   o.stochastic = set_option(set, "stochastic");
+  if (set_option(set, "calibrated_amax")) o.tensor_amax = set.tensor("calibrated_amax").as<float>()[0];
   return o;
 }
 

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,7 +39,7 @@ enum class ElementScaling : uint8_t {
   kTeReciprocal, kFosReciprocal, kFosCudaReciprocal, kTorchaoQuotient, kExact, kPowerOfTwo,
 };
 enum class MxTinyScale : uint8_t { kExact, kDivisorAtLeast2m126, kUnscaled };
-enum class ElementRounding : uint8_t { kCast, kFosUnbounded, kMicroxcaling };
+enum class ElementRounding : uint8_t { kCast, kFosUnbounded, kMicroxcaling, kMicroxcalingEven, kMicroxcalingFloor };
 enum class Stochastic : uint8_t { kNone, kPtx, kFosUniform };
 enum class Selection : uint8_t { kMaxToSix, kMaxToFour, kFourOverSix };
 enum class ErrorMetric : uint8_t { kSumSquares, kSumAbs, kMaxAbs };
@@ -78,6 +79,9 @@ struct Options {
   bool hadamard = false;    // 16-point random Hadamard transform of each row first (after the transpose)
   bool stochastic = false;  // with `random`: one word per element per candidate, block order
   bool swizzled_scales = false;  // scales in the 128x4 tiled layout instead of row-major
+  // A calibrated tensor amax (finite, >= 0; recipes with a tensor scale):
+  // the tensor scale comes from it instead of the measured amax.
+  std::optional<float> tensor_amax;
 };
 
 struct Result {
@@ -85,7 +89,7 @@ struct Result {
   std::vector<uint8_t> codes;         // packed E2M1, rows x cols/2, element 2i in the low nibble
   std::vector<uint8_t> scales;        // rows x cols/block_cols, row-major (or 128x4 tiles)
   std::vector<uint8_t> macro_scales;  // MBS: rows x cols/128
-  float amax = 0.0f;                  // of the quantized matrix, computed on the GPU
+  float amax = 0.0f;                  // of the quantized matrix, computed on the GPU (or the calibrated one)
   float kernel_ms = 0.0f;             // device time of the amax and quantize kernels
 };
 
