@@ -66,6 +66,17 @@ double fp32_ulp(double v) {
   return f == 0.0f ? 0x1p-149 : std::ldexp(1.0, std::max(std::ilogb(f), -126) - 23);
 }
 
+// kExact: a * S_enc 1 or 2 units of its last place above 6 x an E4M3
+// midpoint (vectors::bins::kScaleRemainderDecides). The product is exact in
+// double (48 bits), and so is its distance to 6 m (Sterbenz).
+bool remainder_decides(float a, float s_enc) {
+  if (!(a > 0) || !(s_enc > 0) || !std::isfinite(s_enc)) return false;
+  const auto lsb_exp = [](float v) { return std::max(std::ilogb(v), -126) - 23; };
+  const double z = static_cast<double>(a) * s_enc;
+  const double above = z - 6 * nearest_e4m3_midpoint(z / 6);
+  return above > 0 && above <= std::ldexp(2.0, lsb_exp(a) + lsb_exp(s_enc));
+}
+
 // E2M1 decisions of every element: the recipe-scaled value against the midpoints.
 void element_coverage(const golden::BlockRecipe& r, const golden::QuantizedTensor& q,
                       const vectors::TensorScale& t, const std::vector<float>& x,
@@ -114,6 +125,7 @@ void nvfp4_scale_coverage(const golden::BlockRecipe& r, const golden::QuantizedT
     hit(hits, bins::kScaleSubnormal, code != 0 && (code & 0x78) == 0);
     hit(hits, bins::kScaleZero, code == 0 && a != 0.0f);
     hit(hits, bins::kScaleMax, code == 0x7E);
+    if (r.block_scale == golden::BlockScaleRule::kExact) hit(hits, bins::kScaleRemainderDecides, remainder_decides(a, t.s_enc));
     const double s = vectors::block_scale_hp(r, t, a);
     if (!(s > 0) || !std::isfinite(s)) continue;
     const double m = nearest_e4m3_midpoint(s);
@@ -271,6 +283,24 @@ void decision_coverage(const VectorSet& set, const golden::QuantizedTensor& q, c
   if (r.macro_block_cols > 0) mbs_coverage(r, q, x, d, hits);
 }
 
+// The largest exponent of a group term of output (i, j) (the sum of its two
+// scales' exponents, a zero scale's -126 as in MMA-Sim; a NaN scale's does
+// not matter).
+int top_term_exponent(const golden::MmaRecipe& r, const MmaOperands& ops, size_t i, size_t j) {
+  const bool e8m0 = r.scale_format->name == golden::kE8M0.name;
+  const auto exponent = [&](uint8_t byte) {
+    if (e8m0) return byte - 127;
+    const double v = golden::kE4M3Values[byte & 0x7F];
+    return v == 0 ? -126 : std::isfinite(v) ? std::ilogb(v) : 0;
+  };
+  const size_t blocks = ops.k / static_cast<size_t>(r.block);
+  int top = std::numeric_limits<int>::min();
+  for (size_t b = 0; b < blocks; ++b) {
+    top = std::max(top, exponent(ops.a_scales[i * blocks + b]) + exponent(ops.b_scales[j * blocks + b]));
+  }
+  return top;
+}
+
 // The MMA recipe's decisions, from the exact result rounded three ways (rne:
 // the exact run to nearest even, which the caller has).
 void mma_decision_coverage(const golden::MmaRecipe& r, const MmaOperands& ops, const std::vector<float>& d,
@@ -297,6 +327,8 @@ void mma_decision_coverage(const golden::MmaRecipe& r, const MmaOperands& ops, c
     hit(hits, bins::kMmaDiffersFromExact, r.accumulation != golden::MmaAccumulation::kExact && bits(d[i]) != bits(rne[i]));
     hit(hits, bins::kMmaCancellation, rne[i] == 0.0f && row_terms[i / ops.n] && col_terms[i % ops.n]);
     // bins::kMmaSubnormal is the suite-wide "mma/subnormal result", counted above.
+    hit(hits, bins::kMmaSubnormalCKept, std::fpclassify(ops.c[i]) == FP_SUBNORMAL &&
+                                            top_term_exponent(r, ops, i / ops.n, i % ops.n) <= -126);
     hit(hits, bins::kMmaOverflow, std::isinf(d[i]) && std::isfinite(ops.c[i]));
   }
 }

@@ -120,7 +120,7 @@ MmaInput mma_input(const VectorSet& set) {
 struct StreamLog {
   std::mutex mutex;
   struct PerConfig {
-    uint64_t runs = 0, cycles = 0, in_beats = 0, out_beats = 0, first_latency = 0, model_cycles = 0;
+    uint64_t runs = 0, cycles = 0, in_beats = 0, out_beats = 0, first_latency = 0, model_cycles = 0, paced_cycles = 0;
   };
   std::map<std::string, PerConfig> configs;
   std::vector<std::string> order;
@@ -133,6 +133,7 @@ struct StreamLog {
     p.in_beats += s.in_beats;
     p.out_beats += s.out_beats;
     p.model_cycles += s.model_cycles;
+    p.paced_cycles += s.paced_cycles;
   }
 };
 
@@ -161,8 +162,9 @@ enum class Engine { kVerilator, kSystemC };
 
 class RtlBackend : public Backend {
  public:
-  RtlBackend(std::string spec, Engine engine, std::string mutant)
-      : spec_(std::move(spec)), engine_(engine), mutant_(std::move(mutant)), base_(rtl::mutant_base(mutant_)) {}
+  RtlBackend(std::string spec, Engine engine, std::string mutant, uint64_t stall_seed)
+      : spec_(std::move(spec)), engine_(engine), mutant_(std::move(mutant)), base_(rtl::mutant_base(mutant_)),
+        stall_seed_(stall_seed) {}
 
   std::string name() const override { return spec_; }
 
@@ -207,6 +209,7 @@ class RtlBackend : public Backend {
         path = (dir / (stem + "." + actual + "." + std::to_string(n) + ".fst")).string();
       }
       auto model = rtl::make_traced_model(actual, path);
+      model->set_stalls(stall_seed_);
       files.push_back(path);
       return model;
     };
@@ -230,6 +233,7 @@ class RtlBackend : public Backend {
     if (engine_ == Engine::kSystemC) m = rtl::make_sc_model(actual);
 #endif
     if (!m) m = rtl::make_model(actual);
+    m->set_stalls(stall_seed_);
     return std::make_unique<LoggedModel>(std::move(m), config, log);
   }
 
@@ -264,11 +268,12 @@ class RtlBackend : public Backend {
     }
     if (stats && log) {
       nlohmann::json streams = nlohmann::json::array();
-      uint64_t cycles = 0, model_cycles = 0;
+      uint64_t cycles = 0, model_cycles = 0, paced_cycles = 0;
       for (const std::string& c : log->order) {
         const StreamLog::PerConfig& p = log->configs.at(c);
         cycles += p.cycles;
         model_cycles += p.model_cycles;
+        paced_cycles += p.paced_cycles;
         nlohmann::json j = {{"config", c}, {"runs", p.runs}, {"cycles", p.cycles}, {"in_beats", p.in_beats},
                             {"out_beats", p.out_beats}, {"latency", p.first_latency}};
         if (engine_ == Engine::kSystemC) j["model_cycles"] = p.model_cycles;
@@ -283,6 +288,8 @@ class RtlBackend : public Backend {
                 {"streams", streams}};
       if (run_stats.blocks > 0) (*stats)["cycles_per_block"] = static_cast<double>(cycles) / static_cast<double>(run_stats.blocks);
       if (engine_ == Engine::kSystemC) (*stats)["model_cycles"] = model_cycles;
+      // A stalled run's cycles and latency include the stalls: labelled, with their count.
+      if (stall_seed_ != 0) (*stats)["stalls"] = {{"seed", stall_seed_}, {"paced_cycles", paced_cycles}};
       if (!mutant_.empty()) (*stats)["mutant_used"] = std::find(log->order.begin(), log->order.end(), mutant_) != log->order.end();
     }
     return out;
@@ -291,6 +298,7 @@ class RtlBackend : public Backend {
   std::string spec_;
   Engine engine_;
   std::string mutant_, base_;
+  uint64_t stall_seed_;  // rtl::StreamPacing (0: none)
 };
 
 std::string units_note() {
@@ -445,6 +453,7 @@ std::unique_ptr<Backend> make_rtl_backend(const std::string& spec) {
   if (engine == Engine::kSystemC) throw std::invalid_argument("backend 'systemc' is not available: SystemC not found");
 #endif
   std::string mutant;
+  uint64_t stall_seed = 0;
   std::map<std::string, double> timing;
   if (colon != std::string::npos) {
     const std::string options = spec.substr(colon + 1);
@@ -454,11 +463,20 @@ std::unique_ptr<Backend> make_rtl_backend(const std::string& spec) {
       const std::string kv = options.substr(begin, comma - begin);
       const size_t eq = kv.find('=');
       if (eq == std::string::npos || eq == 0 || eq + 1 == kv.size()) {
-        throw std::invalid_argument(spec + ": options are key=value (mutant, clock_ns, issue_interval, pipeline_depth)");
+        throw std::invalid_argument(spec + ": options are key=value (mutant, stalls, clock_ns, issue_interval, pipeline_depth)");
       }
       const std::string key = kv.substr(0, eq), value = kv.substr(eq + 1);
       if (key == "mutant") {
         mutant = value;
+      } else if (key == "stalls") {
+        // back-pressure for tests: a seeded stall pattern on every stream (rtl/stream_model.h StreamPacing)
+        size_t used = 0;
+        try {
+          stall_seed = std::stoull(value, &used);
+        } catch (const std::exception&) {
+          used = 0;
+        }
+        if (used != value.size() || stall_seed == 0) throw std::invalid_argument(spec + ": stalls wants a positive seed");
       } else if (engine == Engine::kSystemC && (key == "clock_ns" || key == "issue_interval" || key == "pipeline_depth")) {
         size_t used = 0;
         double v = 0;
@@ -499,7 +517,7 @@ std::unique_ptr<Backend> make_rtl_backend(const std::string& spec) {
     }
   }
 #endif
-  return std::make_unique<RtlBackend>(spec, engine, mutant);
+  return std::make_unique<RtlBackend>(spec, engine, mutant, stall_seed);
 }
 
 #endif

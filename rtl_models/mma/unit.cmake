@@ -6,6 +6,7 @@ set(FP4V_MMA_RTL_DIR ${CMAKE_CURRENT_LIST_DIR}/../rtl/mma)
 set(FP4V_MMA_SOURCES
   ${FP4V_MMA_RTL_DIR}/fp4v_mma_pkg.sv
   ${FP4V_MMA_RTL_DIR}/fp4v_mma_group_sum.sv
+  ${FP4V_MMA_RTL_DIR}/fp4v_mma_group_terms.sv
   ${FP4V_MMA_RTL_DIR}/fp4v_mma_round_fp32.sv
   ${FP4V_MMA_RTL_DIR}/fp4v_mma_fused_dot.sv
   ${FP4V_MMA_RTL_DIR}/fp4v_mma_exact_dot.sv
@@ -13,7 +14,7 @@ set(FP4V_MMA_SOURCES
   ${FP4V_MMA_RTL_DIR}/fp4v_mma_fp32_mul.sv
   ${FP4V_MMA_RTL_DIR}/fp4v_mma_fp32_add.sv
   ${FP4V_MMA_RTL_DIR}/fp4v_mma_seq_dot.sv
-  ${FP4V_MMA_RTL_DIR}/fp4v_mma_pipe.sv
+  ${CMAKE_CURRENT_LIST_DIR}/../rtl/tensor/fp4v_stream_regs.sv
   ${FP4V_MMA_RTL_DIR}/fp4v_mma_unit.sv)
 
 # fp4v_mma_config(<name> <parameters...>): a 2 x 2 tile of K = 64 (one
@@ -59,6 +60,10 @@ if(FP4V_RTL_MUTANTS)
   fp4v_mma_config(mma_exact_ue8m0x32__result_ftz ${FP4V_MMA_EXACT_UE8M0X32} -GMUTANT=10)
   fp4v_mma_config(mma_bw_ue8m0x32__inf_c ${FP4V_MMA_BW_UE8M0X32} -GMUTANT=11)
   fp4v_mma_config(mma_bw_ue4m3x16__c_after ${FP4V_MMA_BW_UE4M3X16} -GMUTANT=12)
+  fp4v_mma_config(mma_bw_ue4m3x16__c_daz ${FP4V_MMA_BW_UE4M3X16} -GMUTANT=9)
+  fp4v_mma_config(mma_bw_ue8m0x32__zero_group_align ${FP4V_MMA_BW_UE8M0X32} -GMUTANT=13)
+  fp4v_mma_config(mma_exact_ue8m0x32__unsigned_zero ${FP4V_MMA_EXACT_UE8M0X32} -GMUTANT=14)
+  fp4v_mma_config(mma_bw_ue4m3x16__inf_before_nan ${FP4V_MMA_BW_UE4M3X16} -GMUTANT=15)
 endif()
 
 target_sources(fp4v_rtl PRIVATE ${CMAKE_CURRENT_LIST_DIR}/mma_unit.cpp)

@@ -69,6 +69,9 @@ if(FP4V_RTL_MUTANTS)
   fp4v_nvfp4_quantizer_config(nvfp4_te__recip_truncated        ARITH=1 SELECTION=0 MUTANT=11)
   fp4v_nvfp4_quantizer_config(nvfp4_te__sign_from_bit          ARITH=1 SELECTION=0 MUTANT=12)
   fp4v_nvfp4_quantizer_config(nvfp4_te__e2m1_ties_away         ARITH=1 SELECTION=0 MUTANT=1)
+  fp4v_nvfp4_quantizer_config(nvfp4_46_mse__remainder_dropped ARITH=0 SELECTION=1 MUTANT=13)
+  fp4v_rtl_model(CONFIG nvfp4_tensor_scale_46__s_enc_truncated TOP fp4v_nvfp4_tensor_scale
+                 SOURCES ${FP4V_NVFP4_SOURCES} PARAMS ${FP4V_NVFP4_VFLAGS} -GRULE=0 -GMUTANT=14)
 endif()
 
 target_sources(fp4v_rtl PRIVATE ${CMAKE_CURRENT_LIST_DIR}/nvfp4_quantizer.cpp)

@@ -173,7 +173,7 @@ class ScModel : public StreamModel {
     }
     std::vector<Beat> out;
     StreamStats s;
-    const std::vector<bool> pattern = out_ready_pattern();
+    const StreamPacing paced = pacing();
     Simulation& sim = Simulation::get();
     sim.call([&] {
       Top& top = sim.top();
@@ -182,7 +182,7 @@ class ScModel : public StreamModel {
       x.out_count = out_count;
       x.out = &out;
       x.stats = &s;
-      x.out_ready_pattern = &pattern;
+      x.pacing = &paced;
       tlm::tlm_generic_payload gp;
       gp.set_command(tlm::TLM_WRITE_COMMAND);
       gp.set_address(0);

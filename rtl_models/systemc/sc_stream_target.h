@@ -19,14 +19,14 @@
 namespace fp4v::rtl::sc {
 
 // What a generic payload does not carry: how many output beats to take and
-// where to put them, the cycle counts, and (engine tests) out_ready's pattern.
+// where to put them, the cycle counts, and (tests) the stream's pacing.
 // The payload's data are the input beats, `in_words` 32-bit words each.
 struct StreamExtension : tlm::tlm_extension<StreamExtension> {
   size_t in_words = 0;
   size_t out_count = 0;
   std::vector<Beat>* out = nullptr;
   StreamStats* stats = nullptr;
-  const std::vector<bool>* out_ready_pattern = nullptr;
+  const StreamPacing* pacing = nullptr;  // none: every beat at once, out_ready high
   tlm::tlm_extension_base* clone() const override { return new StreamExtension(*this); }
   void copy_from(const tlm::tlm_extension_base& other) override {
     *this = static_cast<const StreamExtension&>(other);
@@ -159,11 +159,10 @@ class ScStreamTarget : public ScTargetBase {
     out.reserve(x.out_count);
     StreamStats s;
     size_t next = 0;
+    bool offering = false;  // in_valid: the beat `next` is offered until taken
     const uint64_t limit = 10000 + 64 * (in_beats + x.out_count);
-    const auto ready_at = [&](uint64_t c) {
-      return !x.out_ready_pattern || x.out_ready_pattern->empty() ||
-             (*x.out_ready_pattern)[c % x.out_ready_pattern->size()];
-    };
+    const StreamPacing none;
+    const StreamPacing& pacing = x.pacing ? *x.pacing : none;
     while (out.size() < x.out_count || next < in_beats) {
       if (s.cycles > limit) {
         idle();
@@ -172,19 +171,22 @@ class ScStreamTarget : public ScTargetBase {
                                  " beats in, " + std::to_string(out.size()) + "/" + std::to_string(x.out_count) +
                                  " out)");
       }
-      in_valid_.write(next < in_beats);
-      if (next < in_beats) in_data_.write(detail::to_port<InT>(words + next * x.in_words, x.in_words));
-      const bool out_ready = out.size() < x.out_count && ready_at(s.cycles);
+      offering = offering || (next < in_beats && !pacing.input_held_back(s.cycles));
+      in_valid_.write(offering);
+      if (offering) in_data_.write(detail::to_port<InT>(words + next * x.in_words, x.in_words));
+      const bool wanted = out.size() < x.out_count;
+      const bool out_ready = wanted && pacing.out_ready(s.cycles);
       out_ready_.write(out_ready);
+      s.paced_cycles += (next < in_beats && !offering) || (wanted && !out_ready);
       settle();
-      const bool in_fire = next < in_beats && in_ready_.read();
+      const bool in_fire = offering && in_ready_.read();
       if (out_valid_.read() && out_ready) {
         out.push_back(detail::from_port(out_data_.read()));
         if (out.size() == 1) s.first_out_cycle = s.cycles;
       }
       tick();
       ++s.cycles;
-      if (in_fire) ++next;
+      if (in_fire) ++next, offering = false;
     }
     idle();
     s.in_beats = in_beats;

@@ -410,6 +410,59 @@ TEST(DecisionGenerators, MmaCancellationTermsCancelExactly) {
   }
 }
 
+// Subnormal C that no term is above: UE4M3, every term zero (a zero scale in
+// each pair); E8M0, every term nonzero-able but below 2^-126.
+TEST(DecisionGenerators, MmaSubnormalCHasNoTermAboveIt) {
+  for (const golden::MmaRecipe& r : golden::mma_recipes()) {
+    const bool e8m0 = r.scale_format->name == golden::kE8M0.name;
+    const DecodedMma m = decoded("subnormal_c", r);
+    int kept = 0, tiny_terms = 0;
+    for (size_t i = 0; i < m.in.m; ++i) {
+      for (size_t j = 0; j < m.in.n; ++j) {
+        long double top = 0;
+        for (long double t : m.terms(r, i, j)) top = std::max(top, std::fabs(t));
+        ASSERT_TRUE(e8m0 || top == 0) << r.name;
+        ASSERT_LT(top, 0x1p-126L) << r.name;
+        tiny_terms += top > 0;
+        kept += std::fpclassify(m.in.c[i * m.in.n + j]) == FP_SUBNORMAL;
+      }
+    }
+    EXPECT_GE(kept, 200) << r.name;
+    EXPECT_GE(tiny_terms, e8m0 ? 200 : 0) << r.name;
+  }
+}
+
+// kExact NVFP4, FP32 blocks: the significand product P of the block amax and
+// S_enc = fl(N / A) (FP32, here) is 3 W + 1 or 3 W + 2, W an E4M3 midpoint
+// pattern 1.mmm1 x 2^t whose last m is 0 (so a tie would round down), and s6
+// = a S_enc / 6 is a normal E4M3 value.
+TEST(DecisionGenerators, ScaleRemainderPutsTheProductJustAboveSixMidpoints) {
+  for (const char* name : {"nvfp4.46", "nvfp4.46.mae", "nvfp4.46.abs_max"}) {
+    const BlockRecipe& r = golden::find_block_recipe(name);
+    for (uint64_t seed = 1; seed <= 8; ++seed) {
+      const std::vector<float> x = vectors::generate_quantize_input("scale_remainder", r, InputDtype::kFp32, 64, 256, seed);
+      const std::vector<double> amax = block_amaxes(x, 16);
+      const float a_tensor = std::fabs(x[0]);
+      ASSERT_EQ(a_tensor, *std::max_element(amax.begin(), amax.end())) << name;
+      const float s_enc = r.tensor_scale_numerator / a_tensor;
+      const auto significand = [](float v) {
+        uint32_t bits;
+        std::memcpy(&bits, &v, 4);
+        return uint64_t{bits & 0x7FFFFFu} | ((bits >> 23) & 0xFF ? 0x800000u : 0u);
+      };
+      for (size_t b = 1; b < amax.size(); ++b) {
+        const uint64_t p = significand(static_cast<float>(amax[b])) * significand(s_enc);
+        ASSERT_NE(p % 3, 0u) << name << " block " << b;
+        uint64_t w = p / 3;
+        while (w % 2 == 0) w /= 2;
+        ASSERT_TRUE(w == 17 || w == 21 || w == 25 || w == 29) << name << " block " << b << " W " << w;
+        const double s6 = amax[b] * s_enc / 6;
+        ASSERT_TRUE(s6 >= 0x1p-6 && s6 < 448) << name << " block " << b;
+      }
+    }
+  }
+}
+
 // Coverage per recipe of every set of a suite (optionally only some generators).
 std::map<std::string, std::map<std::string, uint64_t>> recipe_hits(const vectors::Suite& suite,
                                                                    const std::set<std::string>& only = {}) {
@@ -456,7 +509,7 @@ TEST(DecisionCoverage, RegressionDecisionSetsMeetEveryPerRecipeGoal) {
   const vectors::Suite regression = vectors::make_suite("regression");
   std::set<std::string> decision(vectors::quantize_decision_generators().begin(),
                                  vectors::quantize_decision_generators().end());
-  for (const char* g : {"alignment", "final_rounding", "cancellation"}) decision.insert(g);
+  for (const char* g : {"alignment", "final_rounding", "cancellation", "subnormal_c"}) decision.insert(g);
   const std::vector<std::string> h = holes(regression, recipe_hits(regression, decision));
   EXPECT_TRUE(h.empty()) << h.size() << " holes, first: " << (h.empty() ? "" : h[0]);
 }

@@ -257,7 +257,8 @@ TEST(Nvfp4Rtl, CannotRunSaysWhy) {
 TEST(Nvfp4Rtl, MutantsAreCaught) {
   const std::map<std::string, std::string> recipe_of = {
       {"nvfp4_46_mse", "nvfp4.46"}, {"nvfp4_46_mae", "nvfp4.46.mae"},
-      {"nvfp4_46_abs_max", "nvfp4.46.abs_max"}, {"nvfp4_te", "nvfp4.te"}};
+      {"nvfp4_46_abs_max", "nvfp4.46.abs_max"}, {"nvfp4_te", "nvfp4.te"},
+      {"nvfp4_tensor_scale_46", "nvfp4.46"}};  // the tensor-scale unit of the exact recipes' chain
   size_t mutants = 0;
   for (const std::string& mutant : rtl::model_configs()) {
     const size_t sep = mutant.find("__");

@@ -30,6 +30,7 @@ std::vector<DecisionBin> decision_bins(const golden::BlockRecipe& r) {
     const double top = r.tensor_scale_numerator / element_max(r) * (four_over_six ? 1.5 : 1.0);
     if (top >= 432.0 || !has_tensor_scale(r)) v.push_back(kScaleMax);
     if (four_over_six) v.push_back(kScaleFourNearMidpoint);
+    if (r.block_scale == BlockScaleRule::kExact && element_max(r) == 6.0f) v.push_back(kScaleRemainderDecides);
     if (four_over_six && top > 448.0) v.push_back(kScaleFourCeiling);
   } else {
     for (const DecisionBin& b : {kE8m0OnBoundary, kE8m0BelowBoundary, kE8m0AboveBoundary, kE8m0Smallest, kE8m0ZeroBlock}) {
@@ -57,7 +58,7 @@ std::vector<DecisionBin> decision_bins(const golden::BlockRecipe& r) {
 std::vector<DecisionBin> decision_bins(const golden::MmaRecipe& r) {
   using namespace bins;
   const bool e8m0 = r.scale_format->name == golden::kE8M0.name;
-  std::vector<DecisionBin> v = {kMmaRoundingDecides, kMmaRoundingTie, kMmaCancellation};
+  std::vector<DecisionBin> v = {kMmaRoundingDecides, kMmaRoundingTie, kMmaCancellation, kMmaSubnormalCKept};
   // The fused model aligns C to the largest term exponent, the scales' own
   // exponents included; UE4M3 scales (>= 2^-9 each) then truncate a subnormal
   // C away, and no product of them is subnormal.

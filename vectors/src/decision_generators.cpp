@@ -1,6 +1,7 @@
 #include "decision_generators.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -188,6 +189,43 @@ void fill_scale_midpoints(const BlockRecipe& r, InputDtype d, size_t rows, size_
   fill_scale_decisions(round_to_input_dtype(ratio * r.tensor_scale_numerator, d), r, d, rows, cols, rng, x);
 }
 
+// ------------------------------------------------ exact scale remainder
+
+// kExact recipes compute s6 = a * S_enc / 6 as the product P of the two
+// significands divided by 3, the remainder joining the sticky bit. Where
+// P = 3 W + delta, W an E4M3 rounding midpoint whose lower neighbour is even
+// and delta 1 or 2 units of P's last place, the quotient sits exactly on the
+// midpoint and only the remainder says "above" (round up where a tie would go
+// down to even). That needs W with about 40 trailing zero bits, so P must
+// factor into the block amax's and S_enc = fl(N / A)'s significands: an
+// exhaustive search of the 3 W + delta in range for N = 1536 (tensor amax A
+// normal, every S_enc significand) finds no pair with a normal block amax,
+// and these five with a subnormal one (significand >= 2^15). Each: the tensor
+// amax A and the block amax a (FP32 bits); tests/harness checks P.
+struct RemainderTie {
+  uint32_t tensor_amax, block_amax;
+};
+constexpr RemainderTie kRemainderTies1536[] = {
+    {0x04E47A18u, 0x0004AF81u},  // W = 21 x 2^36, delta 2
+    {0x04F68E12u, 0x0006FB86u},  // W = 29 x 2^36, delta 2
+    {0x05D6DC0Fu, 0x000E449Du},  // W = 17 x 2^38, delta 2
+    {0x071B953Eu, 0x0052A749u},  // W = 17 x 2^40, delta 2
+    {0x0714AB3Eu, 0x004EFAF9u},  // W = 17 x 2^40, delta 2
+};
+
+// One tie per set (by the seed): the tensor amax, and blocks whose amax is a
+// (either sign), the rest random below it. Only FP32 carries such block
+// amaxes: BF16 and FP16 sets, and other numerators, get the scale midpoints.
+void fill_scale_remainder(const BlockRecipe& r, InputDtype d, size_t rows, size_t cols, Random& rng,
+                          std::vector<float>& x) {
+  if (d != InputDtype::kFp32 || r.tensor_scale_numerator != 1536.0f) return fill_scale_midpoints(r, d, rows, cols, rng, x);
+  const RemainderTie tie = kRemainderTies1536[rng.below(std::size(kRemainderTies1536))];
+  fill_blocks(r, rows, cols, x, 1, 1, [&](size_t, size_t, std::span<float> v) {
+    amax_and_random(v, std::bit_cast<float>(tie.block_amax), d, rng);
+  });
+  put_tensor_amax(x, std::bit_cast<float>(tie.tensor_amax));
+}
+
 // ----------------------------------------------------------------- E8M0
 
 // Block amaxes at the E8M0 decisions, 0..2 input ulps either side: powers of
@@ -350,6 +388,9 @@ bool summed_fp32_errors(const BlockRecipe& r) {
          r.error_metric != golden::ErrorMetric::kMaxAbs;
 }
 bool macro_scaled(const BlockRecipe& r) { return r.macro_block_cols > 0; }
+bool exact_sixths(const BlockRecipe& r) {
+  return r.block_scale == golden::BlockScaleRule::kExact && element_max(r) == 6.0f;
+}
 
 constexpr DecisionGenerator kTable[] = {
     {"midpoints", any, fill_element_midpoints},
@@ -362,6 +403,7 @@ constexpr DecisionGenerator kTable[] = {
     {"tensor_amax_subnormal", tensor_scaled, fill_tensor_amax_subnormal},
     {"tensor_amax_huge", tensor_scaled, fill_tensor_amax_huge},
     {"mbs_macro_bytes", macro_scaled, fill_mbs_macro_bytes},
+    {"scale_remainder", exact_sixths, fill_scale_remainder},
 };
 
 }  // namespace

@@ -274,12 +274,47 @@ void mma_decision(std::string_view g, const golden::MmaRecipe& recipe, MmaInputs
   }
 }
 
+// A subnormal C (and the smallest normals) that no term lies above: the
+// fused model aligns C and the group terms to the largest exponent among
+// them, a zero scale's being -126 (MMA-Sim), so only then does C keep every
+// bit, and a model that reads a subnormal C as zero (DAZ) answers 0 instead.
+// Codes random (zero scales meet nonzero products).
+//   UE4M3, rows i % 3: 0 every A scale 0x00; 1 the same with B's scales in
+//     odd columns 0x80 (bit 7 only: zero too); 2 A scales 2^-9 with B's 0x00.
+//     D = C: every product is zero.
+//   E8M0: A scales 2^-127 .. 2^-125, B scales 2^-27 .. 2^-12: terms at
+//     2^-154 .. 2^-137, whose truncated sum with C is subnormal.
+// C per column: multiples of 2^-149, the largest subnormal, 2^-126, +-0.
+void mma_subnormal_c(const golden::MmaRecipe& recipe, MmaInputs& in, Random& rng) {
+  const bool e8m0 = recipe.scale_format->name == golden::kE8M0.name;
+  const size_t groups = in.k / static_cast<size_t>(recipe.block);
+  for (auto& c : in.a_codes) c = static_cast<uint8_t>(rng.below(16));
+  for (auto& c : in.b_codes) c = static_cast<uint8_t>(rng.below(16));
+  for (size_t i = 0; i < in.m; ++i) {
+    for (size_t grp = 0; grp < groups; ++grp) {
+      in.a_scales[i * groups + grp] = e8m0 ? static_cast<uint8_t>(rng.below(3)) : i % 3 == 2 ? uint8_t{0x01} : uint8_t{0x00};
+    }
+  }
+  for (size_t j = 0; j < in.n; ++j) {
+    for (size_t grp = 0; grp < groups; ++grp) {
+      in.b_scales[j * groups + grp] = e8m0 ? static_cast<uint8_t>(100 + rng.below(16)) : j % 2 ? uint8_t{0x80} : uint8_t{0x00};
+    }
+  }
+  const float cs[] = {0x1p-149f, -0x1.8p-140f, 0x1.fffffcp-127f, -0x1p-126f, 0.0f, -0.0f, -0x1p-149f, 0x1.234p-133f};
+  for (size_t i = 0; i < in.m; ++i) {
+    for (size_t j = 0; j < in.n; ++j) {
+      const float c = cs[(i + j) % 8];
+      in.c[i * in.n + j] = (j / 8) % 2 ? c * static_cast<float>(1 + rng.below(64)) : c;
+    }
+  }
+}
+
 }  // namespace
 
 const std::vector<std::string>& mma_generators() {
   static const std::vector<std::string> names = {"random", "all_products", "all_scale_pairs",
                                                  "truncation", "specials", "alignment",
-                                                 "final_rounding", "cancellation"};
+                                                 "final_rounding", "cancellation", "subnormal_c"};
   return names;
 }
 
@@ -347,6 +382,8 @@ MmaInputs generate_mma_inputs(std::string_view g, const golden::MmaRecipe& recip
     for (size_t i = 1; i < m; i += 5) std::fill_n(in.a_codes.begin() + i * k, k, uint8_t{8});  // -0
   } else if (g == "alignment" || g == "final_rounding" || g == "cancellation") {
     mma_decision(g, recipe, in);
+  } else if (g == "subnormal_c") {
+    mma_subnormal_c(recipe, in, r);
   } else {
     unknown("mma", g, mma_generators());
   }

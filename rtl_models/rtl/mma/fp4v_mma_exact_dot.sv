@@ -34,45 +34,27 @@ module fp4v_mma_exact_dot #(
   localparam int unsigned AccW = AccTop - AccLsb + 1;
   typedef logic signed [AccW-1:0] acc_t;
 
-  logic signed [QW-1:0] quarters [NB];
   acc_t contribution, acc_q, res_q, sum;
   logic beat_nan, nan_q, res_nan_q, c_nan, c_inf, c_inf_q, res_inf_q;
   logic [31:0] c_q, res_c_q, rounded;
   logic [AccW-1:0] magnitude;
+  logic [NB*PW-1:0] products;
+  logic [NB*ExpW-1:0] exponents;
 
-  // A's codes, as the mutant may read them
-  logic [4*K-1:0] a_read;
-  always_comb begin
-    for (int unsigned k = 0; k < K; k++) a_read[4*k +: 4] = a_codes[4*fp4v_mma_pkg::code_index(k, MUTANT) +: 4];
-  end
-
-  for (genvar b = 0; b < NB; b++) begin : gen_block
-    fp4v_mma_group_sum #(.G(BLOCK), .QW(QW)) u_sum (
-      .a_codes (a_read[4*BLOCK*b +: 4*BLOCK]),
-      .b_codes (b_codes[4*BLOCK*b +: 4*BLOCK]),
-      .quarters(quarters[b])
-    );
-  end
+  // one term per block: its products' sum times its two scales
+  fp4v_mma_group_terms #(.K(K), .G(BLOCK), .BLOCK(BLOCK), .SCALE_FMT(SCALE_FMT), .MUTANT(MUTANT))
+    u_terms (a_codes, b_codes, a_scales, b_scales, products, exponents, beat_nan);
 
   always_comb begin
-    logic [7:0] sa, sb;
-    logic signed [PW-1:0] product;
     logic [23:0] c_sig;
     fp4v_mma_pkg::exp_t c_exp, shift;
     acc_t term;
-    beat_nan = 1'b0;
     contribution = '0;
     for (int unsigned b = 0; b < NB; b++) begin
-      sa = a_scales[8*b +: 8];
-      sb = b_scales[8*b +: 8];
-      beat_nan = beat_nan | fp4v_mma_pkg::scale_is_nan(sa, SCALE_FMT) | fp4v_mma_pkg::scale_is_nan(sb, SCALE_FMT);
-      product = PW'(quarters[b]) * PW'($signed({1'b0, fp4v_mma_pkg::scale_sig(sa, SCALE_FMT)})) *
-                PW'($signed({1'b0, fp4v_mma_pkg::scale_sig(sb, SCALE_FMT)}));
-      if (fp4v_mma_pkg::scale_neg(sa, SCALE_FMT, MUTANT) != fp4v_mma_pkg::scale_neg(sb, SCALE_FMT, MUTANT)) product = -product;
       // product x 2^(exp_a + exp_b - 8); a zero scale gives a zero product,
       // whatever (negative) shift its exponent asks for
-      shift = fp4v_mma_pkg::scale_exp(sa, SCALE_FMT, MUTANT) + fp4v_mma_pkg::scale_exp(sb, SCALE_FMT, MUTANT) - $signed(ExpW'(8)) - $signed(ExpW'(AccLsb));
-      term = AccW'(product);
+      shift = $signed(exponents[ExpW*b +: ExpW]) - $signed(ExpW'(8)) - $signed(ExpW'(AccLsb));
+      term = AccW'($signed(products[PW*b +: PW]));
       contribution = contribution + (shift < 0 ? $signed(AccW'(0)) : term << shift);
     end
     // C, read on the first beat: c_sig x 2^(c_exp - 23)
@@ -110,7 +92,7 @@ module fp4v_mma_exact_dot #(
 
   assign magnitude = res_q[AccW-1] ? AccW'(-res_q) : AccW'(res_q);
 
-  fp4v_mma_round_fp32 #(.W(AccW), .SIGNED_ZERO(1'b1)) u_round (
+  fp4v_mma_round_fp32 #(.W(AccW), .SIGNED_ZERO(MUTANT != fp4v_mma_pkg::MutUnsignedZero)) u_round (
     .neg       (res_q[AccW-1]),
     .mag       (magnitude),
     .lsb_exp   ($signed(ExpW'(AccLsb))),

@@ -33,9 +33,9 @@ module fp4v_mma_fused_dot #(
   localparam int unsigned AW = MW + FE + 1;     // aligned, one bit below for the mutant's rounding
   localparam int unsigned SW = AW + $clog2(NG + 2) + 1;  // the signed sum of NG + 1 terms
 
-  logic [4*K-1:0] a_read;
-  logic signed [QW-1:0] quarters [NG];
-  logic signed [PW-1:0] product [NG];  // quarters x sig_a x sig_b: the term is product x 2^(exp - 8)
+  logic [NG*PW-1:0] products;  // group g: the term is product x 2^(exp - 8)
+  logic [NG*ExpW-1:0] exponents;
+  logic signed [PW-1:0] product [NG];
   fp4v_mma_pkg::exp_t term_exp [NG];
   fp4v_mma_pkg::exp_t c_exp, max_exp;
   logic [23:0] c_sig;
@@ -46,31 +46,14 @@ module fp4v_mma_fused_dot #(
   logic [31:0] c_fused;  // the C that joins the alignment
   assign c_fused = MUTANT == fp4v_mma_pkg::MutCAfter ? 32'd0 : c;
 
-  // A's codes, as the mutant may read them
-  always_comb begin
-    for (int unsigned k = 0; k < K; k++) a_read[4*k +: 4] = a_codes[4*fp4v_mma_pkg::code_index(k, MUTANT) +: 4];
-  end
-
-  for (genvar g = 0; g < NG; g++) begin : gen_group
-    fp4v_mma_group_sum #(.G(GE), .QW(QW)) u_sum (
-      .a_codes (a_read[4*GE*g +: 4*GE]),
-      .b_codes (b_codes[4*GE*g +: 4*GE]),
-      .quarters(quarters[g])
-    );
-  end
+  fp4v_mma_group_terms #(.K(K), .G(GE), .BLOCK(BLOCK), .SCALE_FMT(SCALE_FMT), .MUTANT(MUTANT))
+    u_terms (a_codes, b_codes, a_scales, b_scales, products, exponents, scale_nan);
 
   always_comb begin
-    logic [7:0] sa, sb;
-    logic signed [PW-1:0] sig_product;
     logic [AW-1:0] shifted;
     logic [AW-1:0] aligned;
     logic [PW-1:0] pmag;
     fp4v_mma_pkg::exp_t distance;
-    scale_nan = 1'b0;
-    for (int unsigned b = 0; b < NB; b++) begin
-      scale_nan = scale_nan | fp4v_mma_pkg::scale_is_nan(a_scales[8*b +: 8], SCALE_FMT) |
-                  fp4v_mma_pkg::scale_is_nan(b_scales[8*b +: 8], SCALE_FMT);
-    end
     // C as c_sig x 2^(c_exp - 23): MMA-Sim's exponent is at least -126, and -126 for a zero
     c_nan = c[30:23] == 8'hFF && c[22:0] != '0;
     c_inf = c[30:23] == 8'hFF && c[22:0] == '0 && MUTANT != fp4v_mma_pkg::MutInfC;
@@ -83,14 +66,10 @@ module fp4v_mma_fused_dot #(
     end
     max_exp = c_exp;
     for (int unsigned g = 0; g < NG; g++) begin
-      sa = a_scales[8*((g*GE)/BLOCK) +: 8];
-      sb = b_scales[8*((g*GE)/BLOCK) +: 8];
-      sig_product = PW'($signed({1'b0, fp4v_mma_pkg::scale_sig(sa, SCALE_FMT)})) *
-                    PW'($signed({1'b0, fp4v_mma_pkg::scale_sig(sb, SCALE_FMT)}));
-      product[g] = PW'(quarters[g]) * sig_product;
-      if (fp4v_mma_pkg::scale_neg(sa, SCALE_FMT, MUTANT) != fp4v_mma_pkg::scale_neg(sb, SCALE_FMT, MUTANT)) product[g] = -product[g];
-      term_exp[g] = fp4v_mma_pkg::scale_exp(sa, SCALE_FMT, MUTANT) + fp4v_mma_pkg::scale_exp(sb, SCALE_FMT, MUTANT);
-      if (term_exp[g] > max_exp) max_exp = term_exp[g];
+      product[g] = $signed(products[PW*g +: PW]);
+      term_exp[g] = $signed(exponents[ExpW*g +: ExpW]);
+      // every group takes part, a zero one too (unless the mutant skips it)
+      if (term_exp[g] > max_exp && (MUTANT != fp4v_mma_pkg::MutZeroGroupAlign || product[g] != '0)) max_exp = term_exp[g];
     end
     // Each term times 2^(FE - max_exp), its magnitude truncated toward zero
     // (one extra bit kept below, for the mutant that rounds instead).
@@ -132,5 +111,9 @@ module fp4v_mma_fused_dot #(
   end
 
   // NaN scales, then NaN C, then infinite C decide before the sum (MMA-Sim)
-  assign d = (scale_nan || c_nan) ? fp4v_mma_pkg::CanonicalNan : c_inf ? c : result;
+  if (MUTANT == fp4v_mma_pkg::MutInfBeforeNan) begin : gen_inf_first
+    assign d = c_inf ? c : (scale_nan || c_nan) ? fp4v_mma_pkg::CanonicalNan : result;
+  end else begin : gen_nan_first
+    assign d = (scale_nan || c_nan) ? fp4v_mma_pkg::CanonicalNan : c_inf ? c : result;
+  end
 endmodule

@@ -43,6 +43,9 @@ package fp4v_mma_pkg;
   localparam int unsigned MutResultFtz = 10;  // subnormal results flushed to +0
   localparam int unsigned MutInfC = 11;       // infinite C not special: read as 2^128
   localparam int unsigned MutCAfter = 12;     // fused: C added after the products, fl(C + fused(products))
+  localparam int unsigned MutZeroGroupAlign = 13;  // fused: a group whose products sum to zero does not set the alignment
+  localparam int unsigned MutUnsignedZero = 14;    // exact: a negative sum that rounds to zero gives +0
+  localparam int unsigned MutInfBeforeNan = 15;    // fused: an infinite C wins over a NaN scale
 
   localparam logic [31:0] CanonicalNan = 32'h7FFF_FFFF;  // what the tensor cores return (MMA-Sim)
 

@@ -38,46 +38,38 @@ module fp4v_mma_unit #(
 
   logic [OUT_W-1:0] tile;
   logic tile_valid, tile_ready;
+  // The beat the lanes read (the input beat; FP32 sequential: the beat held
+  // while its elements go through) and their enable (exact: a beat is
+  // taken; FP32 sequential: a step is taken; fused: combinational).
+  localparam int unsigned Steps = K / SEQ_ELEMS;
+  localparam int unsigned StepW = Steps > 1 ? $clog2(Steps) : 1;
+  logic [IN_W-1:0] beat;
+  logic lane_en;
+  logic [StepW-1:0] step;
 
   if (ACC == fp4v_mma_pkg::AccExact) begin : gen_exact
     // The accumulators take a beat whenever the finished tile they hold has
     // left (or there is none); the last beat of a dot product finishes one.
-    logic beat_en;
     assign in_ready = !tile_valid || tile_ready;
-    assign beat_en = in_valid && in_ready;
+    assign lane_en = in_valid && in_ready;
+    assign beat = in_data;
+    assign step = '0;
     always_ff @(posedge clk) begin
       if (!rst_n) tile_valid <= 1'b0;
-      else if (beat_en && in_data[LastBit]) tile_valid <= 1'b1;
+      else if (lane_en && in_data[LastBit]) tile_valid <= 1'b1;
       else if (tile_ready) tile_valid <= 1'b0;
-    end
-    for (genvar i = 0; i < M; i++) begin : gen_row
-      for (genvar j = 0; j < N; j++) begin : gen_col
-        fp4v_mma_exact_dot #(
-          .K(K), .BLOCK(BLOCK), .SCALE_FMT(SCALE_FMT), .RNE(RNE), .MUTANT(MUTANT)
-        ) u_dot (
-          .clk     (clk),
-          .beat_en (beat_en),
-          .first   (in_data[FirstBit]),
-          .last    (in_data[LastBit]),
-          .a_codes (in_data[4*K*i +: 4*K]),
-          .b_codes (in_data[BOff + 4*K*j +: 4*K]),
-          .a_scales(in_data[SaOff + 8*NB*i +: 8*NB]),
-          .b_scales(in_data[SbOff + 8*NB*j +: 8*NB]),
-          .c       (in_data[COff + 32*(i*N + j) +: 32]),
-          .d       (tile[32*(i*N + j) +: 32])
-        );
-      end
     end
   end else if (ACC == fp4v_mma_pkg::AccSeq) begin : gen_seq
     // A beat is held while its K elements go through the lanes, SEQ_ELEMS a
     // cycle (the sum is sequential); the last beat of a dot product finishes a tile.
-    localparam int unsigned Steps = K / SEQ_ELEMS;
-    localparam int unsigned StepW = Steps > 1 ? $clog2(Steps) : 1;
     logic busy_q, tile_valid_q;
     logic [StepW-1:0] step_q;
     logic [IN_W-1:0] beat_q;
     assign in_ready = !busy_q && (!tile_valid_q || tile_ready);
     assign tile_valid = tile_valid_q;
+    assign lane_en = busy_q;
+    assign beat = beat_q;
+    assign step = step_q;
     always_ff @(posedge clk) begin
       if (!rst_n) begin
         busy_q <= 1'b0;
@@ -100,47 +92,56 @@ module fp4v_mma_unit #(
     always_ff @(posedge clk) begin
       if (in_valid && in_ready) beat_q <= in_data;
     end
-    for (genvar i = 0; i < M; i++) begin : gen_row
-      for (genvar j = 0; j < N; j++) begin : gen_col
-        fp4v_mma_seq_dot #(.K(K), .BLOCK(BLOCK), .SCALE_FMT(SCALE_FMT), .ELEMS(SEQ_ELEMS)) u_dot (
-          .clk     (clk),
-          .step_en (busy_q),
-          .step    (step_q),
-          .first   (beat_q[FirstBit]),
-          .a_codes (beat_q[4*K*i +: 4*K]),
-          .b_codes (beat_q[BOff + 4*K*j +: 4*K]),
-          .a_scales(beat_q[SaOff + 8*NB*i +: 8*NB]),
-          .b_scales(beat_q[SbOff + 8*NB*j +: 8*NB]),
-          .c       (beat_q[COff + 32*(i*N + j) +: 32]),
-          .d       (tile[32*(i*N + j) +: 32])
-        );
-      end
-    end
   end else begin : gen_fused
     // One instruction per beat; C comes with every beat.
     assign tile_valid = in_valid;
     assign in_ready = tile_ready;
-    for (genvar i = 0; i < M; i++) begin : gen_row
-      for (genvar j = 0; j < N; j++) begin : gen_col
+    assign beat = in_data;
+    assign lane_en = 1'b0;
+    assign step = '0;
+  end
+
+  // The M x N lanes, one dot product each, in the accumulation model ACC.
+  for (genvar i = 0; i < M; i++) begin : gen_row
+    for (genvar j = 0; j < N; j++) begin : gen_col
+      logic [4*K-1:0] a_codes, b_codes;
+      logic [8*NB-1:0] a_scales, b_scales;
+      logic [31:0] c;
+      assign a_codes = beat[4*K*i +: 4*K];
+      assign b_codes = beat[BOff + 4*K*j +: 4*K];
+      assign a_scales = beat[SaOff + 8*NB*i +: 8*NB];
+      assign b_scales = beat[SbOff + 8*NB*j +: 8*NB];
+      assign c = beat[COff + 32*(i*N + j) +: 32];
+      if (ACC == fp4v_mma_pkg::AccExact) begin : gen_exact_dot
+        fp4v_mma_exact_dot #(
+          .K(K), .BLOCK(BLOCK), .SCALE_FMT(SCALE_FMT), .RNE(RNE), .MUTANT(MUTANT)
+        ) u_dot (
+          .clk(clk), .beat_en(lane_en), .first(beat[FirstBit]), .last(beat[LastBit]),
+          .a_codes(a_codes), .b_codes(b_codes), .a_scales(a_scales), .b_scales(b_scales), .c(c),
+          .d(tile[32*(i*N + j) +: 32])
+        );
+      end else if (ACC == fp4v_mma_pkg::AccSeq) begin : gen_seq_dot
+        fp4v_mma_seq_dot #(.K(K), .BLOCK(BLOCK), .SCALE_FMT(SCALE_FMT), .ELEMS(SEQ_ELEMS)) u_dot (
+          .clk(clk), .step_en(lane_en), .step(step), .first(beat[FirstBit]),
+          .a_codes(a_codes), .b_codes(b_codes), .a_scales(a_scales), .b_scales(b_scales), .c(c),
+          .d(tile[32*(i*N + j) +: 32])
+        );
+      end else begin : gen_fused_dot
         fp4v_mma_fused_dot #(
           .K(K), .BLOCK(BLOCK), .G(G), .F(F), .SCALE_FMT(SCALE_FMT), .RNE(RNE), .MUTANT(MUTANT)
         ) u_dot (
-          .a_codes (in_data[4*K*i +: 4*K]),
-          .b_codes (in_data[BOff + 4*K*j +: 4*K]),
-          .a_scales(in_data[SaOff + 8*NB*i +: 8*NB]),
-          .b_scales(in_data[SbOff + 8*NB*j +: 8*NB]),
-          .c       (in_data[COff + 32*(i*N + j) +: 32]),
-          .d       (tile[32*(i*N + j) +: 32])
+          .a_codes(a_codes), .b_codes(b_codes), .a_scales(a_scales), .b_scales(b_scales), .c(c),
+          .d(tile[32*(i*N + j) +: 32])
         );
       end
     end
-    // first/last belong to the exact model's protocol
-    logic unused_flags;
-    assign unused_flags = ^in_data[LastBit:FirstBit];
   end
+  // The models that do not read them: the clock, the enable and step, first and last.
+  logic unused_lane_inputs;
+  assign unused_lane_inputs = ^{lane_en, step, beat[LastBit:FirstBit]};
 
   // Output registers (retimed into the datapath by synthesis).
-  fp4v_mma_pipe #(.WIDTH(OUT_W), .DEPTH(PIPE)) u_pipe (
+  fp4v_stream_regs #(.WIDTH(OUT_W), .DEPTH(PIPE)) u_pipe (
     .clk      (clk),
     .rst_n    (rst_n),
     .in_valid (tile_valid),

@@ -42,7 +42,8 @@ module fp4v_nvfp4_exact_scales #(
     third = product / 48'd3;
     third_remainder = 2'(product - 48'd3 * third);
     field6 = fp4v_nvfp4_pkg::round_float(64'(third), product_exp - 12'sd1,
-                                         third_remainder != 2'd0, 3, 7, Rounding);
+                                         third_remainder != 2'd0 && MUTANT != fp4v_nvfp4_pkg::MutRemainderDropped,
+                                         3, 7, Rounding);
     field4 = fp4v_nvfp4_pkg::round_float(64'(product), product_exp - 12'sd2, 1'b0, 3, 7, Rounding);
     scale6 = saturate(field6);
     scale4 = saturate(field4);

@@ -62,6 +62,8 @@ package fp4v_nvfp4_pkg;
   localparam int unsigned MutAmaxSkipsLast    = 10;  // block amax ignores the last lane
   localparam int unsigned MutRecipTruncated   = 11;  // TE: fl(1/d) truncated instead of RNE
   localparam int unsigned MutSignFromBit      = 12;  // TE: element sign from the sign bit (-0 gives 0x8)
+  localparam int unsigned MutRemainderDropped = 13;  // exact s6: the remainder of a * S_enc / 3 left out of the sticky bit
+  localparam int unsigned MutSencTruncated    = 14;  // tensor scale: S_enc = N / A truncated instead of RNE
 
   localparam logic [31:0] Fp32Max   = 32'h7F7F_FFFF;  // FLT_MAX
   localparam logic [31:0] Fp32Inf   = 32'h7F80_0000;

@@ -15,7 +15,8 @@ module fp4v_nvfp4_tensor_scale #(
   parameter int unsigned RULE  = fp4v_nvfp4_pkg::RuleFosFinite,
   parameter int unsigned PIPE  = 1,
   parameter int unsigned IN_W  = 32,
-  parameter int unsigned OUT_W = 96
+  parameter int unsigned OUT_W = 96,
+  parameter int unsigned MUTANT = fp4v_nvfp4_pkg::MutNone
 ) (
   input  logic             clk,
   input  logic             rst_n,
@@ -32,7 +33,7 @@ module fp4v_nvfp4_tensor_scale #(
 
   always_comb begin
     amax = {1'b0, in_data[30:0]};
-    quotient = fp4v_nvfp4_pkg::fp32_div(Numerator, amax, 1'b0);  // A = 0: Inf
+    quotient = fp4v_nvfp4_pkg::fp32_div(Numerator, amax, MUTANT == fp4v_nvfp4_pkg::MutSencTruncated);  // A = 0: Inf
     if (amax == 32'd0 && RULE == fp4v_nvfp4_pkg::RuleFosFinite) begin
       s_enc = fp4v_nvfp4_pkg::Fp32One;
     end else begin

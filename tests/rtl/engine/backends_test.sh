@@ -6,7 +6,8 @@
 # side-by-side report; bad backend specs are one-line usage errors; a failing
 # set (an expected code flipped) fails on both and --trace writes valid FST
 # waveforms of it that the results and the HTML link (or says why not, in a
-# build without waveforms). The RTL mutants: rtl_mutation_score.
+# build without waveforms); a seeded stall pattern on every stream gives the
+# same results. The RTL mutants: rtl_mutation_score.
 set -uo pipefail
 fp4v="$1"
 work="$(mktemp -d)"
@@ -46,6 +47,26 @@ for s in r["systemc"]["vector_sets"]:
         assert s["model_cycles"] > 0 and "model_cycles" not in t, s["name"]
 print("rtl: %d passed, systemc: %d passed, same cycles" % (r["rtl"]["summary"]["statuses"]["passed"], r["systemc"]["summary"]["statuses"]["passed"]))
 ' "$work" || fail "rtl and systemc results"
+# Back-pressure on every configuration: a seeded stall pattern (out_ready low,
+# inputs held back) gives the same bits, and the stalled cycles are labelled.
+for b in rtl systemc; do
+  "$fp4v" replay --backend "$b:stalls=7" --suite "$work/smoke" --json "$work/$b-stalled.json" > "$work/$b-stalled.out"
+  [ $? -le 1 ] || { cat "$work/$b-stalled.out"; fail "replay $b:stalls=7"; }
+done
+py '
+import json, sys
+plain = {s["name"]: s for s in json.load(open(sys.argv[1] + "/rtl.json"))["vector_sets"]}
+for b in ("rtl", "systemc"):
+    res = json.load(open(sys.argv[1] + "/" + b + "-stalled.json"))
+    st = res["summary"]["statuses"]
+    assert st["failed"] == 0 and st["error"] == 0, (b, st)
+    for s in res["vector_sets"]:
+        assert s["status"] == plain[s["name"]]["status"], (b, s["name"])
+        if s["status"] == "passed":
+            assert s["stalls"]["seed"] == 7 and s["stalls"]["paced_cycles"] > 0, (b, s["name"])
+            assert s["cycles"] >= plain[s["name"]]["cycles"], (b, s["name"])
+    print("%s:stalls=7: %d passed" % (b, st["passed"]))
+' "$work" || fail "stalled replays"
 grep -q "Cycles" "$work/rtl.html" || fail "the HTML has a cycles column"
 grep -q "the RTL has no Hadamard transform" "$work/rtl.json" || fail "Hadamard sets not run, with the reason"
 

@@ -103,6 +103,7 @@ class VerilatedStream : public StreamModel {
     out.reserve(out_count);
     StreamStats s;
     size_t next = 0;
+    bool offering = false;  // in_valid: the beat `next` is offered until taken
     const uint64_t limit = 10000 + 64 * (in.size() + out_count);
     while (out.size() < out_count || next < in.size()) {
       if (s.cycles > limit) {
@@ -111,9 +112,12 @@ class VerilatedStream : public StreamModel {
                                  " beats in, " + std::to_string(out.size()) + "/" + std::to_string(out_count) +
                                  " out)");
       }
-      top_->in_valid = next < in.size();
-      if (next < in.size()) detail::put_bits(top_->in_data, in[next]);
-      top_->out_ready = out.size() < out_count && out_ready_at(s.cycles);
+      offering = offering || (next < in.size() && !pacing().input_held_back(s.cycles));
+      top_->in_valid = offering;
+      if (offering) detail::put_bits(top_->in_data, in[next]);
+      const bool wanted = out.size() < out_count;
+      top_->out_ready = wanted && pacing().out_ready(s.cycles);
+      s.paced_cycles += (next < in.size() && !offering) || (wanted && !top_->out_ready);
       top_->eval();
       dump();
       const bool in_fire = top_->in_valid && top_->in_ready;
@@ -123,7 +127,7 @@ class VerilatedStream : public StreamModel {
       }
       tick();
       ++s.cycles;
-      if (in_fire) ++next;
+      if (in_fire) ++next, offering = false;
     }
     top_->in_valid = 0;
     top_->out_ready = 0;

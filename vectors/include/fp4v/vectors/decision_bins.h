@@ -34,6 +34,9 @@ inline const DecisionBin kScaleZero{"scale", "zero scale on a nonzero block"};
 inline const DecisionBin kScaleMax{"scale", "largest scale 448"};
 inline const DecisionBin kScaleFourNearMidpoint{"scale", "4-candidate s_hp within 4 FP32 ulps of an E4M3 midpoint"};
 inline const DecisionBin kScaleFourCeiling{"scale", "4-candidate s_hp above 448 (ceiling)"};
+// kExact: a * S_enc / 6 is a quotient by 3; when a * S_enc is 1 or 2 units of
+// its last place above 6 x an E4M3 midpoint, the remainder alone says "above".
+inline const DecisionBin kScaleRemainderDecides{"scale", "a*S_enc 1-2 units above 6x an E4M3 midpoint (remainder decides)"};
 // MXFP4 E8M0 scale: the block amax a against the rule's boundary.
 inline const DecisionBin kE8m0OnBoundary{"e8m0", "amax on the rule's power-of-two boundary"};
 inline const DecisionBin kE8m0BelowBoundary{"e8m0", "amax just below the boundary (input ulps)"};
@@ -66,6 +69,8 @@ inline const DecisionBin kMmaDiffersFromExact{"mma", "result differs from the ex
 inline const DecisionBin kMmaCancellation{"mma", "nonzero terms cancel to a zero result"};
 inline const DecisionBin kMmaSubnormal{"mma", "subnormal result"};
 inline const DecisionBin kMmaOverflow{"mma", "overflow to infinity with finite C"};
+// No term above C's exponent (zero or tiny scales): a subnormal C keeps its bits.
+inline const DecisionBin kMmaSubnormalCKept{"mma", "subnormal C, no term exponent above 2^-126"};
 }  // namespace bins
 
 // The bins of the decisions this recipe makes.

@@ -68,6 +68,8 @@ struct MmaInputs {
 //   cancellation: groups that cancel exactly, a residue, subnormal and
 //     near-FLT_MAX C, E8M0 terms of half the smallest subnormal, a term that C
 //     cancels beside residues at the truncation bit (needs k >= 4 blocks).
+//   subnormal_c (random codes): subnormal C with zero UE4M3 scales or tiny E8M0
+//     ones, so no term is above C's exponent and C keeps its bits (DAZ).
 const std::vector<std::string>& mma_generators();
 MmaInputs generate_mma_inputs(std::string_view generator, const golden::MmaRecipe& recipe,
                               size_t m, size_t n, size_t k, uint64_t seed);
