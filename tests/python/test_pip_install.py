@@ -4,7 +4,7 @@ build/pip/, pyproject.toml's build directory, which later runs reuse); needs
 the build requirements from PyPI or pip's cache. FP4V_SKIP_PIP_TEST=1 skips it.
 
 Measured on the 2-core development machine (2026-11-30, load average ~15 from
-other builds): a cold build/pip/ took 682 s wall, 180 s CPU (so about 2 min on
+other builds), at Release: a cold build/pip/ took 682 s wall, 180 s CPU (about 2 min on
 two idle cores); a warm one (only the extension recompiles: pip's isolated
 build environment gives pybind11 a new path each time) 80 to 95 s wall, 28 s CPU.
 
