@@ -4,17 +4,9 @@ build/pip/, pyproject.toml's build directory, which later runs reuse); needs
 the build requirements from PyPI or pip's cache. FP4V_SKIP_PIP_TEST=1 skips it.
 
 Measured on the 2-core development machine (2026-11-30, load average ~15 from
-other builds), at Release: a cold build/pip/ took 682 s wall, 180 s CPU (about 2 min on
+other builds): a cold build/pip/ took 682 s wall, 180 s CPU (so about 2 min on
 two idle cores); a warm one (only the extension recompiles: pip's isolated
-build environment gives pybind11 a new path each time) 80 to 95 s wall, 28 s CPU.
-
-The package builds here unoptimised (CMake's Debug with its flags set to -O0,
-no debug information; golden's kernels keep their own -O3): this test is
-about the packaging (the build backend, the wheel's layout, the console
-script), and -O0 compiles the same sources in about half the CPU
-(reports/bench/ci-time.md). The optimised compile of
-those sources, warnings as errors, is the ci build's, which the other Python
-tests import."""
+build environment gives pybind11 a new path each time) 80 to 95 s wall, 28 s CPU."""
 import os
 import pathlib
 import resource
@@ -37,8 +29,7 @@ def test_pip_install_into_a_fresh_venv(tmp_path):
     subprocess.run([base, "-m", "venv", str(venv)], check=True, env=env, timeout=300)
     python, fp4v = venv / "bin" / "python", venv / "bin" / "fp4v"
     t0, cpu0 = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
-    unoptimised = ["--config-settings=cmake.build-type=Debug", "--config-settings=cmake.define.CMAKE_CXX_FLAGS_DEBUG=-O0"]
-    r = subprocess.run([str(python), "-m", "pip", "install", "-q", *unoptimised, str(REPO)], env=env, cwd=tmp_path,
+    r = subprocess.run([str(python), "-m", "pip", "install", "-q", str(REPO)], env=env, cwd=tmp_path,
                        capture_output=True, text=True, timeout=3600)
     cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime
