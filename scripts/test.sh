@@ -2,19 +2,36 @@
 # README command 2: set up, build with warnings as errors, run every test
 # (CTest: unit, conformance, exhaustive; pytest; the CTest suites again under
 # ASan and UBSan, less the exhaustive sweeps and the mutation scores; bounded
-# libFuzzer runs).
+# libFuzzer runs). Each step ends with its wall and CPU seconds
+# (reports/bench/ci-time.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
-bash scripts/build.sh ci
+
+# step NAME COMMAND...: runs COMMAND, then says what it cost (bash's time:
+# the CPU of every process it waited for, compilers included).
+step() {
+  local name=$1
+  shift
+  local TIMEFORMAT="test: $name took %0R s wall, %1U s user + %1S s system CPU"
+  time "$@"
+}
+gpu_skip_reasons() {
+  ctest --preset ci -L gpu -V 2>&1 | grep -E "SKIPPED|no CUDA|device:" || true
+}
+run_pytest() {
+  FP4V_BIN="$PWD/build/ci/harness/fp4v" PYTHONPATH="$PWD/build/ci/python" .venv/bin/python -m pytest -q tests/python
+}
+
+step setup bash scripts/setup.sh
+step "build ci" bash scripts/build.sh ci
 echo "test: ctest --preset ci"
-ctest --preset ci -j 2
+step "ctest ci" ctest --preset ci -j 2
 echo "test: GPU tests (label gpu) skip without a CUDA device; their reason:"
-ctest --preset ci -L gpu -V 2>&1 | grep -E "SKIPPED|no CUDA|device:" || true
+gpu_skip_reasons
 echo "test: pytest tests/python"
-FP4V_BIN="$PWD/build/ci/harness/fp4v" PYTHONPATH="$PWD/build/ci/python" .venv/bin/python -m pytest -q tests/python
+step pytest run_pytest
 echo "test: the same C++ tests under ASan and UBSan (ctest --preset asan: less the exhaustive sweeps, the two mutation-score replays and the RTL, which the asan build leaves out)"
-bash scripts/build.sh asan
-ctest --preset asan -j 2
+step "build asan" bash scripts/build.sh asan
+step "ctest asan" ctest --preset asan -j 2
 echo "test: fuzzing what fp4v reads (libFuzzer, bounded)"
-bash scripts/fuzz.sh
+step fuzz bash scripts/fuzz.sh
