@@ -36,7 +36,8 @@ void check(cudaError_t status, const char* what) {
 // x (finite or not) cast to a signed format with M mantissa bits and bias B,
 // largest finite code kMax, NaN code kNan (0 when the format has none), sign
 // bit kSign. Round to nearest even, or stochastically the PTX way: the top 8
-// discarded bits plus the word's low 8 bits, a carry rounds the magnitude up.
+// discarded bits plus the word's low 8 bits, a carry rounds the magnitude up
+// (in software on every architecture: docs/gpu.md says why not cvt.rs).
 template <int M, int B, uint32_t kMax, uint32_t kNan, uint32_t kSign>
 __device__ uint32_t cast_float(float x, CastRule rule, bool stochastic = false, uint32_t word = 0) {
   const uint32_t bits = __float_as_uint(x), magnitude = bits & 0x7FFFFFFFu;
