@@ -170,6 +170,8 @@ def _quantize_inputs(vs):
     for option in vs.options:
         if option == "stochastic":
             kwargs["random"] = np.array(vs.tensors["random"])
+        elif option == "calibrated_amax":
+            kwargs["tensor_amax"] = float(np.asarray(vs.tensors["calibrated_amax"]).reshape(-1)[0])
         else:
             kwargs[option] = True
     return (x,), kwargs
@@ -226,7 +228,8 @@ def check(quantizer, suite="smoke", recipe=None, *, seed=1, generator=None, inpu
     quantizer(x, **options) gets each set's input x, a 2-D array of the set's
     input dtype (float32, ml_dtypes.bfloat16 or float16), with keyword
     arguments for the options the set uses (two_d=True, transpose=True,
-    hadamard=True, random=uint32 words) and recipe=NAME if it accepts
+    hadamard=True, random=uint32 words, tensor_amax=the calibrated tensor
+    amax, a float) and recipe=NAME if it accepts
     `recipe`. It returns a dict with codes (uint8 [rows, cols/2] packed, or
     float4_e2m1fn [rows, cols]), scales (uint8 or float8, row-major or, with
     scale_layout='128x4', cuBLASLt's tiles), optionally amax and

@@ -70,7 +70,7 @@ class VectorSet:
 
     @property
     def options(self):
-        """The options the set uses (two_d, transpose, hadamard, stochastic)."""
+        """The options the set uses (two_d, transpose, hadamard, stochastic, calibrated_amax)."""
         import json
         o = json.loads(self.metadata.get("options", "{}") or "{}")
         return [k for k, v in o.items() if v]

@@ -382,16 +382,17 @@ def test_check_results_equal_the_command_lines(tmp_path):
 def test_check_with_options_passes_them():
     seen = set()
 
-    def quantize(x, recipe, two_d=False, transpose=False, hadamard=False, random=None):
+    def quantize(x, recipe, two_d=False, transpose=False, hadamard=False, random=None, tensor_amax=None):
         seen.update(k for k, v in dict(two_d=two_d, transpose=transpose, hadamard=hadamard,
-                                       stochastic=random is not None).items() if v)
+                                       stochastic=random is not None,
+                                       calibrated_amax=tensor_amax is not None).items() if v)
         q = fp4v.quantize(recipe, x, two_d=two_d, transpose=transpose, hadamard=hadamard, random=random,
-                          bf16_input=x.dtype == ml_dtypes.bfloat16)
+                          bf16_input=x.dtype == ml_dtypes.bfloat16, tensor_amax=tensor_amax)
         return {"codes": q.e2m1(), "scales": q.scale_values(), "amax": q["amax"]}
 
     r = fp4v.check(quantize, suite="smoke", recipe="nvfp4.fos.mse", options=None)
     assert r.passed, r.mismatches[:3]
-    assert seen >= {"two_d", "transpose", "hadamard", "stochastic"}, seen
+    assert seen >= {"two_d", "transpose", "hadamard", "stochastic", "calibrated_amax"}, seen
     unpacked = lambda x: (fp4v.quantize("nvfp4.te", x, pack=False)["codes"], fp4v.quantize("nvfp4.te", x)["scales"])
     assert fp4v.check(unpacked, suite="smoke", recipe="nvfp4.te", generator="normal").passed
 
