@@ -19,24 +19,27 @@
 namespace fp4v::gpu {
 namespace {
 
-// The entry points used, typed from cublasLt.h.
+// The entry points used, typed from cublasLt.h: one list, declared and loaded.
+#define FP4V_LT_ENTRY_POINTS(X) \
+  X(cublasLtCreate) \
+  X(cublasLtDestroy) \
+  X(cublasLtMatmulDescCreate) \
+  X(cublasLtMatmulDescDestroy) \
+  X(cublasLtMatmulDescSetAttribute) \
+  X(cublasLtMatrixLayoutCreate) \
+  X(cublasLtMatrixLayoutDestroy) \
+  X(cublasLtMatmulPreferenceCreate) \
+  X(cublasLtMatmulPreferenceDestroy) \
+  X(cublasLtMatmulPreferenceSetAttribute) \
+  X(cublasLtMatmulAlgoGetHeuristic) \
+  X(cublasLtMatmul)
+
 struct Lt {
   void* handle = nullptr;
   std::string error;
-#define FP4V_LT(name) decltype(&::name) name = nullptr;
-  FP4V_LT(cublasLtCreate)
-  FP4V_LT(cublasLtDestroy)
-  FP4V_LT(cublasLtMatmulDescCreate)
-  FP4V_LT(cublasLtMatmulDescDestroy)
-  FP4V_LT(cublasLtMatmulDescSetAttribute)
-  FP4V_LT(cublasLtMatrixLayoutCreate)
-  FP4V_LT(cublasLtMatrixLayoutDestroy)
-  FP4V_LT(cublasLtMatmulPreferenceCreate)
-  FP4V_LT(cublasLtMatmulPreferenceDestroy)
-  FP4V_LT(cublasLtMatmulPreferenceSetAttribute)
-  FP4V_LT(cublasLtMatmulAlgoGetHeuristic)
-  FP4V_LT(cublasLtMatmul)
-#undef FP4V_LT
+#define FP4V_LT_DECLARE(name) decltype(&::name) name = nullptr;
+  FP4V_LT_ENTRY_POINTS(FP4V_LT_DECLARE)
+#undef FP4V_LT_DECLARE
 
   Lt() {
     handle = dlopen("libcublasLt.so.13", RTLD_NOW | RTLD_LOCAL);
@@ -44,24 +47,14 @@ struct Lt {
       error = std::string("libcublasLt.so.13 not found: ") + dlerror();
       return;
     }
-#define FP4V_LT(name)                                                      \
-  name = reinterpret_cast<decltype(name)>(dlsym(handle, #name));            \
+#define FP4V_LT_LOAD(name)                                         \
+  name = reinterpret_cast<decltype(name)>(dlsym(handle, #name)); \
   if (!name) error = "libcublasLt.so.13 lacks " #name;
-    FP4V_LT(cublasLtCreate)
-    FP4V_LT(cublasLtDestroy)
-    FP4V_LT(cublasLtMatmulDescCreate)
-    FP4V_LT(cublasLtMatmulDescDestroy)
-    FP4V_LT(cublasLtMatmulDescSetAttribute)
-    FP4V_LT(cublasLtMatrixLayoutCreate)
-    FP4V_LT(cublasLtMatrixLayoutDestroy)
-    FP4V_LT(cublasLtMatmulPreferenceCreate)
-    FP4V_LT(cublasLtMatmulPreferenceDestroy)
-    FP4V_LT(cublasLtMatmulPreferenceSetAttribute)
-    FP4V_LT(cublasLtMatmulAlgoGetHeuristic)
-    FP4V_LT(cublasLtMatmul)
-#undef FP4V_LT
+    FP4V_LT_ENTRY_POINTS(FP4V_LT_LOAD)
+#undef FP4V_LT_LOAD
   }
 };
+#undef FP4V_LT_ENTRY_POINTS
 
 const Lt& lt() {
   static const Lt instance;
