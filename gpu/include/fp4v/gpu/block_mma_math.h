@@ -19,11 +19,7 @@
 
 #include <cstdint>
 
-#if defined(__CUDACC__)
-#define FP4V_HD __host__ __device__ __forceinline__
-#else
-#define FP4V_HD inline
-#endif
+#include "fp4v/gpu/float_bits.h"
 
 namespace fp4v::gpu::mma {
 
@@ -46,22 +42,6 @@ FP4V_HD int clz64(uint64_t x) {
   return __clzll(static_cast<long long>(x));
 #else
   return x == 0 ? 64 : __builtin_clzll(x);
-#endif
-}
-
-FP4V_HD float bits_to_float(uint32_t b) {
-#if defined(__CUDA_ARCH__)
-  return __uint_as_float(b);
-#else
-  return __builtin_bit_cast(float, b);
-#endif
-}
-
-FP4V_HD uint32_t float_to_bits(float f) {
-#if defined(__CUDA_ARCH__)
-  return __float_as_uint(f);
-#else
-  return __builtin_bit_cast(uint32_t, f);
 #endif
 }
 
