@@ -352,6 +352,16 @@ void check_distinct_paths(const Args& a, const std::vector<std::string>& output_
   }
 }
 
+// PASS only when every set passed; INCOMPLETE when nothing failed or is in
+// error but sets were not run (the backend lacks their recipe): not a pass,
+// and not a mismatch either; FAIL otherwise (print_set_statuses counts them).
+const char* verdict(const nlohmann::json& summary) {
+  if (summary["passed"].get<bool>()) return "PASS";
+  const auto& st = summary["statuses"];
+  const bool bad = st["failed"].get<size_t>() + st["error"].get<size_t>() > 0;
+  return !bad && st["not run"].get<size_t>() > 0 ? "INCOMPLETE" : "FAIL";
+}
+
 // Writes the results and any renderings asked for; returns the exit status.
 int finish(const nlohmann::json& results, const Args& a) {
   const std::string json_out = a.one("json", "");
@@ -361,8 +371,8 @@ int finish(const nlohmann::json& results, const Args& a) {
   const auto& summary = results["summary"];
   std::printf("%s: %zu vector sets, %zu values compared, %zu mismatches (%s, %.2f s)\n",
               results["backend"].get<std::string>().c_str(), summary["vector_sets"].get<size_t>(),
-              summary["compared"].get<size_t>(), summary["mismatches"].get<size_t>(),
-              summary["passed"].get<bool>() ? "PASS" : "FAIL", results["seconds"].get<double>());
+              summary["compared"].get<size_t>(), summary["mismatches"].get<size_t>(), verdict(summary),
+              results["seconds"].get<double>());
   size_t holes = 0;
   for (const auto& c : results["coverage"]) holes += c["hits"].get<uint64_t>() < c["goal"].get<uint64_t>();
   if (holes) std::printf("coverage: %zu of %zu bins below their goal\n", holes, results["coverage"].size());

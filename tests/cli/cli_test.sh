@@ -87,6 +87,9 @@ grep -q "no observed output for set .*: expected $work/obs/$(basename "${sets[2]
 expect_status 1 "--missing not-run" "$fp4v" replay --backend "file:$work/obs" --set "${sets[0]}" "${sets[1]}" "${sets[2]}" \
   --missing not-run --json "$work/r/a/r.json" --html "$work/r/b/r.html" --junit "$work/r/c/r.xml"
 grep -q "sets: 1 passed, 0 failed, 1 error, 1 not run" "$work/out" || fail "summary counts statuses: $(cat "$work/out")"
+grep -q "mismatches (FAIL," "$work/out" || fail "a set in error fails the run: $(cat "$work/out")"
+expect_status 1 "a passed set and one not run" "$fp4v" replay --backend "file:$work/obs" --set "${sets[1]}" "${sets[2]}" --missing not-run
+grep -q "0 mismatches (INCOMPLETE," "$work/out" || fail "sets not run make the run incomplete, not failed: $(cat "$work/out")"
 python3 - "$work/r/a/r.json" <<'PY' || fail "results JSON statuses"
 import json, sys
 r = json.load(open(sys.argv[1]))
