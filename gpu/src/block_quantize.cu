@@ -340,9 +340,11 @@ struct Candidate {
   float scale, multiplier;
 };
 
-__device__ Candidate candidate(const Recipe& r, const Tensor& t, float s_hp) {
+// Everything after the scale cast is a function of the E4M3 code: the plain
+// kernels look it up (scale_tables) instead of computing it per block.
+__device__ Candidate candidate_of_code(const Recipe& r, const Tensor& t, uint32_t code) {
   Candidate c;
-  c.code = cast_e4m3(s_hp, r.scale_cast);
+  c.code = code;
   c.scale = e4m3_value(c.code);
   const float s = c.scale;
   switch (r.element_scaling) {
@@ -358,6 +360,10 @@ __device__ Candidate candidate(const Recipe& r, const Tensor& t, float s_hp) {
   }
   c.multiplier = nan_from_operand(r, c.multiplier, s);  // s is the only operand that can be NaN
   return c;
+}
+
+__device__ Candidate candidate(const Recipe& r, const Tensor& t, float s_hp) {
+  return candidate_of_code(r, t, cast_e4m3(s_hp, r.scale_cast));
 }
 
 // A scaled element's code, and the value the 4/6 error uses.
@@ -492,7 +498,31 @@ __device__ float sum_terms(SumOrder order, const float* e, size_t tensor_blocks)
   return s;
 }
 
+// The high-precision scale of the 6-candidate (NVFP4 in FP32 arithmetic).
+__device__ float six_scale(const Recipe& r, const Tensor& t, float a) {
+  const float element_max = r.selection == Selection::kMaxToFour ? 4.0f : 6.0f;
+  float s_hp;
+  switch (r.block_scale) {
+    case BlockScale::kTeProduct: s_hp = a * (t.s_enc * (1.0f / 6.0f)); break;
+    case BlockScale::kFosProduct: s_hp = t.zero_scales ? 0.0f : (a / element_max) * t.s_enc; break;
+    default: {  // kTorchaoQuotient
+      const float v = (a / 6.0f) / t.per_tensor_scale;
+      s_hp = v < r.scale_min ? r.scale_min : r.scale_max < v ? r.scale_max : v;
+    }
+  }
+  return isnan(s_hp) ? default_nan(r) : s_hp;  // 0 * Inf (S_enc overflowed), 0 / 0 (torchao, amax 0)
+}
+
 // ------------------------------------------------------------ the kernels
+
+// Per E4M3 scale code (all 256), from the tensor amax: a candidate's element
+// multiplier, and the dequantized value ((q * s) * A) / N of each E2M1
+// magnitude q (the FP32 4/6 error's term before - x). Computed once per
+// tensor with the very operations the general kernel does per block.
+struct ScaleTables {
+  float multiplier[256];
+  float dequantized[256][8];
+};
 
 struct Params {
   Recipe r;
@@ -505,6 +535,7 @@ struct Params {
   const uint8_t* macro;     // MBS factors (rows x cols / 128), or null
   const uint32_t* amax_bits;
   const Tensor* tensor;     // NVFP4: from the amax, computed once
+  const ScaleTables* tables;  // NVFP4: likewise
   uint32_t* partial_amax;   // MX: one maximum per CTA (the amax pass is fused)
   uint8_t* codes;           // packed
   uint8_t* scales;
@@ -801,11 +832,11 @@ constexpr int kThreads = 128;  // per CTA of the block kernels
 enum class Path { kMx, kNvfp4Exact, kNvfp4Fp32 };
 
 // What else a kernel fixes at compile time. kGeneral: every option and
-// recipe choice at run time. The plain kernels (1D blocks, no transpose, no
-// stochastic rounding, no MBS, the plain element cast, MX without the
-// quotient rule: launch() chooses) cast ordinary blocks with integer steps;
-// kPlainFourOverSix also fixes the 4/6 selection, kPlain one candidate.
-enum class Variant { kGeneral, kPlain, kPlainFourOverSix };
+// recipe choice at run time. kPlain, the plain MX kernels (1D blocks, no
+// transpose, no stochastic rounding, no MBS, the plain element cast, not the
+// quotient rule: launch() chooses), cast ordinary blocks with integer steps.
+// (NVFP4's plain kernel is quantize_plain_nvfp4.)
+enum class Variant { kGeneral, kPlain };
 
 // Block b: its codes and scale. Returns its amax bits.
 template <int N, int BlockCols, Path kPath, Variant kVariant>
@@ -878,26 +909,13 @@ __device__ __forceinline__ uint32_t quantize_block(const Params& p, size_t b) {
     store<N, BlockCols>(p, b, tile_row, tile_col, codes, four ? code4 : code6);
   } else {  // NVFP4 in FP32 arithmetic
     const Tensor t = *p.tensor;
-    // The high-precision scale of the 6-candidate.
-    const float element_max = r.selection == Selection::kMaxToFour ? 4.0f : 6.0f;
-    float s_hp;
-    switch (r.block_scale) {
-      case BlockScale::kTeProduct: s_hp = a * (t.s_enc * (1.0f / 6.0f)); break;
-      case BlockScale::kFosProduct: s_hp = t.zero_scales ? 0.0f : (a / element_max) * t.s_enc; break;
-      default: {  // kTorchaoQuotient
-        const float v = (a / 6.0f) / t.per_tensor_scale;
-        s_hp = v < r.scale_min ? r.scale_min : r.scale_max < v ? r.scale_max : v;
-      }
-    }
-    if (isnan(s_hp)) s_hp = default_nan(r);  // 0 * Inf (S_enc overflowed), 0 / 0 (torchao, amax 0)
-    const bool four_over_six =
-        kVariant == Variant::kGeneral ? r.selection == Selection::kFourOverSix : kVariant == Variant::kPlainFourOverSix;
+    const float s_hp = six_scale(r, t, a);
     const bool finite_block = amax_bits < 0x7F800000u;
     const Candidate six = candidate(r, t, s_hp);
     float fake[N];
     candidate_codes<N, kPlain>(r, x, six.multiplier, false, 0.0f, random6, codes, fake,
                                finite_block && isfinite(six.multiplier));
-    if (!four_over_six) {
+    if (r.selection != Selection::kFourOverSix) {
       store<N, BlockCols>(p, b, tile_row, tile_col, codes, six.code);
       return amax_bits;
     }
@@ -905,25 +923,10 @@ __device__ __forceinline__ uint32_t quantize_block(const Params& p, size_t b) {
     // TE's fast scoring: e = q * s - x * S_enc (the product is exact).
     float e[N];
     const bool scaled = r.error_arithmetic == ErrorArithmetic::kScaledFp32;
-    // The plain kernels' q is e2m1_value(code) (the plain cast), so deq is
-    // +-deq_of[magnitude]: 8 divisions a candidate, not N (negation commutes
-    // with each rounding). A column per thread, read back by that thread only.
-    __shared__ float deq_of[8][kThreads];
-    const auto error = [&](const float* q, const uint8_t* c, float scale) {
-      if (kVariant == Variant::kPlainFourOverSix && !scaled) {
-#pragma unroll
-        for (int m = 0; m < 8; ++m)
-          deq_of[m][threadIdx.x] = ((e2m1_value(m) * scale) * t.amax) / r.tensor_scale_numerator;
-      }
+    const auto error = [&](const float* q, float scale) {
 #pragma unroll kUnroll
       for (int i = 0; i < N; ++i) {
-        float d;
-        if (kVariant == Variant::kPlainFourOverSix && !scaled) {
-          const uint32_t negative = (c[i] & 8u) << 28;
-          d = __uint_as_float(__float_as_uint(deq_of[c[i] & 7u][threadIdx.x]) ^ negative) - x[i];
-        } else {
-          d = scaled ? q[i] * scale - x[i] * t.s_enc : ((q[i] * scale) * t.amax) / r.tensor_scale_numerator - x[i];
-        }
+        const float d = scaled ? q[i] * scale - x[i] * t.s_enc : ((q[i] * scale) * t.amax) / r.tensor_scale_numerator - x[i];
         e[i] = r.error_metric == ErrorMetric::kSumSquares ? d * d : fabsf(d);
       }
       if (r.error_metric != ErrorMetric::kMaxAbs) return sum_terms<N>(r.sum_order, e, p.tiles);
@@ -932,18 +935,123 @@ __device__ __forceinline__ uint32_t quantize_block(const Params& p, size_t b) {
       for (int i = 0; i < N; ++i) s = s < e[i] ? e[i] : s;
       return s;
     };
-    const float error6 = error(fake, codes, six.scale);
+    const float error6 = error(fake, six.scale);
     const Candidate four = candidate(r, t, s_hp * 1.5f);
     const uint32_t* random4 = random6 ? random6 + p.rows * p.cols : nullptr;
     uint8_t codes4[N];
     candidate_codes<N, kPlain>(r, x, four.multiplier, false, 0.0f, random4, codes4, fake,
                                finite_block && isfinite(four.multiplier));
-    const float error4 = error(fake, codes4, four.scale);
+    const float error4 = error(fake, four.scale);
     const bool keep_four = error4 < error6;
     keep_codes<N>(keep_four, codes4, codes);
     store<N, BlockCols>(p, b, tile_row, tile_col, codes, keep_four ? four.code : six.code);
   }
   return amax_bits;
+}
+
+// ------------------------------------------------- the plain NVFP4 kernel
+
+// The plain NVFP4 kernel (1x16 blocks, no transpose, no stochastic rounding,
+// the plain element cast; launch() chooses) fixes at compile time how a
+// candidate is scored: not at all (one candidate) or the 4/6 error.
+enum class Score { kNone, kSquares, kAbs, kMax };
+
+struct PlainCandidate {
+  uint32_t words[2];  // the 16 codes, 8 a word, element 2i in the low nibble
+  float error;
+};
+
+// One candidate of an ordinary 1x16 block (finite values, a finite
+// multiplier m >= +0: no NaN arises, the cast saturates alike, so the integer
+// cast needs no NaN rule or clamp) and, unless kNone, its 4/6 error.
+// magnitude[i] = |x[i]|: |x| * m is the magnitude of x * m (a product's sign
+// is the operands' signs' xor), whose sign is that of x: `signs` holds x's
+// sign bits at the codes' sign positions. kSignFromBit false: a zero product
+// is +0. The error terms are summed in element order, the recipe's
+// sequential sum (TE's rows-then-tree is that for one row; launch() sends no
+// other order here). Each term is |d|'s: d = deq[q] - |x| (deq the tables'
+// row of this scale code) or, kScaled (TE's fast scoring), q * s - |x| * S_enc,
+// where the recipe has the code's signed value and x: negating both operands
+// of a subtraction negates its rounded result, so |d| is the same. (Where the
+// code is +0 and x < 0, kSignFromBit false, the code's value is 0 = -0 alike.)
+template <bool kSignFromBit, Score kScore, bool kScaled>
+__device__ __forceinline__ PlainCandidate plain_candidate(const float* magnitude, const uint32_t* signs, float multiplier,
+                                                          const float* deq, float scale, float s_enc) {
+  PlainCandidate c{{0u, 0u}, 0.0f};
+  uint32_t nonzero[2] = {0u, 0u};
+#pragma unroll
+  for (int i = 0; i < 16; ++i) {
+    const uint32_t bits = __float_as_uint(magnitude[i] * multiplier);
+    const uint32_t q = e2m1_magnitude_rne(bits);
+    c.words[i / 8] |= q << (4 * (i % 8));
+    if (!kSignFromBit && bits != 0) nonzero[i / 8] |= 8u << (4 * (i % 8));
+    if constexpr (kScore != Score::kNone) {
+      const float d = kScaled ? e2m1_value(q) * scale - magnitude[i] * s_enc : __ldg(deq + q) - magnitude[i];
+      const float e = kScore == Score::kSquares ? d * d : fabsf(d);
+      c.error = kScore == Score::kMax ? (c.error < e ? e : c.error) : c.error + e;
+    }
+  }
+#pragma unroll
+  for (int w = 0; w < 2; ++w) c.words[w] |= kSignFromBit ? signs[w] : signs[w] & nonzero[w];
+  return c;
+}
+
+// The candidate of scale code `code`; the sign rule made compile-time.
+template <Score kScore, bool kScaled>
+__device__ __forceinline__ PlainCandidate plain_candidate(const Params& p, const float* magnitude, const uint32_t* signs,
+                                                          uint32_t code, float multiplier, float s_enc) {
+  const float scale = e4m3_value(code), *deq = p.tables->dequantized[code];
+  return p.r.element_cast.sign_from_bit
+             ? plain_candidate<true, kScore, kScaled>(magnitude, signs, multiplier, deq, scale, s_enc)
+             : plain_candidate<false, kScore, kScaled>(magnitude, signs, multiplier, deq, scale, s_enc);
+}
+
+// A multiplier the plain kernel takes: finite and >= +0 (in one compare).
+__device__ bool plain_multiplier(float m) { return __float_as_uint(m) < 0x7F800000u; }
+
+// The general kernel's block, out of line: the plain kernel's rare blocks
+// (a non-finite value, or a candidate's multiplier not finite).
+__device__ __noinline__ void general_nvfp4_block(const Params& p, size_t b) {
+  quantize_block<16, 16, Path::kNvfp4Fp32, Variant::kGeneral>(p, b);
+}
+
+template <Score kScore, bool kScaled>
+__device__ __forceinline__ void plain_nvfp4_block(const Params& p, size_t b) {
+  float x[16];
+  load_run<16>(p, b * 16, x);
+  uint32_t amax_bits = 0, signs[2] = {0u, 0u};
+#pragma unroll
+  for (int i = 0; i < 16; ++i) {
+    const uint32_t bits = __float_as_uint(x[i]);
+    signs[i / 8] |= (bits >> (28 - 4 * (i % 8))) & (8u << (4 * (i % 8)));
+    x[i] = __uint_as_float(bits & 0x7FFFFFFFu);  // from here on, |x|
+    amax_bits = max(amax_bits, bits & 0x7FFFFFFFu);
+  }
+  const Tensor& t = *p.tensor;
+  const float s_enc = t.s_enc, s_hp = six_scale(p.r, t, __uint_as_float(amax_bits));
+  uint32_t code = cast_e4m3(s_hp, p.r.scale_cast);
+  const float multiplier = p.tables->multiplier[code];
+  if (amax_bits >= 0x7F800000u || !plain_multiplier(multiplier)) return general_nvfp4_block(p, b);
+  PlainCandidate chosen = plain_candidate<kScore, kScaled>(p, x, signs, code, multiplier, s_enc);
+  if constexpr (kScore != Score::kNone) {
+    const uint32_t code4 = cast_e4m3(s_hp * 1.5f, p.r.scale_cast);
+    const float multiplier4 = p.tables->multiplier[code4];
+    if (!plain_multiplier(multiplier4)) return general_nvfp4_block(p, b);
+    const PlainCandidate four = plain_candidate<kScore, kScaled>(p, x, signs, code4, multiplier4, s_enc);
+    if (four.error < chosen.error) chosen = four, code = code4;
+  }
+  *reinterpret_cast<uint2*>(p.codes + b * 8) = make_uint2(chosen.words[0], chosen.words[1]);
+  const size_t scale_cols = p.cols / 16;  // the division only for the tiled layout
+  p.scales[p.swizzled ? swizzled_offset(b / scale_cols, b % scale_cols, scale_cols) : b] = static_cast<uint8_t>(code);
+}
+
+// At most 64 registers (8 CTAs of 128 per SM): the out-of-line general
+// block, which needs more, spills on its rare path rather than every block
+// losing occupancy.
+template <Score kScore, bool kScaled = false>
+__global__ void __launch_bounds__(kThreads, 8) quantize_plain_nvfp4(const __grid_constant__ Params p) {
+  const size_t b = blockIdx.x * size_t{blockDim.x} + threadIdx.x;
+  if (b < p.tiles) plain_nvfp4_block<kScore, kScaled>(p, b);
 }
 
 template <int N, int BlockCols, Path kPath, Variant kVariant = Variant::kGeneral>
@@ -971,8 +1079,17 @@ __global__ void max_of_partials(const uint32_t* partial, size_t n, uint32_t* ama
   if ((threadIdx.x & 31) == 0) atomicMax(amax_bits, m);
 }
 
-__global__ void tensor_context(Recipe r, const uint32_t* amax_bits, Tensor* out) {
-  *out = tensor_of(r, __uint_as_float(*amax_bits));
+// The tensor context and its scale tables: one thread per E4M3 code.
+constexpr int kScaleCodes = 256;
+__global__ void __launch_bounds__(kScaleCodes) tensor_context(Recipe r, const uint32_t* amax_bits, Tensor* out,
+                                                              ScaleTables* tables) {
+  const Tensor t = tensor_of(r, __uint_as_float(*amax_bits));
+  if (threadIdx.x == 0) *out = t;
+  const Candidate c = candidate_of_code(r, t, threadIdx.x);
+  tables->multiplier[threadIdx.x] = c.multiplier;
+#pragma unroll
+  for (int m = 0; m < 8; ++m)
+    tables->dequantized[threadIdx.x][m] = ((e2m1_value(m) * c.scale) * t.amax) / r.tensor_scale_numerator;
 }
 
 
@@ -981,9 +1098,37 @@ __global__ void tensor_context(Recipe r, const uint32_t* amax_bits, Tensor* out)
 struct Scratch {
   uint32_t amax_bits;
   Tensor tensor;
+  ScaleTables tables;
   uint32_t partial_amax[1];  // grid size entries
   static size_t bytes(size_t tiles) { return sizeof(Scratch) + 4 * ((tiles + kThreads - 1) / kThreads); }
 };
+
+// The plain NVFP4 kernel for the recipe's 4/6 scoring; false (nothing
+// launched) for a summation order other than the sequential one.
+bool launch_plain_nvfp4(const Params& q, unsigned grid, cudaStream_t stream) {
+  const Recipe& r = q.r;
+  if (r.selection != Selection::kFourOverSix) {
+    quantize_plain_nvfp4<Score::kNone><<<grid, kThreads, 0, stream>>>(q);
+    return true;
+  }
+  if (r.sum_order != SumOrder::kSequential && r.sum_order != SumOrder::kRowsThenTree) return false;
+  const bool scaled = r.error_arithmetic == ErrorArithmetic::kScaledFp32;
+  switch (r.error_metric) {
+    case ErrorMetric::kSumSquares:
+      if (scaled) quantize_plain_nvfp4<Score::kSquares, true><<<grid, kThreads, 0, stream>>>(q);
+      else quantize_plain_nvfp4<Score::kSquares><<<grid, kThreads, 0, stream>>>(q);
+      break;
+    case ErrorMetric::kSumAbs:
+      if (scaled) quantize_plain_nvfp4<Score::kAbs, true><<<grid, kThreads, 0, stream>>>(q);
+      else quantize_plain_nvfp4<Score::kAbs><<<grid, kThreads, 0, stream>>>(q);
+      break;
+    case ErrorMetric::kMaxAbs:
+      if (scaled) quantize_plain_nvfp4<Score::kMax, true><<<grid, kThreads, 0, stream>>>(q);
+      else quantize_plain_nvfp4<Score::kMax><<<grid, kThreads, 0, stream>>>(q);
+      break;
+  }
+  return true;
+}
 
 // amax_bits must be 0 (or the calibrated amax) before the call.
 void launch(const Params& p, uint8_t* macro, Scratch* scratch, cudaStream_t stream) {
@@ -995,6 +1140,7 @@ void launch(const Params& p, uint8_t* macro, Scratch* scratch, cudaStream_t stre
   q.macro = p.r.macro_block_cols ? macro : nullptr;
   q.amax_bits = &scratch->amax_bits;
   q.tensor = &scratch->tensor;
+  q.tables = &scratch->tables;
   q.partial_amax = scratch->partial_amax;
   const unsigned grid = static_cast<unsigned>((p.tiles + kThreads - 1) / kThreads);
   const bool plain = !p.two_d && !p.transpose && !p.stochastic && !p.r.macro_block_cols &&
@@ -1008,15 +1154,13 @@ void launch(const Params& p, uint8_t* macro, Scratch* scratch, cudaStream_t stre
     return;
   }
   if (!p.calibrated_amax) tensor_amax<<<4096, kAmaxThreads, 0, stream>>>(q, &scratch->amax_bits);
-  tensor_context<<<1, 1, 0, stream>>>(p.r, &scratch->amax_bits, &scratch->tensor);
+  tensor_context<<<1, kScaleCodes, 0, stream>>>(p.r, &scratch->amax_bits, &scratch->tensor, &scratch->tables);
   if (p.r.element_scaling == ElementScaling::kExact) {
     if (p.two_d) quantize_blocks<256, 16, Path::kNvfp4Exact><<<grid, kThreads, 0, stream>>>(q);
     else quantize_blocks<16, 16, Path::kNvfp4Exact><<<grid, kThreads, 0, stream>>>(q);
   } else {
-    if (plain && p.r.selection == Selection::kFourOverSix)
-      quantize_blocks<16, 16, Path::kNvfp4Fp32, Variant::kPlainFourOverSix><<<grid, kThreads, 0, stream>>>(q);
-    else if (plain) quantize_blocks<16, 16, Path::kNvfp4Fp32, Variant::kPlain><<<grid, kThreads, 0, stream>>>(q);
-    else if (p.two_d) quantize_blocks<256, 16, Path::kNvfp4Fp32><<<grid, kThreads, 0, stream>>>(q);
+    if (plain && launch_plain_nvfp4(q, grid, stream)) return;
+    if (p.two_d) quantize_blocks<256, 16, Path::kNvfp4Fp32><<<grid, kThreads, 0, stream>>>(q);
     else quantize_blocks<16, 16, Path::kNvfp4Fp32><<<grid, kThreads, 0, stream>>>(q);
   }
 }
