@@ -1,7 +1,7 @@
 // Block quantization on the GPU: one thread per block (16, 32 or a 16x16
-// tile). The block shape, the arithmetic and, for the common case, the plain
-// variant (Variant) are template parameters; every other recipe choice is a
-// run-time branch that is uniform across the grid. Built with -fmad=false: each FP32 operation below is one correctly
+// tile). The block shape and the arithmetic are template parameters; every
+// other recipe choice is a run-time branch that is uniform across the grid.
+// The common case has its own plain kernels (quantize_plain_*). Built with -fmad=false: each FP32 operation below is one correctly
 // rounded IEEE operation, as the recipes define them (no contraction to FMA).
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
@@ -138,20 +138,6 @@ __device__ uint32_t cast_e2m1_software(float v, CastRule rule) {
                              (a >= 3.5f) + (a > 5.0f);
   const bool negative = signbit(v) && (rule.sign_from_bit || a != 0.0f);
   return magnitude | (negative ? 8u : 0u);
-}
-
-// The plain kernels' codes of an ordinary block (no NaN can arise): x[i] *
-// multiplier cast to E2M1; kSignFromBit: the sign bit decides the sign
-// (-0.0 gives code 8), otherwise only a nonzero negative value is negative.
-template <int N, bool kSignFromBit>
-__device__ void plain_codes(const float* x, float multiplier, uint8_t* codes, float* fake) {
-#pragma unroll
-  for (int i = 0; i < N; ++i) {
-    const uint32_t bits = __float_as_uint(x[i] * multiplier), magnitude = bits & 0x7FFFFFFFu;
-    const uint32_t sign = kSignFromBit || magnitude != 0 ? (bits >> 28) & 8u : 0u;
-    codes[i] = static_cast<uint8_t>(e2m1_magnitude_rne(magnitude) | sign);
-    fake[i] = e2m1_value(codes[i]);
-  }
 }
 
 __device__ uint32_t cast_e2m1_nearest(float v, CastRule rule) {
@@ -394,18 +380,9 @@ __device__ __noinline__ CodeAndValue element_code_call(const Recipe& r, float v,
 // One candidate's codes for a block: x[i] * multiplier (MX fouroversix: x[i] /
 // divisor) as E2M1 codes, and the values the 4/6 error uses. The common case
 // (round to nearest, the plain cast) is a straight-line loop; the others a loop.
-// kPlain: the kernel runs only round-to-nearest plain casts (launch() sees to
-// it), so a block whose values and multiplier are finite (`ordinary`) can make
-// no NaN and needs neither the NaN rules nor the clamp (the cast saturates
-// alike): the integer cast e2m1_magnitude_rne (e2m1_bits.h).
-template <int N, bool kPlain = false>
+template <int N>
 __device__ void candidate_codes(const Recipe& r, const float* x, float multiplier, bool divide, float divisor,
-                                const uint32_t* random, uint8_t* codes, float* fake, bool ordinary = false) {
-  if (kPlain && ordinary) {
-    if (r.element_cast.sign_from_bit) plain_codes<N, true>(x, multiplier, codes, fake);
-    else plain_codes<N, false>(x, multiplier, codes, fake);
-    return;
-  }
+                                const uint32_t* random, uint8_t* codes, float* fake) {
   if (!random && !divide && r.element_rounding == ElementRounding::kCast) {
 #pragma unroll(N <= 32 ? N : 1)
     for (int i = 0; i < N; ++i) {
@@ -517,11 +494,15 @@ __device__ float six_scale(const Recipe& r, const Tensor& t, float a) {
 
 // Per E4M3 scale code (all 256), from the tensor amax: a candidate's element
 // multiplier, and the dequantized value ((q * s) * A) / N of each E2M1
-// magnitude q (the FP32 4/6 error's term before - x). Computed once per
-// tensor with the very operations the general kernel does per block.
+// magnitude q (the FP32 4/6 error's term before - x). For BF16 input, per
+// block amax (one of 2^15 BF16 magnitudes): the scale codes of the 6- and
+// the 4-candidate (low and high byte). Computed once per tensor with the
+// very operations the general kernel does per block.
+constexpr int kScaleCodes = 256, kBf16Magnitudes = 1 << 15;
 struct ScaleTables {
-  float multiplier[256];
-  float dequantized[256][8];
+  float multiplier[kScaleCodes];
+  float dequantized[kScaleCodes][8];
+  uint16_t codes_of_bf16_amax[kBf16Magnitudes];
 };
 
 struct Params {
@@ -831,17 +812,17 @@ constexpr int kThreads = 128;  // per CTA of the block kernels
 // registers), the recipe's other choices are run-time branches.
 enum class Path { kMx, kNvfp4Exact, kNvfp4Fp32 };
 
-// What else a kernel fixes at compile time. kGeneral: every option and
-// recipe choice at run time. kPlain, the plain MX kernels (1D blocks, no
-// transpose, no stochastic rounding, no MBS, the plain element cast, not the
-// quotient rule: launch() chooses), cast ordinary blocks with integer steps.
-// (NVFP4's plain kernel is quantize_plain_nvfp4.)
-enum class Variant { kGeneral, kPlain };
+// The element multiplier of an MX scale byte.
+__device__ float mx_multiplier(const Recipe& r, uint32_t byte) {
+  const int e = static_cast<int>(byte) - 127;  // -127 to 127
+  if (r.mx_tiny_scale == MxTinyScale::kDivisorAtLeast2m126) return power_of_two(-max(e, -126));
+  if (r.mx_tiny_scale == MxTinyScale::kUnscaled && byte == 0) return 1.0f;
+  return power_of_two(-e);
+}
 
-// Block b: its codes and scale. Returns its amax bits.
-template <int N, int BlockCols, Path kPath, Variant kVariant>
+// Block b: its codes and scale, every option and recipe choice. Returns its amax bits.
+template <int N, int BlockCols, Path kPath>
 __device__ __forceinline__ uint32_t quantize_block(const Params& p, size_t b) {
-  constexpr bool kPlain = kVariant != Variant::kGeneral;
   constexpr int kRows = N / BlockCols;
   constexpr int kUnroll = N <= 32 ? N : 1;  // 16x16 tiles stay loops (code size)
   const Recipe& r = p.r;
@@ -852,9 +833,9 @@ __device__ __forceinline__ uint32_t quantize_block(const Params& p, size_t b) {
   if (kRows == 1 && !p.transpose) {  // 1D blocks lie end to end in the row-major matrix
     load_run<BlockCols>(p, b * BlockCols, x);
   }
-  if (!kPlain && p.transpose) {
+  if (p.transpose) {
     for (int i = 0; i < N; ++i) x[i] = element(p, tile_row * kRows + i / BlockCols, tile_col * BlockCols + i % BlockCols);
-  } else if (!kPlain) {
+  } else {
     for (int i = 0; i < kRows; ++i) {
       const size_t row = tile_row * kRows + i, col = tile_col * BlockCols;
       if (kRows > 1) load_run<BlockCols>(p, row * p.cols + col, x + i * BlockCols);
@@ -868,20 +849,15 @@ __device__ __forceinline__ uint32_t quantize_block(const Params& p, size_t b) {
 #pragma unroll
   for (int i = 0; i < N; ++i) amax_bits = max(amax_bits, magnitude_bits(x[i]));
   const float a = __uint_as_float(amax_bits);
-  const uint32_t* random6 = !kPlain && p.stochastic ? p.random + b * N : nullptr;
+  const uint32_t* random6 = p.stochastic ? p.random + b * N : nullptr;
   uint8_t codes[N];
 
   if constexpr (kPath == Path::kMx) {
     const uint32_t byte = mx_scale_byte(r, a);
-    const int e = static_cast<int>(byte) - 127;
-    float multiplier = power_of_two(-e);  // e is -127 to 127
     const bool divide = r.block_scale == BlockScale::kMxCeilOfQuotient;  // by the float with these exponent bits
     const float divisor = __uint_as_float(byte << 23);
-    if (r.mx_tiny_scale == MxTinyScale::kDivisorAtLeast2m126) multiplier = power_of_two(-max(e, -126));
-    if (r.mx_tiny_scale == MxTinyScale::kUnscaled && byte == 0) multiplier = 1.0f;
     float fake[N];
-    const bool ordinary = amax_bits < 0x7F800000u && isfinite(multiplier);
-    candidate_codes<N, kPlain>(r, x, multiplier, divide, divisor, random6, codes, fake, ordinary);  // 0/0 (all-zero block): default NaN
+    candidate_codes<N>(r, x, mx_multiplier(r, byte), divide, divisor, random6, codes, fake);  // 0/0 (all-zero block): default NaN
     store<N, BlockCols>(p, b, tile_row, tile_col, codes, byte);
   } else if constexpr (kPath == Path::kNvfp4Exact) {
     const Tensor t = *p.tensor;
@@ -910,11 +886,9 @@ __device__ __forceinline__ uint32_t quantize_block(const Params& p, size_t b) {
   } else {  // NVFP4 in FP32 arithmetic
     const Tensor t = *p.tensor;
     const float s_hp = six_scale(r, t, a);
-    const bool finite_block = amax_bits < 0x7F800000u;
     const Candidate six = candidate(r, t, s_hp);
     float fake[N];
-    candidate_codes<N, kPlain>(r, x, six.multiplier, false, 0.0f, random6, codes, fake,
-                               finite_block && isfinite(six.multiplier));
+    candidate_codes<N>(r, x, six.multiplier, false, 0.0f, random6, codes, fake);
     if (r.selection != Selection::kFourOverSix) {
       store<N, BlockCols>(p, b, tile_row, tile_col, codes, six.code);
       return amax_bits;
@@ -939,8 +913,7 @@ __device__ __forceinline__ uint32_t quantize_block(const Params& p, size_t b) {
     const Candidate four = candidate(r, t, s_hp * 1.5f);
     const uint32_t* random4 = random6 ? random6 + p.rows * p.cols : nullptr;
     uint8_t codes4[N];
-    candidate_codes<N, kPlain>(r, x, four.multiplier, false, 0.0f, random4, codes4, fake,
-                               finite_block && isfinite(four.multiplier));
+    candidate_codes<N>(r, x, four.multiplier, false, 0.0f, random4, codes4, fake);
     const float error4 = error(fake, four.scale);
     const bool keep_four = error4 < error6;
     keep_codes<N>(keep_four, codes4, codes);
@@ -949,21 +922,25 @@ __device__ __forceinline__ uint32_t quantize_block(const Params& p, size_t b) {
   return amax_bits;
 }
 
-// ------------------------------------------------- the plain NVFP4 kernel
+// ------------------------------------------------------ the plain kernels
 
-// The plain NVFP4 kernel (1x16 blocks, no transpose, no stochastic rounding,
-// the plain element cast; launch() chooses) fixes at compile time how a
-// candidate is scored: not at all (one candidate) or the 4/6 error.
+// The plain kernels take the common case: 1D blocks, no transpose, no
+// stochastic rounding, no MBS, the plain element cast (round to nearest),
+// MX without the quotient rule (launch() chooses). They cast ordinary blocks
+// with integer steps and send the rare others to the general block. The
+// NVFP4 kernel fixes at compile time how a candidate is scored: not at all
+// (one candidate) or the 4/6 error.
 enum class Score { kNone, kSquares, kAbs, kMax };
 
+template <int N>
 struct PlainCandidate {
-  uint32_t words[2];  // the 16 codes, 8 a word, element 2i in the low nibble
+  uint32_t words[N / 8];  // the codes, 8 a word, element 2i in the low nibble
   float error;
 };
 
-// One candidate of an ordinary 1x16 block (finite values, a finite
-// multiplier m >= +0: no NaN arises, the cast saturates alike, so the integer
-// cast needs no NaN rule or clamp) and, unless kNone, its 4/6 error.
+// One candidate of an ordinary block (finite values, a finite multiplier
+// m >= +0: no NaN arises, the cast saturates alike, so the integer cast needs
+// no NaN rule or clamp) and, unless kNone, its 4/6 error.
 // magnitude[i] = |x[i]|: |x| * m is the magnitude of x * m (a product's sign
 // is the operands' signs' xor), whose sign is that of x: `signs` holds x's
 // sign bits at the codes' sign positions. kSignFromBit false: a zero product
@@ -974,13 +951,14 @@ struct PlainCandidate {
 // where the recipe has the code's signed value and x: negating both operands
 // of a subtraction negates its rounded result, so |d| is the same. (Where the
 // code is +0 and x < 0, kSignFromBit false, the code's value is 0 = -0 alike.)
-template <bool kSignFromBit, Score kScore, bool kScaled>
-__device__ __forceinline__ PlainCandidate plain_candidate(const float* magnitude, const uint32_t* signs, float multiplier,
-                                                          const float* deq, float scale, float s_enc) {
-  PlainCandidate c{{0u, 0u}, 0.0f};
-  uint32_t nonzero[2] = {0u, 0u};
+template <int N, bool kSignFromBit, Score kScore, bool kScaled>
+__device__ __forceinline__ PlainCandidate<N> plain_candidate(const float* magnitude, const uint32_t* signs,
+                                                             float multiplier, const float* deq, float scale,
+                                                             float s_enc) {
+  PlainCandidate<N> c{};
+  uint32_t nonzero[N / 8] = {};
 #pragma unroll
-  for (int i = 0; i < 16; ++i) {
+  for (int i = 0; i < N; ++i) {
     const uint32_t bits = __float_as_uint(magnitude[i] * multiplier);
     const uint32_t q = e2m1_magnitude_rne(bits);
     c.words[i / 8] |= q << (4 * (i % 8));
@@ -992,82 +970,139 @@ __device__ __forceinline__ PlainCandidate plain_candidate(const float* magnitude
     }
   }
 #pragma unroll
-  for (int w = 0; w < 2; ++w) c.words[w] |= kSignFromBit ? signs[w] : signs[w] & nonzero[w];
+  for (int w = 0; w < N / 8; ++w) c.words[w] |= kSignFromBit ? signs[w] : signs[w] & nonzero[w];
   return c;
 }
 
-// The candidate of scale code `code`; the sign rule made compile-time.
-template <Score kScore, bool kScaled>
-__device__ __forceinline__ PlainCandidate plain_candidate(const Params& p, const float* magnitude, const uint32_t* signs,
-                                                          uint32_t code, float multiplier, float s_enc) {
-  const float scale = e4m3_value(code), *deq = p.tables->dequantized[code];
-  return p.r.element_cast.sign_from_bit
-             ? plain_candidate<true, kScore, kScaled>(magnitude, signs, multiplier, deq, scale, s_enc)
-             : plain_candidate<false, kScore, kScaled>(magnitude, signs, multiplier, deq, scale, s_enc);
+// The same with the recipe's sign rule made compile-time.
+template <int N, Score kScore = Score::kNone, bool kScaled = false>
+__device__ __forceinline__ PlainCandidate<N> plain_candidate(const Recipe& r, const float* magnitude,
+                                                             const uint32_t* signs, float multiplier,
+                                                             const float* deq = nullptr, float scale = 0.0f,
+                                                             float s_enc = 0.0f) {
+  return r.element_cast.sign_from_bit
+             ? plain_candidate<N, true, kScore, kScaled>(magnitude, signs, multiplier, deq, scale, s_enc)
+             : plain_candidate<N, false, kScore, kScaled>(magnitude, signs, multiplier, deq, scale, s_enc);
 }
 
-// A multiplier the plain kernel takes: finite and >= +0 (in one compare).
+// A multiplier the plain kernels take: finite and >= +0 (in one compare).
 __device__ bool plain_multiplier(float m) { return __float_as_uint(m) < 0x7F800000u; }
 
-// The general kernel's block, out of line: the plain kernel's rare blocks
-// (a non-finite value, or a candidate's multiplier not finite).
+// Block b's magnitudes |x| into x, its sign bits at the codes' sign
+// positions into signs; returns its amax bits.
+template <int N>
+__device__ __forceinline__ uint32_t load_magnitudes(const Params& p, size_t b, float* x, uint32_t* signs) {
+  load_run<N>(p, b * N, x);
+  uint32_t amax_bits = 0;
+#pragma unroll
+  for (int w = 0; w < N / 8; ++w) signs[w] = 0;
+#pragma unroll
+  for (int i = 0; i < N; ++i) {
+    const uint32_t bits = __float_as_uint(x[i]);
+    signs[i / 8] |= (bits >> (28 - 4 * (i % 8))) & (8u << (4 * (i % 8)));
+    x[i] = __uint_as_float(bits & 0x7FFFFFFFu);
+    amax_bits = max(amax_bits, bits & 0x7FFFFFFFu);
+  }
+  return amax_bits;
+}
+
+// A 1D block's packed codes and its scale byte.
+template <int N>
+__device__ __forceinline__ void store_plain(const Params& p, size_t b, const uint32_t* words, uint32_t scale) {
+  if constexpr (N == 16) {
+    *reinterpret_cast<uint2*>(p.codes + b * 8) = make_uint2(words[0], words[1]);
+  } else {
+    *reinterpret_cast<uint4*>(p.codes + b * 16) = make_uint4(words[0], words[1], words[2], words[3]);
+  }
+  const size_t scale_cols = p.cols / N;  // the division only for the tiled layout
+  p.scales[p.swizzled ? swizzled_offset(b / scale_cols, b % scale_cols, scale_cols) : b] = static_cast<uint8_t>(scale);
+}
+
+// The general kernels' blocks, out of line: the plain kernels' rare blocks
+// (a non-finite value, or a multiplier not finite or negative).
 __device__ __noinline__ void general_nvfp4_block(const Params& p, size_t b) {
-  quantize_block<16, 16, Path::kNvfp4Fp32, Variant::kGeneral>(p, b);
+  quantize_block<16, 16, Path::kNvfp4Fp32>(p, b);
+}
+template <int N>
+__device__ __noinline__ uint32_t general_mx_block(const Params& p, size_t b) {
+  return quantize_block<N, N, Path::kMx>(p, b);
 }
 
 template <Score kScore, bool kScaled>
 __device__ __forceinline__ void plain_nvfp4_block(const Params& p, size_t b) {
   float x[16];
-  load_run<16>(p, b * 16, x);
-  uint32_t amax_bits = 0, signs[2] = {0u, 0u};
-#pragma unroll
-  for (int i = 0; i < 16; ++i) {
-    const uint32_t bits = __float_as_uint(x[i]);
-    signs[i / 8] |= (bits >> (28 - 4 * (i % 8))) & (8u << (4 * (i % 8)));
-    x[i] = __uint_as_float(bits & 0x7FFFFFFFu);  // from here on, |x|
-    amax_bits = max(amax_bits, bits & 0x7FFFFFFFu);
-  }
+  uint32_t signs[2];
+  const uint32_t amax_bits = load_magnitudes<16>(p, b, x, signs);  // x is |x| from here on
+  const Recipe& r = p.r;
   const Tensor& t = *p.tensor;
-  const float s_enc = t.s_enc, s_hp = six_scale(p.r, t, __uint_as_float(amax_bits));
-  uint32_t code = cast_e4m3(s_hp, p.r.scale_cast);
+  const float s_enc = t.s_enc;
+  uint32_t code, code4;
+  if (p.input == InputType::kBF16) {
+    const uint32_t codes = p.tables->codes_of_bf16_amax[amax_bits >> 16];
+    code = codes & 0xFFu, code4 = codes >> 8;
+  } else {
+    const float s_hp = six_scale(r, t, __uint_as_float(amax_bits));
+    code = cast_e4m3(s_hp, r.scale_cast), code4 = cast_e4m3(s_hp * 1.5f, r.scale_cast);
+  }
   const float multiplier = p.tables->multiplier[code];
   if (amax_bits >= 0x7F800000u || !plain_multiplier(multiplier)) return general_nvfp4_block(p, b);
-  PlainCandidate chosen = plain_candidate<kScore, kScaled>(p, x, signs, code, multiplier, s_enc);
+  PlainCandidate<16> chosen = plain_candidate<16, kScore, kScaled>(r, x, signs, multiplier, p.tables->dequantized[code],
+                                                                   e4m3_value(code), s_enc);
   if constexpr (kScore != Score::kNone) {
-    const uint32_t code4 = cast_e4m3(s_hp * 1.5f, p.r.scale_cast);
     const float multiplier4 = p.tables->multiplier[code4];
     if (!plain_multiplier(multiplier4)) return general_nvfp4_block(p, b);
-    const PlainCandidate four = plain_candidate<kScore, kScaled>(p, x, signs, code4, multiplier4, s_enc);
+    const PlainCandidate<16> four = plain_candidate<16, kScore, kScaled>(
+        r, x, signs, multiplier4, p.tables->dequantized[code4], e4m3_value(code4), s_enc);
     if (four.error < chosen.error) chosen = four, code = code4;
   }
-  *reinterpret_cast<uint2*>(p.codes + b * 8) = make_uint2(chosen.words[0], chosen.words[1]);
-  const size_t scale_cols = p.cols / 16;  // the division only for the tiled layout
-  p.scales[p.swizzled ? swizzled_offset(b / scale_cols, b % scale_cols, scale_cols) : b] = static_cast<uint8_t>(code);
+  store_plain<16>(p, b, chosen.words, code);
+}
+
+template <int N>
+__device__ __forceinline__ uint32_t plain_mx_block(const Params& p, size_t b) {
+  float x[N];
+  uint32_t signs[N / 8];
+  const uint32_t amax_bits = load_magnitudes<N>(p, b, x, signs);
+  const uint32_t byte = mx_scale_byte(p.r, __uint_as_float(amax_bits));
+  const float multiplier = mx_multiplier(p.r, byte);
+  if (amax_bits >= 0x7F800000u || !plain_multiplier(multiplier)) return general_mx_block<N>(p, b);
+  store_plain<N>(p, b, plain_candidate<N>(p.r, x, signs, multiplier).words, byte);
+  return amax_bits;
+}
+
+// MX: the CTA's largest amax bits into partial_amax (the amax pass is fused).
+__device__ void store_cta_max(const Params& p, uint32_t m) {
+  for (int offset = 16; offset > 0; offset /= 2) m = max(m, __shfl_down_sync(0xFFFFFFFFu, m, offset));
+  __shared__ uint32_t warp_max[kThreads / 32];
+  if ((threadIdx.x & 31) == 0) warp_max[threadIdx.x / 32] = m;
+  __syncthreads();
+  if (threadIdx.x == 0) p.partial_amax[blockIdx.x] = max(max(warp_max[0], warp_max[1]), max(warp_max[2], warp_max[3]));
 }
 
 // At most 64 registers (8 CTAs of 128 per SM): the out-of-line general
 // block, which needs more, spills on its rare path rather than every block
-// losing occupancy.
+// losing occupancy. __grid_constant__: the recipe is read where it lies, in
+// the parameter space, not from a per-thread local copy (the out-of-line
+// calls take its address).
 template <Score kScore, bool kScaled = false>
 __global__ void __launch_bounds__(kThreads, 8) quantize_plain_nvfp4(const __grid_constant__ Params p) {
   const size_t b = blockIdx.x * size_t{blockDim.x} + threadIdx.x;
   if (b < p.tiles) plain_nvfp4_block<kScore, kScaled>(p, b);
 }
 
-template <int N, int BlockCols, Path kPath, Variant kVariant = Variant::kGeneral>
-// __grid_constant__: the recipe is read where it lies, in the parameter
-// space, not from a per-thread local copy (the out-of-line calls take its address).
+template <int N>
+__global__ void __launch_bounds__(kThreads, 8) quantize_plain_mx(const __grid_constant__ Params p) {
+  const size_t b = blockIdx.x * size_t{blockDim.x} + threadIdx.x;
+  store_cta_max(p, b < p.tiles ? plain_mx_block<N>(p, b) : 0u);
+}
+
+template <int N, int BlockCols, Path kPath>
 __global__ void __launch_bounds__(kThreads) quantize_blocks(const __grid_constant__ Params p) {
   const size_t b = blockIdx.x * size_t{blockDim.x} + threadIdx.x;
   if constexpr (kPath == Path::kMx) {
-    uint32_t m = b < p.tiles ? quantize_block<N, BlockCols, kPath, kVariant>(p, b) : 0u;
-    for (int offset = 16; offset > 0; offset /= 2) m = max(m, __shfl_down_sync(0xFFFFFFFFu, m, offset));
-    __shared__ uint32_t warp_max[4];
-    if ((threadIdx.x & 31) == 0) warp_max[threadIdx.x / 32] = m;
-    __syncthreads();
-    if (threadIdx.x == 0) p.partial_amax[blockIdx.x] = max(max(warp_max[0], warp_max[1]), max(warp_max[2], warp_max[3]));
+    store_cta_max(p, b < p.tiles ? quantize_block<N, BlockCols, kPath>(p, b) : 0u);
   } else if (b < p.tiles) {
-    quantize_block<N, BlockCols, kPath, kVariant>(p, b);
+    quantize_block<N, BlockCols, kPath>(p, b);
   }
 }
 
@@ -1079,17 +1114,25 @@ __global__ void max_of_partials(const uint32_t* partial, size_t n, uint32_t* ama
   if ((threadIdx.x & 31) == 0) atomicMax(amax_bits, m);
 }
 
-// The tensor context and its scale tables: one thread per E4M3 code.
-constexpr int kScaleCodes = 256;
+// The tensor context and its scale tables: CTA 0 a thread per E4M3 code;
+// with kBf16Magnitudes / kScaleCodes CTAs, also a thread per BF16 amax.
 __global__ void __launch_bounds__(kScaleCodes) tensor_context(Recipe r, const uint32_t* amax_bits, Tensor* out,
                                                               ScaleTables* tables) {
   const Tensor t = tensor_of(r, __uint_as_float(*amax_bits));
-  if (threadIdx.x == 0) *out = t;
-  const Candidate c = candidate_of_code(r, t, threadIdx.x);
-  tables->multiplier[threadIdx.x] = c.multiplier;
+  if (blockIdx.x == 0) {
+    if (threadIdx.x == 0) *out = t;
+    const Candidate c = candidate_of_code(r, t, threadIdx.x);
+    tables->multiplier[threadIdx.x] = c.multiplier;
 #pragma unroll
-  for (int m = 0; m < 8; ++m)
-    tables->dequantized[threadIdx.x][m] = ((e2m1_value(m) * c.scale) * t.amax) / r.tensor_scale_numerator;
+    for (int m = 0; m < 8; ++m)
+      tables->dequantized[threadIdx.x][m] = ((e2m1_value(m) * c.scale) * t.amax) / r.tensor_scale_numerator;
+  }
+  if (gridDim.x > 1) {
+    const uint32_t magnitude = blockIdx.x * kScaleCodes + threadIdx.x;
+    const float s_hp = six_scale(r, t, __uint_as_float(magnitude << 16));
+    tables->codes_of_bf16_amax[magnitude] =
+        static_cast<uint16_t>(cast_e4m3(s_hp, r.scale_cast) | cast_e4m3(s_hp * 1.5f, r.scale_cast) << 8);
+  }
 }
 
 
@@ -1146,15 +1189,17 @@ void launch(const Params& p, uint8_t* macro, Scratch* scratch, cudaStream_t stre
   const bool plain = !p.two_d && !p.transpose && !p.stochastic && !p.r.macro_block_cols &&
                      p.r.element_rounding == ElementRounding::kCast && p.r.block_scale != BlockScale::kMxCeilOfQuotient;
   if (p.r.scale_format == ScaleFormat::kE8M0) {  // no tensor scale: the amax comes from the block kernel
-    if (plain && p.r.block_cols == 32) quantize_blocks<32, 32, Path::kMx, Variant::kPlain><<<grid, kThreads, 0, stream>>>(q);
-    else if (plain) quantize_blocks<16, 16, Path::kMx, Variant::kPlain><<<grid, kThreads, 0, stream>>>(q);
+    if (plain && p.r.block_cols == 32) quantize_plain_mx<32><<<grid, kThreads, 0, stream>>>(q);
+    else if (plain) quantize_plain_mx<16><<<grid, kThreads, 0, stream>>>(q);
     else if (p.r.block_cols == 32) quantize_blocks<32, 32, Path::kMx><<<grid, kThreads, 0, stream>>>(q);
     else quantize_blocks<16, 16, Path::kMx><<<grid, kThreads, 0, stream>>>(q);
     max_of_partials<<<1, 1024, 0, stream>>>(q.partial_amax, grid, &scratch->amax_bits);
     return;
   }
   if (!p.calibrated_amax) tensor_amax<<<4096, kAmaxThreads, 0, stream>>>(q, &scratch->amax_bits);
-  tensor_context<<<1, kScaleCodes, 0, stream>>>(p.r, &scratch->amax_bits, &scratch->tensor, &scratch->tables);
+  const bool bf16_codes = plain && p.input == InputType::kBF16;  // the plain kernel's per-amax scale codes
+  tensor_context<<<bf16_codes ? kBf16Magnitudes / kScaleCodes : 1, kScaleCodes, 0, stream>>>(
+      p.r, &scratch->amax_bits, &scratch->tensor, &scratch->tables);
   if (p.r.element_scaling == ElementScaling::kExact) {
     if (p.two_d) quantize_blocks<256, 16, Path::kNvfp4Exact><<<grid, kThreads, 0, stream>>>(q);
     else quantize_blocks<16, 16, Path::kNvfp4Exact><<<grid, kThreads, 0, stream>>>(q);
