@@ -495,14 +495,18 @@ __device__ float six_scale(const Recipe& r, const Tensor& t, float a) {
 // Per E4M3 scale code (all 256), from the tensor amax: a candidate's element
 // multiplier, and the dequantized value ((q * s) * A) / N of each E2M1
 // magnitude q (the FP32 4/6 error's term before - x). For BF16 input, per
-// block amax (one of 2^15 BF16 magnitudes): the scale codes of the 6- and
-// the 4-candidate (low and high byte). Computed once per tensor with the
-// very operations the general kernel does per block.
+// block amax (one of 2^15 BF16 magnitudes): the scale codes and multipliers
+// of the 6- and the 4-candidate, in one 16-byte load. Computed once per
+// tensor with the very operations the general kernel does per block.
 constexpr int kScaleCodes = 256, kBf16Magnitudes = 1 << 15;
+struct alignas(16) BlockScales {
+  uint32_t code6, code4;
+  float multiplier6, multiplier4;
+};
 struct ScaleTables {
   float multiplier[kScaleCodes];
   float dequantized[kScaleCodes][8];
-  uint16_t codes_of_bf16_amax[kBf16Magnitudes];
+  BlockScales of_bf16_amax[kBf16Magnitudes];
 };
 
 struct Params {
@@ -1036,23 +1040,24 @@ __device__ __forceinline__ void plain_nvfp4_block(const Params& p, size_t b) {
   const Recipe& r = p.r;
   const Tensor& t = *p.tensor;
   const float s_enc = t.s_enc;
-  uint32_t code, code4;
+  BlockScales scales;
   if (p.input == InputType::kBF16) {
-    const uint32_t codes = p.tables->codes_of_bf16_amax[amax_bits >> 16];
-    code = codes & 0xFFu, code4 = codes >> 8;
+    scales = p.tables->of_bf16_amax[amax_bits >> 16];
   } else {
     const float s_hp = six_scale(r, t, __uint_as_float(amax_bits));
-    code = cast_e4m3(s_hp, r.scale_cast), code4 = cast_e4m3(s_hp * 1.5f, r.scale_cast);
+    scales.code6 = cast_e4m3(s_hp, r.scale_cast), scales.code4 = cast_e4m3(s_hp * 1.5f, r.scale_cast);
+    scales.multiplier6 = p.tables->multiplier[scales.code6], scales.multiplier4 = p.tables->multiplier[scales.code4];
   }
-  const float multiplier = p.tables->multiplier[code];
+  uint32_t code = scales.code6;
+  const float multiplier = scales.multiplier6;
   if (amax_bits >= 0x7F800000u || !plain_multiplier(multiplier)) return general_nvfp4_block(p, b);
   PlainCandidate<16> chosen = plain_candidate<16, kScore, kScaled>(r, x, signs, multiplier, p.tables->dequantized[code],
                                                                    e4m3_value(code), s_enc);
   if constexpr (kScore != Score::kNone) {
-    const float multiplier4 = p.tables->multiplier[code4];
-    if (!plain_multiplier(multiplier4)) return general_nvfp4_block(p, b);
+    const uint32_t code4 = scales.code4;
+    if (!plain_multiplier(scales.multiplier4)) return general_nvfp4_block(p, b);
     const PlainCandidate<16> four = plain_candidate<16, kScore, kScaled>(
-        r, x, signs, multiplier4, p.tables->dequantized[code4], e4m3_value(code4), s_enc);
+        r, x, signs, scales.multiplier4, p.tables->dequantized[code4], e4m3_value(code4), s_enc);
     if (four.error < chosen.error) chosen = four, code = code4;
   }
   store_plain<16>(p, b, chosen.words, code);
@@ -1085,7 +1090,7 @@ __device__ void store_cta_max(const Params& p, uint32_t m) {
 // the parameter space, not from a per-thread local copy (the out-of-line
 // calls take its address).
 template <Score kScore, bool kScaled = false>
-__global__ void __launch_bounds__(kThreads, 8) quantize_plain_nvfp4(const __grid_constant__ Params p) {
+__global__ void __launch_bounds__(kThreads, kScore == Score::kNone ? 12 : 8) quantize_plain_nvfp4(const __grid_constant__ Params p) {
   const size_t b = blockIdx.x * size_t{blockDim.x} + threadIdx.x;
   if (b < p.tiles) plain_nvfp4_block<kScore, kScaled>(p, b);
 }
@@ -1130,8 +1135,8 @@ __global__ void __launch_bounds__(kScaleCodes) tensor_context(Recipe r, const ui
   if (gridDim.x > 1) {
     const uint32_t magnitude = blockIdx.x * kScaleCodes + threadIdx.x;
     const float s_hp = six_scale(r, t, __uint_as_float(magnitude << 16));
-    tables->codes_of_bf16_amax[magnitude] =
-        static_cast<uint16_t>(cast_e4m3(s_hp, r.scale_cast) | cast_e4m3(s_hp * 1.5f, r.scale_cast) << 8);
+    const Candidate six = candidate(r, t, s_hp), four = candidate(r, t, s_hp * 1.5f);
+    tables->of_bf16_amax[magnitude] = {six.code, four.code, six.multiplier, four.multiplier};
   }
 }
 
