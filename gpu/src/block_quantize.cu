@@ -1,7 +1,7 @@
 // Block quantization on the GPU: one thread per block (16, 32 or a 16x16
-// tile). The block shape, the arithmetic and, for the common case, the plain
-// variant (Variant) are template parameters; every other recipe choice is a
-// run-time branch that is uniform across the grid. Built with -fmad=false: each FP32 operation below is one correctly
+// tile). The block shape and the arithmetic are template parameters; every
+// other recipe choice is a run-time branch that is uniform across the grid.
+// The common case has its own plain kernels (quantize_plain_*). Built with -fmad=false: each FP32 operation below is one correctly
 // rounded IEEE operation, as the recipes define them (no contraction to FMA).
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
@@ -138,20 +138,6 @@ __device__ uint32_t cast_e2m1_software(float v, CastRule rule) {
                              (a >= 3.5f) + (a > 5.0f);
   const bool negative = signbit(v) && (rule.sign_from_bit || a != 0.0f);
   return magnitude | (negative ? 8u : 0u);
-}
-
-// The plain kernels' codes of an ordinary block (no NaN can arise): x[i] *
-// multiplier cast to E2M1; kSignFromBit: the sign bit decides the sign
-// (-0.0 gives code 8), otherwise only a nonzero negative value is negative.
-template <int N, bool kSignFromBit>
-__device__ void plain_codes(const float* x, float multiplier, uint8_t* codes, float* fake) {
-#pragma unroll
-  for (int i = 0; i < N; ++i) {
-    const uint32_t bits = __float_as_uint(x[i] * multiplier), magnitude = bits & 0x7FFFFFFFu;
-    const uint32_t sign = kSignFromBit || magnitude != 0 ? (bits >> 28) & 8u : 0u;
-    codes[i] = static_cast<uint8_t>(e2m1_magnitude_rne(magnitude) | sign);
-    fake[i] = e2m1_value(codes[i]);
-  }
 }
 
 __device__ uint32_t cast_e2m1_nearest(float v, CastRule rule) {
@@ -340,9 +326,11 @@ struct Candidate {
   float scale, multiplier;
 };
 
-__device__ Candidate candidate(const Recipe& r, const Tensor& t, float s_hp) {
+// Everything after the scale cast is a function of the E4M3 code: the plain
+// kernels look it up (scale_tables) instead of computing it per block.
+__device__ Candidate candidate_of_code(const Recipe& r, const Tensor& t, uint32_t code) {
   Candidate c;
-  c.code = cast_e4m3(s_hp, r.scale_cast);
+  c.code = code;
   c.scale = e4m3_value(c.code);
   const float s = c.scale;
   switch (r.element_scaling) {
@@ -358,6 +346,10 @@ __device__ Candidate candidate(const Recipe& r, const Tensor& t, float s_hp) {
   }
   c.multiplier = nan_from_operand(r, c.multiplier, s);  // s is the only operand that can be NaN
   return c;
+}
+
+__device__ Candidate candidate(const Recipe& r, const Tensor& t, float s_hp) {
+  return candidate_of_code(r, t, cast_e4m3(s_hp, r.scale_cast));
 }
 
 // A scaled element's code, and the value the 4/6 error uses.
@@ -388,18 +380,9 @@ __device__ __noinline__ CodeAndValue element_code_call(const Recipe& r, float v,
 // One candidate's codes for a block: x[i] * multiplier (MX fouroversix: x[i] /
 // divisor) as E2M1 codes, and the values the 4/6 error uses. The common case
 // (round to nearest, the plain cast) is a straight-line loop; the others a loop.
-// kPlain: the kernel runs only round-to-nearest plain casts (launch() sees to
-// it), so a block whose values and multiplier are finite (`ordinary`) can make
-// no NaN and needs neither the NaN rules nor the clamp (the cast saturates
-// alike): the integer cast e2m1_magnitude_rne (e2m1_bits.h).
-template <int N, bool kPlain = false>
+template <int N>
 __device__ void candidate_codes(const Recipe& r, const float* x, float multiplier, bool divide, float divisor,
-                                const uint32_t* random, uint8_t* codes, float* fake, bool ordinary = false) {
-  if (kPlain && ordinary) {
-    if (r.element_cast.sign_from_bit) plain_codes<N, true>(x, multiplier, codes, fake);
-    else plain_codes<N, false>(x, multiplier, codes, fake);
-    return;
-  }
+                                const uint32_t* random, uint8_t* codes, float* fake) {
   if (!random && !divide && r.element_rounding == ElementRounding::kCast) {
 #pragma unroll(N <= 32 ? N : 1)
     for (int i = 0; i < N; ++i) {
@@ -492,7 +475,39 @@ __device__ float sum_terms(SumOrder order, const float* e, size_t tensor_blocks)
   return s;
 }
 
+// The high-precision scale of the 6-candidate (NVFP4 in FP32 arithmetic).
+__device__ float six_scale(const Recipe& r, const Tensor& t, float a) {
+  const float element_max = r.selection == Selection::kMaxToFour ? 4.0f : 6.0f;
+  float s_hp;
+  switch (r.block_scale) {
+    case BlockScale::kTeProduct: s_hp = a * (t.s_enc * (1.0f / 6.0f)); break;
+    case BlockScale::kFosProduct: s_hp = t.zero_scales ? 0.0f : (a / element_max) * t.s_enc; break;
+    default: {  // kTorchaoQuotient
+      const float v = (a / 6.0f) / t.per_tensor_scale;
+      s_hp = v < r.scale_min ? r.scale_min : r.scale_max < v ? r.scale_max : v;
+    }
+  }
+  return isnan(s_hp) ? default_nan(r) : s_hp;  // 0 * Inf (S_enc overflowed), 0 / 0 (torchao, amax 0)
+}
+
 // ------------------------------------------------------------ the kernels
+
+// Per E4M3 scale code (all 256), from the tensor amax: a candidate's element
+// multiplier, and the dequantized value ((q * s) * A) / N of each E2M1
+// magnitude q (the FP32 4/6 error's term before - x). For BF16 input, per
+// block amax (one of 2^15 BF16 magnitudes): the scale codes and multipliers
+// of the 6- and the 4-candidate, in one 16-byte load. Computed once per
+// tensor with the very operations the general kernel does per block.
+constexpr int kScaleCodes = 256, kBf16Magnitudes = 1 << 15;
+struct alignas(16) BlockScales {
+  uint32_t code6, code4;
+  float multiplier6, multiplier4;
+};
+struct ScaleTables {
+  float multiplier[kScaleCodes];
+  float dequantized[kScaleCodes][8];
+  BlockScales of_bf16_amax[kBf16Magnitudes];
+};
 
 struct Params {
   Recipe r;
@@ -505,6 +520,7 @@ struct Params {
   const uint8_t* macro;     // MBS factors (rows x cols / 128), or null
   const uint32_t* amax_bits;
   const Tensor* tensor;     // NVFP4: from the amax, computed once
+  const ScaleTables* tables;  // NVFP4: likewise
   uint32_t* partial_amax;   // MX: one maximum per CTA (the amax pass is fused)
   uint8_t* codes;           // packed
   uint8_t* scales;
@@ -800,17 +816,17 @@ constexpr int kThreads = 128;  // per CTA of the block kernels
 // registers), the recipe's other choices are run-time branches.
 enum class Path { kMx, kNvfp4Exact, kNvfp4Fp32 };
 
-// What else a kernel fixes at compile time. kGeneral: every option and
-// recipe choice at run time. The plain kernels (1D blocks, no transpose, no
-// stochastic rounding, no MBS, the plain element cast, MX without the
-// quotient rule: launch() chooses) cast ordinary blocks with integer steps;
-// kPlainFourOverSix also fixes the 4/6 selection, kPlain one candidate.
-enum class Variant { kGeneral, kPlain, kPlainFourOverSix };
+// The element multiplier of an MX scale byte.
+__device__ float mx_multiplier(const Recipe& r, uint32_t byte) {
+  const int e = static_cast<int>(byte) - 127;  // -127 to 127
+  if (r.mx_tiny_scale == MxTinyScale::kDivisorAtLeast2m126) return power_of_two(-max(e, -126));
+  if (r.mx_tiny_scale == MxTinyScale::kUnscaled && byte == 0) return 1.0f;
+  return power_of_two(-e);
+}
 
-// Block b: its codes and scale. Returns its amax bits.
-template <int N, int BlockCols, Path kPath, Variant kVariant>
+// Block b: its codes and scale, every option and recipe choice. Returns its amax bits.
+template <int N, int BlockCols, Path kPath>
 __device__ __forceinline__ uint32_t quantize_block(const Params& p, size_t b) {
-  constexpr bool kPlain = kVariant != Variant::kGeneral;
   constexpr int kRows = N / BlockCols;
   constexpr int kUnroll = N <= 32 ? N : 1;  // 16x16 tiles stay loops (code size)
   const Recipe& r = p.r;
@@ -821,9 +837,9 @@ __device__ __forceinline__ uint32_t quantize_block(const Params& p, size_t b) {
   if (kRows == 1 && !p.transpose) {  // 1D blocks lie end to end in the row-major matrix
     load_run<BlockCols>(p, b * BlockCols, x);
   }
-  if (!kPlain && p.transpose) {
+  if (p.transpose) {
     for (int i = 0; i < N; ++i) x[i] = element(p, tile_row * kRows + i / BlockCols, tile_col * BlockCols + i % BlockCols);
-  } else if (!kPlain) {
+  } else {
     for (int i = 0; i < kRows; ++i) {
       const size_t row = tile_row * kRows + i, col = tile_col * BlockCols;
       if (kRows > 1) load_run<BlockCols>(p, row * p.cols + col, x + i * BlockCols);
@@ -837,20 +853,15 @@ __device__ __forceinline__ uint32_t quantize_block(const Params& p, size_t b) {
 #pragma unroll
   for (int i = 0; i < N; ++i) amax_bits = max(amax_bits, magnitude_bits(x[i]));
   const float a = __uint_as_float(amax_bits);
-  const uint32_t* random6 = !kPlain && p.stochastic ? p.random + b * N : nullptr;
+  const uint32_t* random6 = p.stochastic ? p.random + b * N : nullptr;
   uint8_t codes[N];
 
   if constexpr (kPath == Path::kMx) {
     const uint32_t byte = mx_scale_byte(r, a);
-    const int e = static_cast<int>(byte) - 127;
-    float multiplier = power_of_two(-e);  // e is -127 to 127
     const bool divide = r.block_scale == BlockScale::kMxCeilOfQuotient;  // by the float with these exponent bits
     const float divisor = __uint_as_float(byte << 23);
-    if (r.mx_tiny_scale == MxTinyScale::kDivisorAtLeast2m126) multiplier = power_of_two(-max(e, -126));
-    if (r.mx_tiny_scale == MxTinyScale::kUnscaled && byte == 0) multiplier = 1.0f;
     float fake[N];
-    const bool ordinary = amax_bits < 0x7F800000u && isfinite(multiplier);
-    candidate_codes<N, kPlain>(r, x, multiplier, divide, divisor, random6, codes, fake, ordinary);  // 0/0 (all-zero block): default NaN
+    candidate_codes<N>(r, x, mx_multiplier(r, byte), divide, divisor, random6, codes, fake);  // 0/0 (all-zero block): default NaN
     store<N, BlockCols>(p, b, tile_row, tile_col, codes, byte);
   } else if constexpr (kPath == Path::kNvfp4Exact) {
     const Tensor t = *p.tensor;
@@ -878,26 +889,11 @@ __device__ __forceinline__ uint32_t quantize_block(const Params& p, size_t b) {
     store<N, BlockCols>(p, b, tile_row, tile_col, codes, four ? code4 : code6);
   } else {  // NVFP4 in FP32 arithmetic
     const Tensor t = *p.tensor;
-    // The high-precision scale of the 6-candidate.
-    const float element_max = r.selection == Selection::kMaxToFour ? 4.0f : 6.0f;
-    float s_hp;
-    switch (r.block_scale) {
-      case BlockScale::kTeProduct: s_hp = a * (t.s_enc * (1.0f / 6.0f)); break;
-      case BlockScale::kFosProduct: s_hp = t.zero_scales ? 0.0f : (a / element_max) * t.s_enc; break;
-      default: {  // kTorchaoQuotient
-        const float v = (a / 6.0f) / t.per_tensor_scale;
-        s_hp = v < r.scale_min ? r.scale_min : r.scale_max < v ? r.scale_max : v;
-      }
-    }
-    if (isnan(s_hp)) s_hp = default_nan(r);  // 0 * Inf (S_enc overflowed), 0 / 0 (torchao, amax 0)
-    const bool four_over_six =
-        kVariant == Variant::kGeneral ? r.selection == Selection::kFourOverSix : kVariant == Variant::kPlainFourOverSix;
-    const bool finite_block = amax_bits < 0x7F800000u;
+    const float s_hp = six_scale(r, t, a);
     const Candidate six = candidate(r, t, s_hp);
     float fake[N];
-    candidate_codes<N, kPlain>(r, x, six.multiplier, false, 0.0f, random6, codes, fake,
-                               finite_block && isfinite(six.multiplier));
-    if (!four_over_six) {
+    candidate_codes<N>(r, x, six.multiplier, false, 0.0f, random6, codes, fake);
+    if (r.selection != Selection::kFourOverSix) {
       store<N, BlockCols>(p, b, tile_row, tile_col, codes, six.code);
       return amax_bits;
     }
@@ -905,25 +901,10 @@ __device__ __forceinline__ uint32_t quantize_block(const Params& p, size_t b) {
     // TE's fast scoring: e = q * s - x * S_enc (the product is exact).
     float e[N];
     const bool scaled = r.error_arithmetic == ErrorArithmetic::kScaledFp32;
-    // The plain kernels' q is e2m1_value(code) (the plain cast), so deq is
-    // +-deq_of[magnitude]: 8 divisions a candidate, not N (negation commutes
-    // with each rounding). A column per thread, read back by that thread only.
-    __shared__ float deq_of[8][kThreads];
-    const auto error = [&](const float* q, const uint8_t* c, float scale) {
-      if (kVariant == Variant::kPlainFourOverSix && !scaled) {
-#pragma unroll
-        for (int m = 0; m < 8; ++m)
-          deq_of[m][threadIdx.x] = ((e2m1_value(m) * scale) * t.amax) / r.tensor_scale_numerator;
-      }
+    const auto error = [&](const float* q, float scale) {
 #pragma unroll kUnroll
       for (int i = 0; i < N; ++i) {
-        float d;
-        if (kVariant == Variant::kPlainFourOverSix && !scaled) {
-          const uint32_t negative = (c[i] & 8u) << 28;
-          d = __uint_as_float(__float_as_uint(deq_of[c[i] & 7u][threadIdx.x]) ^ negative) - x[i];
-        } else {
-          d = scaled ? q[i] * scale - x[i] * t.s_enc : ((q[i] * scale) * t.amax) / r.tensor_scale_numerator - x[i];
-        }
+        const float d = scaled ? q[i] * scale - x[i] * t.s_enc : ((q[i] * scale) * t.amax) / r.tensor_scale_numerator - x[i];
         e[i] = r.error_metric == ErrorMetric::kSumSquares ? d * d : fabsf(d);
       }
       if (r.error_metric != ErrorMetric::kMaxAbs) return sum_terms<N>(r.sum_order, e, p.tiles);
@@ -932,13 +913,12 @@ __device__ __forceinline__ uint32_t quantize_block(const Params& p, size_t b) {
       for (int i = 0; i < N; ++i) s = s < e[i] ? e[i] : s;
       return s;
     };
-    const float error6 = error(fake, codes, six.scale);
+    const float error6 = error(fake, six.scale);
     const Candidate four = candidate(r, t, s_hp * 1.5f);
     const uint32_t* random4 = random6 ? random6 + p.rows * p.cols : nullptr;
     uint8_t codes4[N];
-    candidate_codes<N, kPlain>(r, x, four.multiplier, false, 0.0f, random4, codes4, fake,
-                               finite_block && isfinite(four.multiplier));
-    const float error4 = error(fake, codes4, four.scale);
+    candidate_codes<N>(r, x, four.multiplier, false, 0.0f, random4, codes4, fake);
+    const float error4 = error(fake, four.scale);
     const bool keep_four = error4 < error6;
     keep_codes<N>(keep_four, codes4, codes);
     store<N, BlockCols>(p, b, tile_row, tile_col, codes, keep_four ? four.code : six.code);
@@ -946,20 +926,188 @@ __device__ __forceinline__ uint32_t quantize_block(const Params& p, size_t b) {
   return amax_bits;
 }
 
-template <int N, int BlockCols, Path kPath, Variant kVariant = Variant::kGeneral>
-// __grid_constant__: the recipe is read where it lies, in the parameter
-// space, not from a per-thread local copy (the out-of-line calls take its address).
+// ------------------------------------------------------ the plain kernels
+
+// The plain kernels take the common case: 1D blocks, no transpose, no
+// stochastic rounding, no MBS, the plain element cast (round to nearest),
+// MX without the quotient rule (launch() chooses). They cast ordinary blocks
+// with integer steps and send the rare others to the general block. The
+// NVFP4 kernel fixes at compile time how a candidate is scored: not at all
+// (one candidate) or the 4/6 error.
+enum class Score { kNone, kSquares, kAbs, kMax };
+
+template <int N>
+struct PlainCandidate {
+  uint32_t words[N / 8];  // the codes, 8 a word, element 2i in the low nibble
+  float error;
+};
+
+// One candidate of an ordinary block (finite values, a finite multiplier
+// m >= +0: no NaN arises, the cast saturates alike, so the integer cast needs
+// no NaN rule or clamp) and, unless kNone, its 4/6 error.
+// magnitude[i] = |x[i]|: |x| * m is the magnitude of x * m (a product's sign
+// is the operands' signs' xor), whose sign is that of x: `signs` holds x's
+// sign bits at the codes' sign positions. kSignFromBit false: a zero product
+// is +0. The error terms are summed in element order, the recipe's
+// sequential sum (TE's rows-then-tree is that for one row; launch() sends no
+// other order here). Each term is |d|'s: d = deq[q] - |x| (deq the tables'
+// row of this scale code) or, kScaled (TE's fast scoring), q * s - |x| * S_enc,
+// where the recipe has the code's signed value and x: negating both operands
+// of a subtraction negates its rounded result, so |d| is the same. (Where the
+// code is +0 and x < 0, kSignFromBit false, the code's value is 0 = -0 alike.)
+template <int N, bool kSignFromBit, Score kScore, bool kScaled>
+__device__ __forceinline__ PlainCandidate<N> plain_candidate(const float* magnitude, const uint32_t* signs,
+                                                             float multiplier, const float* deq, float scale,
+                                                             float s_enc) {
+  PlainCandidate<N> c{};
+  uint32_t nonzero[N / 8] = {};
+#pragma unroll
+  for (int i = 0; i < N; ++i) {
+    const uint32_t bits = __float_as_uint(magnitude[i] * multiplier);
+    const uint32_t q = e2m1_magnitude_rne(bits);
+    c.words[i / 8] |= q << (4 * (i % 8));
+    if (!kSignFromBit && bits != 0) nonzero[i / 8] |= 8u << (4 * (i % 8));
+    if constexpr (kScore != Score::kNone) {
+      const float d = kScaled ? e2m1_value(q) * scale - magnitude[i] * s_enc : __ldg(deq + q) - magnitude[i];
+      const float e = kScore == Score::kSquares ? d * d : fabsf(d);
+      c.error = kScore == Score::kMax ? (c.error < e ? e : c.error) : c.error + e;
+    }
+  }
+#pragma unroll
+  for (int w = 0; w < N / 8; ++w) c.words[w] |= kSignFromBit ? signs[w] : signs[w] & nonzero[w];
+  return c;
+}
+
+// The same with the recipe's sign rule made compile-time.
+template <int N, Score kScore = Score::kNone, bool kScaled = false>
+__device__ __forceinline__ PlainCandidate<N> plain_candidate(const Recipe& r, const float* magnitude,
+                                                             const uint32_t* signs, float multiplier,
+                                                             const float* deq = nullptr, float scale = 0.0f,
+                                                             float s_enc = 0.0f) {
+  return r.element_cast.sign_from_bit
+             ? plain_candidate<N, true, kScore, kScaled>(magnitude, signs, multiplier, deq, scale, s_enc)
+             : plain_candidate<N, false, kScore, kScaled>(magnitude, signs, multiplier, deq, scale, s_enc);
+}
+
+// A multiplier the plain kernels take: finite and >= +0 (in one compare).
+__device__ bool plain_multiplier(float m) { return __float_as_uint(m) < 0x7F800000u; }
+
+// Block b's magnitudes |x| into x, its sign bits at the codes' sign
+// positions into signs; returns its amax bits.
+template <int N>
+__device__ __forceinline__ uint32_t load_magnitudes(const Params& p, size_t b, float* x, uint32_t* signs) {
+  load_run<N>(p, b * N, x);
+  uint32_t amax_bits = 0;
+#pragma unroll
+  for (int w = 0; w < N / 8; ++w) signs[w] = 0;
+#pragma unroll
+  for (int i = 0; i < N; ++i) {
+    const uint32_t bits = __float_as_uint(x[i]);
+    signs[i / 8] |= (bits >> (28 - 4 * (i % 8))) & (8u << (4 * (i % 8)));
+    x[i] = __uint_as_float(bits & 0x7FFFFFFFu);
+    amax_bits = max(amax_bits, bits & 0x7FFFFFFFu);
+  }
+  return amax_bits;
+}
+
+// A 1D block's packed codes and its scale byte.
+template <int N>
+__device__ __forceinline__ void store_plain(const Params& p, size_t b, const uint32_t* words, uint32_t scale) {
+  if constexpr (N == 16) {
+    *reinterpret_cast<uint2*>(p.codes + b * 8) = make_uint2(words[0], words[1]);
+  } else {
+    *reinterpret_cast<uint4*>(p.codes + b * 16) = make_uint4(words[0], words[1], words[2], words[3]);
+  }
+  const size_t scale_cols = p.cols / N;  // the division only for the tiled layout
+  p.scales[p.swizzled ? swizzled_offset(b / scale_cols, b % scale_cols, scale_cols) : b] = static_cast<uint8_t>(scale);
+}
+
+// The general kernels' blocks, out of line: the plain kernels' rare blocks
+// (a non-finite value, or a multiplier not finite or negative).
+__device__ __noinline__ void general_nvfp4_block(const Params& p, size_t b) {
+  quantize_block<16, 16, Path::kNvfp4Fp32>(p, b);
+}
+template <int N>
+__device__ __noinline__ uint32_t general_mx_block(const Params& p, size_t b) {
+  return quantize_block<N, N, Path::kMx>(p, b);
+}
+
+template <Score kScore, bool kScaled>
+__device__ __forceinline__ void plain_nvfp4_block(const Params& p, size_t b) {
+  float x[16];
+  uint32_t signs[2];
+  const uint32_t amax_bits = load_magnitudes<16>(p, b, x, signs);  // x is |x| from here on
+  const Recipe& r = p.r;
+  const Tensor& t = *p.tensor;
+  const float s_enc = t.s_enc;
+  BlockScales scales;
+  if (p.input == InputType::kBF16) {
+    scales = p.tables->of_bf16_amax[amax_bits >> 16];
+  } else {
+    const float s_hp = six_scale(r, t, __uint_as_float(amax_bits));
+    scales.code6 = cast_e4m3(s_hp, r.scale_cast), scales.code4 = cast_e4m3(s_hp * 1.5f, r.scale_cast);
+    scales.multiplier6 = p.tables->multiplier[scales.code6], scales.multiplier4 = p.tables->multiplier[scales.code4];
+  }
+  uint32_t code = scales.code6;
+  const float multiplier = scales.multiplier6;
+  if (amax_bits >= 0x7F800000u || !plain_multiplier(multiplier)) return general_nvfp4_block(p, b);
+  PlainCandidate<16> chosen = plain_candidate<16, kScore, kScaled>(r, x, signs, multiplier, p.tables->dequantized[code],
+                                                                   e4m3_value(code), s_enc);
+  if constexpr (kScore != Score::kNone) {
+    const uint32_t code4 = scales.code4;
+    if (!plain_multiplier(scales.multiplier4)) return general_nvfp4_block(p, b);
+    const PlainCandidate<16> four = plain_candidate<16, kScore, kScaled>(
+        r, x, signs, scales.multiplier4, p.tables->dequantized[code4], e4m3_value(code4), s_enc);
+    if (four.error < chosen.error) chosen = four, code = code4;
+  }
+  store_plain<16>(p, b, chosen.words, code);
+}
+
+template <int N>
+__device__ __forceinline__ uint32_t plain_mx_block(const Params& p, size_t b) {
+  float x[N];
+  uint32_t signs[N / 8];
+  const uint32_t amax_bits = load_magnitudes<N>(p, b, x, signs);
+  const uint32_t byte = mx_scale_byte(p.r, __uint_as_float(amax_bits));
+  const float multiplier = mx_multiplier(p.r, byte);
+  if (amax_bits >= 0x7F800000u || !plain_multiplier(multiplier)) return general_mx_block<N>(p, b);
+  store_plain<N>(p, b, plain_candidate<N>(p.r, x, signs, multiplier).words, byte);
+  return amax_bits;
+}
+
+// MX: the CTA's largest amax bits into partial_amax (the amax pass is fused).
+__device__ void store_cta_max(const Params& p, uint32_t m) {
+  for (int offset = 16; offset > 0; offset /= 2) m = max(m, __shfl_down_sync(0xFFFFFFFFu, m, offset));
+  __shared__ uint32_t warp_max[kThreads / 32];
+  if ((threadIdx.x & 31) == 0) warp_max[threadIdx.x / 32] = m;
+  __syncthreads();
+  if (threadIdx.x == 0) p.partial_amax[blockIdx.x] = max(max(warp_max[0], warp_max[1]), max(warp_max[2], warp_max[3]));
+}
+
+// At most 64 registers (8 CTAs of 128 per SM): the out-of-line general
+// block, which needs more, spills on its rare path rather than every block
+// losing occupancy. __grid_constant__: the recipe is read where it lies, in
+// the parameter space, not from a per-thread local copy (the out-of-line
+// calls take its address).
+template <Score kScore, bool kScaled = false>
+__global__ void __launch_bounds__(kThreads, kScore == Score::kNone ? 12 : 8) quantize_plain_nvfp4(const __grid_constant__ Params p) {
+  const size_t b = blockIdx.x * size_t{blockDim.x} + threadIdx.x;
+  if (b < p.tiles) plain_nvfp4_block<kScore, kScaled>(p, b);
+}
+
+template <int N>
+__global__ void __launch_bounds__(kThreads, 8) quantize_plain_mx(const __grid_constant__ Params p) {
+  const size_t b = blockIdx.x * size_t{blockDim.x} + threadIdx.x;
+  store_cta_max(p, b < p.tiles ? plain_mx_block<N>(p, b) : 0u);
+}
+
+template <int N, int BlockCols, Path kPath>
 __global__ void __launch_bounds__(kThreads) quantize_blocks(const __grid_constant__ Params p) {
   const size_t b = blockIdx.x * size_t{blockDim.x} + threadIdx.x;
   if constexpr (kPath == Path::kMx) {
-    uint32_t m = b < p.tiles ? quantize_block<N, BlockCols, kPath, kVariant>(p, b) : 0u;
-    for (int offset = 16; offset > 0; offset /= 2) m = max(m, __shfl_down_sync(0xFFFFFFFFu, m, offset));
-    __shared__ uint32_t warp_max[4];
-    if ((threadIdx.x & 31) == 0) warp_max[threadIdx.x / 32] = m;
-    __syncthreads();
-    if (threadIdx.x == 0) p.partial_amax[blockIdx.x] = max(max(warp_max[0], warp_max[1]), max(warp_max[2], warp_max[3]));
+    store_cta_max(p, b < p.tiles ? quantize_block<N, BlockCols, kPath>(p, b) : 0u);
   } else if (b < p.tiles) {
-    quantize_block<N, BlockCols, kPath, kVariant>(p, b);
+    quantize_block<N, BlockCols, kPath>(p, b);
   }
 }
 
@@ -971,8 +1119,25 @@ __global__ void max_of_partials(const uint32_t* partial, size_t n, uint32_t* ama
   if ((threadIdx.x & 31) == 0) atomicMax(amax_bits, m);
 }
 
-__global__ void tensor_context(Recipe r, const uint32_t* amax_bits, Tensor* out) {
-  *out = tensor_of(r, __uint_as_float(*amax_bits));
+// The tensor context and its scale tables: CTA 0 a thread per E4M3 code;
+// with kBf16Magnitudes / kScaleCodes CTAs, also a thread per BF16 amax.
+__global__ void __launch_bounds__(kScaleCodes) tensor_context(Recipe r, const uint32_t* amax_bits, Tensor* out,
+                                                              ScaleTables* tables) {
+  const Tensor t = tensor_of(r, __uint_as_float(*amax_bits));
+  if (blockIdx.x == 0) {
+    if (threadIdx.x == 0) *out = t;
+    const Candidate c = candidate_of_code(r, t, threadIdx.x);
+    tables->multiplier[threadIdx.x] = c.multiplier;
+#pragma unroll
+    for (int m = 0; m < 8; ++m)
+      tables->dequantized[threadIdx.x][m] = ((e2m1_value(m) * c.scale) * t.amax) / r.tensor_scale_numerator;
+  }
+  if (gridDim.x > 1) {
+    const uint32_t magnitude = blockIdx.x * kScaleCodes + threadIdx.x;
+    const float s_hp = six_scale(r, t, __uint_as_float(magnitude << 16));
+    const Candidate six = candidate(r, t, s_hp), four = candidate(r, t, s_hp * 1.5f);
+    tables->of_bf16_amax[magnitude] = {six.code, four.code, six.multiplier, four.multiplier};
+  }
 }
 
 
@@ -981,9 +1146,37 @@ __global__ void tensor_context(Recipe r, const uint32_t* amax_bits, Tensor* out)
 struct Scratch {
   uint32_t amax_bits;
   Tensor tensor;
+  ScaleTables tables;
   uint32_t partial_amax[1];  // grid size entries
   static size_t bytes(size_t tiles) { return sizeof(Scratch) + 4 * ((tiles + kThreads - 1) / kThreads); }
 };
+
+// The plain NVFP4 kernel for the recipe's 4/6 scoring; false (nothing
+// launched) for a summation order other than the sequential one.
+bool launch_plain_nvfp4(const Params& q, unsigned grid, cudaStream_t stream) {
+  const Recipe& r = q.r;
+  if (r.selection != Selection::kFourOverSix) {
+    quantize_plain_nvfp4<Score::kNone><<<grid, kThreads, 0, stream>>>(q);
+    return true;
+  }
+  if (r.sum_order != SumOrder::kSequential && r.sum_order != SumOrder::kRowsThenTree) return false;
+  const bool scaled = r.error_arithmetic == ErrorArithmetic::kScaledFp32;
+  switch (r.error_metric) {
+    case ErrorMetric::kSumSquares:
+      if (scaled) quantize_plain_nvfp4<Score::kSquares, true><<<grid, kThreads, 0, stream>>>(q);
+      else quantize_plain_nvfp4<Score::kSquares><<<grid, kThreads, 0, stream>>>(q);
+      break;
+    case ErrorMetric::kSumAbs:
+      if (scaled) quantize_plain_nvfp4<Score::kAbs, true><<<grid, kThreads, 0, stream>>>(q);
+      else quantize_plain_nvfp4<Score::kAbs><<<grid, kThreads, 0, stream>>>(q);
+      break;
+    case ErrorMetric::kMaxAbs:
+      if (scaled) quantize_plain_nvfp4<Score::kMax, true><<<grid, kThreads, 0, stream>>>(q);
+      else quantize_plain_nvfp4<Score::kMax><<<grid, kThreads, 0, stream>>>(q);
+      break;
+  }
+  return true;
+}
 
 // amax_bits must be 0 (or the calibrated amax) before the call.
 void launch(const Params& p, uint8_t* macro, Scratch* scratch, cudaStream_t stream) {
@@ -995,28 +1188,29 @@ void launch(const Params& p, uint8_t* macro, Scratch* scratch, cudaStream_t stre
   q.macro = p.r.macro_block_cols ? macro : nullptr;
   q.amax_bits = &scratch->amax_bits;
   q.tensor = &scratch->tensor;
+  q.tables = &scratch->tables;
   q.partial_amax = scratch->partial_amax;
   const unsigned grid = static_cast<unsigned>((p.tiles + kThreads - 1) / kThreads);
   const bool plain = !p.two_d && !p.transpose && !p.stochastic && !p.r.macro_block_cols &&
                      p.r.element_rounding == ElementRounding::kCast && p.r.block_scale != BlockScale::kMxCeilOfQuotient;
   if (p.r.scale_format == ScaleFormat::kE8M0) {  // no tensor scale: the amax comes from the block kernel
-    if (plain && p.r.block_cols == 32) quantize_blocks<32, 32, Path::kMx, Variant::kPlain><<<grid, kThreads, 0, stream>>>(q);
-    else if (plain) quantize_blocks<16, 16, Path::kMx, Variant::kPlain><<<grid, kThreads, 0, stream>>>(q);
+    if (plain && p.r.block_cols == 32) quantize_plain_mx<32><<<grid, kThreads, 0, stream>>>(q);
+    else if (plain) quantize_plain_mx<16><<<grid, kThreads, 0, stream>>>(q);
     else if (p.r.block_cols == 32) quantize_blocks<32, 32, Path::kMx><<<grid, kThreads, 0, stream>>>(q);
     else quantize_blocks<16, 16, Path::kMx><<<grid, kThreads, 0, stream>>>(q);
     max_of_partials<<<1, 1024, 0, stream>>>(q.partial_amax, grid, &scratch->amax_bits);
     return;
   }
   if (!p.calibrated_amax) tensor_amax<<<4096, kAmaxThreads, 0, stream>>>(q, &scratch->amax_bits);
-  tensor_context<<<1, 1, 0, stream>>>(p.r, &scratch->amax_bits, &scratch->tensor);
+  const bool bf16_codes = plain && p.input == InputType::kBF16;  // the plain kernel's per-amax scale codes
+  tensor_context<<<bf16_codes ? kBf16Magnitudes / kScaleCodes : 1, kScaleCodes, 0, stream>>>(
+      p.r, &scratch->amax_bits, &scratch->tensor, &scratch->tables);
   if (p.r.element_scaling == ElementScaling::kExact) {
     if (p.two_d) quantize_blocks<256, 16, Path::kNvfp4Exact><<<grid, kThreads, 0, stream>>>(q);
     else quantize_blocks<16, 16, Path::kNvfp4Exact><<<grid, kThreads, 0, stream>>>(q);
   } else {
-    if (plain && p.r.selection == Selection::kFourOverSix)
-      quantize_blocks<16, 16, Path::kNvfp4Fp32, Variant::kPlainFourOverSix><<<grid, kThreads, 0, stream>>>(q);
-    else if (plain) quantize_blocks<16, 16, Path::kNvfp4Fp32, Variant::kPlain><<<grid, kThreads, 0, stream>>>(q);
-    else if (p.two_d) quantize_blocks<256, 16, Path::kNvfp4Fp32><<<grid, kThreads, 0, stream>>>(q);
+    if (plain && launch_plain_nvfp4(q, grid, stream)) return;
+    if (p.two_d) quantize_blocks<256, 16, Path::kNvfp4Fp32><<<grid, kThreads, 0, stream>>>(q);
     else quantize_blocks<16, 16, Path::kNvfp4Fp32><<<grid, kThreads, 0, stream>>>(q);
   }
 }
