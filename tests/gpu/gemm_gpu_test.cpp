@@ -4,7 +4,8 @@
 //     the CUDA-core kernel for the others): every preset, operands whose
 //     scales keep the tiled kernel on its tensor-core path, wider scales that
 //     send warps to its slow path, edge scales, and shapes that are not
-//     multiples of its tiles, must match golden::block_mma bit for bit;
+//     multiples of its tiles, must match golden::block_mma bit for bit; the
+//     tiled kernel's chained path at and across its limit, -0 and fine C;
 //   - the BF16 fast path: prints how far it is from each golden model (max
 //     ulps, share of exact matches); no pass/fail on the values;
 //   - sm_120 mma.sync, sm_100 tcgen05 and cuBLASLt (sm_100/sm_120): compared with the
@@ -115,6 +116,82 @@ TEST_F(GpuGemm, EmulationIsBitExactForEveryPreset) {
       EXPECT_EQ(mismatches(golden_d(g, p), d), 0u) << g.name << ": " << c.what;
     }
   }
+}
+
+// The tiled kernel's chained path (the MMAs accumulate into C while every
+// partial sum is provably an FP32 number: |C| below 2^(L + 24) less the
+// instruction's largest sum, L the lowest set bit among C and the products)
+// and its switch to the per-instruction path and back. With narrow scales
+// the products' lowest bit is 2^-10 (UE4M3) or 2^-4 (E8M0), so 2^(L + 24) is
+// 2^14 or 2^20 for integer C.
+enum class Accumulator {
+  kNearChainLimit,  // integers at 50 .. 94 % of 2^14 / 2^20, by warp tile: some chain, some cross the limit
+  kNegativeZero,    // -0: an exact zero sum must give +0
+  kFineBits,        // |C| < 2^-14 with bits down to 2^-24: L is C's, not the products'
+};
+
+void set_accumulator(Problem& p, bool e8m0, Accumulator kind, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  const double top = e8m0 ? 0x1p20 : 0x1p14;
+  for (size_t i = 0; i < p.m; ++i) {
+    for (size_t j = 0; j < p.n; ++j) {
+      const double sign = (rng() & 1) ? -1.0 : 1.0;
+      float& c = p.c[i * p.n + j];
+      switch (kind) {
+        case Accumulator::kNearChainLimit:
+          c = static_cast<float>(sign * std::floor(top * (0.5 + 0.0625 * static_cast<double>((i / 32 + j / 32) % 8))) -
+                                 sign * static_cast<double>(rng() % 64));
+          break;
+        case Accumulator::kNegativeZero: c = -0.0f; break;
+        case Accumulator::kFineBits: c = static_cast<float>(sign * std::ldexp(static_cast<double>(rng() % 1024), -24)); break;
+      }
+    }
+  }
+}
+
+// Codes whose sums grow each instruction (in the first half of A's rows:
+// magnitudes 3, 4, 6 of one sign, so accumulators cross the chained limit
+// mid-K), or only zeros (+0 and -0 codes).
+enum class Codes { kGrowingInHalfTheRows, kZeros };
+
+void set_codes(Problem& p, Codes kind, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  for (size_t i = 0; i < p.m; ++i) {
+    for (size_t kk = 0; kk < p.k; ++kk) {
+      uint8_t& a = p.a[i * p.k + kk];
+      if (kind == Codes::kZeros) a = (rng() & 1) ? 8 : 0;
+      else if (i < p.m / 2) a = static_cast<uint8_t>(5 + rng() % 3);
+    }
+  }
+  if (kind == Codes::kZeros) {
+    for (auto& b : p.b) b = (rng() & 1) ? 8 : 0;
+  }
+}
+
+TEST_F(GpuGemm, TiledChainedPathIsBitExact) {
+  const struct { Accumulator c; Codes codes; size_t m, n, k; const char* what; } cases[] = {
+      {Accumulator::kNearChainLimit, Codes::kGrowingInHalfTheRows, 256, 128, 2048, "C near the chained limit, growing sums"},
+      {Accumulator::kNegativeZero, Codes::kGrowingInHalfTheRows, 128, 64, 512, "C = -0, growing sums"},
+      {Accumulator::kNegativeZero, Codes::kZeros, 128, 64, 256, "C = -0, zero codes"},
+      {Accumulator::kFineBits, Codes::kGrowingInHalfTheRows, 128, 64, 512, "C with bits down to 2^-24"}};
+  int tested = 0;
+  for (const golden::MmaRecipe& g : golden::mma_recipes()) {
+    std::string why;
+    const gpu::mma::MmaRecipe r = harness::cuda_mma_recipe(g, why);
+    ASSERT_EQ(why, "") << g.name;
+    if (!gpu::tiled_unsupported(r).empty()) continue;
+    uint64_t seed = 23;
+    for (const auto& c : cases) {
+      Problem p = make_problem(g, seed++, Scales::kNarrow, c.m, c.n, c.k);
+      set_codes(p, c.codes, seed++);
+      set_accumulator(p, r.e8m0_scales, c.c, seed++);
+      const std::vector<float> d = gpu::block_mma(r, p.m, p.n, p.k, p.a.data(), p.b.data(), p.sa.data(),
+                                                  p.sb.data(), p.c.data());
+      EXPECT_EQ(mismatches(golden_d(g, p), d), 0u) << g.name << ": " << c.what;
+      ++tested;
+    }
+  }
+  EXPECT_GT(tested, 0) << "no recipe runs on the tiled kernel";
 }
 
 TEST_F(GpuGemm, ImmaEmulationIsBitExactForTheBlackwellPresets) {
