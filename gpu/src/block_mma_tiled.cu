@@ -13,20 +13,24 @@
 // when no addend has a bit below 2^(E - F) and the sum is an FP32 number,
 // that is just C + t_0 + t_1 + t_2 + t_3, exact.
 //
-// Two paths per warp tile (32 x 32) and instruction, chosen for the whole
-// warp from per-row and per-column scale bounds (a prepass):
+// Four paths per warp tile (32 x 32) and instruction, chosen for the whole
+// warp from per-row and per-column scale bounds (a prepass), in this order:
 // - chained (the common one): L is at most the lowest set bit of every
 //   accumulator (tracked from C on) and every product; if every |C| < 2^(L +
 //   24) - B, B = 64 * 36 * max sa * max sb bounding the instruction's sum of
-//   product magnitudes, and e_g - L <= F, the four MMAs accumulate into C
-//   directly: one compare per output and instruction.
-// - per instruction: the terms' sum S from MMAs with a zero accumulator (exact
-//   when max e_g - min lsb_g <= 10), then RZ(C + S) with one __fadd_rz when C's
+//   product magnitudes, and max(e_g, L + 23) - F <= L, the four MMAs
+//   accumulate into C directly: one compare per output and instruction.
+// - FP32: the terms' sum S from MMAs with a zero accumulator (exact when max
+//   e_g - min lsb_g <= 10), then RZ(C + S) with one __fadd_rz when C's
 //   exponent lies where neither C nor a term is truncated and the sum cannot
-//   reach 2^128. If any output of the warp fails that, the warp computes the
-//   instruction for all its outputs with mma::fused_instruction from the
-//   codes (the slow path, the same function the host test checks against
-//   golden).
+//   reach 2^128 (RZ recipes).
+// - aligned: the four group terms (each exact: one scale pair, 20 bits) from
+//   MMAs with a zero accumulator, aligned, truncated and summed per output in
+//   FP64 (exact for F <= 38), rounded once: the model itself, for any scales
+//   whose products are FP32 normals.
+// - slow (NaN or overflowing scales, products outside the FP32 normals):
+//   mma::fused_instruction from the codes for every output of the warp (the
+//   same function the host test checks against golden).
 // An exact zero sum is +0 in the model, whatever the tensor core's sign: the
 // kernel writes -0 as +0 after at least one instruction (the model never
 // returns -0). NaN scales and NaN / Inf C are fixed by a last pass, as golden
@@ -56,15 +60,20 @@ constexpr int kRowStride = kStepK + 8;  // halves per shared-memory row: ldmatri
 constexpr int kFm = kWarpM / 16, kFn = kWarpN / 8;  // m16n8 tiles per warp
 // A row or column without a term in a step: no influence on the bounds.
 constexpr int kNoExponent = -1000, kNoLsb = 1000, kNanExponent = 1000;
+// The aligned path's FP64 sum is exact up to F = 38 (below 2^(F + 14) units).
+constexpr int kAlignedMaxF = 38;
+// A group past k: no term, and (-128 in both operands) below any exponent.
+constexpr int kNoGroupExponent = -128;
 // The largest |E2M1 x E2M1| product.
 constexpr float kMaxCodeProduct = 36.0f;
 
 size_t round_up(size_t x, size_t to) { return (x + to - 1) / to * to; }
 
 // Per row (or column) and step: the largest scale exponent among the step's
-// groups, the smallest lsb among its nonzero scales and the largest scale
-// value (FP32 bits); a NaN scale or an E8M0 scale that overflows BF16 gives
-// kNanExponent (the slow path).
+// groups, the smallest lsb among its nonzero scales, the largest scale value
+// (FP32 bits) and the four groups' scale exponents (signed bytes, group g in
+// bits 8g..8g+7; kNoGroupExponent past k); a NaN scale or an E8M0 scale that
+// overflows BF16 gives kNanExponent (the slow path).
 __global__ void step_bounds(mma::MmaRecipe r, int rows, int k, int rows_pad, int steps,
                             const uint8_t* __restrict__ scales, int4* __restrict__ bounds,
                             uint8_t* __restrict__ has_nan) {
@@ -73,6 +82,7 @@ __global__ void step_bounds(mma::MmaRecipe r, int rows, int k, int rows_pad, int
   if (row >= rows_pad) return;
   int emax = kNoExponent, lmin = kNoLsb;
   float smax = 0.0f;
+  uint32_t group_exponents = 0x01010101u * static_cast<uint8_t>(kNoGroupExponent);
   if (row < rows) {
     bool nan = false, overflows = false;
     for (int g = 0; g < kStepK / kGroup; ++g) {
@@ -85,11 +95,12 @@ __global__ void step_bounds(mma::MmaRecipe r, int rows, int k, int rows_pad, int
       emax = max(emax, s.exponent);
       if (s.mantissa != 0) lmin = min(lmin, s.lsb);
       if (!s.nan) smax = fmaxf(smax, mma::scale_float(r.e8m0_scales, byte));
+      group_exponents = (group_exponents & ~(0xFFu << (8 * g))) | (static_cast<uint32_t>(s.exponent & 0xFF) << (8 * g));
     }
     if (nan || overflows) emax = kNanExponent;
     if (nan) has_nan[row] = 1;  // zeroed before
   }
-  bounds[static_cast<size_t>(step) * rows_pad + row] = make_int4(emax, lmin, __float_as_int(smax), 0);
+  bounds[static_cast<size_t>(step) * rows_pad + row] = make_int4(emax, lmin, __float_as_int(smax), static_cast<int>(group_exponents));
 }
 
 __device__ __forceinline__ void cp_async16(void* shared, const void* global) {
@@ -230,6 +241,70 @@ __device__ __forceinline__ int warp_lowest_bit(const WarpTile& d) {
   return __reduce_min_sync(0xFFFFFFFFu, low);
 }
 
+// One instruction of one output as the model computes it, from the four
+// group terms t_g (exact, from MMAs with a zero accumulator): C and the terms
+// truncated to multiples of 2^(E - F), E = max(exponent(C), e_g), summed
+// exactly in FP64 (below 2^(F + 14) units, F <= 38) and rounded once.
+// row_exponents / col_exponents: the groups' scale exponents (signed bytes).
+__device__ __forceinline__ float aligned_instruction(const mma::MmaRecipe& r, float c, const float (&t)[4],
+                                                     uint32_t row_exponents, uint32_t col_exponents) {
+  const uint32_t cb = __float_as_uint(c);
+  if ((cb & 0x7FFFFFFFu) >= 0x7F800000u) return c;  // Inf stays (golden stops); NaN: last pass
+  int e = max(static_cast<int>((cb >> 23) & 0xFF), 1) - 127;  // split_float's exponent
+#pragma unroll
+  for (int g = 0; g < 4; ++g)
+    e = max(e, static_cast<int8_t>(row_exponents >> (8 * g)) + static_cast<int8_t>(col_exponents >> (8 * g)));
+  const double up = __longlong_as_double(static_cast<long long>(1023 + r.fraction_bits - e) << 52);
+  const double down = __longlong_as_double(static_cast<long long>(1023 - r.fraction_bits + e) << 52);
+  double units = trunc(static_cast<double>(c) * up);
+#pragma unroll
+  for (int g = 0; g < 4; ++g) units += trunc(static_cast<double>(t[g]) * up);
+  const double sum = units * down;  // exact: a power-of-two scaling in range
+  float d = r.round_to_zero ? __double2float_rz(sum) : __double2float_rn(sum);
+  if (r.round_to_zero && fabs(sum) >= 0x1p128) d = copysignf(__int_as_float(0x7F800000), d);  // the model overflows to Inf
+  return d == 0.0f ? 0.0f : d;  // the model's zero is +0
+}
+
+// ldmatrix of one 8-column B tile (K = 16): b0, b1 of mma.m16n8k16.
+__device__ __forceinline__ void ldmatrix_x2(unsigned (&r)[2], const void* shared) {
+  const unsigned s = static_cast<unsigned>(__cvta_generic_to_shared(shared));
+  asm volatile("ldmatrix.sync.aligned.m8n8.x2.shared.b16 {%0, %1}, [%2];\n" : "=r"(r[0]), "=r"(r[1]) : "r"(s));
+}
+
+// The aligned path: this instruction of every output of the warp by
+// aligned_instruction, the group terms one m16n8 tile at a time (registers).
+template <class T>
+__device__ __forceinline__ void aligned_stage(const mma::MmaRecipe& r, const T* stage, const int4* bounds, int wr,
+                                              int wc, int lane, WarpTile& acc) {
+#pragma unroll
+  for (int i = 0; i < kFm; ++i) {
+    unsigned a[kStepK / kGroup][4];
+#pragma unroll
+    for (int g = 0; g < kStepK / kGroup; ++g)
+      ldmatrix_x4(a[g], stage + (wr + i * 16 + lane % 16) * kRowStride + g * kGroup + (lane / 16) * 8);
+    const uint32_t row_exponents[2] = {static_cast<uint32_t>(bounds[wr + i * 16 + lane / 4].w),
+                                       static_cast<uint32_t>(bounds[wr + i * 16 + lane / 4 + 8].w)};
+#pragma unroll
+    for (int j = 0; j < kFn; ++j) {
+      float t[4][kStepK / kGroup];  // [fragment element][group]
+#pragma unroll
+      for (int g = 0; g < kStepK / kGroup; ++g) {
+        unsigned b[2];
+        ldmatrix_x2(b, stage + (kTileM + wc + j * 8 + lane % 8) * kRowStride + g * kGroup + (lane / 8 % 2) * 8);
+        float term[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+        mma_16816<T>(term, a[g], b[0], b[1]);
+#pragma unroll
+        for (int e = 0; e < 4; ++e) t[e][g] = term[e];
+      }
+      const int col = kTileM + wc + j * 8 + 2 * (lane % 4);
+      const uint32_t col_exponents[2] = {static_cast<uint32_t>(bounds[col].w), static_cast<uint32_t>(bounds[col + 1].w)};
+#pragma unroll
+      for (int e = 0; e < 4; ++e)
+        acc[i][j][e] = aligned_instruction(r, acc[i][j][e], t[e], row_exponents[e / 2], col_exponents[e % 2]);
+    }
+  }
+}
+
 // The slow path: one instruction (K from k0) of each output of a warp tile
 // (its accumulators in d_warp, leading dimension ld) from the codes, the
 // lanes taking every 32nd output. Out of line: it keeps the kernel's
@@ -326,7 +401,7 @@ __global__ void __launch_bounds__(kThreads, 1) tiled_kernel(mma::MmaRecipe r, in
     WarpTile sum = {};
     stage_mma(stage, wr, wc, lane, sum);
     // S exact: partial sums below 2^(emax + 14), multiples of 2^lmin.
-    bool fast = operands_exact && emax - lmin <= 10;
+    bool fast = operands_exact && r.round_to_zero && emax - lmin <= 10;
     // C's exponent field b must lie in [lo, hi]: then neither C nor a term
     // is truncated at E - F, and |C + S| < 2^128 (no Inf where RZ saturates).
     const int lo = max(emax + 150 - r.fraction_bits, 0), hi = min(lmin + 127 + r.fraction_bits, 253);
@@ -350,6 +425,8 @@ __global__ void __launch_bounds__(kThreads, 1) tiled_kernel(mma::MmaRecipe r, in
             const float c = (__float_as_uint(acc[i][j][e]) << 1) == 0 ? 0.0f : acc[i][j][e];
             acc[i][j][e] = __fadd_rz(c, sum[i][j][e]);
           }
+    } else if (operands_exact && r.fraction_bits <= kAlignedMaxF) {
+      aligned_stage(r, stage, StageCopy<T>::stage_bounds(stage_bytes), wr, wc, lane, acc);
     } else {
       // The slow path: this instruction of every output of the warp from the codes.
       store_tile(acc, d_warp, ld, lane);
