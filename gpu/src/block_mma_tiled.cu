@@ -55,7 +55,6 @@ constexpr int kTileM = 128, kTileN = 128, kStepK = 64, kGroup = 16;
 // 128 x 128 tile halves the L2 traffic per output of a 128 x 64 one.
 constexpr int kWarpM = 32, kWarpN = 32, kWarpsN = kTileN / kWarpN;
 constexpr int kThreads = 32 * (kTileM / kWarpM) * kWarpsN;
-constexpr int kStages = 4;              // cp.async pipeline depth
 constexpr int kRowStride = kStepK + 8;  // halves per shared-memory row: ldmatrix's 8 rows hit 8 distinct bank quads
 constexpr int kFm = kWarpM / 16, kFn = kWarpN / 8;  // m16n8 tiles per warp
 // A row or column without a term in a step: no influence on the bounds.
@@ -111,7 +110,10 @@ __device__ __forceinline__ void cp_async16(void* shared, const void* global) {
 // One stage of the pipeline: the CTA's 128 A rows and 64 B columns of K =
 // k0 .. k0 + 63 (FP16/BF16, padded rows), then their 192 step bounds.
 constexpr int kStageBytes = (kTileM + kTileN) * kRowStride * 2 + (kTileM + kTileN) * static_cast<int>(sizeof(int4));
-constexpr size_t kSharedBytes = kStages * static_cast<size_t>(kStageBytes);
+// The cp.async pipeline's depth: 4 stages (160 KB) where a block may have
+// that much shared memory (sm_90, sm_100), else 2 (80 KB; sm_120 has 99 KB).
+constexpr int kDeepStages = 4, kShallowStages = 2;
+constexpr size_t shared_bytes(int stages) { return static_cast<size_t>(stages) * kStageBytes; }
 constexpr int kChunksPerRow = kStepK * 2 / 16;  // 16-byte chunks per operand row
 constexpr int kCopyRows = kThreads / kChunksPerRow;  // rows one pass of the CTA copies
 static_assert(kTileM % kCopyRows == 0 && kTileN % kCopyRows == 0 && kTileM + kTileN <= kThreads,
@@ -328,7 +330,7 @@ __device__ __noinline__ void slow_instruction(const mma::MmaRecipe& r, int m, in
 
 // d_io: C on entry if has_c, else zero (rows_pad x cols_pad, leading dimension
 // ld), D on exit.
-template <class T>
+template <class T, int kStages>
 __global__ void __launch_bounds__(kThreads, 1) tiled_kernel(mma::MmaRecipe r, int m, int n, int k, int k_pad, int ld, bool has_c,
                                                          const T* __restrict__ a16, const T* __restrict__ b16,
                                                          const int4* __restrict__ a_bounds,
@@ -490,13 +492,15 @@ void run_tiled(const mma::MmaRecipe& r, size_t m, size_t n, size_t k, const uint
     step_bounds<<<dim3(static_cast<unsigned>((np + 127) / 128), static_cast<unsigned>(steps)), 128>>>(
         r, static_cast<int>(n), static_cast<int>(k), static_cast<int>(np), static_cast<int>(steps), sb, b_bounds, row_nan + mp);
   }
-  static const bool shared_memory_raised = [] {  // once per process and kernel type (thread-safe)
-    check_cuda(cudaFuncSetAttribute(tiled_kernel<T>, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(kSharedBytes)),
-          "shared memory size");
-    return true;
-  }();
-  (void)shared_memory_raised;
-  tiled_kernel<T><<<dim3(static_cast<unsigned>(np / kTileN), static_cast<unsigned>(mp / kTileM)), kThreads, kSharedBytes>>>(
+  int device = 0, shared_limit = 0;
+  check_cuda(cudaGetDevice(&device), "cudaGetDevice");
+  check_cuda(cudaDeviceGetAttribute(&shared_limit, cudaDevAttrMaxSharedMemoryPerBlockOptin, device), "shared memory limit");
+  const bool deep = static_cast<size_t>(shared_limit) >= shared_bytes(kDeepStages);
+  const auto kernel = deep ? tiled_kernel<T, kDeepStages> : tiled_kernel<T, kShallowStages>;
+  const size_t bytes = shared_bytes(deep ? kDeepStages : kShallowStages);
+  check_cuda(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(bytes)),
+             "shared memory size");
+  kernel<<<dim3(static_cast<unsigned>(np / kTileN), static_cast<unsigned>(mp / kTileM)), kThreads, bytes>>>(
       r, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), static_cast<int>(kp), static_cast<int>(ld), c != nullptr, a16, b16,
       a_bounds, b_bounds, static_cast<int>(mp), static_cast<int>(np), a, b, sa, sb, io);
   check_cuda(cudaGetLastError(), "tiled_kernel launch");
