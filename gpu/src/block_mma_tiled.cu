@@ -243,28 +243,16 @@ __device__ __forceinline__ int warp_lowest_bit(const WarpTile& d) {
   return __reduce_min_sync(0xFFFFFFFFu, low);
 }
 
-// One instruction of one output as the model computes it, from the four
-// group terms t_g (exact, from MMAs with a zero accumulator): C and the terms
-// truncated to multiples of 2^(E - F), E = max(exponent(C), e_g), summed
-// exactly in FP64 (below 2^(F + 14) units, F <= 38) and rounded once.
-// row_exponents / col_exponents: the groups' scale exponents (signed bytes).
+// One instruction of one output by mma::fused_from_group_terms (the host
+// test checks it against golden), the groups' scale exponents from the
+// step bounds (signed bytes). Inf stays; NaN: last pass.
 __device__ __forceinline__ float aligned_instruction(const mma::MmaRecipe& r, float c, const float (&t)[4],
                                                      uint32_t row_exponents, uint32_t col_exponents) {
-  const uint32_t cb = __float_as_uint(c);
-  if ((cb & 0x7FFFFFFFu) >= 0x7F800000u) return c;  // Inf stays (golden stops); NaN: last pass
-  int e = max(static_cast<int>((cb >> 23) & 0xFF), 1) - 127;  // split_float's exponent
+  int exponents[4];
 #pragma unroll
   for (int g = 0; g < 4; ++g)
-    e = max(e, static_cast<int8_t>(row_exponents >> (8 * g)) + static_cast<int8_t>(col_exponents >> (8 * g)));
-  const double up = __longlong_as_double(static_cast<long long>(1023 + r.fraction_bits - e) << 52);
-  const double down = __longlong_as_double(static_cast<long long>(1023 - r.fraction_bits + e) << 52);
-  double units = trunc(static_cast<double>(c) * up);
-#pragma unroll
-  for (int g = 0; g < 4; ++g) units += trunc(static_cast<double>(t[g]) * up);
-  const double sum = units * down;  // exact: a power-of-two scaling in range
-  float d = r.round_to_zero ? __double2float_rz(sum) : __double2float_rn(sum);
-  if (r.round_to_zero && fabs(sum) >= 0x1p128) d = copysignf(__int_as_float(0x7F800000), d);  // the model overflows to Inf
-  return d == 0.0f ? 0.0f : d;  // the model's zero is +0
+    exponents[g] = static_cast<int8_t>(row_exponents >> (8 * g)) + static_cast<int8_t>(col_exponents >> (8 * g));
+  return mma::fused_from_group_terms(r, c, t, exponents, 4);
 }
 
 // ldmatrix of one 8-column B tile (K = 16): b0, b1 of mma.m16n8k16.
