@@ -91,8 +91,8 @@ int main(int argc, char** argv) {
     for (auto& x : a) x = static_cast<uint8_t>(rng() & 15);
     for (auto& x : b) x = static_cast<uint8_t>(rng() & 15);
     // Scales within two binades (UE4M3 0x30..0x3F, E8M0 126..128: the tiled
-    // kernel's tensor-core path), or with --wide-scales over 2^-8 .. 2^8
-    // (UE4M3 0x08..0x77, E8M0 119..135: many warps take its slow path).
+    // kernel's chained path), or with --wide-scales over 2^-8 .. 2^8 (UE4M3
+    // 0x08..0x77, E8M0 119..135: its aligned path, the alignment in FP64).
     for (auto* s : {&sa, &sb})
       for (auto& x : *s) {
         if (wide_scales) x = static_cast<uint8_t>(r.e8m0_scales ? 119 + rng() % 17 : 0x08 + rng() % 0x70);

@@ -2,10 +2,14 @@
 // __host__ __device__ functions the kernel runs) on the host, against
 // golden::block_dot: every mma set of the smoke and regression suites, and
 // directed edge cases (alignment near 2^-F, cancellation, E8M0 extremes, NaN
-// scales, C = +-Inf / NaN / subnormal / huge). No GPU needed (label unit).
+// scales, C = +-Inf / NaN / subnormal / huge), also through the routes of the
+// IMMA kernel (group sums) and of the tiled kernel's aligned path (group terms
+// in FP32, the sum in FP64; RZ and RNE). No GPU needed (label unit).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
+#include <cfloat>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -99,6 +103,68 @@ void check_suite(const std::string& suite_name) {
 TEST(BlockMmaMath, SmokeSuiteMmaSets) { check_suite("smoke"); }
 TEST(BlockMmaMath, RegressionSuiteMmaSets) { check_suite("regression"); }
 
+// The tiled GPU kernel's aligned route over a whole dot product: per
+// instruction (K = 64) the four group terms q_g sa sb in FP32 and their scale
+// exponents, then fused_from_group_terms. `taken` is false where the kernel
+// would not take the route (its per-instruction condition: NaN or
+// BF16-overflowing scales, products outside the FP32 normals).
+float group_terms_dot(const gpu::mma::MmaRecipe& r, const std::vector<uint8_t>& a, const std::vector<uint8_t>& b,
+                      const std::vector<uint8_t>& sa, const std::vector<uint8_t>& sb, float c, bool& taken) {
+  const int k = static_cast<int>(a.size());
+  float acc = c;
+  taken = true;
+  for (int k0 = 0; k0 < k; k0 += 64) {
+    float terms[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    int exponents[4] = {-256, -256, -256, -256};  // a group past k: no term, below any exponent
+    int row_emax = -1000, col_emax = -1000, row_lmin = 1000, col_lmin = 1000;
+    for (int g = 0; g < 4 && k0 + 16 * g < k; ++g) {
+      const int block = (k0 + 16 * g) / r.block;
+      const gpu::mma::ScaleSplit s = gpu::mma::split_scale(r.e8m0_scales, sa[block]);
+      const gpu::mma::ScaleSplit t = gpu::mma::split_scale(r.e8m0_scales, sb[block]);
+      if (s.nan || t.nan || s.exponent >= 125 || t.exponent >= 125) taken = false;
+      row_emax = std::max(row_emax, s.exponent);
+      col_emax = std::max(col_emax, t.exponent);
+      if (s.mantissa != 0) row_lmin = std::min(row_lmin, s.lsb);
+      if (t.mantissa != 0) col_lmin = std::min(col_lmin, t.lsb);
+      int64_t q = 0;
+      for (int i = k0 + 16 * g; i < k0 + 16 * g + 16; ++i) q += gpu::mma::e2m1_twice(a[i]) * gpu::mma::e2m1_twice(b[i]);
+      terms[g] = static_cast<float>(std::ldexp(static_cast<double>(q * s.mantissa * t.mantissa), s.lsb + t.lsb - 2));
+      exponents[g] = s.exponent + t.exponent;
+    }
+    taken = taken && row_lmin >= -120 && col_lmin >= -120 && row_lmin + col_lmin - 2 >= -120 && row_emax + col_emax <= 100;
+    if (!taken) return 0.0f;
+    acc = gpu::mma::fused_from_group_terms(r, acc, terms, exponents, 4);
+  }
+  return acc;
+}
+
+// The aligned route against golden for one dot product, RZ and RNE: the
+// number of the two it took; mismatches counted and the first reported.
+size_t check_group_terms(const golden::MmaRecipe& g, const std::vector<uint8_t>& a, const std::vector<uint8_t>& b,
+                         const std::vector<uint8_t>& sa, const std::vector<uint8_t>& sb, float c, int& reported,
+                         size_t& mismatches) {
+  std::string why;
+  size_t taken_count = 0;
+  for (const golden::Rounding rounding : {golden::Rounding::kTowardZero, golden::Rounding::kNearestEven}) {
+    golden::MmaRecipe variant = g;
+    variant.rounding = rounding;
+    const gpu::mma::MmaRecipe r = harness::cuda_mma_recipe(variant, why);
+    bool taken = false;
+    const float got = group_terms_dot(r, a, b, sa, sb, c, taken);
+    if (!taken) continue;
+    ++taken_count;
+    const float want = golden::block_dot(variant, a, b, sa, sb, c);
+    if (bits(want) != bits(got)) {
+      ++mismatches;
+      if (reported++ < 5) {
+        ADD_FAILURE() << g.name << (r.round_to_zero ? "" : " (rne)") << " from group terms: golden 0x" << std::hex
+                      << bits(want) << " got 0x" << bits(got);
+      }
+    }
+  }
+  return taken_count;
+}
+
 // Random dot products drawn from the edges.
 TEST(BlockMmaMath, DirectedEdgeCases) {
   std::mt19937_64 rng(12);
@@ -109,7 +175,7 @@ TEST(BlockMmaMath, DirectedEdgeCases) {
                             0x1p-36f, -0x1.000002p-35f, 0x1p100f, 0x1p127f};
   const int ks[] = {16, 32, 64, 96, 128, 192, 256};
   int reported = 0;
-  size_t cases = 0, mismatches = 0;
+  size_t cases = 0, mismatches = 0, group_term_cases = 0;
   for (const golden::MmaRecipe* g : supported()) {
     const bool e8 = g->scale_format->name == golden::kE8M0.name;
     for (int trial = 0; trial < 20000; ++trial) {
@@ -166,6 +232,14 @@ TEST(BlockMmaMath, DirectedEdgeCases) {
       }
       ++cases;
       if (!same(*g, a, b, sa, sb, c, reported)) ++mismatches;
+      // The tiled kernel's aligned route (any k), with the preset's RZ and
+      // with RNE (golden's same model, rounding to nearest).
+      if (g->accumulation == golden::MmaAccumulation::kFusedDotProduct && g->group_size == 16 &&
+          g->instruction_k == 64 && std::isfinite(c)) {
+        const size_t taken = check_group_terms(*g, a, b, sa, sb, c, reported, mismatches);
+        group_term_cases += taken;
+        cases += taken;
+      }
       // The IMMA kernel's route: group sums first, then the epilogue.
       if (g->accumulation == golden::MmaAccumulation::kFusedDotProduct && g->group_size == 16 &&
           g->instruction_k == 64 && k % 64 == 0) {
@@ -195,8 +269,52 @@ TEST(BlockMmaMath, DirectedEdgeCases) {
       }
     }
   }
-  std::printf("directed: %zu dot products, %zu mismatches\n", cases, mismatches);
+  std::printf("directed: %zu dot products (%zu by group terms), %zu mismatches\n", cases, group_term_cases, mismatches);
   EXPECT_EQ(mismatches, 0u);
+  EXPECT_GT(group_term_cases, 10000u) << "the group-terms route was hardly exercised";
+}
+
+// The aligned route where the sum overflows (C within a few ulps of +-FLT_MAX,
+// E8M0 scales of 2^50, the largest the route takes) or cancels to zero, RZ
+// and RNE: Inf, the largest finite value, +0, as golden.
+TEST(BlockMmaMath, GroupTermsAtOverflowAndZero) {
+  std::mt19937_64 rng(5);
+  int reported = 0;
+  size_t taken = 0, mismatches = 0;
+  for (const golden::MmaRecipe* g : supported()) {
+    if (g->accumulation != golden::MmaAccumulation::kFusedDotProduct) continue;
+    const bool e8 = g->scale_format->name == golden::kE8M0.name;
+    for (int trial = 0; trial < 2000; ++trial) {
+      const int k = 128, groups = k / g->block;
+      std::vector<uint8_t> a(k), b(k), sa(groups, e8 ? 127 + 50 : 0x7E), sb(groups, e8 ? 127 + 50 : 0x7E);
+      for (int i = 0; i < k; ++i) {
+        const bool mirrored = trial % 4 == 0 && i % 64 >= 32;  // every instruction's sum exactly zero
+        a[i] = mirrored ? static_cast<uint8_t>(a[i - 32] ^ 8) : static_cast<uint8_t>(rng() % 16);
+        b[i] = mirrored ? b[i - 32] : static_cast<uint8_t>(rng() % 16);
+      }
+      const double ulp = std::ldexp(1.0, 104);
+      float c = static_cast<float>(static_cast<double>(FLT_MAX) - static_cast<double>(rng() % 8) * ulp);
+      if (trial % 4 == 0) c = 0.0f;
+      if (rng() % 2) c = -c;
+      taken += check_group_terms(*g, a, b, sa, sb, c, reported, mismatches);
+    }
+  }
+  // A tensor core may return a zero group term as -0: with C = -0 the sum
+  // of zeros is still golden's +0.
+  for (const golden::MmaRecipe* g : supported()) {
+    if (g->accumulation != golden::MmaAccumulation::kFusedDotProduct) continue;
+    std::string why;
+    const gpu::mma::MmaRecipe r = harness::cuda_mma_recipe(*g, why);
+    const std::vector<uint8_t> zeros(64, 8), scales(64 / g->block, g->scale_format->name == golden::kE8M0.name ? 127 : 0x38);
+    const float terms[4] = {-0.0f, -0.0f, -0.0f, -0.0f};
+    const int exponents[4] = {0, 0, 0, 0};
+    EXPECT_EQ(bits(gpu::mma::fused_from_group_terms(r, -0.0f, terms, exponents, 4)),
+              bits(golden::block_dot(*g, zeros, zeros, scales, scales, -0.0f)))
+        << g->name;
+  }
+  std::printf("overflow and zero: %zu dot products by group terms, %zu mismatches\n", taken, mismatches);
+  EXPECT_EQ(mismatches, 0u);
+  EXPECT_GT(taken, 1000u);
 }
 
 }  // namespace

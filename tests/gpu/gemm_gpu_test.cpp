@@ -4,7 +4,9 @@
 //     the CUDA-core kernel for the others): every preset, operands whose
 //     scales keep the tiled kernel on its tensor-core path, wider scales that
 //     send warps to its slow path, edge scales, and shapes that are not
-//     multiples of its tiles, must match golden::block_mma bit for bit;
+//     multiples of its tiles, must match golden::block_mma bit for bit; the
+//     tiled kernel's paths (chained at and across its limit, FP32, aligned in
+//     FP64), -0, fine and near-FLT_MAX C;
 //   - the BF16 fast path: prints how far it is from each golden model (max
 //     ulps, share of exact matches); no pass/fail on the values;
 //   - sm_120 mma.sync, sm_100 tcgen05 and cuBLASLt (sm_100/sm_120): compared with the
@@ -14,10 +16,12 @@
 #include <gtest/gtest.h>
 
 #include <bit>
+#include <cfloat>
 #include <cmath>
 #include <cstdio>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cuda_mma_recipe.h"
@@ -38,8 +42,10 @@ struct Problem {
 };
 
 // Scale bytes: kNarrow within 2 binades (the tiled kernel's fast path),
-// kModerate over 2^-8 .. 2^8, kEdges anywhere (subnormal, zero, huge, NaN-free).
-enum class Scales { kNarrow, kModerate, kEdges };
+// kModerate over 2^-8 .. 2^8, kEdges anywhere (subnormal, zero, huge, NaN-free),
+// kLarge all 448 (UE4M3) or 2^50 (E8M0: products up to the tiled kernel's
+// largest exact exponent, so that C near FLT_MAX overflows).
+enum class Scales { kNarrow, kModerate, kEdges, kLarge };
 
 Problem make_problem(const golden::MmaRecipe& r, uint64_t seed, Scales scales, size_t m = 64, size_t n = 64,
                      size_t k = 256) {
@@ -62,6 +68,7 @@ Problem make_problem(const golden::MmaRecipe& r, uint64_t seed, Scales scales, s
         case Scales::kNarrow: x = static_cast<uint8_t>(e8 ? 126 + rng() % 3 : 0x30 + rng() % 16); break;
         case Scales::kModerate: x = static_cast<uint8_t>(e8 ? 119 + rng() % 17 : 0x08 + rng() % 0x70); break;
         case Scales::kEdges: x = static_cast<uint8_t>(e8 ? rng() % 255 : rng() % 0x7F); break;
+        case Scales::kLarge: x = static_cast<uint8_t>(e8 ? 127 + 50 : 0x7E); break;
       }
     }
   }
@@ -115,6 +122,89 @@ TEST_F(GpuGemm, EmulationIsBitExactForEveryPreset) {
       EXPECT_EQ(mismatches(golden_d(g, p), d), 0u) << g.name << ": " << c.what;
     }
   }
+}
+
+// The tiled kernel's paths and the switches between them: chained (the MMAs
+// accumulate into C while every partial sum is provably an FP32 number: |C|
+// below 2^(L + 24) less the instruction's largest sum, L the lowest set bit
+// among C and the products), per instruction in FP32 (RZ(C + S)) and aligned
+// in FP64 (wide scales). With narrow scales the products' lowest bit is
+// 2^-10 (UE4M3) or 2^-4 (E8M0), so 2^(L + 24) is 2^14 or 2^20 for integer C.
+enum class Accumulator {
+  kNearChainLimit,  // integers at 50 .. 94 % of 2^14 / 2^20, by warp tile: some chain, some cross the limit
+  kNegativeZero,    // -0: an exact zero sum must give +0
+  kFineBits,        // |C| < 2^-14 with bits down to 2^-24: L is C's, not the products'
+  kNearFltMax,      // within 4 ulps of +-FLT_MAX: truncation of the terms, overflow to Inf
+};
+
+void set_accumulator(Problem& p, bool e8m0, Accumulator kind, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  const double top = e8m0 ? 0x1p20 : 0x1p14;
+  for (size_t i = 0; i < p.m; ++i) {
+    for (size_t j = 0; j < p.n; ++j) {
+      const double sign = (rng() & 1) ? -1.0 : 1.0;
+      float& c = p.c[i * p.n + j];
+      switch (kind) {
+        case Accumulator::kNearChainLimit:
+          c = static_cast<float>(sign * std::floor(top * (0.5 + 0.0625 * static_cast<double>((i / 32 + j / 32) % 8))) -
+                                 sign * static_cast<double>(rng() % 64));
+          break;
+        case Accumulator::kNegativeZero: c = -0.0f; break;
+        case Accumulator::kFineBits: c = static_cast<float>(sign * std::ldexp(static_cast<double>(rng() % 1024), -24)); break;
+        case Accumulator::kNearFltMax:
+          c = static_cast<float>(sign * (static_cast<double>(FLT_MAX) - std::ldexp(static_cast<double>(rng() % 4), 104)));
+          break;
+      }
+    }
+  }
+}
+
+// Codes whose sums grow each instruction where a row of A's first half meets
+// a column of B's first half (magnitudes 3, 4, 6, all positive: accumulators
+// cross the chained limit mid-K), or only zeros (+0 and -0 codes).
+enum class Codes { kGrowingInAQuarter, kZeros };
+
+void set_codes(Problem& p, Codes kind, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  for (auto [codes, rows] : {std::pair{&p.a, p.m}, std::pair{&p.b, p.n}}) {
+    for (size_t i = 0; i < rows; ++i) {
+      for (size_t kk = 0; kk < p.k; ++kk) {
+        uint8_t& x = (*codes)[i * p.k + kk];
+        if (kind == Codes::kZeros) x = (rng() & 1) ? 8 : 0;
+        else if (i < rows / 2) x = static_cast<uint8_t>(5 + rng() % 3);
+      }
+    }
+  }
+}
+
+TEST_F(GpuGemm, TiledPathsAreBitExact) {
+  const struct { Scales scales; Accumulator c; Codes codes; size_t m, n, k; const char* what; } cases[] = {
+      {Scales::kNarrow, Accumulator::kNearChainLimit, Codes::kGrowingInAQuarter, 256, 128, 2048,
+       "C near the chained limit, growing sums"},
+      {Scales::kNarrow, Accumulator::kNegativeZero, Codes::kGrowingInAQuarter, 128, 64, 512, "C = -0, growing sums"},
+      {Scales::kNarrow, Accumulator::kNegativeZero, Codes::kZeros, 128, 64, 256, "C = -0, zero codes"},
+      {Scales::kNarrow, Accumulator::kFineBits, Codes::kGrowingInAQuarter, 128, 64, 512, "C with bits down to 2^-24"},
+      {Scales::kModerate, Accumulator::kNegativeZero, Codes::kGrowingInAQuarter, 128, 128, 1024,
+       "moderate scales (aligned path), growing sums"},
+      {Scales::kLarge, Accumulator::kNearFltMax, Codes::kGrowingInAQuarter, 128, 128, 256, "C near +-FLT_MAX, large scales"}};
+  int tested = 0;
+  for (const golden::MmaRecipe& g : golden::mma_recipes()) {
+    std::string why;
+    const gpu::mma::MmaRecipe r = harness::cuda_mma_recipe(g, why);
+    ASSERT_EQ(why, "") << g.name;
+    if (!gpu::tiled_unsupported(r).empty()) continue;
+    uint64_t seed = 23;
+    for (const auto& c : cases) {
+      Problem p = make_problem(g, seed++, c.scales, c.m, c.n, c.k);
+      set_codes(p, c.codes, seed++);
+      set_accumulator(p, r.e8m0_scales, c.c, seed++);
+      const std::vector<float> d = gpu::block_mma(r, p.m, p.n, p.k, p.a.data(), p.b.data(), p.sa.data(),
+                                                  p.sb.data(), p.c.data());
+      EXPECT_EQ(mismatches(golden_d(g, p), d), 0u) << g.name << ": " << c.what;
+      ++tested;
+    }
+  }
+  EXPECT_GT(tested, 0) << "no recipe runs on the tiled kernel";
 }
 
 TEST_F(GpuGemm, ImmaEmulationIsBitExactForTheBlackwellPresets) {

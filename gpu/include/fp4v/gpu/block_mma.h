@@ -1,8 +1,10 @@
 // Block-scaled GEMM on the GPU, bit-exact with golden's mma recipes (Hopper
 // emulation). Runs on any device of the fat binary (sm_90a, sm_100a, sm_120a):
 //   - the tiled kernel (block_mma_tiled.cu) for the fused dot product
-//     (blackwell.* presets): group terms on FP16/BF16 tensor cores, the
-//     alignment and rounding in registers, a per-warp slow path from the codes;
+//     (blackwell.* presets): FP16/BF16 tensor cores accumulating into C where
+//     every sum is provably exact, else the group terms from them and the
+//     alignment and rounding in registers (FP32 or FP64), a per-warp slow
+//     path from the codes for NaN and extreme scales;
 //   - a CUDA-core kernel (block_mma.cu, one thread per output) for every other
 //     recipe: the integer arithmetic of block_mma_math.h.
 #pragma once

@@ -1,8 +1,10 @@
 // The per-element arithmetic of the bit-exact block-scaled GEMM (Hopper
 // emulation): __host__ __device__ and integer-only (FP32 only in the
-// fp32_sequential recipes, whose definition is FP32 arithmetic), so the same
-// functions run in the kernel (block_mma.cu) and in a host test against
-// golden::block_dot. An independent implementation of golden's models:
+// fp32_sequential recipes, whose definition is FP32 arithmetic, and FP64 in
+// the tiled kernel's route from exact group terms, fused_from_group_terms,
+// where every step is exact but the one rounding), so the same functions run
+// in the kernels (block_mma.cu, block_mma_tiled.cu) and in a host test
+// against golden::block_dot. An independent implementation of golden's models:
 //   exact: a 576-bit two's-complement fixed-point sum (unit 2^-256) of the
 //     block sums times both scales and C, rounded once (RNE or RZ) to FP32;
 //   fused (MMA-Sim's fused dot product, the blackwell.* presets): per
@@ -17,6 +19,7 @@
 // not here (the cuda backend reports them as not implemented).
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 
 #include "fp4v/gpu/float_bits.h"
@@ -202,6 +205,55 @@ FP4V_HD float fused_from_group_sums(const MmaRecipe& r, const int32_t* quarters,
   const bool negative = total < 0;
   return round_to_fp32(negative, static_cast<uint64_t>(negative ? -total : total),
                        max_exponent - r.fraction_bits, r.round_to_zero, false);
+}
+
+// 2^n as a double, -1022 <= n <= 1023.
+FP4V_HD double pow2(int n) {
+  const uint64_t b = static_cast<uint64_t>(n + 1023) << 52;
+#if defined(__CUDA_ARCH__)
+  return __longlong_as_double(static_cast<long long>(b));
+#else
+  return __builtin_bit_cast(double, b);
+#endif
+}
+
+// x rounded to FP32 as the fused model rounds its sum (round_to_fp32 without
+// saturation): RZ or RNE, subnormals kept, overflow to Inf, zero as +0.
+FP4V_HD float fused_round(double x, bool rz) {
+  const double magnitude = x < 0 ? -x : x;
+  if (magnitude >= (rz ? 0x1p128 : 0x1p128 - 0x1p103)) return bits_to_float(x < 0 ? 0xFF800000u : 0x7F800000u);
+#if defined(__CUDA_ARCH__)
+  const float f = rz ? __double2float_rz(x) : __double2float_rn(x);
+#else
+  float f;
+  if (magnitude > 0x1.fffffep127) {  // below the overflow limit: the largest finite value
+    f = bits_to_float(x < 0 ? 0xFF7FFFFFu : 0x7F7FFFFFu);
+  } else {
+    f = static_cast<float>(x);  // the host's rounding: to nearest even
+    const double back = f < 0 ? -static_cast<double>(f) : static_cast<double>(f);
+    if (rz && back > magnitude) f = bits_to_float(float_to_bits(f) - 1);  // one step toward zero
+  }
+#endif
+  return f == 0.0f ? 0.0f : f;
+}
+
+// The same instruction from its groups' terms t_g = q_g sa sb, each exact in
+// FP32 (as an FP16/BF16 tensor core computes a group of 16 products with a
+// zero accumulator: the tiled kernel's aligned path), and e_g, the sum of the
+// two scales' exponents: C and the terms truncated to multiples of 2^(E - F),
+// E = max(exponent(C), e_g), summed exactly in FP64 (below 2^(F + 14) units:
+// exact for F <= 38, the caller's condition) and rounded once. An infinite C
+// stays (golden stops there).
+FP4V_HD float fused_from_group_terms(const MmaRecipe& r, float c, const float* terms, const int* exponents,
+                                     int groups) {
+  const uint32_t cb = float_to_bits(c);
+  if ((cb & 0x7FFFFFFFu) >= 0x7F800000u) return c;
+  int e = (static_cast<int>(cb >> 23 & 0xFF) > 1 ? static_cast<int>(cb >> 23 & 0xFF) : 1) - 127;  // split_float's exponent
+  for (int g = 0; g < groups; ++g) e = exponents[g] > e ? exponents[g] : e;
+  const double up = pow2(r.fraction_bits - e);
+  double units = trunc(static_cast<double>(c) * up);
+  for (int g = 0; g < groups; ++g) units += trunc(static_cast<double>(terms[g]) * up);
+  return fused_round(units * pow2(e - r.fraction_bits), r.round_to_zero);
 }
 
 // A 576-bit two's-complement fixed-point sum, unit 2^-256.
