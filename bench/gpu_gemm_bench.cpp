@@ -6,7 +6,10 @@
 // poisoned first and a sample of 256 outputs checked against golden (exit 1
 // on a difference).
 //   gpu_gemm_bench [--m N] [--n N] [--k N] [--iterations N]
-//                  [--path tiled|imma|cuda-core|bf16|all] [--wide-scales] [RECIPE]
+//                  [--path tiled|imma|cuda-core|bf16|all] [--wide-scales | --gaussian QRECIPE] [RECIPE]
+// --gaussian: A and B are N(0, 1) data quantized by the golden quantize
+// recipe QRECIPE (its block and scale format must be the MMA recipe's), so the
+// scales spread as a real tensor's do.
 #include <cuda_runtime.h>
 
 #include <cstdio>
@@ -15,10 +18,12 @@
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "cuda_mma_recipe.h"
 #include "fp4v/golden/block_mma.h"
+#include "fp4v/golden/block_quantize.h"
 #include "fp4v/gpu/block_mma.h"
 #include "fp4v/gpu/block_mma_bf16.h"
 
@@ -60,7 +65,7 @@ int main(int argc, char** argv) {
     size_t m = 8192, n = 8192, k = 8192;
     int iterations = 3;
     bool wide_scales = false;
-    std::string path = "all", recipe_name = "blackwell.mxf4nvf4.ue4m3x16";
+    std::string path = "all", recipe_name = "blackwell.mxf4nvf4.ue4m3x16", gaussian;
     for (int i = 1; i < argc; ++i) {
       const std::string a = argv[i];
       const auto value = [&]() -> std::string {
@@ -73,6 +78,7 @@ int main(int argc, char** argv) {
       else if (a == "--iterations") iterations = std::stoi(value());
       else if (a == "--path") path = value();
       else if (a == "--wide-scales") wide_scales = true;
+      else if (a == "--gaussian") gaussian = value();
       else recipe_name = a;
     }
     std::string why;
@@ -98,6 +104,21 @@ int main(int argc, char** argv) {
         if (wide_scales) x = static_cast<uint8_t>(r.e8m0_scales ? 119 + rng() % 17 : 0x08 + rng() % 0x70);
         else x = static_cast<uint8_t>(r.e8m0_scales ? 126 + rng() % 3 : 0x30 + rng() % 16);
       }
+    if (!gaussian.empty()) {
+      const fp4v::golden::BlockRecipe& q = fp4v::golden::find_block_recipe(gaussian);
+      if (q.block_cols != r.block || q.block_rows != 1 || q.is_mx() != r.e8m0_scales)
+        throw std::invalid_argument("--gaussian " + gaussian + ": its blocks or scale format are not " + recipe_name + "'s");
+      std::normal_distribution<float> normal;
+      for (auto [codes, scales, rows] : {std::tuple{&a, &sa, m}, std::tuple{&b, &sb, n}}) {
+        std::vector<float> x(rows * k);
+        for (float& v : x) v = normal(rng);
+        fp4v::golden::QuantizeOptions options;
+        options.block_errors = false;
+        const fp4v::golden::QuantizedTensor t = fp4v::golden::quantize(q, x, rows, k, options);
+        *codes = t.codes;
+        *scales = t.scales;
+      }
+    }
     void *da, *db, *dsa, *dsb, *dd, *a16, *b16;
     check(cudaMalloc(&da, a.size()), "malloc");
     check(cudaMalloc(&db, b.size()), "malloc");
@@ -112,7 +133,7 @@ int main(int argc, char** argv) {
     check(cudaMemcpy(dsb, sb.data(), sb.size(), cudaMemcpyHostToDevice), "copy");
     const double flop = 2.0 * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k);
     std::printf("%s, %zu x %zu x %zu, recipe %s, %s scales, %d timed iterations after one warm-up\n", prop.name, m,
-                n, k, recipe_name.c_str(), wide_scales ? "wide" : "narrow", iterations);
+                n, k, recipe_name.c_str(), !gaussian.empty() ? ("N(0,1) quantized by " + gaussian).c_str() : wide_scales ? "wide" : "narrow", iterations);
     const auto* ua = static_cast<const uint8_t*>(da);
     const auto* ub = static_cast<const uint8_t*>(db);
     const auto* usa = static_cast<const uint8_t*>(dsa);
