@@ -31,8 +31,7 @@ using namespace detail;
 
 [[noreturn]] void bad_input(const std::string& what) { throw std::invalid_argument(what); }
 
-TensorContext make_context(const BlockRecipe& r, float amax) {
-  const TensorScale scale = tensor_scale(r, amax);
+TensorContext make_context(float amax, const TensorScale& scale) {
   TensorContext t;
   t.amax = amax;
   t.s_enc = scale.s_enc;
@@ -461,6 +460,21 @@ TensorScale tensor_scale(const BlockRecipe& r, float amax) {
   return t;
 }
 
+namespace {
+
+// A caller's tensor scale as the recipe stores it (see QuantizeOptions).
+TensorScale given_tensor_scale(const BlockRecipe& r, float scale) {
+  TensorScale t;
+  if (r.tensor_scale == TensorScaleRule::kTorchao) {
+    t.per_tensor_scale = scale;
+  } else {
+    t.s_enc = scale;
+  }
+  return t;
+}
+
+}  // namespace
+
 QuantizedTensor quantize(const BlockRecipe& r, std::span<const float> input, size_t in_rows,
                          size_t in_cols, const QuantizeOptions& o) {
   const std::string where = std::string(r.name) + ": ";
@@ -502,6 +516,16 @@ QuantizedTensor quantize(const BlockRecipe& r, std::span<const float> input, siz
     if (r.tensor_scale == TensorScaleRule::kNone) bad_input(where + "has no tensor scale for a calibrated amax");
     if (!std::isfinite(*o.tensor_amax) || *o.tensor_amax < 0.0f) {
       bad_input(where + "the calibrated tensor amax must be finite and >= 0");
+    }
+  }
+  if (o.tensor_scale) {
+    if (o.tensor_amax) bad_input(where + "give a calibrated tensor amax or a tensor scale, not both");
+    if (r.tensor_scale == TensorScaleRule::kNone) bad_input(where + "has no tensor scale to give");
+    if (!std::isfinite(*o.tensor_scale) || *o.tensor_scale <= 0.0f) {
+      bad_input(where + "the tensor scale must be finite and > 0");
+    }
+    if (r.selection == ScaleSelection::kFourOverSix && r.error_arithmetic == ErrorArithmetic::kFosFp32) {
+      bad_input(where + "its 4/6 error reads the tensor amax, not only the scale: give a calibrated tensor amax");
     }
   }
   const size_t count = input.size();
@@ -567,7 +591,8 @@ QuantizedTensor quantize(const BlockRecipe& r, std::span<const float> input, siz
                            : input_amax;
   if (r.variant.amax_signed && count) q.amax = *std::max_element(matrix.begin(), matrix.end());
   if (o.tensor_amax) q.amax = *o.tensor_amax;
-  const TensorContext t = make_context(r, q.amax);
+  const TensorContext t = make_context(q.amax, o.tensor_scale ? given_tensor_scale(r, *o.tensor_scale)
+                                                                 : tensor_scale(r, q.amax));
   q.tensor_scale = r.tensor_scale == TensorScaleRule::kTorchao ? t.per_tensor_scale : t.s_enc;
 
   const size_t scale_cols = q.scale_cols();

@@ -123,6 +123,27 @@ TEST(Diff, TeAgainstFlashinferFindsNearTieFlips) {
   EXPECT_GT(flips, 0u);
 }
 
+// SGLang hands FlashInfer S_enc = 1 / (A / 2688), FlashInfer derives 2688 / A:
+// otherwise the same kernel. Given the same caller tensor scale
+// (TensorCalibration::scale, fp4v diff --tensor-scale) they agree on inputs
+// where their own scales part.
+TEST(Diff, CallerTensorScaleReachesBothRecipes) {
+  const auto& fi = find_block_recipe("nvfp4.flashinfer.kernel.46.mse.fast");
+  const auto& sg = find_block_recipe("nvfp4.sglang.kernel");
+  size_t parted = 0;
+  for (int k = 1; k < 200; ++k) {
+    std::vector<float> x(64);
+    for (size_t i = 0; i < x.size(); ++i) x[i] = std::sin(static_cast<float>(k * 97 + static_cast<int>(i)) * 0.37f) * (1.0f + k);
+    if (!harness::recipes_differ(fi, sg, x)) continue;
+    ++parted;
+    EXPECT_EQ(harness::classify_difference(fi, sg, x, 1, x.size(), 0), "tensor scale");
+    harness::TensorCalibration given;
+    given.scale = golden::quantize(fi, x, 1, x.size()).tensor_scale;
+    EXPECT_FALSE(harness::recipes_differ(fi, sg, x, nullptr, given)) << k;
+  }
+  EXPECT_GT(parted, 10u);
+}
+
 TEST(Diff, AgreementMatrixIsSymmetric) {
   std::vector<const golden::BlockRecipe*> rs;
   for (const char* n : {"nvfp4.46", "nvfp4.46.mae", "nvfp4.te", "mxfp4.ocp", "mxfp4.torchao.floor"}) {

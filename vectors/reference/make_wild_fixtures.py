@@ -19,8 +19,10 @@ each `fp4v diff` reproducer in tests/fixtures/wild/reproducers.json (near-tie
 4/6 flips between these recipes and TE's, a tensor of its own each, written
 as repro_<i>); signed zeros (all -0.0 blocks, -0.0 beside values); a tensor of
 FP32 subnormals, whose S_enc = N / amax overflows. A
-run is "<recipe>[.a<i>]": .codes (packed, even element in the low nibble),
-.scales (one byte per block, row-major) and, for .a<i>, .calibrated_amax.
+run is "<recipe>[.a<i>|.s<i>]": .codes (packed, even element in the low
+nibble), .scales (one byte per block, row-major) and, for .a<i>, the
+.calibrated_amax it was given; for .s<i>, the .tensor_scale the caller gave
+(FlashInfer's global_scale, ModelOpt's weights_scaling_factor_2).
 
 Needs numpy, safetensors, torch (CPU) and nvidia-modelopt==0.47.0 (in a venv
 of its own: pip install nvidia-modelopt==0.47.0 torch==2.15.0).
@@ -38,6 +40,8 @@ from reference_common import block_fixture_inputs  # noqa: E402
 
 ROWS = 16
 AMAX_FACTORS = (0.25, 0.9, 1.0, 1.5, 3.0)
+# Caller-supplied tensor scales: these multiples of the one the amax gives.
+SCALE_FACTORS = (0.5, 2.0, 1.0 / 3.0)
 F32 = np.float32
 FLT_MAX = np.finfo(np.float32).max
 
@@ -137,6 +141,18 @@ def run_flashinfer_sglang(x, out):
                     x, flashinfer_global_scale(amax, e4m3_max), e4m3_max, metric, fast)
     out["nvfp4.sglang.kernel.codes"], out["nvfp4.sglang.kernel.scales"] = flashinfer_46(
         x, sglang_global_scale(amax), 448, "mse", True)
+    # The caller's global_scale, as FlashInfer's nvfp4_quantize takes it.
+    for i, s in enumerate(caller_scales(flashinfer_global_scale(amax, 448))):
+        for key, metric, fast in (("nvfp4.flashinfer.kernel.46.mse", "mse", False),
+                                  ("nvfp4.sglang.kernel", "mse", True)):
+            out[f"{key}.s{i}.codes"], out[f"{key}.s{i}.scales"] = flashinfer_46(x, s, 448, metric, fast)
+            out[f"{key}.s{i}.tensor_scale"] = np.array([s], np.float32)
+
+
+def caller_scales(derived):
+    with np.errstate(over="ignore"):
+        scales = [F32(derived * F32(f)) for f in SCALE_FACTORS]
+    return [s for s in scales if np.isfinite(s) and s > 0]
 
 
 # ------------------------------------------------------------------ ModelOpt
@@ -160,6 +176,12 @@ def run_modelopt(x, out):
         # get_weights_scaling_factor_2_from_quantizer: global_amax / (6 * 448)
         out[key + ".codes"], out[key + ".scales"] = quantize(torch.tensor(a) / (6.0 * 448.0))
         out[key + ".calibrated_amax"] = np.array([a], np.float32)
+    # The caller's weights_scaling_factor_2 (ModelOpt's per-tensor decode scale).
+    derived = np.float32(NVFP4QTensor.get_weights_scaling_factor_2(torch.from_numpy(x.copy())).item())
+    for i, s in enumerate(caller_scales(derived)):
+        key = f"nvfp4.modelopt.s{i}"
+        out[key + ".codes"], out[key + ".scales"] = quantize(torch.tensor(s))
+        out[key + ".tensor_scale"] = np.array([s], np.float32)
 
 
 def inputs(blocks, reproducers):
