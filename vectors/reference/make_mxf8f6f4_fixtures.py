@@ -16,6 +16,7 @@ split into significand and exponent with the type's smallest exponent (E2M1:
 MMA-Sim's. Whether the hardware aligns E2M1 that way is not known here: no
 Blackwell GPU was run.
 
+Needs python/requirements-fixtures.txt (torch 2.15.0) and MMA-Sim on --mmasim.
 Tensors as the other MMA fixtures (tests/fixtures/mma/README.md), K = 32:
 a_codes, b_codes uint8 [cases, 32]; a_scales, b_scales uint8 [cases, 1];
 c, d uint32 [cases].

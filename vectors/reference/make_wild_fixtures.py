@@ -24,8 +24,9 @@ nibble), .scales (one byte per block, row-major) and, for .a<i>, the
 .calibrated_amax it was given; for .s<i>, the .tensor_scale the caller gave
 (FlashInfer's global_scale, ModelOpt's weights_scaling_factor_2).
 
-Needs numpy, safetensors, torch (CPU) and nvidia-modelopt==0.47.0 (in a venv
-of its own: pip install nvidia-modelopt==0.47.0 torch==2.15.0).
+Needs python/requirements-fixtures.txt (torch 2.15.0 CPU, nvidia-modelopt
+0.47.0, numpy, safetensors), in a venv of its own. Run:
+  python vectors/reference/make_wild_fixtures.py
 """
 import argparse
 import json
