@@ -466,10 +466,11 @@ py::dict quantize_array(const std::string& recipe_name, const py::buffer& values
                         bool bf16_input, const std::optional<py::buffer>& random,
                         const std::optional<py::buffer>& forced_four, unsigned threads, bool portable,
                         bool dequantized, bool errors, bool swizzled, bool pack,
-                        std::optional<float> tensor_amax) {
+                        std::optional<float> tensor_amax, std::optional<float> tensor_scale) {
   const BlockRecipe& r = find_block_recipe(recipe_name);
   QuantizeOptions o;
   o.tensor_amax = tensor_amax;
+  o.tensor_scale = tensor_scale;
   o.two_d_blocks = two_d;
   o.transpose = transpose;
   o.hadamard = hadamard;
@@ -948,7 +949,7 @@ PYBIND11_MODULE(_native, m) {
         py::arg("hadamard") = false, py::arg("bf16_input") = false, py::arg("random") = py::none(),
         py::arg("forced_four") = py::none(), py::arg("threads") = 0u, py::arg("portable") = false,
         py::arg("dequantized") = false, py::arg("errors") = false, py::arg("swizzled") = false,
-        py::arg("pack") = true, py::arg("tensor_amax") = py::none());
+        py::arg("pack") = true, py::arg("tensor_amax") = py::none(), py::arg("tensor_scale") = py::none());
   m.def("dequantize", &dequantize_array, py::arg("recipe"), py::arg("codes"), py::arg("scales"), py::arg("rows"),
         py::arg("cols"), py::arg("two_d") = false, py::arg("tensor_scale") = 1.0f,
         py::arg("macro_scales") = py::none(), py::arg("threads") = 0u);

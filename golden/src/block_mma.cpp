@@ -128,7 +128,16 @@ float fused_dot_instruction(const MmaRecipe& r, std::span<const uint8_t> a,
   const Split cs = split(c, -126);
   terms.push_back({cs.mantissa, cs.fraction_bits, cs.exponent});
   const size_t g = static_cast<size_t>(r.group_size);
-  for (size_t k0 = 0; k0 < a.size(); k0 += g) {
+  for (size_t k0 = 0; r.product_exponents && k0 < a.size(); ++k0) {
+    const size_t block = (scale_offset + k0) / static_cast<size_t>(r.block);
+    const Split s0 = split(scale_value(r, sa[block]), scale_min_exponent);
+    const Split s1 = split(scale_value(r, sb[block]), scale_min_exponent);
+    const Split x = split(kE2M1Values[a[k0] & 0xF], 0), y = split(kE2M1Values[b[k0] & 0xF], 0);
+    terms.push_back({x.mantissa * y.mantissa * s0.mantissa * s1.mantissa,
+                     x.fraction_bits + y.fraction_bits + s0.fraction_bits + s1.fraction_bits,
+                     x.exponent + y.exponent + s0.exponent + s1.exponent});
+  }
+  for (size_t k0 = 0; !r.product_exponents && k0 < a.size(); k0 += g) {
     int64_t quarters = 0;  // the group's exact sum of products, in units of 1/4
     for (size_t k = k0; k < k0 + g; ++k) {
       quarters += static_cast<int64_t>(2 * kE2M1Values[a[k] & 0xF]) *
@@ -269,6 +278,14 @@ constexpr MmaRecipe kMmaRecipes[] = {
              MmaAccumulation::kFusedDotProduct, Rounding::kTowardZero),
     make_mma("blackwell.mxf4.ue8m0x32", kMmaSim, kE8M0, 32, MmaAccumulation::kFusedDotProduct,
              Rounding::kTowardZero),
+    // kind::mxf8f6f4 with E2M1 operands: MMA-Sim's model of it (K = 32, F = 25,
+    // every product its own term) with the E2M1 entry its split lacks.
+    MmaRecipe{"blackwell.mxf8f6f4.ue8m0x32",
+              "microsoft/MMA-Sim c785138 tcgen05mma_block_scale / mma_block_scale, kind::mxf8f6f4 (K = 32): "
+              "nv_fused_dot_add with the scales, F = 25, round toward zero; E2M1 split with its own "
+              "smallest exponent 0 (MMA-Sim has no E2M1 entry and rejects it)",
+              &kE8M0, 32, MmaAccumulation::kFusedDotProduct, 1, 25, Rounding::kTowardZero,
+              Rounding::kTowardZero, false, 32, true, false, true},
     make_mma("fp32_sequential.ue4m3x16",
              "CUTLASS / TransformerEngine host references: FP32 dequantize, sequential FP32 sum",
              kUE4M3, 16, MmaAccumulation::kFp32Sequential, Rounding::kNearestEven),

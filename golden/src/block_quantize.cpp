@@ -31,8 +31,7 @@ using namespace detail;
 
 [[noreturn]] void bad_input(const std::string& what) { throw std::invalid_argument(what); }
 
-TensorContext make_context(const BlockRecipe& r, float amax) {
-  const TensorScale scale = tensor_scale(r, amax);
+TensorContext make_context(float amax, const TensorScale& scale) {
   TensorContext t;
   t.amax = amax;
   t.s_enc = scale.s_enc;
@@ -91,10 +90,18 @@ struct CandidateScales {
     case ElementScaling::kTeQuotient:  // the divisor (candidate_codes divides)
       for (size_t b = 0; b < blocks; ++b) m[b] = s[b] * t.s_dec;
       break;
+    case ElementScaling::kModeloptQuotient:  // the divisor
+      for (size_t b = 0; b < blocks; ++b) m[b] = s[b] * t.per_tensor_scale;
+      break;
     default: break;
   }
   const bool guard = r.element_scaling == ElementScaling::kFosReciprocal;
   for (size_t b = 0; b < blocks; ++b) c.zero_guard[b] = guard && s[b] == 0.0f;
+}
+
+// Element scalings whose candidate multiplier is a divisor.
+constexpr bool divides(ElementScaling e) {
+  return e == ElementScaling::kTeQuotient || e == ElementScaling::kModeloptQuotient;
 }
 
 // The codes of one candidate for one block, and the values its error uses.
@@ -103,7 +110,7 @@ struct CandidateScales {
                                                    const uint32_t* random, uint8_t* codes,
                                                    float* fake) {
   const float m = zero_guard ? 0.0f : multiplier;
-  if (coder.r.element_scaling == ElementScaling::kTeQuotient) {
+  if (divides(coder.r.element_scaling)) {
     for (int i = 0; i < n; ++i) codes[i] = coder.code(x[i] / m, random ? random[i] : 0u, &fake[i]);
     return;
   }
@@ -145,6 +152,14 @@ struct CandidateScales {
           s_hp[b] = std::clamp((amax[b] / 6.0f) / t.per_tensor_scale, r.scale_min, r.scale_max);
         }
         break;
+      case BlockScaleRule::kModeloptQuotient: {
+        const float divisor = 6.0f * t.per_tensor_scale;
+        for (size_t b = 0; b < blocks; ++b) {
+          const float s = amax[b] / divisor;  // 0 / 0 (an all-zero tensor) stays NaN, as in torch.clamp
+          s_hp[b] = std::clamp(s == 0.0f ? 1.0f : s, r.scale_min, r.scale_max);
+        }
+        break;
+      }
       default: break;
     }
   }
@@ -263,12 +278,18 @@ template <int N, int BlockCols>
       uint8_t* codes6 = &row_codes[tc * N];
       candidate_codes(job.coder, block, N, amax[tc], six.multiplier[tc], six.zero_guard[tc], random6,
                       codes6, fake6);
+      if (r.zero_block_zero_codes && amax[tc] == 0.0f) {
+        std::fill_n(codes6, N, uint8_t{0});
+        six.code[tc] = 0;
+        if (four_over_six) four.code[tc] = 0;
+      }
       if (!four_over_six) {
         store_block<N, BlockCols>(job, tr, tc, codes6, six.code[tc], false, 0.0f, 0.0f);
         continue;
       }
       candidate_codes(job.coder, block, N, amax[tc], four.multiplier[tc], four.zero_guard[tc],
                       random4, &row_codes[(tiles_per_row + tc) * N], fake4);
+      if (r.zero_block_zero_codes && amax[tc] == 0.0f) std::fill_n(&row_codes[(tiles_per_row + tc) * N], N, uint8_t{0});
       float e6[N], e4[N];
       fos_error_terms(r, job.t, block, fake6, six.scale[tc], N, e6);
       fos_error_terms(r, job.t, block, fake4, four.scale[tc], N, e4);
@@ -429,9 +450,30 @@ TensorScale tensor_scale(const BlockRecipe& r, float amax) {
     case TensorScaleRule::kTorchao:
       t.per_tensor_scale = amax / n;
       break;
+    case TensorScaleRule::kFlashinfer:
+      t.s_enc = amax == 0.0f ? kFltMax : n / amax;
+      break;
+    case TensorScaleRule::kReciprocalOfDecode:
+      t.s_enc = amax == 0.0f ? 1.0f : 1.0f / (amax / n);
+      break;
   }
   return t;
 }
+
+namespace {
+
+// A caller's tensor scale as the recipe stores it (see QuantizeOptions).
+TensorScale given_tensor_scale(const BlockRecipe& r, float scale) {
+  TensorScale t;
+  if (r.tensor_scale == TensorScaleRule::kTorchao) {
+    t.per_tensor_scale = scale;
+  } else {
+    t.s_enc = scale;
+  }
+  return t;
+}
+
+}  // namespace
 
 QuantizedTensor quantize(const BlockRecipe& r, std::span<const float> input, size_t in_rows,
                          size_t in_cols, const QuantizeOptions& o) {
@@ -474,6 +516,16 @@ QuantizedTensor quantize(const BlockRecipe& r, std::span<const float> input, siz
     if (r.tensor_scale == TensorScaleRule::kNone) bad_input(where + "has no tensor scale for a calibrated amax");
     if (!std::isfinite(*o.tensor_amax) || *o.tensor_amax < 0.0f) {
       bad_input(where + "the calibrated tensor amax must be finite and >= 0");
+    }
+  }
+  if (o.tensor_scale) {
+    if (o.tensor_amax) bad_input(where + "give a calibrated tensor amax or a tensor scale, not both");
+    if (r.tensor_scale == TensorScaleRule::kNone) bad_input(where + "has no tensor scale to give");
+    if (!std::isfinite(*o.tensor_scale) || *o.tensor_scale <= 0.0f) {
+      bad_input(where + "the tensor scale must be finite and > 0");
+    }
+    if (r.selection == ScaleSelection::kFourOverSix && r.error_arithmetic == ErrorArithmetic::kFosFp32) {
+      bad_input(where + "its 4/6 error reads the tensor amax, not only the scale: give a calibrated tensor amax");
     }
   }
   const size_t count = input.size();
@@ -539,7 +591,8 @@ QuantizedTensor quantize(const BlockRecipe& r, std::span<const float> input, siz
                            : input_amax;
   if (r.variant.amax_signed && count) q.amax = *std::max_element(matrix.begin(), matrix.end());
   if (o.tensor_amax) q.amax = *o.tensor_amax;
-  const TensorContext t = make_context(r, q.amax);
+  const TensorContext t = make_context(q.amax, o.tensor_scale ? given_tensor_scale(r, *o.tensor_scale)
+                                                                 : tensor_scale(r, q.amax));
   q.tensor_scale = r.tensor_scale == TensorScaleRule::kTorchao ? t.per_tensor_scale : t.s_enc;
 
   const size_t scale_cols = q.scale_cols();

@@ -81,6 +81,30 @@ BlockRecipe te_four_over_six_fast(std::string_view name, ErrorMetric metric, flo
   return r;
 }
 
+// FlashInfer's 4/6 CUDA kernel (cvt_warp_fp16_to_fp4, and the same
+// arithmetic in its CuTe-DSL kernel) with FLASHINFER_DISABLE_FP4_QUANT_FAST_MATH=1:
+// TE's block scales and element scaling, PTX satfinite casts, the 16 error
+// terms summed left to right; fast: err_use_fast_math (FP16 scoring, as TE's).
+BlockRecipe flashinfer_four_over_six(std::string_view name, ErrorMetric metric, float e4m3_max,
+                                     bool fast_scoring) {
+  BlockRecipe r = te_four_over_six(name, metric, e4m3_max);
+  r.source = fast_scoring
+                 ? "FlashInfer 0.7.2.post1 csrc/nv_internal/tensorrt_llm/kernels/quantization_utils.cuh "
+                   "cvt_warp_fp16_to_fp4, NVFP44Over6Config(err_use_fast_math=True), "
+                   "FLASHINFER_DISABLE_FP4_QUANT_FAST_MATH=1 (modelled from source; needs SM100)"
+                 : "FlashInfer 0.7.2.post1 csrc/nv_internal/tensorrt_llm/kernels/quantization_utils.cuh "
+                   "cvt_warp_fp16_to_fp4, NVFP44Over6Config(err_use_fast_math=False), "
+                   "FLASHINFER_DISABLE_FP4_QUANT_FAST_MATH=1 (modelled from source; needs SM100)";
+  r.tensor_scale = TensorScaleRule::kFlashinfer;
+  r.scale_policy = find_policy("ptx.satfinite", "e4m3").policy;
+  r.element_policy = find_policy("ptx.satfinite", "e2m1").policy;
+  r.clamp_before_element_cast = false;
+  r.error_arithmetic = fast_scoring ? ErrorArithmetic::kScaledFp32 : ErrorArithmetic::kDecodeScaleFp32;
+  r.sum_order = SumOrder::kSequential;
+  r.zero_block_zero_codes = true;
+  return r;
+}
+
 BlockRecipe torchao(std::string_view name, TensorScaleRule tensor_scale) {
   BlockRecipe r = nvfp4_base();
   r.name = name;
@@ -94,6 +118,24 @@ BlockRecipe torchao(std::string_view name, TensorScaleRule tensor_scale) {
   r.element_policy = find_policy("torchao", "e2m1").policy;
   r.clamp_before_element_cast = true;
   r.stochastic = StochasticStyle::kPtx;
+  return r;
+}
+
+// ModelOpt's NVFP4 real quantization on the CPU (NVFP4QTensor.quantize without
+// TensorRT-LLM): weights_scaling_factor_2 = A / 2688 (torchao's per-tensor
+// scale), block scales a / (6 * it), elements divided by scale * it.
+BlockRecipe modelopt() {
+  BlockRecipe r = nvfp4_base();
+  r.name = "nvfp4.modelopt";
+  r.source = "nvidia-modelopt 0.47.0 torch/quantization/qtensor/nvfp4_tensor.py NVFP4QTensor.quantize "
+             "(the torch path; try_tensorrt needs TensorRT-LLM and a GPU)";
+  r.tensor_scale = TensorScaleRule::kTorchao;
+  r.tensor_scale_numerator = 6.0f * kE4M3Max;
+  r.block_scale = BlockScaleRule::kModeloptQuotient;
+  r.scale_min = 0x1p-9f;
+  r.scale_policy = find_policy("torch", "e4m3").policy;
+  r.element_scaling = ElementScaling::kModeloptQuotient;
+  r.element_policy = find_policy("modelopt", "e2m1").policy;
   return r;
 }
 
@@ -172,6 +214,7 @@ BlockRecipe mx(std::string_view name, std::string_view source, BlockScaleRule ru
 
 std::vector<BlockRecipe> make_recipes() {
   std::vector<BlockRecipe> v;
+  static std::deque<std::string> names;  // stable storage for the composed names
   v.push_back(te());
   v.push_back(te_four_over_six("nvfp4.te.46.mse", ErrorMetric::kSumSquares, kE4M3Max));
   v.push_back(te_four_over_six("nvfp4.te.46.mae", ErrorMetric::kSumAbs, kE4M3Max));
@@ -181,9 +224,25 @@ std::vector<BlockRecipe> make_recipes() {
   v.push_back(te_four_over_six_fast("nvfp4.te.46.mae.fast", ErrorMetric::kSumAbs, kE4M3Max));
   v.push_back(te_four_over_six_fast("nvfp4.te.46_256.mse.fast", ErrorMetric::kSumSquares, 256.0f));
   v.push_back(te_four_over_six_fast("nvfp4.te.46_256.mae.fast", ErrorMetric::kSumAbs, 256.0f));
+  for (auto [max_name, e4m3_max] : {std::pair{"46", kE4M3Max}, std::pair{"46_256", 256.0f}}) {
+    for (auto [metric_name, metric] : {std::pair{"mse", ErrorMetric::kSumSquares}, std::pair{"mae", ErrorMetric::kSumAbs}}) {
+      for (bool fast : {false, true}) {
+        names.push_back(std::string("nvfp4.flashinfer.kernel.") + max_name + "." + metric_name + (fast ? ".fast" : ""));
+        v.push_back(flashinfer_four_over_six(names.back(), metric, e4m3_max, fast));
+      }
+    }
+  }
+  // SGLang's online NVFP4 weights (nvfp4_online.py): FlashInfer's 4/6 at 448,
+  // MSE, FP16 scoring, exact math, with S_enc = 1 / (A / 2688) from SGLang.
+  BlockRecipe sglang = flashinfer_four_over_six("nvfp4.sglang.kernel", ErrorMetric::kSumSquares, kE4M3Max, true);
+  sglang.source = "SGLang 0.5.23 srt/layers/quantization/nvfp4_online.py _quantize_weight_nvfp4: FlashInfer "
+                  "nvfp4_quantize(backend='cute-dsl', NVFP44Over6Config(448, 'MSE', err_use_fast_math=True)) "
+                  "under FLASHINFER_DISABLE_FP4_QUANT_FAST_MATH=1, global scale 1 / (amax / 2688)";
+  sglang.tensor_scale = TensorScaleRule::kReciprocalOfDecode;
+  v.push_back(sglang);
+  v.push_back(modelopt());
   v.push_back(torchao("nvfp4.torchao", TensorScaleRule::kTorchao));
   v.push_back(torchao("nvfp4.torchao.block_scale_only", TensorScaleRule::kNone));
-  static std::deque<std::string> names;  // stable storage for the composed names
   for (FosImplementation implementation : {FosImplementation::kReferenceCpu,
                                             FosImplementation::kReferenceGpu,
                                             FosImplementation::kKernel}) {

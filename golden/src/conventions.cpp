@@ -83,6 +83,11 @@ constexpr NamedPolicy kPolicies[] = {
      make(R::kNearestEven, Overflow::kSaturate, NanResult::kPositiveZero,
           SignSource::kLessThanZero),
      "transformer_engine/pytorch/custom_recipes/quantization_nvfp4.py cast_to_fp4x2"},
+    // ModelOpt NVFP4QTensor._cast_fp4: searchsorted on the RNE midpoints, the
+    // sign from x < 0 (so -0.0 -> 0x0); a NaN sorts past every midpoint -> 0x7.
+    {"modelopt", "e2m1",
+     make(R::kNearestEven, Overflow::kSaturate, NanResult::kMaxFinite, SignSource::kLessThanZero),
+     "modelopt 0.47.0 torch/quantization/qtensor/nvfp4_tensor.py NVFP4QTensor._cast_fp4"},
     // TE clamps to +-448 and casts with torch's float8_e4m3fn (RNE, NaN kept).
     {"te", "e4m3", make(R::kNearestEven, Overflow::kSaturate, NanResult::kNanKeepSign),
      "quantization_nvfp4.py cast_to_e4m3: clamp(+-448) then torch .to(float8_e4m3fn)"},

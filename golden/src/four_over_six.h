@@ -43,6 +43,10 @@ __extension__ typedef __int128 Int128;  // GCC/Clang: exact 4/6 error sums
     // TE fast scoring: (q * s) - x * S_enc, the product exact (see block_recipe.h).
     FP4V_VECTOR_LOOP
     for (int i = 0; i < n; ++i) e[i] = fake[i] * scale - x[i] * t.s_enc;
+  } else if (r.error_arithmetic == ErrorArithmetic::kDecodeScaleFp32) {
+    // FlashInfer exact math: (q * s) * fl(1 / S_enc) - x.
+    FP4V_VECTOR_LOOP
+    for (int i = 0; i < n; ++i) e[i] = (fake[i] * scale) * t.s_dec - x[i];
   } else {
     FP4V_VECTOR_LOOP
     for (int i = 0; i < n; ++i) {

@@ -383,6 +383,7 @@ std::map<std::string, uint64_t> quantize_coverage(const VectorSet& set, const go
   hits["options/Hadamard transform"] += set_option(set, "hadamard");
   hits["options/transpose"] += set_option(set, "transpose");
   hits["options/calibrated tensor amax"] += set_option(set, "calibrated_amax");
+  hits["options/caller tensor scale"] += set_option(set, "tensor_scale");
   decision_coverage(set, q, x, hits);
   return hits;
 }

@@ -37,6 +37,7 @@ inline gpu::mma::MmaRecipe cuda_mma_recipe(const golden::MmaRecipe& g, std::stri
   }
   if (g.accumulation == golden::MmaAccumulation::kExact && !g.sticky) why = "rne without a sticky bit";
   if (g.scale_bit7_sign) why = "a signed UE4M3 scale";
+  if (g.product_exponents) why = "per-product exponents (kind::mxf8f6f4)";
   if (g.accumulation == golden::MmaAccumulation::kFp32Sequential && g.rounding != golden::Rounding::kNearestEven) why = "FP32 sequential with rz";
   return r;
 }

@@ -51,6 +51,12 @@ gpu::Recipe cuda_recipe(const golden::BlockRecipe& g, std::string& why) {
   gpu::Recipe r;
   if (g.variant != golden::RecipeVariant{}) why = "implementation variants (RecipeVariant) are not in the kernels";
   if (g.element_scaling == golden::ElementScaling::kTeQuotient) why = "element scaling te_quotient is not in the kernels";
+  // Rules added after the kernels' lists end (FlashInfer, SGLang, ModelOpt).
+  if (g.tensor_scale > golden::TensorScaleRule::kTorchao) why = "the recipe's tensor scale rule is not in the kernels";
+  if (g.block_scale > golden::BlockScaleRule::kMxEven) why = "the recipe's block scale rule is not in the kernels";
+  if (g.element_scaling > golden::ElementScaling::kTeQuotient) why = "the recipe's element scaling is not in the kernels";
+  if (g.error_arithmetic == golden::ErrorArithmetic::kDecodeScaleFp32) why = "FlashInfer's 4/6 error arithmetic is not in the kernels";
+  if (g.zero_block_zero_codes) why = "zero blocks with zero codes (FlashInfer) are not in the kernels";
   if (g.scale_format->name == "e4m3") {
     r.scale_format = gpu::ScaleFormat::kE4M3;
   } else if (g.is_mx()) {

@@ -30,8 +30,10 @@ using golden::TensorScaleRule;
 
 constexpr const char* kUsage =
     "usage: fp4v diff RECIPE_A RECIPE_B [--seed N] [--rows R] [--cols C] [--max N] [--json FILE]\n"
-    "       fp4v diff RECIPE_A RECIPE_B --values X,X,... [--tensor-amax A]   replay one row (a\n"
-    "           reproducer); --tensor-amax: both recipes take A as a calibrated tensor amax\n"
+    "       fp4v diff RECIPE_A RECIPE_B --values X,X,... [--tensor-amax A | --tensor-scale S]\n"
+    "           replay one row (a reproducer); --tensor-amax: both recipes take A as a calibrated\n"
+    "           tensor amax; --tensor-scale: both take S as their tensor scale (S_enc, or\n"
+    "           torchao's and ModelOpt's per_tensor_scale), as FlashInfer's global_scale\n"
     "       fp4v diff --all [--recipes A,B,...] [--json FILE] [--html FILE]\n"
     "Searches both recipes' decision boundaries (the decision generators, FP32 and BF16\n"
     "inputs) and realistic data (normal, laplace_outliers, student_t3, BF16) for blocks on\n"
@@ -60,12 +62,13 @@ bool tensor_scales_comparable(const BlockRecipe& a, const BlockRecipe& b) {
 }
 
 QuantizedTensor run(const BlockRecipe& r, std::span<const float> x, size_t rows, size_t cols,
-                    std::span<const uint8_t> forced = {}, std::optional<float> tensor_amax = {}) {
+                    std::span<const uint8_t> forced = {}, const TensorCalibration& given = {}) {
   golden::QuantizeOptions o;
   o.threads = 1;
   o.block_errors = false;
   o.forced_four = forced;
-  o.tensor_amax = tensor_amax;
+  o.tensor_amax = given.amax;
+  o.tensor_scale = given.scale;
   return golden::quantize(r, x, rows, cols, o);
 }
 
@@ -333,8 +336,8 @@ std::string why_not_comparable(const BlockRecipe& a, const BlockRecipe& b) {
 }
 
 bool recipes_differ(const BlockRecipe& a, const BlockRecipe& b, std::span<const float> x, size_t* block,
-                    std::optional<float> tensor_amax) {
-  const QuantizedTensor p = run(a, x, 1, x.size(), {}, tensor_amax), q = run(b, x, 1, x.size(), {}, tensor_amax);
+                    const TensorCalibration& given) {
+  const QuantizedTensor p = run(a, x, 1, x.size(), {}, given), q = run(b, x, 1, x.size(), {}, given);
   const std::vector<size_t> d = differing_blocks(a, b, p, q);
   if (block && !d.empty()) *block = d.front();
   return !d.empty();
@@ -351,7 +354,7 @@ struct Classifier {
   size_t rows, cols;
   const QuantizedTensor& p;
   const QuantizedTensor& q;
-  std::optional<float> tensor_amax{};
+  TensorCalibration given{};
   std::optional<QuantizedTensor> replay{};
 
   std::string operator()(size_t k) {
@@ -377,7 +380,7 @@ struct Classifier {
       if (!replay) {
         std::vector<uint8_t> forced(p.chose_four.size());
         for (size_t i = 0; i < forced.size(); ++i) forced[i] = b46 ? chose_four(a, p, i) : chose_four(b, q, i);
-        replay = b46 ? run(b, x, rows, cols, forced, tensor_amax) : run(a, x, rows, cols, forced, tensor_amax);
+        replay = b46 ? run(b, x, rows, cols, forced, given) : run(a, x, rows, cols, forced, given);
       }
       const QuantizedTensor& other = b46 ? p : q;
       return replay->scales[k] != other.scales[k] ? "block scale" : "4/6 choice";
@@ -405,9 +408,9 @@ struct Classifier {
 }  // namespace
 
 std::string classify_difference(const BlockRecipe& a, const BlockRecipe& b, std::span<const float> x,
-                                size_t rows, size_t cols, size_t k, std::optional<float> tensor_amax) {
-  const QuantizedTensor p = run(a, x, rows, cols, {}, tensor_amax), q = run(b, x, rows, cols, {}, tensor_amax);
-  return Classifier{a, b, x, rows, cols, p, q, tensor_amax}(k);
+                                size_t rows, size_t cols, size_t k, const TensorCalibration& given) {
+  const QuantizedTensor p = run(a, x, rows, cols, {}, given), q = run(b, x, rows, cols, {}, given);
+  return Classifier{a, b, x, rows, cols, p, q, given}(k);
 }
 
 PairDiff diff_recipes(const BlockRecipe& a, const BlockRecipe& b, const DiffOptions& o) {
@@ -694,7 +697,7 @@ int diff_command(int argc, char** argv) {
       if (w == "--all") {
         all = true;
       } else if (w.rfind("--", 0) == 0) {
-        static const std::set<std::string> known = {"--seed", "--rows", "--cols", "--max", "--json", "--html", "--values", "--recipes", "--tensor-amax"};
+        static const std::set<std::string> known = {"--seed", "--rows", "--cols", "--max", "--json", "--html", "--values", "--recipes", "--tensor-amax", "--tensor-scale"};
         if (!known.count(w)) throw Usage("unknown option '" + w + "'");
         if (i + 1 >= argc || argv[i + 1][0] == '\0') throw Usage(w + " needs a value");
         if (named.count(w)) throw Usage(w + " given twice");
@@ -709,6 +712,10 @@ int diff_command(int argc, char** argv) {
     if (named.count("--cols")) o.cols = parse_size(named["--cols"], "--cols");
     if (named.count("--max")) o.max_reproducers = parse_size(named["--max"], "--max");
     if (named.count("--tensor-amax") && !named.count("--values")) throw Usage("--tensor-amax is an option of --values");
+    if (named.count("--tensor-scale") && !named.count("--values")) throw Usage("--tensor-scale is an option of --values");
+    if (named.count("--tensor-amax") && named.count("--tensor-scale")) {
+      throw Usage("--tensor-amax and --tensor-scale exclude each other");
+    }
     if (all) {
       if (!positional.empty()) throw Usage("--all takes no recipe names (use --recipes A,B,...)");
       if (named.count("--values")) throw Usage("--values is for one pair, not --all");
@@ -759,17 +766,21 @@ int diff_command(int argc, char** argv) {
       const size_t u = unit_width(a, b);
       if (x.empty() || x.size() % u) throw Usage("--values needs a multiple of " + std::to_string(u) + " values, got " + std::to_string(x.size()));
       for (float v : x) if (!std::isfinite(v)) throw Usage("--values: non-finite value");
-      std::optional<float> amax;
+      TensorCalibration given;
       if (named.count("--tensor-amax")) {
-        amax = parse_value(named["--tensor-amax"]);
-        if (!std::isfinite(*amax) || *amax < 0.0f) throw Usage("--tensor-amax must be finite and >= 0");
+        given.amax = parse_value(named["--tensor-amax"]);
+        if (!std::isfinite(*given.amax) || *given.amax < 0.0f) throw Usage("--tensor-amax must be finite and >= 0");
       }
-      const QuantizedTensor p = run(a, x, 1, x.size(), {}, amax), q = run(b, x, 1, x.size(), {}, amax);
+      if (named.count("--tensor-scale")) {
+        given.scale = parse_value(named["--tensor-scale"]);
+        if (!std::isfinite(*given.scale) || *given.scale <= 0.0f) throw Usage("--tensor-scale must be finite and > 0");
+      }
+      const QuantizedTensor p = run(a, x, 1, x.size(), {}, given), q = run(b, x, 1, x.size(), {}, given);
       print_outputs(a, p);
       print_outputs(b, q);
       size_t k = 0;
-      if (!recipes_differ(a, b, x, &k, amax)) return std::printf("no difference\n"), 0;
-      std::printf("differ: block %zu, first step: %s\n", k, classify_difference(a, b, x, 1, x.size(), k, amax).c_str());
+      if (!recipes_differ(a, b, x, &k, given)) return std::printf("no difference\n"), 0;
+      std::printf("differ: block %zu, first step: %s\n", k, classify_difference(a, b, x, 1, x.size(), k, given).c_str());
       return 1;
     }
     const PairDiff d = diff_recipes(a, b, o);

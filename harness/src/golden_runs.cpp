@@ -35,6 +35,7 @@ golden::QuantizedTensor golden_quantize(const vectors::VectorSet& set, const gol
   o.bf16_input = input_dtype(set) == vectors::InputDtype::kBf16;
   o.forced_four = forced_four;
   if (set_option(set, "calibrated_amax")) o.tensor_amax = set.tensor("calibrated_amax").as<float>()[0];
+  if (set_option(set, "tensor_scale")) o.tensor_scale = set.tensor("tensor_scale").as<float>()[0];
   std::vector<uint32_t> random;
   if (set_option(set, "stochastic")) {
     random = set.tensor("random").as<uint32_t>();

@@ -526,7 +526,7 @@ Verdict match_value(const std::vector<std::string>& patterns, const std::string&
 // "none" matches a set that uses no option.
 Verdict match_options(const std::vector<std::string>& patterns, const VectorSet& set) {
   std::vector<std::string> used;
-  for (const char* option : {"two_d", "transpose", "hadamard", "stochastic", "calibrated_amax"}) {
+  for (const char* option : {"two_d", "transpose", "hadamard", "stochastic", "calibrated_amax", "tensor_scale"}) {
     if (set_option(set, option)) used.push_back(option);
   }
   const auto allows = [](const std::string& p, const std::string& option) { return p != "none" && glob_match(p, option); };

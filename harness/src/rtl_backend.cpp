@@ -171,6 +171,7 @@ class RtlBackend : public Backend {
   std::string cannot_run(const VectorSet& set) const override {
     if (set_option(set, "hadamard")) return "the RTL has no Hadamard transform";
     if (set_option(set, "calibrated_amax")) return "the RTL units take no calibrated tensor amax";
+    if (set_option(set, "tensor_scale")) return "the RTL units take no caller-supplied tensor scale";
     switch (unit_of(set)) {
       case Unit::kNvfp4: return rtl::nvfp4_cannot_run(quantize_input(set).job);
       case Unit::kMxfp4: return rtl::mxfp4_cannot_run(quantize_input(set).job);

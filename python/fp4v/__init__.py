@@ -154,7 +154,7 @@ class Quantized(dict):
 
 def quantize(recipe, x, *, two_d=False, transpose=False, hadamard=False, bf16_input=False, random=None,
              forced_four=None, input_dtype=None, scale_layout="row-major", dequantized=False, errors=False,
-             threads=0, portable=False, pack=True, tensor_amax=None):
+             threads=0, portable=False, pack=True, tensor_amax=None, tensor_scale=None):
     """Block-quantize a 2-D array with a named recipe (`block_recipes()`).
 
     x: float32, float16 or ml_dtypes.bfloat16 (or torch tensors), uint16 bits
@@ -170,7 +170,10 @@ def quantize(recipe, x, *, two_d=False, transpose=False, hadamard=False, bf16_in
     pack (False: codes one per element, uint8 [rows, cols], the quantizer's
     own array: no packing pass), tensor_amax (a calibrated tensor amax in
     place of the input's: the recipe's tensor-scale rule applied to it;
-    recipes with a tensor scale only).
+    recipes with a tensor scale only), tensor_scale (a caller-supplied tensor
+    scale, the recipe's own: S_enc, or torchao's and ModelOpt's
+    per_tensor_scale; used as given, as FlashInfer's global_scale is; not
+    with tensor_amax, nor for 4/6 recipes whose error reads the amax).
     Returns a `Quantized` dict."""
     a, kind = _input(x, input_dtype)
     if a.ndim != 2:
@@ -182,7 +185,7 @@ def quantize(recipe, x, *, two_d=False, transpose=False, hadamard=False, bf16_in
     ff = None if forced_four is None else np.ascontiguousarray(forced_four, dtype=np.uint8).reshape(-1)
     r = _native.quantize(recipe, a.reshape(-1), a.shape[0], a.shape[1], kind, two_d, transpose, hadamard,
                          bf16_input, rnd, ff, threads, portable, dequantized, errors, scale_layout == "128x4",
-                         pack, tensor_amax)
+                         pack, tensor_amax, tensor_scale)
     rows, cols = r["rows"], r["cols"]
     q = Quantized(recipe=recipe, rows=rows, cols=cols, scale_layout=scale_layout, scale_format=info["scale_format"],
                   packed=pack,

@@ -45,7 +45,8 @@ def quantize(recipe: str, x: _Array, *, two_d: bool = False, transpose: bool = F
              bf16_input: bool = False, random: Optional[_Array] = None, forced_four: Optional[_Array] = None,
              input_dtype: Optional[_InputDtype] = None, scale_layout: _ScaleLayout = "row-major",
              dequantized: bool = False, errors: bool = False, threads: int = 0,
-             portable: bool = False, pack: bool = True, tensor_amax: Optional[float] = None) -> Quantized: ...
+             portable: bool = False, pack: bool = True, tensor_amax: Optional[float] = None,
+             tensor_scale: Optional[float] = None) -> Quantized: ...
 def error_metrics(recipe: str, x: _Array, **options: Any) -> dict[str, Any]: ...
 def dequantize(recipe: str, codes: Union[_Array, Mapping[str, Any]], scales: Optional[_Array] = None, *,
                tensor_scale: float = 1.0, macro_scales: Optional[_Array] = None, two_d: bool = False,

@@ -172,6 +172,8 @@ def _quantize_inputs(vs):
             kwargs["random"] = np.array(vs.tensors["random"])
         elif option == "calibrated_amax":
             kwargs["tensor_amax"] = float(np.asarray(vs.tensors["calibrated_amax"]).reshape(-1)[0])
+        elif option == "tensor_scale":
+            kwargs["tensor_scale"] = float(np.asarray(vs.tensors["tensor_scale"]).reshape(-1)[0])
         else:
             kwargs[option] = True
     return (x,), kwargs
@@ -229,7 +231,7 @@ def check(quantizer, suite="smoke", recipe=None, *, seed=1, generator=None, inpu
     input dtype (float32, ml_dtypes.bfloat16 or float16), with keyword
     arguments for the options the set uses (two_d=True, transpose=True,
     hadamard=True, random=uint32 words, tensor_amax=the calibrated tensor
-    amax, a float) and recipe=NAME if it accepts
+    amax, a float; tensor_scale=the caller-supplied tensor scale, a float) and recipe=NAME if it accepts
     `recipe`. It returns a dict with codes (uint8 [rows, cols/2] packed, or
     float4_e2m1fn [rows, cols]), scales (uint8 or float8, row-major or, with
     scale_layout='128x4', cuBLASLt's tiles), optionally amax and

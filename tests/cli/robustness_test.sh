@@ -104,6 +104,14 @@ expect_status 2 "encode 1e-400" "$fp4v" encode e2m1 ptx.satfinite 1e-400
 expect_status 0 "encode inf and a subnormal" "$fp4v" encode e2m1 ptx.satfinite inf 1e-40
 for c in encode formats policies recipes list; do expect_status 0 "$c --help" "$fp4v" "$c" --help; done
 
+echo "15: fp4v diff --tensor-scale (a caller's tensor scale): bad uses exit 2, a shared scale aligns SGLang and FlashInfer"
+row="0x1.8p+0,3,0x1.3p-2,5,0,0,0,0,0,0,0,0,0,0,0,0x1.1p+2"
+expect_status 2 "--tensor-scale without --values" "$fp4v" diff nvfp4.te nvfp4.modelopt --tensor-scale 2
+expect_status 2 "--tensor-scale with --tensor-amax" "$fp4v" diff nvfp4.te nvfp4.modelopt --values "$row" --tensor-amax 1 --tensor-scale 2
+expect_status 2 "--tensor-scale 0" "$fp4v" diff nvfp4.te nvfp4.modelopt --values "$row" --tensor-scale 0
+expect_status 2 "--tensor-scale for a 4/6 error that reads the amax" "$fp4v" diff nvfp4.te.46.mse nvfp4.fos.mse --values "$row" --tensor-scale 100
+expect_status 0 "SGLang and FlashInfer with one scale" "$fp4v" diff nvfp4.sglang.kernel nvfp4.flashinfer.kernel.46.mse.fast --values "$row" --tensor-scale 471.25
+
 echo "8: merge takes only every shard of one run"
 expect_status 0 "gen shard 1" "$fp4v" gen --suite smoke --out s --shard 1/10
 for i in 0 1; do expect_status 0 "replay $i/2" "$fp4v" replay --backend golden --suite s --shard $i/20 --json r$i.json; done

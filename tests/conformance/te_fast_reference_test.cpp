@@ -245,3 +245,53 @@ TEST(PeerReferences, GoldenEqualsTheReferenceBitForBit) {
 }
 
 }  // namespace
+
+// Inference stacks' NVFP4 quantizers (tests/fixtures/wild, made by
+// vectors/reference/make_wild_fixtures.py): ModelOpt's NVFP4QTensor.quantize
+// itself, run on the CPU, with its own and with calibrated amaxes, and with a
+// caller's weights_scaling_factor_2 (".s<i>": QuantizeOptions::tensor_scale,
+// as the caller's global_scale of FlashInfer and SGLang too); FlashInfer's
+// exact-math 4/6 kernel and SGLang's use of it, which need an SM100 GPU, as an
+// independent NumPy float32 re-derivation of their source's operation order.
+namespace {
+
+TEST(WildReferences, GoldenEqualsTheReferenceBitForBit) {
+  std::set<std::string> recipes;
+  size_t runs = 0, calibrated = 0, scaled = 0, blocks_choosing_four = 0;
+  for (const auto& e : std::filesystem::directory_iterator(kFixtures / "wild")) {
+    if (e.path().extension() != ".safetensors") continue;
+    const std::string f = e.path().filename().string();
+    const SafetensorsFile out = SafetensorsFile::read(e.path());
+    const std::vector<float> x = out.copy<float>("input", DType::kF32);
+    const auto& shape = out.tensor("input").shape;
+    const size_t rows = static_cast<size_t>(shape[0]), cols = static_cast<size_t>(shape[1]);
+    for (const std::string& name : out.tensor_names()) {
+      if (!name.ends_with(".codes")) continue;
+      const std::string key = name.substr(0, name.size() - 6);
+      golden::QuantizeOptions o;
+      const bool caller_scale = out.contains(key + ".tensor_scale");
+      const PeerRun run = parse_peer_run(caller_scale ? key.substr(0, key.rfind('.')) : key);
+      if (run.calibrated) {
+        o.tensor_amax = out.copy<float>(key + ".calibrated_amax", DType::kF32).at(0);
+        ++calibrated;
+      }
+      if (caller_scale) {
+        o.tensor_scale = out.copy<float>(key + ".tensor_scale", DType::kF32).at(0);
+        ++scaled;
+      }
+      const golden::QuantizedTensor q = golden::quantize(golden::find_block_recipe(run.recipe), x, rows, cols, o);
+      EXPECT_EQ(out.copy<uint8_t>(name, DType::kU8), q.packed_codes()) << f << " " << key;
+      EXPECT_EQ(out.copy<uint8_t>(key + ".scales", DType::kU8), q.scales) << f << " " << key;
+      blocks_choosing_four += static_cast<size_t>(std::count(q.chose_four.begin(), q.chose_four.end(), 1));
+      recipes.insert(run.recipe);
+      ++runs;
+    }
+  }
+  EXPECT_EQ(recipes.size(), 10u);  // 8 FlashInfer, SGLang, ModelOpt
+  EXPECT_GE(runs, 8u * (10u + 5u));
+  EXPECT_GE(calibrated, 8u * 5u);
+  EXPECT_GE(scaled, 8u * 3u * 3u);  // FlashInfer, SGLang, ModelOpt, three scales each
+  EXPECT_GT(blocks_choosing_four, 0u);  // the fixtures exercise both 4/6 candidates
+}
+
+}  // namespace

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "fp4v/golden/block_quantize.h"
@@ -91,6 +92,56 @@ TEST(Diff, TeAgainstFouroversixFindsFourOverSixFlips) {
     replayed = true;
   }
   EXPECT_TRUE(replayed);
+}
+
+// TE's and FlashInfer's exact-math 4/6 (issue 15): the same candidates, the
+// error computed as ((q*s)*A)/(6*448) - x by TE and (q*s)*fl(1/S_enc) - x by
+// FlashInfer, algebraically equal and differently rounded. fp4v diff must
+// find, on its own, blocks where only the 4/6 choice flips: forcing TE's
+// choices onto FlashInfer gives TE's bits, and TE's two errors are a near tie.
+TEST(Diff, TeAgainstFlashinferFindsNearTieFlips) {
+  const auto& te = find_block_recipe("nvfp4.te.46.mse");
+  const auto& fi = find_block_recipe("nvfp4.flashinfer.kernel.46.mse");
+  const harness::PairDiff d = harness::diff_recipes(te, fi, small());
+  ASSERT_GT(d.by_step.count("4/6 choice"), 0u);
+  size_t flips = 0;
+  for (const harness::Reproducer& r : d.reproducers) {
+    EXPECT_TRUE(golden_differs(te, fi, r.values));
+    if (r.step != "4/6 choice") continue;
+    const auto p = golden::quantize(te, r.values, 1, r.values.size());
+    const auto q = golden::quantize(fi, r.values, 1, r.values.size());
+    ASSERT_NE(p.chose_four[r.block], q.chose_four[r.block]);
+    golden::QuantizeOptions forced;
+    forced.forced_four = p.chose_four;
+    const auto replay = golden::quantize(fi, r.values, 1, r.values.size(), forced);
+    EXPECT_EQ(replay.codes, p.codes);
+    EXPECT_EQ(replay.scales, p.scales);
+    const float e6 = p.error_six[r.block], e4 = p.error_four[r.block];
+    EXPECT_LE(std::abs(e6 - e4), 1e-5f * std::max(e6, e4)) << "not a near tie: " << e6 << " vs " << e4;
+    ++flips;
+  }
+  EXPECT_GT(flips, 0u);
+}
+
+// SGLang hands FlashInfer S_enc = 1 / (A / 2688), FlashInfer derives 2688 / A:
+// otherwise the same kernel. Given the same caller tensor scale
+// (TensorCalibration::scale, fp4v diff --tensor-scale) they agree on inputs
+// where their own scales part.
+TEST(Diff, CallerTensorScaleReachesBothRecipes) {
+  const auto& fi = find_block_recipe("nvfp4.flashinfer.kernel.46.mse.fast");
+  const auto& sg = find_block_recipe("nvfp4.sglang.kernel");
+  size_t parted = 0;
+  for (int k = 1; k < 200; ++k) {
+    std::vector<float> x(64);
+    for (size_t i = 0; i < x.size(); ++i) x[i] = std::sin(static_cast<float>(k * 97 + static_cast<int>(i)) * 0.37f) * (1.0f + k);
+    if (!harness::recipes_differ(fi, sg, x)) continue;
+    ++parted;
+    EXPECT_EQ(harness::classify_difference(fi, sg, x, 1, x.size(), 0), "tensor scale");
+    harness::TensorCalibration given;
+    given.scale = golden::quantize(fi, x, 1, x.size()).tensor_scale;
+    EXPECT_FALSE(harness::recipes_differ(fi, sg, x, nullptr, given)) << k;
+  }
+  EXPECT_GT(parted, 10u);
 }
 
 TEST(Diff, AgreementMatrixIsSymmetric) {

@@ -397,6 +397,34 @@ def test_check_with_options_passes_them():
     assert fp4v.check(unpacked, suite="smoke", recipe="nvfp4.te", generator="normal").passed
 
 
+def test_caller_tensor_scale():
+    # The caller's tensor scale, as FlashInfer's global_scale and ModelOpt's
+    # weights_scaling_factor_2 take it: the derived one reproduces the
+    # recipe; another is stored as given; the sets with option tensor_scale
+    # pass it to the checked quantizer.
+    x = np.random.default_rng(15).laplace(size=(16, 64)).astype(np.float32)
+    for recipe in ("nvfp4.flashinfer.kernel.46.mse", "nvfp4.sglang.kernel", "nvfp4.modelopt", "nvfp4.torchao"):
+        q = fp4v.quantize(recipe, x)
+        same = fp4v.quantize(recipe, x, tensor_scale=float(q["tensor_scale"]))
+        assert np.array_equal(same["codes"], q["codes"]) and np.array_equal(same["scales"], q["scales"]), recipe
+        other = fp4v.quantize(recipe, x, tensor_scale=float(q["tensor_scale"]) * 4)
+        assert other["tensor_scale"] == np.float32(q["tensor_scale"] * 4), recipe
+        assert not np.array_equal(other["scales"], q["scales"]), recipe
+    for bad, recipe in ((0.0, "nvfp4.te"), (1.0, "nvfp4.fos.mse"), (1.0, "mxfp4.ocp")):
+        with pytest.raises(ValueError):
+            fp4v.quantize(recipe, x, tensor_scale=bad)
+    seen = []
+
+    def quantize(x, recipe, tensor_scale=None):
+        seen.append(tensor_scale)
+        q = fp4v.quantize(recipe, x, tensor_scale=tensor_scale)
+        return {"codes": q.e2m1(), "scales": q.scale_values(), "amax": q["amax"]}
+
+    r = fp4v.check(quantize, suite="smoke", recipe="nvfp4.modelopt", options="tensor_scale")
+    assert r.passed, r.mismatches[:3]
+    assert any(s is not None for s in seen)
+
+
 def test_check_mma():
     def golden(a, b, sa, sb, c, recipe):
         return fp4v.mma(recipe, a, b, sa, sb, c, packed=True)

@@ -531,6 +531,34 @@ TEST(Nvfp4Canonical46, CalibratedTensorAmaxMatchesExactReference) {
   }
 }
 
+// A caller's tensor scale (QuantizeOptions::tensor_scale) equal to the one
+// the amax gives reproduces the derived result, for every recipe that takes
+// one; another scale changes the codes (the S_enc recipes scale up, the
+// per_tensor_scale recipes, torchao and ModelOpt, divide) and is stored as given.
+TEST(CallerTensorScale, TheDerivedScaleReproducesTheRecipeAndAnotherIsUsedAsGiven) {
+  std::mt19937 rng(15);
+  const auto x = laplace_tensor(rng, 16 * 64);
+  size_t recipes = 0;
+  for (const BlockRecipe& r : block_recipes()) {
+    if (r.tensor_scale == TensorScaleRule::kNone || r.is_mx() ||
+        (r.selection == ScaleSelection::kFourOverSix && r.error_arithmetic == ErrorArithmetic::kFosFp32)) {
+      continue;
+    }
+    const QuantizedTensor q = quantize(r, x, 16, 64);
+    QuantizeOptions o;
+    o.tensor_scale = q.tensor_scale;
+    const QuantizedTensor given = quantize(r, x, 16, 64, o);
+    EXPECT_EQ(given.codes, q.codes) << r.name;
+    EXPECT_EQ(given.scales, q.scales) << r.name;
+    o.tensor_scale = q.tensor_scale * 4.0f;
+    const QuantizedTensor other = quantize(r, x, 16, 64, o);
+    EXPECT_EQ(other.tensor_scale, q.tensor_scale * 4.0f) << r.name;
+    EXPECT_NE(other.scales, q.scales) << r.name;
+    ++recipes;
+  }
+  EXPECT_GE(recipes, 12u);  // nvfp4.te, torchao, fouroversix's one-candidate rules, FlashInfer, SGLang, ModelOpt, nvfp4.46
+}
+
 TEST(Nvfp4Canonical46, PowerOfTwoScalingOfTheTensorChangesOnlyTheTensorScale) {
   // x * S_enc is unchanged when x is scaled by 2^k (S_enc by 2^-k exactly),
   // so codes, scales and choices are too.
@@ -1300,6 +1328,26 @@ TEST(BlockQuantizeBadInput, CalibratedTensorAmaxOutsideItsDomainIsRejected) {
     o.tensor_amax = bad;
     expect_invalid_argument_mentioning([&] { quantize(find_block_recipe("nvfp4.te"), x, 1, 32, o); },
                                        "finite and >= 0");
+  }
+}
+
+TEST(BlockQuantizeBadInput, CallerTensorScaleOutsideItsDomainIsRejected) {
+  const std::vector<float> x(32, 1.0f);
+  QuantizeOptions o;
+  o.tensor_scale = 2.0f;
+  expect_invalid_argument_mentioning([&] { quantize(find_block_recipe("mxfp4.ocp"), x, 1, 32, o); },
+                                     "has no tensor scale to give");
+  // fouroversix's and TE's 4/6 errors read the amax itself, not only S_enc.
+  for (const char* r : {"nvfp4.fos.mse", "nvfp4.te.46.mse", "nvfp4.fos.gpu.mae"}) {
+    expect_invalid_argument_mentioning([&] { quantize(find_block_recipe(r), x, 1, 32, o); }, "reads the tensor amax");
+  }
+  o.tensor_amax = 1.0f;
+  expect_invalid_argument_mentioning([&] { quantize(find_block_recipe("nvfp4.te"), x, 1, 32, o); }, "not both");
+  o.tensor_amax.reset();
+  for (const float bad : {0.0f, -1.0f, std::numeric_limits<float>::infinity(), std::numeric_limits<float>::quiet_NaN()}) {
+    o.tensor_scale = bad;
+    expect_invalid_argument_mentioning([&] { quantize(find_block_recipe("nvfp4.te"), x, 1, 32, o); },
+                                       "finite and > 0");
   }
 }
 

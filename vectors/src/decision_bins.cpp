@@ -21,9 +21,10 @@ std::vector<DecisionBin> decision_bins(const golden::BlockRecipe& r) {
     for (const DecisionBin& b : {kScaleOnMidpoint, kScaleFp32Below, kScaleFp32Above, kScaleInputBelow, kScaleInputAbove}) {
       v.push_back(b);
     }
-    // torchao clamps s_hp to the smallest normal E4M3 value.
-    if (r.block_scale != BlockScaleRule::kTorchaoQuotient) {
-      v.push_back(kScaleSubnormal);
+    // torchao clamps s_hp to the smallest normal E4M3 value, ModelOpt to the
+    // smallest subnormal (2^-9).
+    if (r.block_scale != BlockScaleRule::kTorchaoQuotient) v.push_back(kScaleSubnormal);
+    if (r.block_scale != BlockScaleRule::kTorchaoQuotient && r.block_scale != BlockScaleRule::kModeloptQuotient) {
       v.push_back(kScaleZero);
     }
     // s_hp of the tensor's amax block is N / em (6-candidate) and 1.5 times that (4-candidate).

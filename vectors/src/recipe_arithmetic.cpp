@@ -32,6 +32,10 @@ double block_scale_hp(const golden::BlockRecipe& r, const TensorScale& t, float 
       return std::clamp((a / 6.0f) / t.per_tensor_scale, r.scale_min, r.scale_max);
     case BlockScaleRule::kExact:
       return t.zero_scales ? 0.0 : static_cast<double>(a) * t.s_enc / element_max(r);
+    case BlockScaleRule::kModeloptQuotient: {
+      const float s = a / (6.0f * t.per_tensor_scale);
+      return std::clamp(s == 0.0f ? 1.0f : s, r.scale_min, r.scale_max);
+    }
     default: return 0.0;
   }
 }
@@ -49,6 +53,7 @@ double scaled_element(const golden::BlockRecipe& r, const TensorScale& t, float 
     case ElementScaling::kFosCudaReciprocal: return x * (1.0f / ((1.0f / t.s_enc) * sf));
     case ElementScaling::kTorchaoQuotient: return x / (t.per_tensor_scale * sf);
     case ElementScaling::kTeQuotient: return x / (sf * (1.0f / t.s_enc));
+    case ElementScaling::kModeloptQuotient: return x / (sf * t.per_tensor_scale);
     case ElementScaling::kExact: return s == 0 ? 0.0 : static_cast<double>(x) * t.s_enc / s;
     case ElementScaling::kPowerOfTwo: return static_cast<double>(x) / s;
   }

@@ -56,6 +56,17 @@ void add_option_sets(std::vector<SetSpec>& sets, size_t rows, size_t cols, uint6
       add(c);
     }
   }
+  // A caller-supplied tensor scale (FlashInfer's global_scale, torchao's
+  // per_tensor_scale, ModelOpt's weights_scaling_factor_2), both ways from
+  // the one the input's amax gives.
+  for (const char* recipe : {"nvfp4.flashinfer.kernel.46.mse", "nvfp4.sglang.kernel", "nvfp4.modelopt",
+                             "nvfp4.torchao", "nvfp4.te"}) {
+    for (const float factor : {0.5f, 2.0f}) {
+      SetSpec c = quantize_set(recipe, "laplace_outliers", rows, cols, seed + 6);
+      c.tensor_scale_factor = factor;
+      add(c);
+    }
+  }
   // TE's 4/6 sums a 16x16 tile's error in its own order (rows, then a tree).
   for (const char* recipe : {"nvfp4.te.46.mse", "nvfp4.te.46_256.mae"}) {
     for (const char* g : {"four_over_six_order_ties", "four_over_six_ties"}) {
@@ -174,6 +185,11 @@ std::string SetSpec::name() const {
     factor << calibrated_amax_factor;
     s += ".amax_x" + factor.str();
   }
+  if (tensor_scale_factor != 0.0f) {
+    std::ostringstream factor;
+    factor << tensor_scale_factor;
+    s += ".scale_x" + factor.str();
+  }
   if (input_dtype != InputDtype::kFp32) s += "." + std::string(input_dtype_name(input_dtype));
   return s;
 }
@@ -268,7 +284,8 @@ VectorSet make_vector_set(const SetSpec& s, const std::string& suite) {
   VectorSet set;
   nlohmann::json options = {{"two_d", s.two_d}, {"transpose", s.transpose},
                             {"hadamard", s.hadamard}, {"stochastic", s.stochastic},
-                            {"calibrated_amax", s.calibrated_amax_factor != 0.0f}};
+                            {"calibrated_amax", s.calibrated_amax_factor != 0.0f},
+                            {"tensor_scale", s.tensor_scale_factor != 0.0f}};
   set.metadata = {{"operation", s.operation}, {"recipe", s.recipe}, {"generator", s.generator},
                   {"seed", std::to_string(s.seed)}, {"suite", suite}, {"name", s.name()},
                   {"fp4v_version", FP4V_VERSION}, {"options", options.dump()}};
@@ -296,6 +313,11 @@ VectorSet make_vector_set(const SetSpec& s, const std::string& suite) {
       for (float v : x) amax = std::max(amax, std::fabs(v));
       o.tensor_amax = static_cast<float>(static_cast<double>(amax) * s.calibrated_amax_factor);
       set.tensors["calibrated_amax"] = Tensor::of(DType::kF32, {1}, std::vector<float>{*o.tensor_amax});
+    }
+    if (s.tensor_scale_factor != 0.0f) {
+      const float derived = golden::quantize(r, x, s.rows, s.cols, o).tensor_scale;
+      o.tensor_scale = static_cast<float>(static_cast<double>(derived) * s.tensor_scale_factor);
+      set.tensors["tensor_scale"] = Tensor::of(DType::kF32, {1}, std::vector<float>{*o.tensor_scale});
     }
     const golden::QuantizedTensor q = golden::quantize(r, x, s.rows, s.cols, o);
     const auto rows = static_cast<int64_t>(q.rows), cols = static_cast<int64_t>(q.cols);

@@ -129,6 +129,11 @@ void check_layout(const std::string& source, const std::map<std::string, std::st
         fail(source, "calibrated_amax must be finite and >= 0");
       }
     }
+    if (o.is_object() && o.value("tensor_scale", false)) {
+      expect(source, tensors, "tensor_scale", DType::kF32, {1});
+      const float s = tensors.at("tensor_scale").as<float>()[0];
+      if (!(s > 0.0f && s <= std::numeric_limits<float>::max())) fail(source, "tensor_scale must be finite and > 0");
+    }
   } else {
     const int64_t m = metadata_int(source, meta, "m"), n = metadata_int(source, meta, "n"),
                   k = metadata_int(source, meta, "k"), block = metadata_int(source, meta, "block");

@@ -62,6 +62,12 @@ struct MmaRecipe {
   // A UE4M3 scale's bit 7 is ignored (the hardware reads 7 bits); true reads
   // the byte as E4M3, bit 7 a sign (fp4v mutate).
   bool scale_bit7_sign = false;
+  // kFusedDotProduct, kind::mxf8f6f4 (K = 32, group_size 1): each product is
+  // a term of its own at the sum of the exponents of its two E2M1 operands
+  // and two scales, E2M1 split as MMA-Sim splits any type, with E2M1's own
+  // smallest exponent: 0.5 is 0.5 * 2^0, a zero has exponent -126. The other
+  // kinds align a group at its scales' exponents alone.
+  bool product_exponents = false;
 };
 
 std::span<const MmaRecipe> mma_recipes();

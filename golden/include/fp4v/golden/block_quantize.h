@@ -34,6 +34,13 @@ struct QuantizeOptions {
   // blocks above it saturate (or, where the reference does, overflow). Finite
   // and >= 0; NVFP4 recipes with a tensor scale only.
   std::optional<float> tensor_amax;
+  // A caller-supplied tensor scale, as FlashInfer's global_scale, torchao's
+  // per_tensor_scale and ModelOpt's weights_scaling_factor_2 take it: the
+  // recipe's own stored scale (QuantizedTensor::tensor_scale: S_enc, or the
+  // per_tensor_scale torchao and ModelOpt divide out), used as given instead
+  // of being derived from an amax. Finite and > 0; not with tensor_amax, nor
+  // for recipes whose 4/6 error reads the amax itself (fouroversix, TE).
+  std::optional<float> tensor_scale;
   unsigned threads = 0;       // 0: all hardware threads
   // Return the two per-block errors of the FP32 4/6 recipes (error_six and
   // error_four): 8 bytes of output per block that the decision does not need.

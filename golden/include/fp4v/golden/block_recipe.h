@@ -25,6 +25,12 @@ enum class TensorScaleRule : uint8_t {
   kFos,             // S_enc = fl(N / A); A == 0 gives all-zero scales   fouroversix
   kFosFinite,       // as kFos, S_enc clamped to FLT_MAX (tiny A)         fp4v nvfp4.46
   kTorchao,         // per_tensor_scale = fl(A / N), divided out later    torchao
+  // S_enc = fl(N / A), A == 0 gives FLT_MAX; a tiny A overflows to Inf:
+  // FlashInfer make_nvfp4_global_scale (the caller passes S_enc on).
+  kFlashinfer,
+  // S_enc = fl(1 / fl(A / N)), A == 0 gives 1: SGLang's weight_scale_2 = A / N
+  // handed to FlashInfer as its reciprocal.
+  kReciprocalOfDecode,
 };
 
 // The high-precision block scale s_hp from the block amax a (before the scale
@@ -54,6 +60,9 @@ enum class BlockScaleRule : uint8_t {
   // two, up from significand 1.75 on; then the floor rule (exponent - 2,
   // clamped to [-127, 127]).
   kMxEven,
+  // NVFP4 again: ModelOpt NVFP4QTensor: fl(a / fl(6 * per_tensor_scale)), 0 read as 1.0,
+  // then clamped to [scale_min, scale_max] (2^-9, 448).
+  kModeloptQuotient,
 };
 
 // How an element x enters the E2M1 domain, given its block scale s (the
@@ -69,6 +78,8 @@ enum class ElementScaling : uint8_t {
   // multiplied with its reciprocal. No reference does this; it models a
   // kernel that divides (fp4v mutate).
   kTeQuotient,
+  // fl(x / fl(s * per_tensor_scale)): ModelOpt NVFP4QTensor.quantize divides.
+  kModeloptQuotient,
 };
 
 // What the MX element scaling does with the smallest E8M0 scale, 2^-127.
@@ -132,6 +143,10 @@ enum class ErrorArithmetic : uint8_t {
   // 2^-10 <= |q*s| <= 2688), so fl16(q * s) = q * s; a NaN scale gives NaN.
   // Algebraically the kFosFp32 error times S_enc, rounded differently.
   kScaledFp32,
+  // FlashInfer's exact-math 4/6 error (FLASHINFER_DISABLE_FP4_QUANT_FAST_MATH=1,
+  // err_use_fast_math=False): deq = fl(fl(q * s) * fl(1 / S_enc)), e = deq - x.
+  // Algebraically kFosFp32's error (S_enc = N / A), rounded differently.
+  kDecodeScaleFp32,
 };
 
 enum class SumOrder : uint8_t {
@@ -250,6 +265,9 @@ struct BlockRecipe {
   // multiplied by f = 1 + m/256 first, m = bits 22..15 of fl(6 / macro amax);
   // 0 disables it.
   int macro_block_cols;
+  // A block whose amax is 0 gets scale code 0 and codes 0, -0.0 included,
+  // whatever the tensor scale (FlashInfer returns before scaling it).
+  bool zero_block_zero_codes = false;
   RecipeVariant variant{};
 
   bool is_mx() const { return scale_format->name == "e8m0"; }

@@ -50,16 +50,21 @@ struct PairDiff {
 // scale format), else why not.
 std::string why_not_comparable(const golden::BlockRecipe& a, const golden::BlockRecipe& b);
 
+// What both recipes are given in place of the input's amax
+// (QuantizeOptions): a calibrated tensor amax, or a caller's tensor scale.
+struct TensorCalibration {
+  std::optional<float> amax, scale;
+};
+
 // Whether a and b give different bits on the 1 x n tensor x; `block` gets the
-// first block that differs. With tensor_amax, both recipes take it as a
-// calibrated tensor amax (QuantizeOptions::tensor_amax) instead of x's.
+// first block that differs.
 bool recipes_differ(const golden::BlockRecipe& a, const golden::BlockRecipe& b, std::span<const float> x,
-                    size_t* block = nullptr, std::optional<float> tensor_amax = {});
+                    size_t* block = nullptr, const TensorCalibration& given = {});
 // The first step at which a and b part on block `block` of the 1-row (or
 // rows x cols) tensor x.
 std::string classify_difference(const golden::BlockRecipe& a, const golden::BlockRecipe& b,
                                 std::span<const float> x, size_t rows, size_t cols, size_t block,
-                                std::optional<float> tensor_amax = {});
+                                const TensorCalibration& given = {});
 
 PairDiff diff_recipes(const golden::BlockRecipe& a, const golden::BlockRecipe& b, const DiffOptions& o);
 

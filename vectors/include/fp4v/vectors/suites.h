@@ -24,8 +24,12 @@ struct SetSpec {
   // (a calibrated static scale), this multiple of the input's, rounded to
   // FP32; stored as the input `calibrated_amax`. 0: the amax is measured.
   float calibrated_amax_factor = 0.0f;
+  // A caller-supplied tensor scale (QuantizeOptions::tensor_scale): the
+  // recipe's own scale from the input's amax times this factor, stored as
+  // the input `tensor_scale`. 0: derived from the amax.
+  float tensor_scale_factor = 0.0f;
 
-  std::string name() const;  // "nvfp4.fos.mse/normal[.2d][.amax_x0.5][.bf16]" (the dtype unless fp32)
+  std::string name() const;  // "nvfp4.fos.mse/normal[.2d][.amax_x0.5][.scale_x2][.bf16]" (the dtype unless fp32)
 };
 
 // A quantize set of rows x cols inputs, and an mma set of m x n x k.
