@@ -688,6 +688,25 @@ __global__ void __launch_bounds__(kAmaxThreads) tensor_amax(Params p, uint32_t* 
   uint32_t m = 0;
   if (p.macro) {
     for (size_t i = first; i < count; i += stride) m = max(m, magnitude_bits(element(p, i / p.cols, i % p.cols)));
+  } else if (p.input == InputType::kBF16) {
+    // A BF16 value's FP32 magnitude bits are its 15 magnitude bits << 16: the
+    // maximum of each 16-bit half of the raw words (__vmaxu2), 8 values a
+    // 16-byte load (count is a multiple of 16), 8 loads in flight.
+    constexpr int kLoads = 8;
+    const uint4* words = static_cast<const uint4*>(p.x);
+    const size_t loads = count / 8;
+    uint32_t halves = 0;
+    for (size_t i = first; i < loads; i += stride * kLoads) {
+      uint4 v[kLoads];
+#pragma unroll
+      for (int u = 0; u < kLoads; ++u) v[u] = i + u * stride < loads ? words[i + u * stride] : make_uint4(0, 0, 0, 0);
+#pragma unroll
+      for (int u = 0; u < kLoads; ++u) {
+        halves = __vmaxu2(halves, v[u].x & 0x7FFF7FFFu), halves = __vmaxu2(halves, v[u].y & 0x7FFF7FFFu);
+        halves = __vmaxu2(halves, v[u].z & 0x7FFF7FFFu), halves = __vmaxu2(halves, v[u].w & 0x7FFF7FFFu);
+      }
+    }
+    m = max(halves << 16, halves & 0xFFFF0000u);
   } else {  // in any order, 8 values a load (count is a multiple of 16), 4 loads in flight
     constexpr int kLoads = 4;
     for (size_t i = first * 8; i < count; i += stride * 8 * kLoads) {
@@ -955,60 +974,104 @@ struct PlainCandidate {
 // where the recipe has the code's signed value and x: negating both operands
 // of a subtraction negates its rounded result, so |d| is the same. (Where the
 // code is +0 and x < 0, kSignFromBit false, the code's value is 0 = -0 alike.)
-template <int N, bool kSignFromBit, Score kScore, bool kScaled>
-__device__ __forceinline__ PlainCandidate<N> plain_candidate(const float* magnitude, const uint32_t* signs,
-                                                             float multiplier, const float* deq, float scale,
-                                                             float s_enc) {
+template <int N, bool kSignFromBit, Score kScore, bool kScaled, class Block>
+__device__ __forceinline__ PlainCandidate<N> plain_candidate(const Block& x, float multiplier, const float* deq,
+                                                             float scale, float s_enc) {
   PlainCandidate<N> c{};
   uint32_t nonzero[N / 8] = {};
 #pragma unroll
   for (int i = 0; i < N; ++i) {
-    const uint32_t bits = __float_as_uint(magnitude[i] * multiplier);
+    const float magnitude = x.magnitude(i);
+    const uint32_t bits = __float_as_uint(magnitude * multiplier);
     const uint32_t q = e2m1_magnitude_rne(bits);
     c.words[i / 8] |= q << (4 * (i % 8));
     if (!kSignFromBit && bits != 0) nonzero[i / 8] |= 8u << (4 * (i % 8));
     if constexpr (kScore != Score::kNone) {
-      const float d = kScaled ? e2m1_value(q) * scale - magnitude[i] * s_enc : __ldg(deq + q) - magnitude[i];
+      const float d = kScaled ? e2m1_value(q) * scale - magnitude * s_enc : __ldg(deq + q) - magnitude;
       const float e = kScore == Score::kSquares ? d * d : fabsf(d);
       c.error = kScore == Score::kMax ? (c.error < e ? e : c.error) : c.error + e;
     }
   }
 #pragma unroll
-  for (int w = 0; w < N / 8; ++w) c.words[w] |= kSignFromBit ? signs[w] : signs[w] & nonzero[w];
+  for (int w = 0; w < N / 8; ++w) c.words[w] |= kSignFromBit ? x.signs(w) : x.signs(w) & nonzero[w];
   return c;
 }
 
 // The same with the recipe's sign rule made compile-time.
-template <int N, Score kScore = Score::kNone, bool kScaled = false>
-__device__ __forceinline__ PlainCandidate<N> plain_candidate(const Recipe& r, const float* magnitude,
-                                                             const uint32_t* signs, float multiplier,
+template <int N, Score kScore = Score::kNone, bool kScaled = false, class Block>
+__device__ __forceinline__ PlainCandidate<N> plain_candidate(const Recipe& r, const Block& x, float multiplier,
                                                              const float* deq = nullptr, float scale = 0.0f,
                                                              float s_enc = 0.0f) {
-  return r.element_cast.sign_from_bit
-             ? plain_candidate<N, true, kScore, kScaled>(magnitude, signs, multiplier, deq, scale, s_enc)
-             : plain_candidate<N, false, kScore, kScaled>(magnitude, signs, multiplier, deq, scale, s_enc);
+  return r.element_cast.sign_from_bit ? plain_candidate<N, true, kScore, kScaled>(x, multiplier, deq, scale, s_enc)
+                                      : plain_candidate<N, false, kScore, kScaled>(x, multiplier, deq, scale, s_enc);
 }
 
 // A multiplier the plain kernels take: finite and >= +0 (in one compare).
 __device__ bool plain_multiplier(float m) { return __float_as_uint(m) < 0x7F800000u; }
 
-// Block b's magnitudes |x| into x, its sign bits at the codes' sign
-// positions into signs; returns its amax bits.
+// A 1D block of the plain kernels, two forms with the same interface:
+// magnitude(i) = |x[i]| as FP32, signs(w) the sign bits of elements 8w to
+// 8w + 7 at the codes' sign positions, amax_bits() the largest |x| bits.
+// Magnitudes holds them as loaded (any input type).
 template <int N>
-__device__ __forceinline__ uint32_t load_magnitudes(const Params& p, size_t b, float* x, uint32_t* signs) {
-  load_run<N>(p, b * N, x);
-  uint32_t amax_bits = 0;
+struct Magnitudes {
+  float m[N];
+  uint32_t sign_words[N / 8] = {};
+  uint32_t amax = 0;
+
+  __device__ void load(const Params& p, size_t b) {
+    load_run<N>(p, b * N, m);
 #pragma unroll
-  for (int w = 0; w < N / 8; ++w) signs[w] = 0;
-#pragma unroll
-  for (int i = 0; i < N; ++i) {
-    const uint32_t bits = __float_as_uint(x[i]);
-    signs[i / 8] |= (bits >> (28 - 4 * (i % 8))) & (8u << (4 * (i % 8)));
-    x[i] = __uint_as_float(bits & 0x7FFFFFFFu);
-    amax_bits = max(amax_bits, bits & 0x7FFFFFFFu);
+    for (int i = 0; i < N; ++i) {
+      const uint32_t bits = __float_as_uint(m[i]);
+      sign_words[i / 8] |= (bits >> (28 - 4 * (i % 8))) & (8u << (4 * (i % 8)));
+      m[i] = __uint_as_float(bits & 0x7FFFFFFFu);
+      amax = max(amax, bits & 0x7FFFFFFFu);
+    }
   }
-  return amax_bits;
-}
+  __device__ float magnitude(int i) const { return m[i]; }
+  __device__ uint32_t signs(int w) const { return sign_words[w]; }
+  __device__ uint32_t amax_bits() const { return amax; }
+};
+
+// Bf16Words keeps BF16 input as its raw words (element 2w in word w's low
+// half), half Magnitudes' registers: a BF16 value's FP32 bits are its bits
+// << 16, so each quantity is a few integer steps on the words where used.
+template <int N>
+struct Bf16Words {
+  uint32_t w[N / 2];
+
+  __device__ void load(const Params& p, size_t b) {
+    const uint4* v = reinterpret_cast<const uint4*>(static_cast<const uint16_t*>(p.x) + b * N);
+#pragma unroll
+    for (int k = 0; k < N / 8; ++k) {
+      const uint4 u = v[k];
+      w[4 * k] = u.x, w[4 * k + 1] = u.y, w[4 * k + 2] = u.z, w[4 * k + 3] = u.w;
+    }
+  }
+  __device__ float magnitude(int i) const {
+    return __uint_as_float((i % 2 ? w[i / 2] : w[i / 2] << 16) & 0x7FFF0000u);
+  }
+  __device__ uint32_t signs(int k) const {  // word j's bits 15 and 31 to bits 8j + 3 and 8j + 7
+    uint32_t s = 0;
+#pragma unroll
+    for (int j = 0; j < 4; ++j) {
+      const uint32_t t = w[4 * k + j] & 0x80008000u;
+      s |= (((t >> 12) | (t >> 24)) & 0x88u) << (8 * j);
+    }
+    return s;
+  }
+  __device__ uint32_t amax_bits() const {  // the maximum of each 16-bit half
+    uint32_t halves = 0;
+#pragma unroll
+    for (int k = 0; k < N / 2; ++k) halves = __vmaxu2(halves, w[k] & 0x7FFF7FFFu);
+    return max(halves << 16, halves & 0xFFFF0000u);
+  }
+};
+
+// The block type of a plain kernel: raw words for BF16 input where kBf16.
+template <int N, bool kBf16>
+using PlainBlock = std::conditional_t<kBf16, Bf16Words<N>, Magnitudes<N>>;
 
 // A 1D block's packed codes and its scale byte.
 template <int N>
@@ -1032,46 +1095,65 @@ __device__ __noinline__ uint32_t general_mx_block(const Params& p, size_t b) {
   return quantize_block<N, N, Path::kMx>(p, b);
 }
 
-template <Score kScore, bool kScaled>
-__device__ __forceinline__ void plain_nvfp4_block(const Params& p, size_t b) {
-  float x[16];
-  uint32_t signs[2];
-  const uint32_t amax_bits = load_magnitudes<16>(p, b, x, signs);  // x is |x| from here on
+// The plain NVFP4 kernel's blocks b to b + K - 1: the loads of all K issued
+// before the arithmetic of the first (more bytes in flight per thread).
+template <int K, Score kScore, bool kScaled, bool kBf16>
+__device__ __forceinline__ void plain_nvfp4_blocks(const Params& p, size_t b) {
+  using Block = PlainBlock<16, kBf16>;
+  Block x[K];
+#pragma unroll
+  for (int k = 0; k < K; ++k) x[k].load(p, b + k);
+  uint32_t amax_bits[K];
   const Recipe& r = p.r;
   const Tensor& t = *p.tensor;
-  const float s_enc = t.s_enc;
-  BlockScales scales;
-  if (p.input == InputType::kBF16) {
-    scales = p.tables->of_bf16_amax[amax_bits >> 16];
-  } else {
-    const float s_hp = six_scale(r, t, __uint_as_float(amax_bits));
-    scales.code6 = cast_e4m3(s_hp, r.scale_cast), scales.code4 = cast_e4m3(s_hp * 1.5f, r.scale_cast);
-    scales.multiplier6 = p.tables->multiplier[scales.code6], scales.multiplier4 = p.tables->multiplier[scales.code4];
+  BlockScales scales[K];
+#pragma unroll
+  for (int k = 0; k < K; ++k) {
+    amax_bits[k] = x[k].amax_bits();
+    if (kBf16 || p.input == InputType::kBF16) {
+      scales[k] = p.tables->of_bf16_amax[amax_bits[k] >> 16];
+    } else {
+      const float s_hp = six_scale(r, t, __uint_as_float(amax_bits[k]));
+      scales[k].code6 = cast_e4m3(s_hp, r.scale_cast), scales[k].code4 = cast_e4m3(s_hp * 1.5f, r.scale_cast);
+      scales[k].multiplier6 = p.tables->multiplier[scales[k].code6];
+      scales[k].multiplier4 = p.tables->multiplier[scales[k].code4];
+    }
   }
-  uint32_t code = scales.code6;
-  const float multiplier = scales.multiplier6;
-  if (amax_bits >= 0x7F800000u || !plain_multiplier(multiplier)) return general_nvfp4_block(p, b);
-  PlainCandidate<16> chosen = plain_candidate<16, kScore, kScaled>(r, x, signs, multiplier, p.tables->dequantized[code],
-                                                                   e4m3_value(code), s_enc);
-  if constexpr (kScore != Score::kNone) {
-    const uint32_t code4 = scales.code4;
-    if (!plain_multiplier(scales.multiplier4)) return general_nvfp4_block(p, b);
-    const PlainCandidate<16> four = plain_candidate<16, kScore, kScaled>(
-        r, x, signs, scales.multiplier4, p.tables->dequantized[code4], e4m3_value(code4), s_enc);
-    if (four.error < chosen.error) chosen = four, code = code4;
+  // A rare block (a non-finite value, a multiplier not finite or negative)
+  // sends all K to the general block: no call while the K blocks are live.
+  bool ordinary = true;
+#pragma unroll
+  for (int k = 0; k < K; ++k)
+    ordinary = ordinary && amax_bits[k] < 0x7F800000u && plain_multiplier(scales[k].multiplier6) &&
+               (kScore == Score::kNone || plain_multiplier(scales[k].multiplier4));
+  if (!ordinary) {
+    for (int k = 0; k < K; ++k) general_nvfp4_block(p, b + k);
+    return;
   }
-  store_plain<16>(p, b, chosen.words, code);
+#pragma unroll
+  for (int k = 0; k < K; ++k) {
+    uint32_t code = scales[k].code6;
+    PlainCandidate<16> chosen = plain_candidate<16, kScore, kScaled>(
+        r, x[k], scales[k].multiplier6, p.tables->dequantized[code], e4m3_value(code), t.s_enc);
+    if constexpr (kScore != Score::kNone) {
+      const uint32_t code4 = scales[k].code4;
+      const PlainCandidate<16> four = plain_candidate<16, kScore, kScaled>(
+          r, x[k], scales[k].multiplier4, p.tables->dequantized[code4], e4m3_value(code4), t.s_enc);
+      if (four.error < chosen.error) chosen = four, code = code4;
+    }
+    store_plain<16>(p, b + k, chosen.words, code);
+  }
 }
 
-template <int N>
+template <int N, bool kBf16>
 __device__ __forceinline__ uint32_t plain_mx_block(const Params& p, size_t b) {
-  float x[N];
-  uint32_t signs[N / 8];
-  const uint32_t amax_bits = load_magnitudes<N>(p, b, x, signs);
+  PlainBlock<N, kBf16> x;
+  x.load(p, b);
+  const uint32_t amax_bits = x.amax_bits();
   const uint32_t byte = mx_scale_byte(p.r, __uint_as_float(amax_bits));
   const float multiplier = mx_multiplier(p.r, byte);
   if (amax_bits >= 0x7F800000u || !plain_multiplier(multiplier)) return general_mx_block<N>(p, b);
-  store_plain<N>(p, b, plain_candidate<N>(p.r, x, signs, multiplier).words, byte);
+  store_plain<N>(p, b, plain_candidate<N>(p.r, x, multiplier).words, byte);
   return amax_bits;
 }
 
@@ -1089,16 +1171,25 @@ __device__ void store_cta_max(const Params& p, uint32_t m) {
 // losing occupancy. __grid_constant__: the recipe is read where it lies, in
 // the parameter space, not from a per-thread local copy (the out-of-line
 // calls take its address).
-template <Score kScore, bool kScaled = false>
-__global__ void __launch_bounds__(kThreads, kScore == Score::kNone ? 12 : 8) quantize_plain_nvfp4(const __grid_constant__ Params p) {
-  const size_t b = blockIdx.x * size_t{blockDim.x} + threadIdx.x;
-  if (b < p.tiles) plain_nvfp4_block<kScore, kScaled>(p, b);
+// The one-candidate kernel takes 2 blocks a thread (kPlainNvfp4Blocks), the
+// 4/6 kernels, at 64 registers with one, a block. kBf16: BF16 input kept as
+// raw words (the one-candidate and the MX kernels, which use each magnitude
+// once), then at most 40 registers (12 CTAs an SM).
+template <Score kScore>
+constexpr int kPlainNvfp4Blocks = kScore == Score::kNone ? 2 : 1;
+
+template <Score kScore, bool kScaled = false, bool kBf16 = false>
+__global__ void __launch_bounds__(kThreads, kBf16 ? 12 : 8) quantize_plain_nvfp4(const __grid_constant__ Params p) {
+  constexpr int K = kPlainNvfp4Blocks<kScore>;
+  const size_t b = (blockIdx.x * size_t{blockDim.x} + threadIdx.x) * K;
+  if (b + K <= p.tiles) plain_nvfp4_blocks<K, kScore, kScaled, kBf16>(p, b);
+  else if (b < p.tiles) general_nvfp4_block(p, b);  // K = 2 and an odd count: the last block
 }
 
-template <int N>
-__global__ void __launch_bounds__(kThreads, 8) quantize_plain_mx(const __grid_constant__ Params p) {
+template <int N, bool kBf16>
+__global__ void __launch_bounds__(kThreads, kBf16 ? 12 : 8) quantize_plain_mx(const __grid_constant__ Params p) {
   const size_t b = blockIdx.x * size_t{blockDim.x} + threadIdx.x;
-  store_cta_max(p, b < p.tiles ? plain_mx_block<N>(p, b) : 0u);
+  store_cta_max(p, b < p.tiles ? plain_mx_block<N, kBf16>(p, b) : 0u);
 }
 
 template <int N, int BlockCols, Path kPath>
@@ -1156,7 +1247,10 @@ struct Scratch {
 bool launch_plain_nvfp4(const Params& q, unsigned grid, cudaStream_t stream) {
   const Recipe& r = q.r;
   if (r.selection != Selection::kFourOverSix) {
-    quantize_plain_nvfp4<Score::kNone><<<grid, kThreads, 0, stream>>>(q);
+    constexpr size_t kPerCta = kThreads * kPlainNvfp4Blocks<Score::kNone>;
+    const unsigned one_candidate_grid = static_cast<unsigned>((q.tiles + kPerCta - 1) / kPerCta);
+    if (q.input == InputType::kBF16) quantize_plain_nvfp4<Score::kNone, false, true><<<one_candidate_grid, kThreads, 0, stream>>>(q);
+    else quantize_plain_nvfp4<Score::kNone><<<one_candidate_grid, kThreads, 0, stream>>>(q);
     return true;
   }
   if (r.sum_order != SumOrder::kSequential && r.sum_order != SumOrder::kRowsThenTree) return false;
@@ -1194,8 +1288,11 @@ void launch(const Params& p, uint8_t* macro, Scratch* scratch, cudaStream_t stre
   const bool plain = !p.two_d && !p.transpose && !p.stochastic && !p.r.macro_block_cols &&
                      p.r.element_rounding == ElementRounding::kCast && p.r.block_scale != BlockScale::kMxCeilOfQuotient;
   if (p.r.scale_format == ScaleFormat::kE8M0) {  // no tensor scale: the amax comes from the block kernel
-    if (plain && p.r.block_cols == 32) quantize_plain_mx<32><<<grid, kThreads, 0, stream>>>(q);
-    else if (plain) quantize_plain_mx<16><<<grid, kThreads, 0, stream>>>(q);
+    const bool bf16 = p.input == InputType::kBF16;
+    if (plain && p.r.block_cols == 32 && bf16) quantize_plain_mx<32, true><<<grid, kThreads, 0, stream>>>(q);
+    else if (plain && p.r.block_cols == 32) quantize_plain_mx<32, false><<<grid, kThreads, 0, stream>>>(q);
+    else if (plain && bf16) quantize_plain_mx<16, true><<<grid, kThreads, 0, stream>>>(q);
+    else if (plain) quantize_plain_mx<16, false><<<grid, kThreads, 0, stream>>>(q);
     else if (p.r.block_cols == 32) quantize_blocks<32, 32, Path::kMx><<<grid, kThreads, 0, stream>>>(q);
     else quantize_blocks<16, 16, Path::kMx><<<grid, kThreads, 0, stream>>>(q);
     max_of_partials<<<1, 1024, 0, stream>>>(q.partial_amax, grid, &scratch->amax_bits);
