@@ -20,11 +20,23 @@ inline float round_half_even(float v) { return std::nearbyint(v); }
 // torch.sign: +1, -1, or +0 for either zero.
 inline float torch_sign(float x) { return x > 0.0f ? 1.0f : x < 0.0f ? -1.0f : 0.0f; }
 
+// A NaN of x * m or x / d as the machine the reference ran on makes it (the
+// rule of gpu/src/block_quantize.cu nan_from_operand): an invalid operation
+// (0 * Inf where fouroversix's element multiplier overflowed, 0 / 0) gives the
+// default NaN; a NaN operand's NaN is kept on x86 (as this host computed it)
+// and is the default NaN on CUDA.
+inline float machine_nan(const BlockRecipe& r, float result, float operand) {
+  if (std::isnan(result) && (!std::isnan(operand) || r.default_nan == DefaultNan::kPositive)) {
+    return default_nan_value(r.default_nan);
+  }
+  return result;
+}
+
 // fouroversix fake_quantize_to_e2m1 (nearest or its stochastic form).
 // default_nan: the NaN of the machine the reference ran on.
 inline float fos_fake_quantize(float x, bool stochastic, uint32_t word, float default_nan) {
-  // A NaN (0/0 of an all-zero MXFP4 block: x86's default NaN, sign bit set)
-  // passes through with its sign.
+  // A NaN (machine_nan: 0/0 of an all-zero MXFP4 block, 0 * Inf) passes
+  // through with its sign.
   if (std::isnan(x)) return x;
   // +-Inf (x * Inf where S_enc overflowed): the reference sums its three
   // masked candidates, step * mask, and Inf * 0 is the machine's NaN.

@@ -111,7 +111,9 @@ constexpr bool divides(ElementScaling e) {
                                                    float* fake) {
   const float m = zero_guard ? 0.0f : multiplier;
   if (divides(coder.r.element_scaling)) {
-    for (int i = 0; i < n; ++i) codes[i] = coder.code(x[i] / m, random ? random[i] : 0u, &fake[i]);
+    for (int i = 0; i < n; ++i) {
+      codes[i] = coder.code(machine_nan(coder.r, x[i] / m, m), random ? random[i] : 0u, &fake[i]);
+    }
     return;
   }
   if (coder.r.element_rounding == ElementRounding::kFosUnbounded && !coder.stochastic &&
@@ -123,7 +125,10 @@ constexpr bool divides(ElementScaling e) {
     nearest_even_codes(coder, x, n, m, codes, fake);
     return;
   }
-  for (int i = 0; i < n; ++i) codes[i] = coder.code(x[i] * m, random ? random[i] : 0u, &fake[i]);
+  // m = Inf (fouroversix's multiplier overflowed): 0 * Inf is the machine's NaN.
+  for (int i = 0; i < n; ++i) {
+    codes[i] = coder.code(machine_nan(coder.r, x[i] * m, m), random ? random[i] : 0u, &fake[i]);
+  }
 }
 
 // The high-precision block scales s_hp of a row of blocks (6-candidate).

@@ -73,10 +73,9 @@ inline uint8_t mx_scale_byte(const BlockRecipe& r, float a) {
     nearest_even_codes(coder, x, n, multiplier, out.codes, nullptr);
     return;
   }
-  const float default_nan = default_nan_value(r.default_nan);
   for (int i = 0; i < n; ++i) {
-    float v = divide_by_bits ? x[i] / divisor : x[i] * multiplier;
-    if (std::isnan(v)) v = default_nan;  // 0/0 of an all-zero block, as the reference's machine makes it
+    // 0/0 of an all-zero block: the reference machine's NaN.
+    const float v = divide_by_bits ? machine_nan(r, x[i] / divisor, divisor) : machine_nan(r, x[i] * multiplier, multiplier);
     float fake;
     out.codes[i] = coder.code(v, random ? random[i] : 0u, &fake);
   }

@@ -17,6 +17,7 @@
 #include <cerrno>
 
 #include "fp4v/golden/block_quantize.h"
+#include "fp4v/golden/decode.h"
 #include "fp4v/vectors/generators.h"
 #include "fp4v/vectors/input_dtype.h"
 
@@ -144,6 +145,33 @@ float block_amax(std::span<const float> x, size_t cols, size_t w, size_t k) {
   float m = 0.0f;
   for (size_t i = 0; i < w; ++i) m = std::max(m, std::fabs(x[row * cols + col + i]));
   return m;
+}
+
+// fouroversix's element multiplier fl(1 / fl(fl(1 / S_enc) * s)) (block_recipe.h)
+// overflows where s / S_enc is below 2^-128, a block far below a tiny tensor
+// amax whose S_enc is still finite: x * Inf is +-Inf (0 * Inf the machine's NaN),
+// and the elements become the NaN codes of the machine (0xB CPU, 0x3 GPU).
+bool element_multiplier_overflows(const BlockRecipe& r, const QuantizedTensor& t, size_t k) {
+  if (r.element_scaling != golden::ElementScaling::kFosReciprocal &&
+      r.element_scaling != golden::ElementScaling::kFosCudaReciprocal) {
+    return false;
+  }
+  const float s = golden::kE4M3Values[t.scales[k]];
+  return s != 0.0f && std::isinf(1.0f / ((1.0f / t.tensor_scale) * s));
+}
+
+// Special values of one recipe's result on block k of x: a NaN scale byte, an
+// all-zero block, an overflowed element multiplier.
+bool special_block(const BlockRecipe& r, const QuantizedTensor& t, std::span<const float> x, size_t cols, size_t k) {
+  return is_special_scale(r, t.scales[k]) || block_amax(x, cols, static_cast<size_t>(r.block_cols), k) == 0.0f ||
+         element_multiplier_overflows(r, t, k);
+}
+
+// A non-finite, FLT_MAX or zero tensor scale, or a zero tensor amax.
+bool special_tensor(const BlockRecipe& r, const QuantizedTensor& t) {
+  return r.tensor_scale != TensorScaleRule::kNone &&
+         (!std::isfinite(t.tensor_scale) || t.tensor_scale == std::numeric_limits<float>::max() ||
+          t.tensor_scale == 0.0f || t.amax == 0.0f);
 }
 
 std::string hex(float v) {
@@ -359,14 +387,8 @@ struct Classifier {
 
   std::string operator()(size_t k) {
     const size_t w = static_cast<size_t>(a.block_cols);
-    const float tensor_limit = std::numeric_limits<float>::max();
-    auto special_tensor = [&](const BlockRecipe& r, const QuantizedTensor& t) {
-      return r.tensor_scale != TensorScaleRule::kNone &&
-             (!std::isfinite(t.tensor_scale) || t.tensor_scale == tensor_limit || t.tensor_scale == 0.0f ||
-              t.amax == 0.0f);
-    };
-    if (special_tensor(a, p) || special_tensor(b, q) || is_special_scale(a, p.scales[k]) ||
-        is_special_scale(b, q.scales[k]) || block_amax(x, cols, w, k) == 0.0f) {
+    if (special_tensor(a, p) || special_tensor(b, q) || special_block(a, p, x, cols, k) ||
+        special_block(b, q, x, cols, k)) {
       return "special value";
     }
     if (tensor_scale_differs(a, b, p, q)) return "tensor scale";
@@ -490,20 +512,13 @@ nlohmann::json agreement_matrix(std::span<const BlockRecipe* const> recipes, con
       std::vector<QuantizedTensor> q;
       q.reserve(n);
       for (const BlockRecipe* r : recipes) q.push_back(run(*r, x, o.rows, o.cols));
-      // Special values (Classifier): per recipe a non-finite, FLT_MAX or zero
-      // tensor scale or a zero tensor amax, per block a NaN scale or a zero amax.
-      std::vector<uint8_t> special_tensor(n);
-      std::vector<std::vector<uint8_t>> special_block(n);
+      // Special values, as the Classifier sees them, per recipe and block.
+      std::vector<uint8_t> tensor_special(n);
+      std::vector<std::vector<uint8_t>> block_special(n);
       for (size_t i = 0; i < n; ++i) {
-        const QuantizedTensor& t = q[i];
-        special_tensor[i] = recipes[i]->tensor_scale != TensorScaleRule::kNone &&
-                            (!std::isfinite(t.tensor_scale) || t.tensor_scale == std::numeric_limits<float>::max() ||
-                             t.tensor_scale == 0.0f || t.amax == 0.0f);
-        special_block[i].resize(t.scales.size());
-        for (size_t k = 0; k < t.scales.size(); ++k) {
-          special_block[i][k] = is_special_scale(*recipes[i], t.scales[k]) ||
-                                block_amax(x, o.cols, static_cast<size_t>(recipes[i]->block_cols), k) == 0.0f;
-        }
+        tensor_special[i] = special_tensor(*recipes[i], q[i]);
+        block_special[i].resize(q[i].scales.size());
+        for (size_t k = 0; k < q[i].scales.size(); ++k) block_special[i][k] = special_block(*recipes[i], q[i], x, o.cols, k);
       }
       for (size_t i = 0; i < n; ++i) {
         for (size_t j = i + 1; j < n; ++j) {
@@ -512,9 +527,9 @@ nlohmann::json agreement_matrix(std::span<const BlockRecipe* const> recipes, con
           const std::vector<size_t> d = differing_blocks(*recipes[i], *recipes[j], q[i], q[j]);
           const size_t diff = d.size();
           size_t ordinary = 0;
-          if (!special_tensor[i] && !special_tensor[j]) {
+          if (!tensor_special[i] && !tensor_special[j]) {
             for (size_t k : d) {
-              ordinary += !special_block[i][k] && !special_block[j][k] &&
+              ordinary += !block_special[i][k] && !block_special[j][k] &&
                           !differs_only_at_zeros(q[i], q[j], x, k);
             }
           }

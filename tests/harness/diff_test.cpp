@@ -144,6 +144,35 @@ TEST(Diff, CallerTensorScaleReachesBothRecipes) {
   EXPECT_GT(parted, 10u);
 }
 
+// fouroversix's CPU and GPU references part only at special values: their
+// NaNs (x86's -NaN, CUDA's +NaN). A block far below a tiny tensor amax whose
+// S_enc is still finite overflows the element multiplier (golden:
+// OverflowedElementMultiplierGivesTheNanOfTheReferenceMachine), and its codes
+// are NaN codes: a special value, not an element rounding. The pooled matrix
+// meets such blocks in the scale-remainder ties generated for nvfp4.46 (block
+// amaxes near 2^-130, tensor amaxes near 2^-116), which the pair alone never
+// generates.
+TEST(Diff, OverflowedElementMultiplierIsASpecialValue) {
+  const auto& cpu = find_block_recipe("nvfp4.fos.static_6");
+  const auto& gpu = find_block_recipe("nvfp4.fos.gpu.static_6");
+  std::vector<float> x(32, 0.0f);
+  x[0] = 0x1p-130f;
+  x[16] = 0x1p-116f;
+  size_t block = 1;
+  ASSERT_TRUE(harness::recipes_differ(cpu, gpu, x, &block));
+  EXPECT_EQ(block, 0u);
+  EXPECT_EQ(harness::classify_difference(cpu, gpu, x, 1, x.size(), 0), "special value");
+
+  // Seed 3 draws remainder ties whose S_enc is finite: 31 of the pair's
+  // differing blocks are such NaN blocks (counted as no special value before).
+  harness::DiffOptions o = small();
+  o.seed = 3;
+  std::vector<const golden::BlockRecipe*> rs = {&cpu, &gpu, &find_block_recipe("nvfp4.46")};
+  const nlohmann::json pair = harness::agreement_matrix(rs, o)["pairs"][0][1];
+  EXPECT_GT(pair["differing_blocks"].get<size_t>(), 0u);
+  EXPECT_EQ(pair["differing_non_special"].get<size_t>(), 0u);
+}
+
 TEST(Diff, AgreementMatrixIsSymmetric) {
   std::vector<const golden::BlockRecipe*> rs;
   for (const char* n : {"nvfp4.46", "nvfp4.46.mae", "nvfp4.te", "mxfp4.ocp", "mxfp4.torchao.floor"}) {

@@ -1529,5 +1529,26 @@ TEST(FouroversixTinyTensorAmax, ZeroBlockScaleIsTheNanOfTheReferenceMachine) {
   }
 }
 
+// A finite S_enc with a block far below the tensor amax: A = 2^-116 gives
+// S_enc = 2688 / A = 1.3125 * 2^127 (finite), block 0's amax 2^-130 the scale
+// (2^-130 / 6) * S_enc = 1.75 * 2^-6 (byte 0x0E), and fl(1/S_enc) * 1.75 * 2^-6
+// is about 2^-132.6, whose reciprocal, the element multiplier, overflows to
+// Inf. 2^-130 * Inf = Inf and 0 * Inf (an invalid operation) both become the
+// machine's NaN: code 0xB for x86's -NaN (the MXFP4 zero-block rule, finding
+// 4), 0x3 for CUDA's +NaN, on every element of the block, zeros included.
+TEST(FouroversixTinyTensorAmax, OverflowedElementMultiplierGivesTheNanOfTheReferenceMachine) {
+  std::vector<float> x(32, 0.0f);
+  x[0] = 0x1p-130f;
+  x[16] = 0x1p-116f;
+  for (const char* name : {"nvfp4.fos.static_6", "nvfp4.fos.static_4", "nvfp4.fos.gpu.static_6", "nvfp4.fos.gpu.static_4"}) {
+    const BlockRecipe& r = find_block_recipe(name);
+    const QuantizedTensor q = quantize(r, x, 1, 32);
+    ASSERT_TRUE(std::isfinite(q.tensor_scale)) << name;
+    EXPECT_EQ(q.scales[0], 0x0E) << name;
+    const uint8_t nan_code = std::string_view(name).starts_with("nvfp4.fos.gpu.") ? 0x3 : 0xB;
+    for (size_t i = 0; i < 16; ++i) EXPECT_EQ(q.codes[i], nan_code) << name << " element " << i;
+  }
+}
+
 }  // namespace
 }  // namespace fp4v::golden
