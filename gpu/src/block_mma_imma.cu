@@ -91,6 +91,7 @@ __global__ void imma_kernel(mma::MmaRecipe r, int m, int n, int k, const uint8_t
 }  // namespace
 
 std::string imma_unsupported(const mma::MmaRecipe& r, size_t m, size_t n, size_t k) {
+  if (r.product_exponents) return "the IMMA kernel aligns groups at their scales' exponents, not per product (kind::mxf8f6f4)";
   if (r.accumulation != mma::Accumulation::kFused || r.group_size != 16 || r.instruction_k != 64 ||
       (r.block != 16 && r.block != 32)) {
     return "the IMMA kernel computes the fused dot product with G = 16, K = 64 only";

@@ -501,6 +501,7 @@ void run_tiled(const mma::MmaRecipe& r, size_t m, size_t n, size_t k, const uint
 }  // namespace
 
 std::string tiled_unsupported(const mma::MmaRecipe& r) {
+  if (r.product_exponents) return "the tiled kernel aligns groups at their scales' exponents, not per product (kind::mxf8f6f4)";
   if (r.accumulation != mma::Accumulation::kFused || r.group_size != kGroup || r.instruction_k != kStepK ||
       (r.block != 16 && r.block != 32)) {
     return "the tiled kernel computes the fused dot product with G = 16, K = 64 and blocks of 16 or 32 only";

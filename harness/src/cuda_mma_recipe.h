@@ -21,6 +21,7 @@ inline gpu::mma::MmaRecipe cuda_mma_recipe(const golden::MmaRecipe& g, std::stri
   r.fraction_bits = g.fraction_bits;
   r.instruction_k = g.instruction_k;
   r.round_to_zero = g.rounding == golden::Rounding::kTowardZero;
+  r.product_exponents = g.product_exponents;
   why.clear();
   switch (g.accumulation) {
     case golden::MmaAccumulation::kExact: r.accumulation = gpu::mma::Accumulation::kExact; break;
@@ -37,7 +38,9 @@ inline gpu::mma::MmaRecipe cuda_mma_recipe(const golden::MmaRecipe& g, std::stri
   }
   if (g.accumulation == golden::MmaAccumulation::kExact && !g.sticky) why = "rne without a sticky bit";
   if (g.scale_bit7_sign) why = "a signed UE4M3 scale";
-  if (g.product_exponents) why = "per-product exponents (kind::mxf8f6f4)";
+  if (g.product_exponents && (g.accumulation != golden::MmaAccumulation::kFusedDotProduct || g.group_size != 1)) {
+    why = "per-product exponents without the fused dot product of G = 1";
+  }
   if (g.accumulation == golden::MmaAccumulation::kFp32Sequential && g.rounding != golden::Rounding::kNearestEven) why = "FP32 sequential with rz";
   return r;
 }

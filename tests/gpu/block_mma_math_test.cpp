@@ -4,7 +4,9 @@
 // directed edge cases (alignment near 2^-F, cancellation, E8M0 extremes, NaN
 // scales, C = +-Inf / NaN / subnormal / huge), also through the routes of the
 // IMMA kernel (group sums) and of the tiled kernel's aligned path (group terms
-// in FP32, the sum in FP64; RZ and RNE). No GPU needed (label unit).
+// in FP32, the sum in FP64; RZ and RNE); kind::mxf8f6f4's per-product
+// exponents over every product and E8M0's edge scales. No GPU needed (label
+// unit).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -102,6 +104,13 @@ void check_suite(const std::string& suite_name) {
 
 TEST(BlockMmaMath, SmokeSuiteMmaSets) { check_suite("smoke"); }
 TEST(BlockMmaMath, RegressionSuiteMmaSets) { check_suite("regression"); }
+
+// The recipes of the tiled and IMMA kernels' routes: groups of 16 aligned at
+// their scales' exponents, K = 64.
+bool on_group_terms_route(const golden::MmaRecipe& g) {
+  return g.accumulation == golden::MmaAccumulation::kFusedDotProduct && g.group_size == 16 &&
+         g.instruction_k == 64 && !g.product_exponents;
+}
 
 // The tiled GPU kernel's aligned route over a whole dot product: per
 // instruction (K = 64) the four group terms q_g sa sb in FP32 and their scale
@@ -234,15 +243,13 @@ TEST(BlockMmaMath, DirectedEdgeCases) {
       if (!same(*g, a, b, sa, sb, c, reported)) ++mismatches;
       // The tiled kernel's aligned route (any k), with the preset's RZ and
       // with RNE (golden's same model, rounding to nearest).
-      if (g->accumulation == golden::MmaAccumulation::kFusedDotProduct && g->group_size == 16 &&
-          g->instruction_k == 64 && std::isfinite(c)) {
+      if (on_group_terms_route(*g) && std::isfinite(c)) {
         const size_t taken = check_group_terms(*g, a, b, sa, sb, c, reported, mismatches);
         group_term_cases += taken;
         cases += taken;
       }
       // The IMMA kernel's route: group sums first, then the epilogue.
-      if (g->accumulation == golden::MmaAccumulation::kFusedDotProduct && g->group_size == 16 &&
-          g->instruction_k == 64 && k % 64 == 0) {
+      if (on_group_terms_route(*g) && k % 64 == 0) {
         std::string why;
         const gpu::mma::MmaRecipe r = harness::cuda_mma_recipe(*g, why);
         float acc = c;
@@ -282,7 +289,7 @@ TEST(BlockMmaMath, GroupTermsAtOverflowAndZero) {
   int reported = 0;
   size_t taken = 0, mismatches = 0;
   for (const golden::MmaRecipe* g : supported()) {
-    if (g->accumulation != golden::MmaAccumulation::kFusedDotProduct) continue;
+    if (!on_group_terms_route(*g)) continue;
     const bool e8 = g->scale_format->name == golden::kE8M0.name;
     for (int trial = 0; trial < 2000; ++trial) {
       const int k = 128, groups = k / g->block;
@@ -302,7 +309,7 @@ TEST(BlockMmaMath, GroupTermsAtOverflowAndZero) {
   // A tensor core may return a zero group term as -0: with C = -0 the sum
   // of zeros is still golden's +0.
   for (const golden::MmaRecipe* g : supported()) {
-    if (g->accumulation != golden::MmaAccumulation::kFusedDotProduct) continue;
+    if (!on_group_terms_route(*g)) continue;
     std::string why;
     const gpu::mma::MmaRecipe r = harness::cuda_mma_recipe(*g, why);
     const std::vector<uint8_t> zeros(64, 8), scales(64 / g->block, g->scale_format->name == golden::kE8M0.name ? 127 : 0x38);
@@ -315,6 +322,71 @@ TEST(BlockMmaMath, GroupTermsAtOverflowAndZero) {
   std::printf("overflow and zero: %zu dot products by group terms, %zu mismatches\n", taken, mismatches);
   EXPECT_EQ(mismatches, 0u);
   EXPECT_GT(taken, 1000u);
+}
+
+// kind::mxf8f6f4 (per-product exponents): one instruction of K = 32 holding
+// a product under test and a companion product (the other codes +0 and -0,
+// whose terms sit at exponent -126 plus the scales' and the other operand's),
+// every product of two E2M1 codes, scales at E8M0's edges and C with bits
+// just below and above the truncation point of each candidate alignment
+// exponent: a term aligned at the wrong exponent (a product's E2M1 exponents
+// left out, 0.5 taken as 2^-1, a zero at exponent 0) truncates C differently.
+TEST(BlockMmaMath, PerProductExponentsEveryProductAndScaleEdge) {
+  const golden::MmaRecipe* g = nullptr;
+  for (const golden::MmaRecipe* r : supported()) {
+    if (r->product_exponents) g = r;
+  }
+  ASSERT_NE(g, nullptr) << "no preset with per-product exponents";
+  ASSERT_EQ(g->instruction_k, 32);
+  const uint8_t scale_edges[] = {0x00, 0x01, 0x40, 0x7E, 0x7F, 0x80, 0xC0, 0xFD, 0xFE, 0xFF};
+  const uint8_t companions[][2] = {{0x1, 0x1}, {0x7, 0xF}, {0x0, 0x7}, {0x8, 0x8}, {0x3, 0xC}};
+  int reported = 0;
+  size_t cases = 0, mismatches = 0;
+  std::vector<uint8_t> a(32), b(32), sa(1), sb(1);
+  auto run = [&](float c) {
+    ++cases;
+    if (!same(*g, a, b, sa, sb, c, reported)) ++mismatches;
+  };
+  for (int i = 0; i < 32; ++i) a[i] = b[i] = static_cast<uint8_t>(i % 3 == 0 ? 8 : 0);
+  for (const uint8_t s : scale_edges) {
+    for (const uint8_t t : scale_edges) {
+      sa[0] = s;
+      sb[0] = t;
+      // 2^(scale exponents): where an aligned term's exponent starts.
+      const int base = (s - 127) + (t - 127);
+      for (int product = 0; product < 256; ++product) {
+        a[0] = static_cast<uint8_t>(product >> 4);
+        b[0] = static_cast<uint8_t>(product & 15);
+        for (const auto& companion : companions) {
+          a[17] = companion[0];
+          b[17] = companion[1];
+          run(0.0f);
+          for (const int above : {-127, -1, 0, 1, 2, 3, 4, 5}) {
+            // 1 + 2^-23 + 2^-24 scaled: bits that survive or not depending
+            // on the alignment exponent (F = 25).
+            const double c = std::ldexp(1.0 + 0x1p-20 + 0x1p-23, base + above);
+            if (c >= 0x1p127 || c < 0x1p-149) continue;
+            run(static_cast<float>(c));
+            run(static_cast<float>(-c));
+          }
+        }
+      }
+    }
+  }
+  // Every pair of products in one block, unit scales, C with fine bits.
+  sa[0] = sb[0] = 127;
+  for (int first = 0; first < 256; ++first) {
+    for (int second = 0; second < 256; ++second) {
+      a[0] = static_cast<uint8_t>(first >> 4);
+      b[0] = static_cast<uint8_t>(first & 15);
+      a[17] = static_cast<uint8_t>(second >> 4);
+      b[17] = static_cast<uint8_t>(second & 15);
+      run(0x1.000006p0f);
+      run(-0x1.00001p-3f);
+    }
+  }
+  std::printf("per-product exponents: %zu dot products, %zu mismatches\n", cases, mismatches);
+  EXPECT_EQ(mismatches, 0u);
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 // The GEMM kernels on a GPU against golden (label gpu; skips, with the
 // reason, without a device).
-//   - the bit-exact emulation (block_mma: the tiled kernel for blackwell.*,
-//     the CUDA-core kernel for the others): every preset, operands whose
+//   - the bit-exact emulation (block_mma: the tiled kernel for blackwell.*
+//     of G = 16, the CUDA-core kernel for the others, kind::mxf8f6f4's
+//     per-product exponents among them): every preset, operands whose
 //     scales keep the tiled kernel on its tensor-core path, wider scales that
 //     send warps to its slow path, edge scales, and shapes that are not
 //     multiples of its tiles, must match golden::block_mma bit for bit; the

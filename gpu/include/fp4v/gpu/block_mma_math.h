@@ -12,7 +12,9 @@
 //     in units of 1/4), times both scales; those terms and C aligned to the
 //     largest exponent among them, truncated toward zero to F fraction bits,
 //     summed in an int64, rounded to FP32; instructions chained through the
-//     FP32 accumulator;
+//     FP32 accumulator; with per-product exponents (kind::mxf8f6f4: G = 1,
+//     K = 32) a product's term aligns at its two E2M1 operands' exponents
+//     plus its scales';
 //   fp32_sequential: acc = fl(acc + fl(fl(a s) * fl(b t))), no contraction.
 // Only what golden's presets need: the mutants' variants (other alignment
 // roundings, C after the products, no sticky bit, a signed UE4M3 scale) are
@@ -36,6 +38,9 @@ struct MmaRecipe {
   int fraction_bits = 35;     // kFused: F
   bool round_to_zero = true;  // the result's rounding: RZ (else RNE)
   int instruction_k = 64;     // kFused: K of one instruction
+  // kFused with group_size 1 (kind::mxf8f6f4): a product's exponent includes
+  // its E2M1 operands' (e2m1_exponent), not only its scales'.
+  bool product_exponents = false;
 };
 
 constexpr uint32_t kCanonicalNan = 0x7FFFFFFFu;
@@ -53,6 +58,15 @@ FP4V_HD int e2m1_twice(uint8_t code) {
   // {0, 1, 2, 3, 4, 6, 8, 12} as bytes of one constant: no table in memory.
   const int m = static_cast<int>((0x0C08060403020100ull >> (8 * (code & 7))) & 0xFF);
   return (code & 8) ? -m : m;
+}
+
+// An E2M1 code's exponent as kind::mxf8f6f4 aligns it: the leading bit's
+// position, at least E2M1's smallest exponent 0 (0.5 counts as 0.5 * 2^0);
+// a zero has exponent -126. Magnitudes 0.5, 1, 1.5: 0; 2, 3: 1; 4, 6: 2.
+FP4V_HD int e2m1_exponent(uint8_t code) {
+  const int m = code & 7;
+  if (m == 0) return -126;
+  return m < 4 ? 0 : (m >> 1) - 1;
 }
 
 // A scale as MMA-Sim splits it: value = mantissa * 2^(exponent - fraction),
@@ -159,7 +173,8 @@ FP4V_HD float fused_instruction(const MmaRecipe& r, const uint8_t* a, const uint
   int max_exponent = cs.exponent;
   for (int g0 = 0; g0 < k; g0 += r.group_size) {
     const int block = (k0 + g0) / r.block;
-    const int e = split_scale(r.e8m0_scales, sa[block]).exponent + split_scale(r.e8m0_scales, sb[block]).exponent;
+    int e = split_scale(r.e8m0_scales, sa[block]).exponent + split_scale(r.e8m0_scales, sb[block]).exponent;
+    if (r.product_exponents) e += e2m1_exponent(a[k0 + g0]) + e2m1_exponent(b[k0 + g0]);  // G = 1
     if (e > max_exponent) max_exponent = e;
   }
   int64_t total = shift_toward_zero(cs.mantissa, r.fraction_bits + cs.lsb - max_exponent);
