@@ -17,12 +17,15 @@ if grep -q "not run: no CUDA device" "$dir/log"; then
 fi
 "$fp4v" gen --suite smoke --out "$dir/smoke" > /dev/null || exit 1
 run() {
-  "$fp4v" replay --backend cuda --suite "$dir/smoke" --options two_d,transpose,stochastic,hadamard --max-errors 3 "$@" > "$dir/log" 2>&1
+  "$fp4v" replay --backend cuda --suite "$dir/smoke" --options two_d,transpose,stochastic,hadamard,tensor_scale --max-errors 3 "$@" > "$dir/log" 2>&1
   local rc=$?
   cat "$dir/log"
   return $rc
 }
 status=0
 run --recipe 'nvfp4.*,mxfp4.*' || status=1
-run --recipe 'exact.*,blackwell.*,fp32_sequential.*' || status=1
+# The suite's blackwell.* recipes but blackwell.mxf8f6f4.ue8m0x32: its
+# per-product exponents (kind::mxf8f6f4) are not in the CUDA GEMM kernels, so
+# its sets are "not run" with that reason (harness/src/cuda_mma_recipe.h).
+run --recipe 'exact.*,blackwell.mxf4*,fp32_sequential.*' || status=1
 exit $status
