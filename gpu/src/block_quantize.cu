@@ -283,24 +283,32 @@ struct Tensor {
   bool zero_scales = false;
 };
 
-__device__ Tensor tensor_of(const Recipe& r, float amax) {
+// given_scale > 0: the caller's tensor scale instead of the recipe's rule.
+__device__ Tensor tensor_of(const Recipe& r, float amax, float given_scale) {
   Tensor t;
   t.amax = amax;
   const float n = r.tensor_scale_numerator;
-  switch (r.tensor_scale) {
-    case TensorScale::kNone: break;
-    case TensorScale::kTe: {
-      const float s = n / amax;
-      t.s_enc = FLT_MAX < s ? FLT_MAX : s;
-      break;
+  if (given_scale > 0.0f) {
+    if (r.tensor_scale == TensorScale::kTorchao) t.per_tensor_scale = given_scale;
+    else t.s_enc = given_scale;
+  } else {
+    switch (r.tensor_scale) {
+      case TensorScale::kNone: break;
+      case TensorScale::kTe: {
+        const float s = n / amax;
+        t.s_enc = FLT_MAX < s ? FLT_MAX : s;
+        break;
+      }
+      case TensorScale::kFos:
+      case TensorScale::kFosFinite:
+        t.zero_scales = amax == 0.0f;
+        t.s_enc = t.zero_scales ? 1.0f : n / amax;
+        if (r.tensor_scale == TensorScale::kFosFinite && FLT_MAX < t.s_enc) t.s_enc = FLT_MAX;
+        break;
+      case TensorScale::kTorchao: t.per_tensor_scale = amax / n; break;
+      case TensorScale::kFlashinfer: t.s_enc = amax == 0.0f ? FLT_MAX : n / amax; break;  // a tiny amax gives Inf
+      case TensorScale::kReciprocalOfDecode: t.s_enc = amax == 0.0f ? 1.0f : 1.0f / (amax / n); break;
     }
-    case TensorScale::kFos:
-    case TensorScale::kFosFinite:
-      t.zero_scales = amax == 0.0f;
-      t.s_enc = t.zero_scales ? 1.0f : n / amax;
-      if (r.tensor_scale == TensorScale::kFosFinite && FLT_MAX < t.s_enc) t.s_enc = FLT_MAX;
-      break;
-    case TensorScale::kTorchao: t.per_tensor_scale = amax / n; break;
   }
   t.s_dec = 1.0f / t.s_enc;
   t.per_tensor_reciprocal = 1.0f / t.per_tensor_scale;
@@ -342,6 +350,7 @@ __device__ Candidate candidate_of_code(const Recipe& r, const Tensor& t, uint32_
     case ElementScaling::kFosReciprocal: c.multiplier = s == 0.0f ? 0.0f : 1.0f / (t.s_dec * s); break;
     case ElementScaling::kFosCudaReciprocal: c.multiplier = 1.0f / (t.s_dec * s); break;
     case ElementScaling::kTorchaoQuotient: c.multiplier = t.per_tensor_reciprocal / s; break;
+    case ElementScaling::kModeloptQuotient: c.multiplier = s * t.per_tensor_scale; break;  // the divisor
     default: c.multiplier = 1.0f; break;
   }
   c.multiplier = nan_from_operand(r, c.multiplier, s);  // s is the only operand that can be NaN
@@ -482,6 +491,12 @@ __device__ float six_scale(const Recipe& r, const Tensor& t, float a) {
   switch (r.block_scale) {
     case BlockScale::kTeProduct: s_hp = a * (t.s_enc * (1.0f / 6.0f)); break;
     case BlockScale::kFosProduct: s_hp = t.zero_scales ? 0.0f : (a / element_max) * t.s_enc; break;
+    case BlockScale::kModeloptQuotient: {
+      const float q = a / (6.0f * t.per_tensor_scale);  // 0 / 0 (an all-zero tensor) stays NaN, as in torch.clamp
+      const float v = q == 0.0f ? 1.0f : q;
+      s_hp = v < r.scale_min ? r.scale_min : r.scale_max < v ? r.scale_max : v;
+      break;
+    }
     default: {  // kTorchaoQuotient
       const float v = (a / 6.0f) / t.per_tensor_scale;
       s_hp = v < r.scale_min ? r.scale_min : r.scale_max < v ? r.scale_max : v;
@@ -516,6 +531,7 @@ struct Params {
   size_t rows, cols;        // quantized matrix
   bool transpose, two_d, stochastic, swizzled;
   bool calibrated_amax;     // amax_bits holds a calibrated tensor amax: no amax pass
+  float given_tensor_scale; // the caller's tensor scale, or 0: the recipe's rule
   const uint32_t* random;   // per candidate: rows * cols words, block order
   const uint8_t* macro;     // MBS factors (rows x cols / 128), or null
   const uint32_t* amax_bits;
@@ -907,23 +923,35 @@ __device__ __forceinline__ uint32_t quantize_block(const Params& p, size_t b) {
     keep_codes<N>(four, codes4, codes);
     store<N, BlockCols>(p, b, tile_row, tile_col, codes, four ? code4 : code6);
   } else {  // NVFP4 in FP32 arithmetic
+    if (r.zero_block_zero_codes && a == 0.0f) {  // FlashInfer returns before scaling: -0.0 gives code 0 too
+#pragma unroll
+      for (int i = 0; i < N; ++i) codes[i] = 0;
+      store<N, BlockCols>(p, b, tile_row, tile_col, codes, 0u);
+      return amax_bits;
+    }
     const Tensor t = *p.tensor;
     const float s_hp = six_scale(r, t, a);
     const Candidate six = candidate(r, t, s_hp);
+    const bool divides = r.element_scaling == ElementScaling::kModeloptQuotient;  // by the candidate's multiplier
     float fake[N];
-    candidate_codes<N>(r, x, six.multiplier, false, 0.0f, random6, codes, fake);
+    candidate_codes<N>(r, x, six.multiplier, divides, six.multiplier, random6, codes, fake);
     if (r.selection != Selection::kFourOverSix) {
       store<N, BlockCols>(p, b, tile_row, tile_col, codes, six.code);
       return amax_bits;
     }
     // The error terms of a candidate: deq = ((q * s) * A) / N, e = deq - x;
-    // TE's fast scoring: e = q * s - x * S_enc (the product is exact).
+    // TE's fast scoring: e = q * s - x * S_enc (the product is exact);
+    // FlashInfer's exact math: e = (q * s) * fl(1 / S_enc) - x.
     float e[N];
-    const bool scaled = r.error_arithmetic == ErrorArithmetic::kScaledFp32;
     const auto error = [&](const float* q, float scale) {
 #pragma unroll kUnroll
       for (int i = 0; i < N; ++i) {
-        const float d = scaled ? q[i] * scale - x[i] * t.s_enc : ((q[i] * scale) * t.amax) / r.tensor_scale_numerator - x[i];
+        float d;
+        switch (r.error_arithmetic) {
+          case ErrorArithmetic::kScaledFp32: d = q[i] * scale - x[i] * t.s_enc; break;
+          case ErrorArithmetic::kDecodeScaleFp32: d = (q[i] * scale) * t.s_dec - x[i]; break;
+          default: d = ((q[i] * scale) * t.amax) / r.tensor_scale_numerator - x[i];
+        }
         e[i] = r.error_metric == ErrorMetric::kSumSquares ? d * d : fabsf(d);
       }
       if (r.error_metric != ErrorMetric::kMaxAbs) return sum_terms<N>(r.sum_order, e, p.tiles);
@@ -936,7 +964,7 @@ __device__ __forceinline__ uint32_t quantize_block(const Params& p, size_t b) {
     const Candidate four = candidate(r, t, s_hp * 1.5f);
     const uint32_t* random4 = random6 ? random6 + p.rows * p.cols : nullptr;
     uint8_t codes4[N];
-    candidate_codes<N>(r, x, four.multiplier, false, 0.0f, random4, codes4, fake);
+    candidate_codes<N>(r, x, four.multiplier, divides, four.multiplier, random4, codes4, fake);
     const float error4 = error(fake, four.scale);
     const bool keep_four = error4 < error6;
     keep_codes<N>(keep_four, codes4, codes);
@@ -1213,8 +1241,9 @@ __global__ void max_of_partials(const uint32_t* partial, size_t n, uint32_t* ama
 // The tensor context and its scale tables: CTA 0 a thread per E4M3 code;
 // with kBf16Magnitudes / kScaleCodes CTAs, also a thread per BF16 amax.
 __global__ void __launch_bounds__(kScaleCodes) tensor_context(Recipe r, const uint32_t* amax_bits, Tensor* out,
+                                                              float given_scale,
                                                               ScaleTables* tables) {
-  const Tensor t = tensor_of(r, __uint_as_float(*amax_bits));
+  const Tensor t = tensor_of(r, __uint_as_float(*amax_bits), given_scale);
   if (blockIdx.x == 0) {
     if (threadIdx.x == 0) *out = t;
     const Candidate c = candidate_of_code(r, t, threadIdx.x);
@@ -1286,7 +1315,9 @@ void launch(const Params& p, uint8_t* macro, Scratch* scratch, cudaStream_t stre
   q.partial_amax = scratch->partial_amax;
   const unsigned grid = static_cast<unsigned>((p.tiles + kThreads - 1) / kThreads);
   const bool plain = !p.two_d && !p.transpose && !p.stochastic && !p.r.macro_block_cols &&
-                     p.r.element_rounding == ElementRounding::kCast && p.r.block_scale != BlockScale::kMxCeilOfQuotient;
+                     p.r.element_rounding == ElementRounding::kCast && p.r.block_scale != BlockScale::kMxCeilOfQuotient &&
+                     !p.r.zero_block_zero_codes && p.r.error_arithmetic != ErrorArithmetic::kDecodeScaleFp32 &&
+                     p.r.element_scaling != ElementScaling::kModeloptQuotient;  // these three: the general kernel only
   if (p.r.scale_format == ScaleFormat::kE8M0) {  // no tensor scale: the amax comes from the block kernel
     const bool bf16 = p.input == InputType::kBF16;
     if (plain && p.r.block_cols == 32 && bf16) quantize_plain_mx<32, true><<<grid, kThreads, 0, stream>>>(q);
@@ -1301,7 +1332,7 @@ void launch(const Params& p, uint8_t* macro, Scratch* scratch, cudaStream_t stre
   if (!p.calibrated_amax) tensor_amax<<<4096, kAmaxThreads, 0, stream>>>(q, &scratch->amax_bits);
   const bool bf16_codes = plain && p.input == InputType::kBF16;  // the plain kernel's per-amax scale codes
   tensor_context<<<bf16_codes ? kBf16Magnitudes / kScaleCodes : 1, kScaleCodes, 0, stream>>>(
-      p.r, &scratch->amax_bits, &scratch->tensor, &scratch->tables);
+      p.r, &scratch->amax_bits, &scratch->tensor, p.given_tensor_scale, &scratch->tables);
   if (p.r.element_scaling == ElementScaling::kExact) {
     if (p.two_d) quantize_blocks<256, 16, Path::kNvfp4Exact><<<grid, kThreads, 0, stream>>>(q);
     else quantize_blocks<16, 16, Path::kNvfp4Exact><<<grid, kThreads, 0, stream>>>(q);
@@ -1358,7 +1389,7 @@ std::string unsupported(const Recipe& r, const Options& o) {
   if (r.block_cols != 16 && r.block_cols != 32) return "block width " + std::to_string(r.block_cols) + " (16 or 32)";
   if (r.macro_block_cols != 0 && r.macro_block_cols != 128) return "macro blocks of 128 only";
   const bool mx = r.scale_format == ScaleFormat::kE8M0;
-  const bool mx_rule = r.block_scale >= BlockScale::kMxFloor;
+  const bool mx_rule = r.block_scale >= BlockScale::kMxFloor && r.block_scale != BlockScale::kModeloptQuotient;
   if (mx != mx_rule || mx != (r.element_scaling == ElementScaling::kPowerOfTwo))
     return "scale format, block scale rule and element scaling do not belong together";
   if ((r.element_scaling == ElementScaling::kExact) != (r.block_scale == BlockScale::kExact))
@@ -1413,6 +1444,12 @@ Result quantize(const Recipe& r, const Options& o, const void* x, size_t in_rows
     throw std::invalid_argument("a calibrated tensor amax needs a recipe with a tensor scale");
   if (o.tensor_amax && !(std::isfinite(*o.tensor_amax) && *o.tensor_amax >= 0.0f))
     throw std::invalid_argument("the calibrated tensor amax must be finite and >= 0");
+  if (o.tensor_scale && (o.tensor_amax || r.tensor_scale == TensorScale::kNone))
+    throw std::invalid_argument("a tensor scale needs a recipe with a tensor scale, and no calibrated amax");
+  if (o.tensor_scale && !(std::isfinite(*o.tensor_scale) && *o.tensor_scale > 0.0f))
+    throw std::invalid_argument("the tensor scale must be finite and > 0");
+  if (o.tensor_scale && r.selection == Selection::kFourOverSix && r.error_arithmetic == ErrorArithmetic::kFp32)
+    throw std::invalid_argument("the recipe's 4/6 error reads the tensor amax, not only the scale");
   const int candidates = r.selection == Selection::kFourOverSix ? 2 : 1;
   if (o.stochastic && random_words != count * static_cast<size_t>(candidates))
     throw std::invalid_argument("stochastic rounding needs " + std::to_string(count * candidates) + " random words, got " +
@@ -1443,6 +1480,7 @@ Result quantize(const Recipe& r, const Options& o, const void* x, size_t in_rows
   p.stochastic = o.stochastic;
   p.swizzled = o.swizzled_scales;
   p.calibrated_amax = o.tensor_amax.has_value();
+  p.given_tensor_scale = o.tensor_scale.value_or(0.0f);
   p.random = o.stochastic ? random_device.as<uint32_t>() : nullptr;
   p.codes = codes.as<uint8_t>();
   p.scales = scales.as<uint8_t>();
@@ -1487,9 +1525,10 @@ namespace fp4v::gpu {
 
 double time_quantize(const Recipe& r, const Options& o, size_t rows, size_t cols, int iterations) {
   if (const std::string why = unsupported(r, o); !why.empty()) throw std::invalid_argument(why);
-  if (o.stochastic || o.transpose || o.hadamard || o.tensor_amax || cols % 128 != 0 || rows % 16 != 0 || iterations < 1)
+  if (o.stochastic || o.transpose || o.hadamard || o.tensor_amax || o.tensor_scale || cols % 128 != 0 || rows % 16 != 0 ||
+      iterations < 1)
     throw std::invalid_argument(
-        "time_quantize: no stochastic, transpose, hadamard or calibrated amax; rows a multiple of 16, cols of 128");
+        "time_quantize: no stochastic, transpose, hadamard, calibrated amax or tensor scale; rows a multiple of 16, cols of 128");
   const size_t count = rows * cols, element_bytes = o.input == InputType::kF32 ? 4 : 2;
   const size_t scale_cols = cols / static_cast<size_t>(r.block_cols);
   const size_t tiles = rows / (o.two_d ? 16 : 1) * scale_cols;

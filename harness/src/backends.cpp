@@ -105,7 +105,6 @@ class CudaBackend : public Backend {
     }
     if (set.operation() != "quantize") return "the cuda backend runs quantize and mma sets only (" + set.operation() + ")";
     const gpu::Recipe r = cuda_recipe(golden::find_block_recipe(set.recipe()), why);
-    if (set_option(set, "tensor_scale")) why = "a caller-supplied tensor scale";
     if (why.empty()) why = gpu::unsupported(r, cuda_options(set));
     return why.empty() ? "" : "not implemented in the CUDA kernels: " + why;
   }

@@ -38,8 +38,10 @@ To same_enumerator(From v) {
 
 gpu::Recipe cuda_recipe(const golden::BlockRecipe& g, std::string& why) {
   // Enumerators copied by position: these lists are the same, in the same order.
-  static_assert(static_cast<int>(golden::TensorScaleRule::kTorchao) == static_cast<int>(gpu::TensorScale::kTorchao));
-  static_assert(static_cast<int>(golden::BlockScaleRule::kMxEven) == static_cast<int>(gpu::BlockScale::kMxEven));
+  static_assert(static_cast<int>(golden::TensorScaleRule::kReciprocalOfDecode) ==
+                static_cast<int>(gpu::TensorScale::kReciprocalOfDecode));
+  static_assert(static_cast<int>(golden::BlockScaleRule::kModeloptQuotient) ==
+                static_cast<int>(gpu::BlockScale::kModeloptQuotient));
   static_assert(static_cast<int>(golden::ElementScaling::kPowerOfTwo) == static_cast<int>(gpu::ElementScaling::kPowerOfTwo));
   static_assert(static_cast<int>(golden::MxTinyScale::kUnscaled) == static_cast<int>(gpu::MxTinyScale::kUnscaled));
   static_assert(static_cast<int>(golden::ElementRounding::kMicroxcalingFloor) ==
@@ -51,12 +53,6 @@ gpu::Recipe cuda_recipe(const golden::BlockRecipe& g, std::string& why) {
   gpu::Recipe r;
   if (g.variant != golden::RecipeVariant{}) why = "implementation variants (RecipeVariant) are not in the kernels";
   if (g.element_scaling == golden::ElementScaling::kTeQuotient) why = "element scaling te_quotient is not in the kernels";
-  // Rules added after the kernels' lists end (FlashInfer, SGLang, ModelOpt).
-  if (g.tensor_scale > golden::TensorScaleRule::kTorchao) why = "the recipe's tensor scale rule is not in the kernels";
-  if (g.block_scale > golden::BlockScaleRule::kMxEven) why = "the recipe's block scale rule is not in the kernels";
-  if (g.element_scaling > golden::ElementScaling::kTeQuotient) why = "the recipe's element scaling is not in the kernels";
-  if (g.error_arithmetic == golden::ErrorArithmetic::kDecodeScaleFp32) why = "FlashInfer's 4/6 error arithmetic is not in the kernels";
-  if (g.zero_block_zero_codes) why = "zero blocks with zero codes (FlashInfer) are not in the kernels";
   if (g.scale_format->name == "e4m3") {
     r.scale_format = gpu::ScaleFormat::kE4M3;
   } else if (g.is_mx()) {
@@ -73,7 +69,10 @@ gpu::Recipe cuda_recipe(const golden::BlockRecipe& g, std::string& why) {
   r.scale_max = g.scale_max;
   r.mx_tiny_scale = same_enumerator<gpu::MxTinyScale>(g.mx_tiny_scale);
   r.default_nan_negative = g.default_nan == golden::DefaultNan::kNegative;
-  r.element_scaling = same_enumerator<gpu::ElementScaling>(g.element_scaling);
+  // The kernels have no kTeQuotient (a mutant's rule, refused above): ModelOpt's follows kPowerOfTwo.
+  r.element_scaling = g.element_scaling == golden::ElementScaling::kModeloptQuotient
+                          ? gpu::ElementScaling::kModeloptQuotient
+                          : same_enumerator<gpu::ElementScaling>(g.element_scaling);
   r.element_rounding = same_enumerator<gpu::ElementRounding>(g.element_rounding);
   r.element_cast = cast_rule(g.element_policy, why);
   r.clamp_before_element_cast = g.clamp_before_element_cast;
@@ -82,9 +81,12 @@ gpu::Recipe cuda_recipe(const golden::BlockRecipe& g, std::string& why) {
   r.error_metric = same_enumerator<gpu::ErrorMetric>(g.error_metric);
   r.error_arithmetic = g.error_arithmetic == golden::ErrorArithmetic::kExact       ? gpu::ErrorArithmetic::kExact
                        : g.error_arithmetic == golden::ErrorArithmetic::kScaledFp32 ? gpu::ErrorArithmetic::kScaledFp32
-                                                                                    : gpu::ErrorArithmetic::kFp32;
+                       : g.error_arithmetic == golden::ErrorArithmetic::kDecodeScaleFp32
+                           ? gpu::ErrorArithmetic::kDecodeScaleFp32
+                           : gpu::ErrorArithmetic::kFp32;
   r.sum_order = same_enumerator<gpu::SumOrder>(g.sum_order);
   r.macro_block_cols = g.macro_block_cols;
+  r.zero_block_zero_codes = g.zero_block_zero_codes;
   return r;
 }
 
@@ -99,6 +101,7 @@ gpu::Options cuda_options(const vectors::VectorSet& set) {
   o.hadamard = set_option(set, "hadamard");
   o.stochastic = set_option(set, "stochastic");
   if (set_option(set, "calibrated_amax")) o.tensor_amax = set.tensor("calibrated_amax").as<float>()[0];
+  if (set_option(set, "tensor_scale")) o.tensor_scale = set.tensor("tensor_scale").as<float>()[0];
   return o;
 }
 

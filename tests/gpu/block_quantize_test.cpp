@@ -1,7 +1,8 @@
 // The CUDA kernels (gpu/block_quantize.h) against golden where the smoke and
 // regression replays reach few inputs: the MX exponent rules that round
-// log2 to FP32 (microxcaling, RCEIL) at every binade edge, and the 128x4
-// swizzled scale layout. Skips, with the reason, where no GPU is present.
+// log2 to FP32 (microxcaling, RCEIL) at every binade edge, the 128x4
+// swizzled scale layout, and FlashInfer's zero blocks and overflowed tensor
+// scale. Skips, with the reason, where no GPU is present.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -98,6 +99,38 @@ TEST_F(GpuBlockQuantize, SwizzledScalesAreGoldensLayout) {
     const size_t scale_cols = row_major.scales.size() / rows;
     EXPECT_EQ(tiled.scales, golden::swizzle_scales(row_major.scales, rows, scale_cols)) << name;
     EXPECT_EQ(tiled.codes, row_major.codes) << name;
+  }
+}
+
+// FlashInfer and SGLang: a block of +0.0 or -0.0 gets scale 0 and codes 0
+// (not -0's 0x8) whatever the tensor scale; with a subnormal tensor amax,
+// S_enc (FlashInfer's N / A, SGLang's 1 / (A / N)) overflows to Inf; the
+// other blocks pick 4 or 6 by the recipe's error arithmetic.
+TEST_F(GpuBlockQuantize, FlashinferZeroBlocksAndOverflowedTensorScale) {
+  const size_t rows = 64, cols = 64;
+  std::mt19937 rng(11);
+  std::normal_distribution<float> normal;
+  std::vector<float> x(rows * cols);
+  for (float& v : x) v = normal(rng);
+  for (size_t r = 0; r < rows; ++r) {
+    std::fill_n(&x[r * cols], 16, r % 2 ? -0.0f : 0.0f);  // block 0 of every row is zero
+  }
+  std::vector<float> tiny = x;
+  for (float& v : tiny) v *= 1e-39f;  // amax ~ 4e-39: subnormal
+  const char* names[] = {"nvfp4.flashinfer.kernel.46.mse",      "nvfp4.flashinfer.kernel.46.mae.fast",
+                         "nvfp4.flashinfer.kernel.46_256.mae",  "nvfp4.flashinfer.kernel.46_256.mse.fast",
+                         "nvfp4.sglang.kernel"};
+  for (const char* name : names) {
+    for (const std::vector<float>* input : {&x, &tiny}) {
+      const golden::QuantizedTensor expected = golden::quantize(golden::find_block_recipe(name), *input, rows, cols);
+      const gpu::Result observed = run_kernels(name, *input, rows, cols);
+      EXPECT_EQ(observed.scales, expected.scales) << name;
+      EXPECT_EQ(observed.codes, expected.packed_codes()) << name;
+      for (size_t r = 0; r < rows; ++r) {
+        EXPECT_EQ(observed.scales[r * cols / 16], 0) << name << " row " << r;
+        for (size_t i = 0; i < 8; ++i) EXPECT_EQ(observed.codes[r * cols / 2 + i], 0) << name << " row " << r;
+      }
+    }
   }
 }
 

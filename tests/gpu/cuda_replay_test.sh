@@ -17,7 +17,7 @@ if grep -q "not run: no CUDA device" "$dir/log"; then
 fi
 "$fp4v" gen --suite smoke --out "$dir/smoke" > /dev/null || exit 1
 run() {
-  "$fp4v" replay --backend cuda --suite "$dir/smoke" --options two_d,transpose,stochastic,hadamard --max-errors 3 "$@" > "$dir/log" 2>&1
+  "$fp4v" replay --backend cuda --suite "$dir/smoke" --options two_d,transpose,stochastic,hadamard,tensor_scale --max-errors 3 "$@" > "$dir/log" 2>&1
   local rc=$?
   cat "$dir/log"
   return $rc

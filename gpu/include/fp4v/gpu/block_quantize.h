@@ -30,20 +30,22 @@ struct CastRule {
 };
 
 enum class ScaleFormat : uint8_t { kE4M3, kE8M0 };
-enum class TensorScale : uint8_t { kNone, kTe, kFos, kFosFinite, kTorchao };
+enum class TensorScale : uint8_t { kNone, kTe, kFos, kFosFinite, kTorchao, kFlashinfer, kReciprocalOfDecode };
 enum class BlockScale : uint8_t {
   kTeProduct, kFosProduct, kTorchaoQuotient, kExact,
   kMxFloor, kMxFloorOfLog2, kMxCeilOfQuotient, kMxCeilOfLog2, kMxOverflowAware, kMxCeilOfBits, kMxEven,
+  kModeloptQuotient,  // NVFP4 again
 };
 enum class ElementScaling : uint8_t {
   kTeReciprocal, kFosReciprocal, kFosCudaReciprocal, kTorchaoQuotient, kExact, kPowerOfTwo,
+  kModeloptQuotient,  // a divisor, not a multiplier
 };
 enum class MxTinyScale : uint8_t { kExact, kDivisorAtLeast2m126, kUnscaled };
 enum class ElementRounding : uint8_t { kCast, kFosUnbounded, kMicroxcaling, kMicroxcalingEven, kMicroxcalingFloor };
 enum class Stochastic : uint8_t { kNone, kPtx, kFosUniform };
 enum class Selection : uint8_t { kMaxToSix, kMaxToFour, kFourOverSix };
 enum class ErrorMetric : uint8_t { kSumSquares, kSumAbs, kMaxAbs };
-enum class ErrorArithmetic : uint8_t { kFp32, kExact, kScaledFp32 };
+enum class ErrorArithmetic : uint8_t { kFp32, kExact, kScaledFp32, kDecodeScaleFp32 };
 enum class SumOrder : uint8_t { kSequential, kTorchCpu, kTorchCuda, kRowsThenTree };
 
 // Every choice of one recipe; the semantics of each enumerator are those of
@@ -68,6 +70,7 @@ struct Recipe {
   ErrorArithmetic error_arithmetic = ErrorArithmetic::kFp32;
   SumOrder sum_order = SumOrder::kSequential;
   int macro_block_cols = 0;  // MBS: 128, or 0
+  bool zero_block_zero_codes = false;  // an all-zero block: scale code 0, codes 0 (FlashInfer)
 };
 
 enum class InputType : uint8_t { kF32, kBF16, kF16 };
@@ -82,6 +85,9 @@ struct Options {
   // A calibrated tensor amax (finite, >= 0; recipes with a tensor scale):
   // the tensor scale comes from it instead of the measured amax.
   std::optional<float> tensor_amax;
+  // A caller-supplied tensor scale (finite, > 0; not with tensor_amax): S_enc
+  // itself, or torchao's per_tensor_scale. The amax is still measured.
+  std::optional<float> tensor_scale;
 };
 
 struct Result {
