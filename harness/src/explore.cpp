@@ -17,6 +17,7 @@
 #include <map>
 #include <mutex>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -461,6 +462,27 @@ json claims(const json& results) {
   return out;
 }
 
+// The Yosys figures beside the Verilated engines' (explore_verilated_cycles):
+// "verilated" on every variant with a configuration that ran; the names of
+// those that disagree.
+std::vector<std::string> cross_check_cycles(const json& replay, json& variants, size_t* compared) {
+  std::vector<std::string> disagree;
+  *compared = 0;
+  for (auto& v : variants) {
+    if (!v.contains("config") || !v.contains("synthesis")) continue;
+    json c = explore_verilated_cycles(replay, v.at("config"));
+    if (c.at("sets").get<long>() == 0) continue;
+    const json& s = v.at("synthesis");
+    const bool agree = c.at("consistent").get<bool>() && c.at("latency_cycles") == s.at("latency_cycles") &&
+                       c.at("cycles_per_beat").get<double>() == s.at("cycles_per_beat").get<double>();
+    c["agree"] = agree;
+    v["verilated"] = c;
+    ++*compared;
+    if (!agree) disagree.push_back(v.at("name"));
+  }
+  return disagree;
+}
+
 }  // namespace
 
 json explore_variant_table(const std::string& root) {
@@ -474,6 +496,39 @@ json explore_variant_table(const std::string& root) {
 
 json explore_error(const json& variant, size_t rows, size_t cols, uint64_t seed) {
   return variant.at("unit") == "mma" ? mma_error(variant, seed) : quantizer_error(variant, rows, cols, seed);
+}
+
+json explore_verilated_cycles(const json& replay, const std::string& config) {
+  long sets = 0;
+  std::set<long> latencies;
+  std::set<double> spacings;
+  for (const auto& set : replay.at("vector_sets")) {
+    if (!set.contains("streams")) continue;
+    for (const auto& st : set.at("streams")) {
+      if (st.at("config") != config) continue;
+      ++sets;
+      const long runs = st.at("runs"), cycles = st.at("cycles"), in = st.at("in_beats"), out = st.at("out_beats");
+      const long first = st.at("latency");  // the first run's first output beat
+      if (out == 0 || in % out != 0) {
+        latencies.insert(-1);  // not whole groups of input beats per output: inconsistent
+        continue;
+      }
+      const long group = in / out;  // input beats per output beat (2: an exact MMA dot product of two beats)
+      latencies.insert(first - (group - 1));
+      // Each run: its first output on `first`, then one every `spacing`
+      // cycles, the cycle count ending on the last: cycles = runs (first + 1)
+      // + (out - runs) spacing. Per input beat: spacing / group.
+      if (out > runs) spacings.insert(double(cycles - runs * (first + 1)) / double(out - runs) / double(group));
+    }
+  }
+  json r = {{"config", config}, {"sets", sets}};
+  if (sets == 0) return r;
+  r["consistent"] = latencies.size() == 1 && spacings.size() == 1 && *latencies.begin() >= 0;
+  r["latency_cycles"] = *latencies.rbegin();
+  r["cycles_per_beat"] = spacings.empty() ? json(nullptr) : json(*spacings.rbegin());
+  if (latencies.size() > 1) r["latency_cycles_seen"] = latencies;
+  if (spacings.size() > 1) r["cycles_per_beat_seen"] = spacings;
+  return r;
 }
 
 json run_explore(const ExploreOptions& options) {
@@ -493,6 +548,20 @@ json run_explore(const ExploreOptions& options) {
     for (const auto& v : seed.at("variants"))
       if (v.contains("synthesis") && v.at("synthesis").contains("key"))
         ctx.seeded[v.at("synthesis").at("key")] = v.at("synthesis");
+  }
+
+  // Read before any synthesis: a bad file fails at once.
+  json replay;
+  if (!options.rtl_results.empty()) {
+    try {
+      replay = json::parse(fileio::read_text_file(options.rtl_results));
+    } catch (const std::exception& e) {
+      throw std::invalid_argument("--rtl-results " + options.rtl_results + ": " + e.what());
+    }
+    const std::string backend = replay.is_object() ? replay.value("backend", std::string()) : std::string();
+    if ((backend.rfind("rtl", 0) != 0 && backend.rfind("systemc", 0) != 0) || !replay.contains("vector_sets"))
+      throw std::invalid_argument("--rtl-results " + options.rtl_results +
+                                  ": not the results of fp4v replay --backend rtl or systemc");
   }
 
   std::vector<json> chosen;
@@ -566,6 +635,16 @@ json run_explore(const ExploreOptions& options) {
     }
     v["error"] = explore_error(v, options.rows, options.cols, options.seed);
     vs.push_back(v);
+  }
+  if (!options.rtl_results.empty()) {
+    size_t compared = 0;
+    const auto disagree = cross_check_cycles(replay, vs, &compared);
+    if (compared == 0)
+      throw std::invalid_argument("--rtl-results " + options.rtl_results +
+                                  ": no synthesized variant's configuration ran in these results");
+    results["cycles_cross_check"] = {{"rtl_results", replay.value("command", options.rtl_results)},
+                                     {"compared", compared}, {"disagree", disagree}};
+    failed = failed || !disagree.empty();
   }
   results["variants"] = vs;
   results["failed"] = failed;

@@ -25,6 +25,10 @@ struct ExploreOptions {
   // scripts, costs, Yosys version) matches one of its entries reuses that
   // entry's synthesis and simulation figures instead of running Yosys.
   std::string seed_results;
+  // Results of `fp4v replay --backend rtl --json` (or systemc): the cycles
+  // its Verilated engines counted for each variant's "config" are set beside
+  // the Yosys simulation's ("verilated"); a disagreement fails the run.
+  std::string rtl_results;
   std::string yosys = "yosys";
   unsigned jobs = 1;                  // variants synthesized at once
   unsigned timeout_s = 0;             // per variant's Yosys run; 0: none
@@ -48,5 +52,14 @@ std::string explore_html(const nlohmann::json& results);
 // The golden figures of a variant's arithmetic (the "error" object of its
 // entry): quantizers over the distributions, MMA against exact arithmetic.
 nlohmann::json explore_error(const nlohmann::json& variant, size_t rows, size_t cols, uint64_t seed);
+
+// A configuration's latency and cycles per input beat as the Verilated
+// engines counted them in an rtl replay's results (every vector set's stream
+// of that configuration): {"config", "sets", and when sets > 0
+// "latency_cycles", "cycles_per_beat", "consistent" (every set the same)}.
+// Latency counts from the last input beat of an output's group (an exact
+// MMA dot product of two beats: from the second), as the Yosys wrapper does
+// with one beat per output.
+nlohmann::json explore_verilated_cycles(const nlohmann::json& replay_results, const std::string& config);
 
 }  // namespace fp4v::harness

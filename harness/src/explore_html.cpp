@@ -71,6 +71,17 @@ td.mono { font-size: 11.5px; }
 .legend, .note { font-size: 12.5px; color: var(--muted); margin: 4px 0 8px; }
 )";
 
+// The Verilated engines' latency and cycles per beat beside the Yosys
+// simulation's (explore_verilated_cycles), with the verdict.
+std::string verilated_cell(const json& v) {
+  if (!v.contains("verilated")) return "&ndash;";
+  const json& c = v.at("verilated");
+  const bool agree = c.at("agree").get<bool>();
+  return "<span class=\"badge " + std::string(agree ? "agree" : "disagree") + "\">" + (agree ? "agree" : "disagree") +
+         "</span> " + esc(c.at("config").get<std::string>()) + ": latency " + fmt(get(c, "latency_cycles"), 0) + ", " +
+         fmtg(get(c, "cycles_per_beat")) + " cycles/beat over " + std::to_string(c.at("sets").get<long>()) + " sets";
+}
+
 // The quantizer variants that have both figures.
 struct Point {
   std::string name, unit;
@@ -258,7 +269,8 @@ std::string explore_html(const json& r) {
   // Latency table.
   o += "<section><h2>Latency and throughput</h2><table><thead><tr><th>variant</th><th class=\"num\">PIPE</th>"
        "<th class=\"num\">latency (cycles)</th><th class=\"num\">cycles per beat</th><th class=\"num\">elements per beat"
-       "</th><th class=\"num\">blocks per beat</th><th class=\"num\">depth (gates)</th><th>figures from</th></tr></thead><tbody>";
+       "</th><th class=\"num\">blocks per beat</th><th class=\"num\">depth (gates)</th><th>figures from</th>"
+       "<th>Verilated engine (rtl replay)</th></tr></thead><tbody>";
   for (const auto& v : r.at("variants")) {
     if (!v.contains("synthesis")) continue;
     const json& s = v.at("synthesis");
@@ -266,9 +278,17 @@ std::string explore_html(const json& r) {
          "</td><td class=\"num\">" + fmt(get(s, "latency_cycles"), 0) + "</td><td class=\"num\">" +
          fmtg(get(s, "cycles_per_beat")) + "</td><td class=\"num\">" + fmt(get(v, "elements_per_beat"), 0) +
          "</td><td class=\"num\">" + fmt(get(v, "blocks_per_beat"), 0) + "</td><td class=\"num\">" + fmt(get(s, "depth"), 0) +
-         "</td><td>" + esc(s.value("source", std::string())) + "</td></tr>";
+         "</td><td>" + esc(s.value("source", std::string())) + "</td><td>" + verilated_cell(v) + "</td></tr>";
   }
-  o += "</tbody></table></section>";
+  o += "</tbody></table>";
+  if (r.contains("cycles_cross_check")) {
+    const json& x = r.at("cycles_cross_check");
+    o += "<p class=\"note\">Verilated: the latency and cycles per input beat the C++ engine counted for the variant's "
+         "configuration (M = N = 2 for the MMA unit) over every vector set of <code>" +
+         esc(x.at("rtl_results").get<std::string>()) + "</code>; " + std::to_string(x.at("compared").get<long>()) +
+         " variants compared, " + std::to_string(x.at("disagree").size()) + " disagree.</p>";
+  }
+  o += "</section>";
 
   o += "<section><h2>Flow</h2><table><tbody>";
   for (const auto& [k, v] : r.at("flow").items()) o += "<tr><th>" + esc(k) + "</th><td>" + esc(v.get<std::string>()) + "</td></tr>";

@@ -138,6 +138,7 @@ constexpr const char* kExploreUsage =
     "usage: fp4v explore [--sweep reduced|full|list] [--variant NAME...] [--out DIR] [--jobs N]\n"
     "                    [--cache DIR] [--seed-results JSON] [--yosys PATH] [--timeout S]\n"
     "                    [--root DIR] [--rows N] [--cols N] [--seed N] [--synthesize yes|no]\n"
+    "                    [--rtl-results JSON]\n"
     "  Synthesizes each variant of rtl_models/synth/variants.json with Yosys (NAND2-equivalent\n"
     "  area, logic depth), simulates it (latency, cycles per beat), measures its recipe's error\n"
     "  with the golden model, and writes DIR/explore.json and DIR/explore.html (area-vs-error\n"
@@ -147,7 +148,10 @@ constexpr const char* kExploreUsage =
     "  parameters, scripts and costs; --seed-results reuses a recorded explore.json's figures\n"
     "  where those hashes match; --synthesize no runs no Yosys (variants without such figures\n"
     "  are recorded as not synthesized). --jobs variants at once (default 1). --out default\n"
-    "  reports/out/explore. Exit status 1 when a variant failed to synthesize or simulate.\n";
+    "  reports/out/explore. --rtl-results: a `fp4v replay --backend rtl --json` result; each\n"
+    "  variant's latency and cycles per beat are checked against those the Verilated engines\n"
+    "  counted for its configuration. Exit status 1 when a variant failed to synthesize or\n"
+    "  simulate, or its cycles disagree with --rtl-results.\n";
 
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -746,7 +750,7 @@ int run_mutate(int argc, char** argv) {
 int run_explore_command(int argc, char** argv) {
   const Args a = parse_args(argc, argv, 2,
                             {"sweep", "variant", "out", "jobs", "cache", "seed-results", "yosys", "timeout", "root",
-                             "rows", "cols", "seed", "synthesize"},
+                             "rows", "cols", "seed", "synthesize", "rtl-results"},
                             {"variant"});
   if (a.help) return std::fputs(kExploreUsage, stdout), 0;
   fp4v::harness::ExploreOptions o;
@@ -763,6 +767,7 @@ int run_explore_command(int argc, char** argv) {
   o.variants = a.all("variant");
   o.cache_dir = a.one("cache", (std::filesystem::path(o.root) / "build" / "explore-cache").string());
   o.seed_results = a.one("seed-results");
+  o.rtl_results = a.one("rtl-results");
   const std::string synth = a.one("synthesize", "yes");
   if (synth != "yes" && synth != "no") throw UsageError("--synthesize is yes or no, not '" + synth + "'");
   o.synthesize = synth == "yes";

@@ -51,6 +51,47 @@ TEST(Explore, QuantizerErrorIsGoldens) {
   EXPECT_GT(e.at("mean_sqnr_db").get<double>(), s6.at("mean_sqnr_db").get<double>());
 }
 
+// The Verilated engines' cycles from replay results, worked by hand: each
+// stream's runs, cycles (first input offered to last output taken), beats
+// and first-output cycle give the latency (from the last input beat of an
+// output's group) and the cycles per input beat.
+TEST(Explore, VerilatedCyclesFromReplayStreams) {
+  auto stream = [](const char* config, long runs, long cycles, long in, long out, long latency) {
+    return json{{"config", config}, {"runs", runs}, {"cycles", cycles}, {"in_beats", in}, {"out_beats", out},
+                {"latency", latency}};
+  };
+  json replay = {{"backend", "rtl"}, {"vector_sets", json::array()}};
+  auto add_set = [&](std::vector<json> streams) { replay["vector_sets"].push_back({{"streams", streams}}); };
+  add_set({stream("quant", 1, 514, 512, 512, 2), stream("amax", 1, 6, 4, 1, 5)});
+  add_set({stream("quant", 1, 2050, 2048, 2048, 2)});
+  add_set({stream("exact", 1, 131, 128, 64, 4)});     // two beats per dot product: out 3 cycles after the second
+  add_set({stream("fused", 2, 132, 128, 128, 2)});    // two runs of 64: 2 x (2 + 1) + 126 x 1
+  add_set({stream("seq", 1, 2179, 128, 64, 36)});     // 17 cycles a beat: 35 + 1 + 63 x 34 = 2179
+  add_set({stream("shaky", 1, 514, 512, 512, 2)});
+  add_set({stream("shaky", 1, 515, 512, 512, 3)});
+  replay["vector_sets"].push_back({{"name", "a set without streams (golden, not run)"}});
+
+  const json q = fp4v::harness::explore_verilated_cycles(replay, "quant");
+  EXPECT_EQ(q.at("sets"), 2);
+  EXPECT_TRUE(q.at("consistent").get<bool>());
+  EXPECT_EQ(q.at("latency_cycles"), 2);
+  EXPECT_EQ(q.at("cycles_per_beat").get<double>(), 1.0);
+  const json e = fp4v::harness::explore_verilated_cycles(replay, "exact");
+  EXPECT_EQ(e.at("latency_cycles"), 3);
+  EXPECT_EQ(e.at("cycles_per_beat").get<double>(), 1.0);
+  const json f = fp4v::harness::explore_verilated_cycles(replay, "fused");
+  EXPECT_EQ(f.at("latency_cycles"), 2);
+  EXPECT_EQ(f.at("cycles_per_beat").get<double>(), 1.0);
+  const json s = fp4v::harness::explore_verilated_cycles(replay, "seq");
+  EXPECT_EQ(s.at("latency_cycles"), 35);
+  EXPECT_EQ(s.at("cycles_per_beat").get<double>(), 17.0);
+  // Sets that disagree with each other are not one figure.
+  const json k = fp4v::harness::explore_verilated_cycles(replay, "shaky");
+  EXPECT_FALSE(k.at("consistent").get<bool>());
+  EXPECT_EQ(k.at("latency_cycles_seen"), json::array({2, 3}));
+  EXPECT_EQ(fp4v::harness::explore_verilated_cycles(replay, "absent").at("sets"), 0);
+}
+
 TEST(Explore, TinyVariantEndToEnd) {
   if (!have_yosys()) GTEST_SKIP() << "yosys not found";
   const fs::path tmp = fs::temp_directory_path() / ("fp4v-explore-test-" + std::to_string(getpid()));
