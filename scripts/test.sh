@@ -30,7 +30,7 @@ echo "test: GPU tests (label gpu) skip without a CUDA device; their reason:"
 gpu_skip_reasons
 echo "test: pytest tests/python"
 step pytest run_pytest
-echo "test: the same C++ tests under ASan and UBSan (ctest --preset asan: less the exhaustive sweeps, the two mutation-score replays and the RTL, which the asan build leaves out)"
+echo "test: the same C++ tests under ASan and UBSan (ctest --preset asan: less the exhaustive sweeps, the two mutation-score replays, the two SASS checks of the unsanitized GPU binary, and the RTL, which the asan build leaves out)"
 step "build asan" bash scripts/build.sh asan
 step "ctest asan" ctest --preset asan -j 2
 echo "test: fuzzing what fp4v reads (libFuzzer, bounded)"
