@@ -155,8 +155,11 @@ FP4V_HD float round_to_fp32(bool negative, uint64_t magnitude, int exponent, boo
   return bits_to_float(bits | (negative ? 0x80000000u : 0u));
 }
 
-// m * 2^shift, truncated toward zero when shift < 0.
+// m * 2^shift, truncated toward zero when shift < 0. A zero m may come with
+// any shift (kind::mxf8f6f4: a zero code's exponent -126 can put the largest
+// exponent far below a zero term's scales).
 FP4V_HD int64_t shift_toward_zero(int64_t m, int shift) {
+  if (m == 0) return 0;
   if (shift >= 0) return m * (int64_t{1} << shift);
   if (shift <= -63) return 0;
   const int64_t magnitude = (m < 0 ? -m : m) >> -shift;
