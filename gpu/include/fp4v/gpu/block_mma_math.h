@@ -226,14 +226,7 @@ FP4V_HD float fused_from_group_sums(const MmaRecipe& r, const int32_t* quarters,
 }
 
 // 2^n as a double, -1022 <= n <= 1023.
-FP4V_HD double pow2(int n) {
-  const uint64_t b = static_cast<uint64_t>(n + 1023) << 52;
-#if defined(__CUDA_ARCH__)
-  return __longlong_as_double(static_cast<long long>(b));
-#else
-  return __builtin_bit_cast(double, b);
-#endif
-}
+FP4V_HD double pow2(int n) { return bits_to_double(static_cast<uint64_t>(n + 1023) << 52); }
 
 // x rounded to FP32 as the fused model rounds its sum (round_to_fp32 without
 // saturation): RZ or RNE, subnormals kept, overflow to Inf, zero as +0.
