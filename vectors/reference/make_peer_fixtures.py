@@ -11,7 +11,9 @@ fixtures, and writes tests/fixtures/peers/<distribution>.safetensors:
 - TransformerEngine's row_scaled_nvfp4 (runs "<recipe>.row_scaled": each row
   with its own amax);
 - a whole tensor of FP32 subnormals, each NVFP4 reference measuring its own
-  amax (tiny_tensor.safetensors): S_enc = 6 * 448 / amax overflows;
+  amax (tiny_tensor.safetensors): S_enc = 6 * 448 / amax overflows; and a
+  row whose S_enc is finite but fouroversix's element multiplier overflows
+  (overflowed_multiplier.safetensors);
 - fouroversix's MXFP4 static_4 (quantize_to_mxfp4, scale_rule=static_4);
 - microsoft/microxcaling's _quantize_mx with round='even' and 'floor' (its
   fake-quantized values, .values);
@@ -127,6 +129,16 @@ def run_measured(R, x, out):
     out["nvfp4.te.scales"] = u8(r.scale)[:rows, : cols // 16]
 
 
+def write_measured(R, folder, name, x, description):
+    """<folder>/<name>.safetensors: run_measured on the tensor x."""
+    out = {"input": x}
+    run_measured(R, x, out)
+    path = os.path.join(folder, name + ".safetensors")
+    save_file(out, path, metadata={"generator": "vectors/reference/make_peer_fixtures.py",
+                                   "torch": torch.__version__, "input": description})
+    print(path, os.path.getsize(path))
+
+
 def run_mx(R, x, out):
     """fouroversix's MXFP4 static_4 and TE's pow_2_scales (no tensor scale)."""
     from fouroversix.quantize.pytorch.reference import quantize_to_fp4
@@ -195,12 +207,14 @@ def main():
     # A whole tensor of FP32 subnormals (normal * 2^-140): its own amax makes
     # S_enc overflow.
     normal = dict(block_fixture_inputs(a.block_fixtures))["normal"][:ROWS]
-    out = {"input": (normal.astype(np.float64) * 2.0**-140).astype(np.float32)}
-    run_measured(te, out["input"], out)
-    path = os.path.join(a.out, "tiny_tensor.safetensors")
-    save_file(out, path, metadata={"generator": "vectors/reference/make_peer_fixtures.py",
-                                   "torch": torch.__version__, "input": "normal, first rows, * 2^-140"})
-    print(path, os.path.getsize(path))
+    write_measured(te, a.out, "tiny_tensor", (normal.astype(np.float64) * 2.0**-140).astype(np.float32),
+                   "normal, first rows, * 2^-140")
+    # docs/findings.md, fp4v diff 4: S_enc = 2688 / 2^-116 is finite, but
+    # fouroversix's element multiplier 1 / (s / S_enc) overflows to Inf in the
+    # 2^-130 block, whose elements then become x86's -NaN (code 0xB).
+    row = np.zeros((1, 32), np.float32)
+    row[0, 0], row[0, 16] = 2.0**-130, 2.0**-116
+    write_measured(te, a.out, "overflowed_multiplier", row, "2^-130, 0 x 15, 2^-116, 0 x 15")
     # E8M0 boundary amaxes down to the subnormals (2^-127 scales), MX runs only.
     out = {"input": boundaries()}
     run_mx(te, out["input"], out)
