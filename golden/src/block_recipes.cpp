@@ -84,9 +84,10 @@ BlockRecipe te_four_over_six_fast(std::string_view name, ErrorMetric metric, flo
 // FlashInfer's 4/6 CUDA kernel (cvt_warp_fp16_to_fp4, and the same
 // arithmetic in its CuTe-DSL kernel) with FLASHINFER_DISABLE_FP4_QUANT_FAST_MATH=1:
 // TE's block scales and element scaling, PTX satfinite casts, the 16 error
-// terms summed left to right; fast: err_use_fast_math (FP16 scoring, as TE's).
+// terms summed left to right; fast: err_use_fast_math (FP16 scoring, as TE's);
+// eight_per_thread: built with CUDA < 12.9, two threads of 8 terms each.
 BlockRecipe flashinfer_four_over_six(std::string_view name, ErrorMetric metric, float e4m3_max,
-                                     bool fast_scoring) {
+                                     bool fast_scoring, bool eight_per_thread = false) {
   BlockRecipe r = te_four_over_six(name, metric, e4m3_max);
   r.source = fast_scoring
                  ? "FlashInfer 0.7.2.post1 csrc/nv_internal/tensorrt_llm/kernels/quantization_utils.cuh "
@@ -95,12 +96,18 @@ BlockRecipe flashinfer_four_over_six(std::string_view name, ErrorMetric metric, 
                  : "FlashInfer 0.7.2.post1 csrc/nv_internal/tensorrt_llm/kernels/quantization_utils.cuh "
                    "cvt_warp_fp16_to_fp4, NVFP44Over6Config(err_use_fast_math=False), "
                    "FLASHINFER_DISABLE_FP4_QUANT_FAST_MATH=1 (modelled from source; needs SM100)";
+  if (eight_per_thread) {
+    static std::deque<std::string> sources;  // stable storage for the composed sources
+    sources.push_back(std::string(r.source) + "; built with CUDA < 12.9: CVT_FP16_TO_FP4_ELTS_PER_THREAD = 8 "
+                                              "(quantization.cuh), each error the sum of two 8-term halves");
+    r.source = sources.back();
+  }
   r.tensor_scale = TensorScaleRule::kFlashinfer;
   r.scale_policy = find_policy("ptx.satfinite", "e4m3").policy;
   r.element_policy = find_policy("ptx.satfinite", "e2m1").policy;
   r.clamp_before_element_cast = false;
   r.error_arithmetic = fast_scoring ? ErrorArithmetic::kScaledFp32 : ErrorArithmetic::kDecodeScaleFp32;
-  r.sum_order = SumOrder::kSequential;
+  r.sum_order = eight_per_thread ? SumOrder::kTwoHalves : SumOrder::kSequential;
   r.zero_block_zero_codes = true;
   return r;
 }
@@ -227,8 +234,11 @@ std::vector<BlockRecipe> make_recipes() {
   for (auto [max_name, e4m3_max] : {std::pair{"46", kE4M3Max}, std::pair{"46_256", 256.0f}}) {
     for (auto [metric_name, metric] : {std::pair{"mse", ErrorMetric::kSumSquares}, std::pair{"mae", ErrorMetric::kSumAbs}}) {
       for (bool fast : {false, true}) {
-        names.push_back(std::string("nvfp4.flashinfer.kernel.") + max_name + "." + metric_name + (fast ? ".fast" : ""));
-        v.push_back(flashinfer_four_over_six(names.back(), metric, e4m3_max, fast));
+        for (bool eight_per_thread : {false, true}) {
+          names.push_back(std::string("nvfp4.flashinfer.kernel.") + max_name + "." + metric_name +
+                          (fast ? ".fast" : "") + (eight_per_thread ? ".elts8" : ""));
+          v.push_back(flashinfer_four_over_six(names.back(), metric, e4m3_max, fast, eight_per_thread));
+        }
       }
     }
   }

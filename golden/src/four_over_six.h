@@ -118,6 +118,12 @@ __extension__ typedef __int128 Int128;  // GCC/Clang: exact 4/6 error sums
     lane_sums(lanes, 1, &sum);
     return sum;
   }
+  if (order == SumOrder::kTwoHalves) {
+    float low = 0.0f, high = 0.0f;
+    for (int i = 0; i < n / 2; ++i) low += e[i];
+    for (int i = n / 2; i < n; ++i) high += e[i];
+    return low + high;
+  }
   if (order == SumOrder::kRowsThenTree && n == 256) {
     float rows[16];
     for (int row = 0; row < 16; ++row) {

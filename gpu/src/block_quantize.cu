@@ -466,6 +466,14 @@ __device__ float sum_terms(SumOrder order, const float* e, size_t tensor_blocks)
         return threads == 32 ? halving_tree<32>(v) : halving_tree<64>(v);
       }
     }
+    case SumOrder::kTwoHalves: {
+      float low = 0.0f, high = 0.0f;
+#pragma unroll(n <= 32 ? n / 2 : 1)
+      for (int i = 0; i < n / 2; ++i) low += e[i];
+#pragma unroll(n <= 32 ? n / 2 : 1)
+      for (int i = n / 2; i < n; ++i) high += e[i];
+      return low + high;
+    }
     case SumOrder::kRowsThenTree:
       if (n == 256) {
         float rows[16];

@@ -49,7 +49,7 @@ gpu::Recipe cuda_recipe(const golden::BlockRecipe& g, std::string& why) {
   static_assert(static_cast<int>(golden::StochasticStyle::kFosUniform) == static_cast<int>(gpu::Stochastic::kFosUniform));
   static_assert(static_cast<int>(golden::ScaleSelection::kFourOverSix) == static_cast<int>(gpu::Selection::kFourOverSix));
   static_assert(static_cast<int>(golden::ErrorMetric::kMaxAbs) == static_cast<int>(gpu::ErrorMetric::kMaxAbs));
-  static_assert(static_cast<int>(golden::SumOrder::kRowsThenTree) == static_cast<int>(gpu::SumOrder::kRowsThenTree));
+  static_assert(static_cast<int>(golden::SumOrder::kTwoHalves) == static_cast<int>(gpu::SumOrder::kTwoHalves));
   gpu::Recipe r;
   if (g.variant != golden::RecipeVariant{}) why = "implementation variants (RecipeVariant) are not in the kernels";
   if (g.element_scaling == golden::ElementScaling::kTeQuotient) why = "element scaling te_quotient is not in the kernels";

@@ -257,7 +257,7 @@ namespace {
 
 TEST(WildReferences, GoldenEqualsTheReferenceBitForBit) {
   std::set<std::string> recipes;
-  size_t runs = 0, calibrated = 0, scaled = 0, blocks_choosing_four = 0;
+  size_t runs = 0, calibrated = 0, scaled = 0, blocks_choosing_four = 0, split_sum_apart = 0;
   for (const auto& e : std::filesystem::directory_iterator(kFixtures / "wild")) {
     if (e.path().extension() != ".safetensors") continue;
     const std::string f = e.path().filename().string();
@@ -283,15 +283,20 @@ TEST(WildReferences, GoldenEqualsTheReferenceBitForBit) {
       EXPECT_EQ(out.copy<uint8_t>(name, DType::kU8), q.packed_codes()) << f << " " << key;
       EXPECT_EQ(out.copy<uint8_t>(key + ".scales", DType::kU8), q.scales) << f << " " << key;
       blocks_choosing_four += static_cast<size_t>(std::count(q.chose_four.begin(), q.chose_four.end(), 1));
+      if (key.ends_with(".elts8")) {  // the two-halves sum (CUDA < 12.9) against the one-thread sum
+        const std::string one_thread = key.substr(0, key.size() - 6) + ".codes";
+        split_sum_apart += out.copy<uint8_t>(name, DType::kU8) != out.copy<uint8_t>(one_thread, DType::kU8);
+      }
       recipes.insert(run.recipe);
       ++runs;
     }
   }
-  EXPECT_EQ(recipes.size(), 10u);  // 8 FlashInfer, SGLang, ModelOpt
+  EXPECT_EQ(recipes.size(), 18u);  // 16 FlashInfer (8 of them .elts8), SGLang, ModelOpt
   EXPECT_GE(runs, 8u * (10u + 5u));
   EXPECT_GE(calibrated, 8u * 5u);
   EXPECT_GE(scaled, 8u * 3u * 3u);  // FlashInfer, SGLang, ModelOpt, three scales each
   EXPECT_GT(blocks_choosing_four, 0u);  // the fixtures exercise both 4/6 candidates
+  EXPECT_GE(split_sum_apart, 8u);        // each .elts8 recipe parts from its 16-per-thread twin somewhere
 }
 
 }  // namespace

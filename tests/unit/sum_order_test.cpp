@@ -49,7 +49,7 @@ TEST(TorchCudaSumOrder, MatchesTheMeasuredTreeOnProbeRows) {
 // The probe rows tell the orders apart: each other order gives another sum
 // for some pair.
 TEST(TorchCudaSumOrder, ProbeRowsTellItFromTheOtherOrders) {
-  for (SumOrder other : {SumOrder::kSequential, SumOrder::kTorchCpu, SumOrder::kRowsThenTree}) {
+  for (SumOrder other : {SumOrder::kSequential, SumOrder::kTorchCpu, SumOrder::kRowsThenTree, SumOrder::kTwoHalves}) {
     for (int n : {16, 256}) {
       int differ = 0;
       for (const auto& [i, j] : test::probe_pairs(n)) {
@@ -57,6 +57,25 @@ TEST(TorchCudaSumOrder, ProbeRowsTellItFromTheOtherOrders) {
         differ += sum_in_order(other, row, 64) != sum_in_order(SumOrder::kTorchCuda, row, 64);
       }
       EXPECT_GT(differ, 0) << "order " << static_cast<int>(other) << ", n " << n;
+    }
+  }
+}
+
+// SumOrder::kTwoHalves (FlashInfer's 4/6 kernel built with CUDA < 12.9, two
+// threads of 8 terms): each half left to right from its first term, so terms
+// of one half meet at the later one; terms of two halves only in the final add.
+int two_halves_meeting_size(int n, int p, int q) {
+  const int half = n / 2;
+  if (p / half != q / half) return n;
+  return q % half + 1;
+}
+
+TEST(TwoHalvesSumOrder, MatchesTheTwoThreadSplitOnProbeRows) {
+  for (int n : {16, 256}) {
+    for (const auto& [i, j] : test::probe_pairs(n)) {
+      const std::vector<float> row = test::probe_row(n, i, j);
+      ASSERT_EQ(sum_in_order(SumOrder::kTwoHalves, row, 1), static_cast<float>(n - two_halves_meeting_size(n, i, j)))
+          << "n " << n << ", terms " << i << " and " << j;
     }
   }
 }

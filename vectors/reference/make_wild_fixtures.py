@@ -11,7 +11,8 @@ to tests/fixtures/wild/<distribution>.safetensors:
   (0.5.23, FlashInfer's cute-dsl kernel, 448/MSE/FP16 scoring): their kernels
   need an SM100 GPU, so this is an independent re-derivation in NumPy float32,
   written from their source's operation order (see flashinfer_46 below), not
-  from fp4v's C++. Recipes nvfp4.flashinfer.kernel.46{,_256}.{mse,mae}[.fast] and
+  from fp4v's C++. Recipes nvfp4.flashinfer.kernel.46{,_256}.{mse,mae}[.fast][.elts8]
+  (.elts8: the kernel built with CUDA < 12.9, 8 elements per thread) and
   nvfp4.sglang.kernel.
 
 Inputs: the first ROWS rows of each block fixture (tests/fixtures/block);
@@ -83,9 +84,10 @@ def e2m1_value(code):
 
 
 # ------------------------------------------------------- FlashInfer, SGLang
-def flashinfer_46(x, s_enc, e4m3_max, metric, fast):
+def flashinfer_46(x, s_enc, e4m3_max, metric, fast, elts8=False):
     """quantization_utils.cuh cvt_warp_fp16_to_fp4, NVFP4 4/6, exact math, 16
-    elements per thread (SM100, CUDA >= 12.9). x: [rows, cols] float32."""
+    elements per thread (SM100, CUDA >= 12.9); elts8: built with CUDA < 12.9
+    (quantization.cuh: 8 per thread). x: [rows, cols] float32."""
     rows, cols = x.shape
     blocks = x.reshape(rows, cols // 16, 16).astype(F32)
     vec_max = np.abs(blocks).max(axis=-1)
@@ -105,9 +107,15 @@ def flashinfer_46(x, s_enc, e4m3_max, metric, fast):
             else:      # __fmul_rn(__fmul_rn(q, sf), globalDecodeScale) - x
                 diff = (q * sf[..., None]) * decode - blocks
             terms = diff * diff if metric == "mse" else np.abs(diff)
-            err = np.zeros(vec_max.shape, F32)
-            for i in range(16):   # error = __fadd_rn(error, term), element order
-                err = (err + terms[..., i]).astype(F32)
+            # error = __fadd_rn(error, term) in element order, per thread; with
+            # 8 per thread, each thread then adds the other's sum (__shfl_xor_sync).
+            thread_sums = []
+            for first, last in ((0, 8), (8, 16)) if elts8 else ((0, 16),):
+                err = np.zeros(vec_max.shape, F32)
+                for i in range(first, last):
+                    err = (err + terms[..., i]).astype(F32)
+                thread_sums.append(err)
+            err = thread_sums[0] if len(thread_sums) == 1 else (thread_sums[0] + thread_sums[1]).astype(F32)
             cand[name] = (sf_code, codes, err)
     keep4 = cand["4"][2] < cand["6"][2]
     scales = np.where(keep4, cand["4"][0], cand["6"][0])
@@ -137,9 +145,11 @@ def run_flashinfer_sglang(x, out):
     for max_name, e4m3_max in (("46", 448), ("46_256", 256)):
         for metric in ("mse", "mae"):
             for fast in (False, True):
-                key = f"nvfp4.flashinfer.kernel.{max_name}.{metric}" + (".fast" if fast else "")
-                out[key + ".codes"], out[key + ".scales"] = flashinfer_46(
-                    x, flashinfer_global_scale(amax, e4m3_max), e4m3_max, metric, fast)
+                for elts8 in (False, True):
+                    key = (f"nvfp4.flashinfer.kernel.{max_name}.{metric}" + (".fast" if fast else "")
+                           + (".elts8" if elts8 else ""))
+                    out[key + ".codes"], out[key + ".scales"] = flashinfer_46(
+                        x, flashinfer_global_scale(amax, e4m3_max), e4m3_max, metric, fast, elts8)
     out["nvfp4.sglang.kernel.codes"], out["nvfp4.sglang.kernel.scales"] = flashinfer_46(
         x, sglang_global_scale(amax), 448, "mse", True)
     # The caller's global_scale, as FlashInfer's nvfp4_quantize takes it.

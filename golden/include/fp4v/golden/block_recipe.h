@@ -172,6 +172,10 @@ enum class SumOrder : uint8_t {
   // right from 0; for 16x16 tiles the 16 row sums are then added as a tree,
   // (r_i + r_i+8), then +4, +2, +1 (its CUDA warp reduction).
   kRowsThenTree,
+  // FlashInfer's 4/6 kernel built with CUDA < 12.9 (8 elements per thread):
+  // each half of the block summed left to right from 0, then the two half
+  // sums added (the two threads swap them through a shuffle).
+  kTwoHalves,
 };
 
 // The FP32 sum of one block's 16 or 256 terms (the blocks of the 4/6

@@ -46,7 +46,7 @@ enum class Stochastic : uint8_t { kNone, kPtx, kFosUniform };
 enum class Selection : uint8_t { kMaxToSix, kMaxToFour, kFourOverSix };
 enum class ErrorMetric : uint8_t { kSumSquares, kSumAbs, kMaxAbs };
 enum class ErrorArithmetic : uint8_t { kFp32, kExact, kScaledFp32, kDecodeScaleFp32 };
-enum class SumOrder : uint8_t { kSequential, kTorchCpu, kTorchCuda, kRowsThenTree };
+enum class SumOrder : uint8_t { kSequential, kTorchCpu, kTorchCuda, kRowsThenTree, kTwoHalves };
 
 // Every choice of one recipe; the semantics of each enumerator are those of
 // the same-named fields of fp4v's BlockRecipe (docs/recipes.md).
