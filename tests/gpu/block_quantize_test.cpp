@@ -119,7 +119,7 @@ TEST_F(GpuBlockQuantize, FlashinferZeroBlocksAndOverflowedTensorScale) {
   for (float& v : tiny) v *= 1e-39f;  // amax ~ 4e-39: subnormal
   const char* names[] = {"nvfp4.flashinfer.kernel.46.mse",      "nvfp4.flashinfer.kernel.46.mae.fast",
                          "nvfp4.flashinfer.kernel.46_256.mae",  "nvfp4.flashinfer.kernel.46_256.mse.fast",
-                         "nvfp4.sglang.kernel"};
+                         "nvfp4.flashinfer.kernel.46.mse.elts8", "nvfp4.sglang.kernel"};
   for (const char* name : names) {
     for (const std::vector<float>* input : {&x, &tiny}) {
       const golden::QuantizedTensor expected = golden::quantize(golden::find_block_recipe(name), *input, rows, cols);
