@@ -4,7 +4,9 @@
 // directed edge cases (alignment near 2^-F, cancellation, E8M0 extremes, NaN
 // scales, C = +-Inf / NaN / subnormal / huge), also through the routes of the
 // IMMA kernel (group sums) and of the tiled kernel's aligned path (group terms
-// in FP32, the sum in FP64; RZ and RNE); kind::mxf8f6f4's per-product
+// in FP32, the sum in FP64; RZ and RNE) and paired path (the exact terms
+// summed by a TwoSum chain inside paired_window, one rounding; RZ and RNE);
+// kind::mxf8f6f4's per-product
 // exponents over every product and E8M0's edge scales. No GPU needed (label
 // unit).
 #include <gtest/gtest.h>

@@ -1,8 +1,9 @@
 // The per-element arithmetic of the bit-exact block-scaled GEMM (Hopper
 // emulation): __host__ __device__ and integer-only (FP32 only in the
-// fp32_sequential recipes, whose definition is FP32 arithmetic, and FP64 in
-// the tiled kernel's route from exact group terms, fused_from_group_terms,
-// where every step is exact but the one rounding), so the same functions run
+// fp32_sequential recipes, whose definition is FP32 arithmetic, and FP64 or
+// FP32 in the tiled kernel's routes from exact group terms,
+// fused_from_group_terms and fused_from_exact_terms, where every step is
+// exact but the one rounding), so the same functions run
 // in the kernels (block_mma.cu, block_mma_tiled.cu) and in a host test
 // against golden::block_dot. An independent implementation of golden's models:
 //   exact: a 576-bit two's-complement fixed-point sum (unit 2^-256) of the
