@@ -13,17 +13,22 @@
 // when no addend has a bit below 2^(E - F) and the sum is an FP32 number,
 // that is just C + t_0 + t_1 + t_2 + t_3, exact.
 //
-// Four paths per warp tile (32 x 32) and instruction, chosen for the whole
+// Five paths per warp tile (32 x 32) and instruction, chosen for the whole
 // warp from per-row and per-column scale bounds (a prepass), in this order:
 // - chained (the common one): L is at most the lowest set bit of every
 //   accumulator (tracked from C on) and every product; if every |C| < 2^(L +
 //   24) - B, B = 64 * 36 * max sa * max sb bounding the instruction's sum of
 //   product magnitudes, and max(e_g, L + 23) - F <= L, the four MMAs
 //   accumulate into C directly: one compare per output and instruction.
-// - FP32: the terms' sum S from MMAs with a zero accumulator (exact when max
-//   e_g - min lsb_g <= 10), then RZ(C + S) with one __fadd_rz when C's
-//   exponent lies where neither C nor a term is truncated and the sum cannot
-//   reach 2^128 (RZ recipes).
+// - FP32 (real NVFP4/MXFP4 data): the terms' sum S from MMAs with a zero
+//   accumulator (exact when B < 2^(min lsb_g + 24)), then C + S rounded once
+//   by one __fadd_rz (__fadd_rn) when C's exponent lies where neither C nor
+//   a term is truncated and the sum cannot reach 2^128.
+// - paired (real data: terms spanning more than 24 bits, nothing truncated):
+//   the four group terms (each exact) from zero-accumulator MMAs, C + their
+//   sum kept exactly as an unevaluated FP32 pair by a TwoSum chain, rounded
+//   once (mma::fused_from_exact_terms), when every C's exponent lies in
+//   mma::paired_window (its comment has the proof); RZ and RNE recipes.
 // - aligned: the four group terms (each exact: one scale pair, 20 bits) from
 //   MMAs with a zero accumulator, aligned, truncated and summed per output in
 //   FP64 (exact for F <= 38), rounded once: the model itself, for any scales
@@ -59,6 +64,8 @@ constexpr int kRowStride = kStepK + 8;  // halves per shared-memory row: ldmatri
 constexpr int kFm = kWarpM / 16, kFn = kWarpN / 8;  // m16n8 tiles per warp
 // A row or column without a term in a step: no influence on the bounds.
 constexpr int kNoExponent = -1000, kNoLsb = 1000, kNanExponent = 1000;
+// The accumulators' lowest set bit, not yet found (after a non-chained step).
+constexpr int kUnknownLsb = -2000;
 // The aligned path's FP64 sum is exact up to F = 38 (below 2^(F + 14) units).
 constexpr int kAlignedMaxF = 38;
 // A group past k: no term, and (-128 in both operands) below any exponent.
@@ -261,11 +268,12 @@ __device__ __forceinline__ void ldmatrix_x2(unsigned (&r)[2], const void* shared
   asm volatile("ldmatrix.sync.aligned.m8n8.x2.shared.b16 {%0, %1}, [%2];\n" : "=r"(r[0]), "=r"(r[1]) : "r"(s));
 }
 
-// The aligned path: this instruction of every output of the warp by
-// aligned_instruction, the group terms one m16n8 tile at a time (registers).
-template <class T>
-__device__ __forceinline__ void aligned_stage(const mma::MmaRecipe& r, const T* stage, const int4* bounds, int wr,
-                                              int wc, int lane, WarpTile& acc) {
+// The aligned and paired paths: this instruction of every output of the warp
+// from its four group terms (zero-accumulator MMAs, one m16n8 tile at a time
+// in registers) by combine(c, terms, row exponents, column exponents).
+template <class T, class Combine>
+__device__ __forceinline__ void group_terms_stage(const T* stage, const int4* bounds, int wr, int wc, int lane,
+                                                 WarpTile& acc, Combine combine) {
 #pragma unroll
   for (int i = 0; i < kFm; ++i) {
     unsigned a[kStepK / kGroup][4];
@@ -289,8 +297,7 @@ __device__ __forceinline__ void aligned_stage(const mma::MmaRecipe& r, const T* 
       const int col = kTileM + wc + j * 8 + 2 * (lane % 4);
       const uint32_t col_exponents[2] = {static_cast<uint32_t>(bounds[col].w), static_cast<uint32_t>(bounds[col + 1].w)};
 #pragma unroll
-      for (int e = 0; e < 4; ++e)
-        acc[i][j][e] = aligned_instruction(r, acc[i][j][e], t[e], row_exponents[e / 2], col_exponents[e % 2]);
+      for (int e = 0; e < 4; ++e) acc[i][j][e] = combine(acc[i][j][e], t[e], row_exponents[e / 2], col_exponents[e % 2]);
     }
   }
 }
@@ -367,14 +374,23 @@ __global__ void __launch_bounds__(kThreads, 1) tiled_kernel(mma::MmaRecipe r, in
     const int emax = row_emax + col_emax, lmin = row_lmin + col_lmin - 2;
     // Operands and products FP16/BF16/FP32 normals.
     const bool operands_exact = row_lmin >= -120 && col_lmin >= -120 && lmin >= -120 && emax <= 100;
+    // The instruction's sum of product magnitudes is at most sum_bound.
+    const float row_smax = __int_as_float(__reduce_max_sync(0xFFFFFFFFu, ra.z));
+    const float col_smax = __int_as_float(__reduce_max_sync(0xFFFFFFFFu, cb.z));
+    const float sum_bound = __fmul_ru(__fmul_ru(kStepK * kMaxCodeProduct, row_smax), col_smax);
     // Chained: every partial sum a multiple of 2^low below 2^(low + 24), and
-    // no addend truncated at E - F (E <= max(low + 23, emax)).
-    const int low = min(min(acc_low, lmin), 100);
-    bool chained = operands_exact && low >= -120 && max(emax, low + 23) - r.fraction_bits <= low;
+    // no addend truncated at E - F (E <= max(low + 23, emax)). low <= lmin:
+    // if the condition fails at lmin (sum_bound alone too large), acc_low,
+    // which costs a pass over the tile, is not needed.
+    int low = min(lmin, 100);
+    bool chained = operands_exact && low >= -120 && max(emax, low + 23) - r.fraction_bits <= low &&
+                   sum_bound < __uint_as_float(static_cast<unsigned>(low + 24 + 127) << 23);
     if (chained) {
-      const float row_smax = __int_as_float(__reduce_max_sync(0xFFFFFFFFu, ra.z));
-      const float col_smax = __int_as_float(__reduce_max_sync(0xFFFFFFFFu, cb.z));
-      const float sum_bound = __fmul_ru(__fmul_ru(kStepK * kMaxCodeProduct, row_smax), col_smax);
+      if (acc_low == kUnknownLsb) acc_low = warp_lowest_bit(acc);
+      low = min(acc_low, low);
+      chained = low >= -120 && max(emax, low + 23) - r.fraction_bits <= low;
+    }
+    if (chained) {
       const float limit = __fsub_rd(__uint_as_float(static_cast<unsigned>(low + 24 + 127) << 23), sum_bound);
 #pragma unroll
       for (int i = 0; i < kFm; ++i)
@@ -388,24 +404,42 @@ __global__ void __launch_bounds__(kThreads, 1) tiled_kernel(mma::MmaRecipe r, in
       acc_low = low;
       continue;
     }
-    WarpTile sum = {};
-    stage_mma(stage, wr, wc, lane, sum);
-    // S exact: partial sums below 2^(emax + 14), multiples of 2^lmin.
-    bool fast = operands_exact && r.round_to_zero && emax - lmin <= 10;
-    // C's exponent field b must lie in [lo, hi]: then neither C nor a term
-    // is truncated at E - F, and |C + S| < 2^128 (no Inf where RZ saturates).
+    // FP32: S, the four terms' sum from MMAs with a zero accumulator, is
+    // exact when every partial sum (at most sum_bound) is a multiple of
+    // 2^lmin below 2^(lmin + 24); with C's exponent field b in [lo, hi]
+    // neither C nor a term is truncated at E - F and |C + S| < 2^128 (no Inf
+    // where RZ saturates): the model is one rounding of C + S, one FP32 add.
+    bool fast = operands_exact &&
+                sum_bound < __uint_as_float(static_cast<unsigned>(min(lmin, 100) + 24 + 127) << 23);
     const int lo = max(emax + 150 - r.fraction_bits, 0), hi = min(lmin + 127 + r.fraction_bits, 253);
     const unsigned lo_bits = static_cast<unsigned>(lo) << 24, width = hi >= lo ? static_cast<unsigned>(hi - lo + 1) << 24 : 0u;
+    // Paired: nothing truncated and the TwoSum chain exact (paired_window).
+    const mma::ExponentWindow window = mma::paired_window(r, emax, lmin, sum_bound);
+    bool paired = operands_exact && window.lo <= window.hi;
+    if (fast) {
 #pragma unroll
-    for (int i = 0; i < kFm; ++i)
+      for (int i = 0; i < kFm; ++i)
 #pragma unroll
-      for (int j = 0; j < kFn; ++j)
+        for (int j = 0; j < kFn; ++j)
 #pragma unroll
-        for (int e = 0; e < 4; ++e) {
-          const unsigned u = __float_as_uint(acc[i][j][e]) << 1;
-          fast = fast && (u == 0 || u - lo_bits < width);
-        }
+          for (int e = 0; e < 4; ++e) {
+            const unsigned u = __float_as_uint(acc[i][j][e]) << 1;
+            fast = fast && (u == 0 || u - lo_bits < width);
+          }
+    }
+    if (paired && !__all_sync(0xFFFFFFFFu, fast)) {
+#pragma unroll
+      for (int i = 0; i < kFm; ++i)
+#pragma unroll
+        for (int j = 0; j < kFn; ++j)
+#pragma unroll
+          for (int e = 0; e < 4; ++e) paired = paired && mma::in_window(window, acc[i][j][e]);
+    }
+    const int4* stage_bounds = StageCopy<T>::stage_bounds(stage_bytes);
+    const bool paired_all = __all_sync(0xFFFFFFFFu, paired);
     if (__all_sync(0xFFFFFFFFu, fast)) {
+      WarpTile sum = {};
+      stage_mma(stage, wr, wc, lane, sum);
 #pragma unroll
       for (int i = 0; i < kFm; ++i)
 #pragma unroll
@@ -413,10 +447,14 @@ __global__ void __launch_bounds__(kThreads, 1) tiled_kernel(mma::MmaRecipe r, in
 #pragma unroll
           for (int e = 0; e < 4; ++e) {
             const float c = (__float_as_uint(acc[i][j][e]) << 1) == 0 ? 0.0f : acc[i][j][e];
-            acc[i][j][e] = __fadd_rz(c, sum[i][j][e]);
+            acc[i][j][e] = r.round_to_zero ? __fadd_rz(c, sum[i][j][e]) : __fadd_rn(c, sum[i][j][e]);
           }
-    } else if (operands_exact && r.fraction_bits <= kAlignedMaxF) {
-      aligned_stage(r, stage, StageCopy<T>::stage_bounds(stage_bytes), wr, wc, lane, acc);
+    } else if (paired_all || (operands_exact && r.fraction_bits <= kAlignedMaxF)) {
+      group_terms_stage(stage, stage_bounds, wr, wc, lane, acc,
+                           [&r, paired_all](float c, const float (&t)[4], uint32_t row_exponents, uint32_t col_exponents) {
+                             return paired_all ? mma::fused_from_exact_terms(r, c, t, 4)
+                                               : aligned_instruction(r, c, t, row_exponents, col_exponents);
+                           });
     } else {
       // The slow path: this instruction of every output of the warp from the codes.
       store_tile(acc, d_warp, ld, lane);
@@ -426,7 +464,7 @@ __global__ void __launch_bounds__(kThreads, 1) tiled_kernel(mma::MmaRecipe r, in
       __syncwarp();
       load_tile(acc, d_warp, ld, lane);
     }
-    acc_low = warp_lowest_bit(acc);
+    acc_low = kUnknownLsb;  // found when the chained path needs it
   }
   if (steps > 0) {
 #pragma unroll

@@ -4,7 +4,9 @@
 // directed edge cases (alignment near 2^-F, cancellation, E8M0 extremes, NaN
 // scales, C = +-Inf / NaN / subnormal / huge), also through the routes of the
 // IMMA kernel (group sums) and of the tiled kernel's aligned path (group terms
-// in FP32, the sum in FP64; RZ and RNE); kind::mxf8f6f4's per-product
+// in FP32, the sum in FP64; RZ and RNE) and paired path (the exact terms
+// summed by a TwoSum chain inside paired_window, one rounding; RZ and RNE);
+// kind::mxf8f6f4's per-product
 // exponents over every product and E8M0's edge scales. No GPU needed (label
 // unit).
 #include <gtest/gtest.h>
@@ -322,6 +324,126 @@ TEST(BlockMmaMath, GroupTermsAtOverflowAndZero) {
   std::printf("overflow and zero: %zu dot products by group terms, %zu mismatches\n", taken, mismatches);
   EXPECT_EQ(mismatches, 0u);
   EXPECT_GT(taken, 1000u);
+}
+
+// The tiled kernel's paired route (fused_from_exact_terms where C's exponent
+// lies in paired_window) against golden, one instruction (K = 64) at a time,
+// RZ and RNE. Scales as real NVFP4 / MXFP4 data has them (a few binades, any
+// mantissa), C's exponent field drawn over the window and just outside it,
+// C near -(sum of terms) for cancellation to zero and a low part of the
+// opposite sign; the kernel's operand condition (products FP32 normals).
+// Coverage counted: results rounded, pairs whose low part has the opposite
+// sign, exact ties under RNE, zero results, C at the window's edges. Above
+// the window (C's field just above hi, where the model truncates the terms)
+// the same arithmetic must sometimes differ from golden: the window's upper
+// edge is a real boundary.
+TEST(BlockMmaMath, PairedRouteAgainstGolden) {
+  std::mt19937_64 rng(46);
+  int reported = 0;
+  size_t taken = 0, mismatches = 0, rounded = 0, opposite = 0, ties = 0, zeros = 0, edges = 0, outside = 0,
+         outside_differ = 0;
+  for (const golden::MmaRecipe* g : supported()) {
+    if (!on_group_terms_route(*g)) continue;
+    const bool e8 = g->scale_format->name == golden::kE8M0.name;
+    for (const golden::Rounding rounding : {golden::Rounding::kTowardZero, golden::Rounding::kNearestEven}) {
+      golden::MmaRecipe variant = *g;
+      variant.rounding = rounding;
+      std::string why;
+      const gpu::mma::MmaRecipe r = harness::cuda_mma_recipe(variant, why);
+      for (int trial = 0; trial < 40000; ++trial) {
+        std::vector<uint8_t> a(64), b(64), sa(64 / g->block), sb(64 / g->block);
+        const bool cancel = trial % 5 == 0;
+        for (int i = 0; i < 64; ++i) {
+          a[i] = static_cast<uint8_t>(rng() % 16);
+          b[i] = static_cast<uint8_t>(rng() % 16);
+        }
+        const int base = e8 ? static_cast<int>(rng() % 200) + 20 : static_cast<int>(rng() % 0x60) + 0x08;
+        for (size_t j = 0; j < sa.size(); ++j) {
+          sa[j] = static_cast<uint8_t>(base + static_cast<int>(rng() % (e8 ? 4 : 24)));
+          sb[j] = static_cast<uint8_t>(base + static_cast<int>(rng() % (e8 ? 4 : 24)));
+        }
+        float terms[4];
+        int emax = -1000, lt = 1000, lsb_a = 1000, lsb_b = 1000;
+        float smax_a = 0.0f, smax_b = 0.0f;
+        for (int gi = 0; gi < 4; ++gi) {
+          const int block = 16 * gi / g->block;
+          const gpu::mma::ScaleSplit s = gpu::mma::split_scale(r.e8m0_scales, sa[block]);
+          const gpu::mma::ScaleSplit t = gpu::mma::split_scale(r.e8m0_scales, sb[block]);
+          int64_t q = 0;
+          for (int i = 16 * gi; i < 16 * gi + 16; ++i) q += gpu::mma::e2m1_twice(a[i]) * gpu::mma::e2m1_twice(b[i]);
+          terms[gi] = static_cast<float>(std::ldexp(static_cast<double>(q * s.mantissa * t.mantissa), s.lsb + t.lsb - 2));
+          emax = std::max(emax, s.exponent + t.exponent);
+          if (s.mantissa != 0) lsb_a = std::min(lsb_a, s.lsb);
+          if (t.mantissa != 0) lsb_b = std::min(lsb_b, t.lsb);
+          smax_a = std::max(smax_a, gpu::mma::scale_float(r.e8m0_scales, sa[block]));
+          smax_b = std::max(smax_b, gpu::mma::scale_float(r.e8m0_scales, sb[block]));
+        }
+        lt = lsb_a + lsb_b - 2;
+        if (lsb_a < -120 || lsb_b < -120 || lt < -120 || emax > 100 || lt > 500) continue;  // the kernel's operands_exact
+        const float sum_bound = 64.0f * 36.0f * smax_a * smax_b;  // exact: 4 + 4 + 4 significant bits
+        const gpu::mma::ExponentWindow w = gpu::mma::paired_window(r, emax, lt, sum_bound);
+        if (w.lo > w.hi) continue;
+        const double sum = static_cast<double>(terms[0]) + terms[1] + terms[2] + terms[3];
+        float c;
+        int field = w.lo - 3 + static_cast<int>(rng() % static_cast<unsigned>(w.hi - w.lo + 7));
+        if (trial % 7 == 2) field = w.hi + 1 + static_cast<int>(rng() % 6);  // above: terms truncated
+        if (trial % 7 == 1) field = w.lo + static_cast<int>(rng() % 2) * (w.hi - w.lo);
+        field = std::clamp(field, 0, 254);
+        c = std::bit_cast<float>((static_cast<uint32_t>(field) << 23) | static_cast<uint32_t>(rng() & 0x7FFFFF) |
+                                 (rng() % 2 ? 0x80000000u : 0u));
+        if (cancel) {  // C near -(sum), on C's own grid: cancellation, low parts of either sign
+          const float near = static_cast<float>(-sum);
+          c = near == 0.0f ? 0.0f : std::bit_cast<float>(std::bit_cast<uint32_t>(near) + static_cast<uint32_t>(rng() % 5) - 2u);
+          field = static_cast<int>(std::bit_cast<uint32_t>(c) >> 23 & 0xFF);
+        }
+        if (!std::isfinite(c)) continue;
+        const float want = golden::block_dot(variant, a, b, sa, sb, c);
+        const float got = gpu::mma::fused_from_exact_terms(r, c, terms, 4);
+        if (!gpu::mma::in_window(w, c)) {
+          if (field > w.hi) {
+            ++outside;
+            outside_differ += bits(want) != bits(got);
+          }
+          continue;
+        }
+        ++taken;
+        // Coverage only (golden decides): C + the terms, exact in FP64 inside
+        // the window (at most 47 bits, paired_window).
+        const double exact = static_cast<double>(c) + sum;
+        rounded += static_cast<double>(want) != exact;
+        zeros += want == 0.0f;
+        edges += field == w.lo || field == w.hi;
+        {
+          float x = c + 0.0f;
+          for (const float t : terms) x = x + t;  // the chain's high part (rounded to nearest)
+          const double low = exact - static_cast<double>(x);
+          opposite += low != 0.0 && (low < 0) != (x < 0);
+          if (rounding == golden::Rounding::kNearestEven && exact != 0.0) {
+            const double ulp = std::ldexp(1.0, std::ilogb(exact) - 23);
+            ties += std::fabs(std::remainder(exact, ulp)) == ulp / 2;
+          }
+        }
+        if (bits(want) != bits(got)) {
+          ++mismatches;
+          if (reported++ < 5) {
+            ADD_FAILURE() << g->name << (r.round_to_zero ? "" : " (rne)") << " paired: c=0x" << std::hex << bits(c)
+                          << " golden 0x" << bits(want) << " got 0x" << bits(got);
+          }
+        }
+      }
+    }
+  }
+  std::printf("paired: %zu instructions (%zu rounded, %zu low part of opposite sign, %zu RNE ties, %zu zero, %zu at "
+              "the window's edges), %zu mismatches; %zu above the window, %zu of them differ\n",
+              taken, rounded, opposite, ties, zeros, edges, mismatches, outside, outside_differ);
+  EXPECT_EQ(mismatches, 0u);
+  EXPECT_GT(taken, 100000u);
+  EXPECT_GT(rounded, 1000u);
+  EXPECT_GT(opposite, 1000u);
+  EXPECT_GT(ties, 10u);
+  EXPECT_GT(zeros, 10u);
+  EXPECT_GT(edges, 1000u);
+  EXPECT_GT(outside_differ, 20u) << "no term is truncated above the window: its upper edge is not tested";
 }
 
 // kind::mxf8f6f4 (per-product exponents): one instruction of K = 32 holding

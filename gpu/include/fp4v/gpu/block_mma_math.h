@@ -1,8 +1,9 @@
 // The per-element arithmetic of the bit-exact block-scaled GEMM (Hopper
 // emulation): __host__ __device__ and integer-only (FP32 only in the
-// fp32_sequential recipes, whose definition is FP32 arithmetic, and FP64 in
-// the tiled kernel's route from exact group terms, fused_from_group_terms,
-// where every step is exact but the one rounding), so the same functions run
+// fp32_sequential recipes, whose definition is FP32 arithmetic, and FP64 or
+// FP32 in the tiled kernel's routes from exact group terms,
+// fused_from_group_terms and fused_from_exact_terms, where every step is
+// exact but the one rounding), so the same functions run
 // in the kernels (block_mma.cu, block_mma_tiled.cu) and in a host test
 // against golden::block_dot. An independent implementation of golden's models:
 //   exact: a 576-bit two's-complement fixed-point sum (unit 2^-256) of the
@@ -265,6 +266,67 @@ FP4V_HD float fused_from_group_terms(const MmaRecipe& r, float c, const float* t
   double units = trunc(static_cast<double>(c) * up);
   for (int g = 0; g < groups; ++g) units += trunc(static_cast<double>(terms[g]) * up);
   return fused_round(units * pow2(e - r.fraction_bits), r.round_to_zero);
+}
+
+// The paired route (the tiled kernel's path for real data, where the terms
+// span more than FP32's 24 bits but nothing is truncated): for one warp and
+// instruction, from bounds over its outputs: emax >= every e_g, every term a
+// multiple of 2^lt, sum_bound >= sum |t_g|. It returns the window [lo, hi] of
+// C's FP32 exponent field (lo > hi: none) within which fused_from_exact_terms
+// is the model, C = +-0 always. Why, with f = max(field, 1), C a multiple of
+// 2^(f - 150) below 2^(f - 126), E <= max(f - 127, emax):
+// - no addend truncated at 2^(E - F): lt >= emax - F (else no window),
+//   f - 150 >= emax - F (lo) and f <= lt + F + 127 (hi); then the model is
+//   round(C + t_0 + ... + t_3), one rounding of the exact sum;
+// - the TwoSum chain exact: every addend is a multiple of 2^q, q = min(lt, f
+//   - 150), and M = |C| + sum_bound <= 2^(q + 46) (lo: sum_bound <= 2^(f -
+//   105); hi: |C| < 2^(lt + 45); and sum_bound <= 2^(lt + 45)). Then every
+//   partial x_g < 2^(q + 47), each rounding error |e_g| <= 2^(q + 22), a
+//   multiple of 2^q, and their partial sums (<= 2^(q + 24)) are exact in FP32:
+//   x + y is C + sum t_g exactly;
+// - no overflow: |C| < 2^126 (hi <= 252) and sum_bound <= 2^125, so every
+//   partial sum and the result stay below 2^127.
+struct ExponentWindow {
+  int lo, hi;
+};
+
+FP4V_HD ExponentWindow paired_window(const MmaRecipe& r, int emax, int lt, float sum_bound) {
+  const uint32_t b = float_to_bits(sum_bound);
+  // sum_bound <= 2^bound_exponent (a positive normal, or zero: no terms).
+  const int bound_exponent = b == 0 ? -1000 : static_cast<int>(b >> 23) - 127 + ((b & 0x7FFFFFu) != 0 ? 1 : 0);
+  if (lt < emax - r.fraction_bits || bound_exponent > lt + 45 || bound_exponent > 125) return {1, 0};
+  int lo = emax - r.fraction_bits + 150 > bound_exponent + 105 ? emax - r.fraction_bits + 150 : bound_exponent + 105;
+  lo = lo <= 1 ? 0 : lo;  // field 0 (subnormals) counts as f = 1
+  int hi = lt + (r.fraction_bits < 44 ? r.fraction_bits : 44) + 127;
+  hi = hi < 252 ? hi : 252;
+  return {lo, hi};
+}
+
+// Whether C's exponent field lies in the window (or C is +-0).
+FP4V_HD bool in_window(ExponentWindow w, float c) {
+  const uint32_t twice = float_to_bits(c) << 1;  // the sign dropped
+  return twice == 0 || (w.hi >= w.lo && (twice >> 24) - static_cast<uint32_t>(w.lo) <= static_cast<uint32_t>(w.hi - w.lo));
+}
+
+// round(C + t_0 + ... + t_{groups-1}) by the fused model's rounding (RZ or
+// RNE), exact terms, where paired_window holds: a TwoSum chain keeps the sum
+// as x + y exactly (FP32 additions, rounding to nearest), then one rounding
+// of x + y. C + 0 makes -0 +0 (the model's zero).
+FP4V_HD float fused_from_exact_terms(const MmaRecipe& r, float c, const float* terms, int groups) {
+  float x = c + 0.0f, y = 0.0f;
+  for (int g = 0; g < groups; ++g) {
+    const float s = x + terms[g];
+    const float bv = s - x;
+    const float error = (x - (s - bv)) + (terms[g] - bv);
+    x = s;
+    y = g == 0 ? error : y + error;
+  }
+#if defined(__CUDA_ARCH__)
+  return r.round_to_zero ? __fadd_rz(x, y) : __fadd_rn(x, y);
+#else
+  // x + y spans at most 47 bits: exact in FP64.
+  return fused_round(static_cast<double>(x) + static_cast<double>(y), r.round_to_zero);
+#endif
 }
 
 // A 576-bit two's-complement fixed-point sum, unit 2^-256.
