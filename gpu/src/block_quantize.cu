@@ -1012,7 +1012,7 @@ __device__ __forceinline__ PlainCandidate<N> plain_candidate(const Block& x, flo
     const float magnitude = x.magnitude(i);
     const uint32_t bits = __float_as_uint(magnitude * multiplier);
     const uint32_t q = e2m1_magnitude_rne(bits);
-    c.words[i / 8] |= q << (4 * (i % 8));
+    c.words[i / 8] += q << (4 * (i % 8));  // q < 8 fills its own nibble: + is |, in one LEA instead of a shift and an or
     if (!kSignFromBit && bits != 0) nonzero[i / 8] |= 8u << (4 * (i % 8));
     if constexpr (kScore != Score::kNone) {
       const float d = kScaled ? e2m1_value(q) * scale - magnitude * s_enc : __ldg(deq + q) - magnitude;
@@ -1077,8 +1077,8 @@ struct Bf16Words {
       w[4 * k] = u.x, w[4 * k + 1] = u.y, w[4 * k + 2] = u.z, w[4 * k + 3] = u.w;
     }
   }
-  __device__ float magnitude(int i) const {
-    return __uint_as_float((i % 2 ? w[i / 2] : w[i / 2] << 16) & 0x7FFF0000u);
+  __device__ float magnitude(int i) const {  // fabsf: an operand modifier of the FMUL or FADD that takes it
+    return fabsf(__uint_as_float(i % 2 ? w[i / 2] & 0xFFFF0000u : w[i / 2] << 16));
   }
   __device__ uint32_t signs(int k) const {  // word j's bits 15 and 31 to bits 8j + 3 and 8j + 7
     uint32_t s = 0;
@@ -1199,19 +1199,19 @@ __device__ void store_cta_max(const Params& p, uint32_t m) {
 // losing occupancy. __grid_constant__: the recipe is read where it lies, in
 // the parameter space, not from a per-thread local copy (the out-of-line
 // calls take its address).
-// kBf16: BF16 input kept as raw words (fewer registers, and each magnitude
-// a mask or shift of its word instead of the loaded float's sign split).
-// The one-candidate kernel on BF16 words takes 2 blocks a thread
-// (kPlainNvfp4Blocks) at most 40 registers (12 CTAs an SM); on loaded floats
-// 2 blocks took 64 registers and lost occupancy (FP32 static_6 421 vs 458 G
-// el/s), so one. The 4/6 kernels take one block at 64 registers.
+// kBf16: BF16 input kept as raw words (fewer registers; |x| a mask or shift
+// of its word, its fabsf free in the FMUL or FADD that takes it). The
+// one-candidate kernel takes 2 blocks a thread on BF16 words
+// (kPlainNvfp4Blocks), one on loaded floats (2 took 64 registers and lost
+// occupancy: FP32 static_6 421 against 456 G el/s), both at most 40
+// registers (12 CTAs an SM); the 4/6 kernels one block at 64 (8 CTAs).
 template <Score kScore, bool kBf16>
 constexpr int kPlainNvfp4Blocks = kScore == Score::kNone && kBf16 ? 2 : 1;
-template <Score kScore, bool kBf16>
+template <Score kScore>
 constexpr int kPlainNvfp4MinCtas = kScore == Score::kNone ? 12 : 8;
 
 template <Score kScore, bool kScaled = false, bool kBf16 = false>
-__global__ void __launch_bounds__(kThreads, kPlainNvfp4MinCtas<kScore, kBf16>) quantize_plain_nvfp4(const __grid_constant__ Params p) {
+__global__ void __launch_bounds__(kThreads, kPlainNvfp4MinCtas<kScore>) quantize_plain_nvfp4(const __grid_constant__ Params p) {
   constexpr int K = kPlainNvfp4Blocks<kScore, kBf16>;
   const size_t b = (blockIdx.x * size_t{blockDim.x} + threadIdx.x) * K;
   if (b + K <= p.tiles) plain_nvfp4_blocks<K, kScore, kScaled, kBf16>(p, b);
