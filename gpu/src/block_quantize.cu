@@ -1020,7 +1020,7 @@ __device__ __forceinline__ PlainCandidate<N> plain_candidate(const Block& x, flo
     const float magnitude = x.magnitude(i);
     const uint32_t bits = __float_as_uint(magnitude * multiplier);
     const uint32_t q = e2m1_magnitude_rne(bits);
-    c.words[i / 8] |= q << (4 * (i % 8));
+    c.words[i / 8] += q << (4 * (i % 8));  // q < 8 fills its own nibble: + is |, in one LEA instead of a shift and an or
     if (!kSignFromBit && bits != 0) nonzero[i / 8] |= 8u << (4 * (i % 8));
     if constexpr (kScore != Score::kNone) {
       const float d = kScaled ? e2m1_value(q) * scale - magnitude * s_enc : __ldg(deq + q) - magnitude;
@@ -1085,8 +1085,8 @@ struct Bf16Words {
       w[4 * k] = u.x, w[4 * k + 1] = u.y, w[4 * k + 2] = u.z, w[4 * k + 3] = u.w;
     }
   }
-  __device__ float magnitude(int i) const {
-    return __uint_as_float((i % 2 ? w[i / 2] : w[i / 2] << 16) & 0x7FFF0000u);
+  __device__ float magnitude(int i) const {  // fabsf: an operand modifier of the FMUL or FADD that takes it
+    return fabsf(__uint_as_float(i % 2 ? w[i / 2] & 0xFFFF0000u : w[i / 2] << 16));
   }
   __device__ uint32_t signs(int k) const {  // word j's bits 15 and 31 to bits 8j + 3 and 8j + 7
     uint32_t s = 0;
@@ -1207,16 +1207,20 @@ __device__ void store_cta_max(const Params& p, uint32_t m) {
 // losing occupancy. __grid_constant__: the recipe is read where it lies, in
 // the parameter space, not from a per-thread local copy (the out-of-line
 // calls take its address).
-// The one-candidate kernel takes 2 blocks a thread (kPlainNvfp4Blocks), the
-// 4/6 kernels, at 64 registers with one, a block. kBf16: BF16 input kept as
-// raw words (the one-candidate and the MX kernels, which use each magnitude
-// once), then at most 40 registers (12 CTAs an SM).
+// kBf16: BF16 input kept as raw words (fewer registers; |x| a mask or shift
+// of its word, its fabsf free in the FMUL or FADD that takes it). The
+// one-candidate kernel takes 2 blocks a thread on BF16 words
+// (kPlainNvfp4Blocks), one on loaded floats (2 took 64 registers and lost
+// occupancy: FP32 static_6 421 against 456 G el/s), both at most 40
+// registers (12 CTAs an SM); the 4/6 kernels one block at 64 (8 CTAs).
+template <Score kScore, bool kBf16>
+constexpr int kPlainNvfp4Blocks = kScore == Score::kNone && kBf16 ? 2 : 1;
 template <Score kScore>
-constexpr int kPlainNvfp4Blocks = kScore == Score::kNone ? 2 : 1;
+constexpr int kPlainNvfp4MinCtas = kScore == Score::kNone ? 12 : 8;
 
 template <Score kScore, bool kScaled = false, bool kBf16 = false>
-__global__ void __launch_bounds__(kThreads, kBf16 ? 12 : 8) quantize_plain_nvfp4(const __grid_constant__ Params p) {
-  constexpr int K = kPlainNvfp4Blocks<kScore>;
+__global__ void __launch_bounds__(kThreads, kPlainNvfp4MinCtas<kScore>) quantize_plain_nvfp4(const __grid_constant__ Params p) {
+  constexpr int K = kPlainNvfp4Blocks<kScore, kBf16>;
   const size_t b = (blockIdx.x * size_t{blockDim.x} + threadIdx.x) * K;
   if (b + K <= p.tiles) plain_nvfp4_blocks<K, kScore, kScaled, kBf16>(p, b);
   else if (b < p.tiles) general_nvfp4_block(p, b);  // K = 2 and an odd count: the last block
@@ -1279,32 +1283,36 @@ struct Scratch {
   static size_t bytes(size_t tiles) { return sizeof(Scratch) + 4 * ((tiles + kThreads - 1) / kThreads); }
 };
 
+// The 4/6 kernel of a scoring: TE's scaled error or not, on BF16 words or loaded floats.
+template <Score kScore>
+void launch_scored_nvfp4(const Params& q, bool scaled, unsigned grid, cudaStream_t stream) {
+  const bool bf16 = q.input == InputType::kBF16;
+  if (scaled && bf16) quantize_plain_nvfp4<kScore, true, true><<<grid, kThreads, 0, stream>>>(q);
+  else if (scaled) quantize_plain_nvfp4<kScore, true, false><<<grid, kThreads, 0, stream>>>(q);
+  else if (bf16) quantize_plain_nvfp4<kScore, false, true><<<grid, kThreads, 0, stream>>>(q);
+  else quantize_plain_nvfp4<kScore, false, false><<<grid, kThreads, 0, stream>>>(q);
+}
+
 // The plain NVFP4 kernel for the recipe's 4/6 scoring; false (nothing
 // launched) for a summation order other than the sequential one.
 bool launch_plain_nvfp4(const Params& q, unsigned grid, cudaStream_t stream) {
   const Recipe& r = q.r;
   if (r.selection != Selection::kFourOverSix) {
-    constexpr size_t kPerCta = kThreads * kPlainNvfp4Blocks<Score::kNone>;
-    const unsigned one_candidate_grid = static_cast<unsigned>((q.tiles + kPerCta - 1) / kPerCta);
-    if (q.input == InputType::kBF16) quantize_plain_nvfp4<Score::kNone, false, true><<<one_candidate_grid, kThreads, 0, stream>>>(q);
-    else quantize_plain_nvfp4<Score::kNone><<<one_candidate_grid, kThreads, 0, stream>>>(q);
+    if (q.input == InputType::kBF16) {
+      constexpr size_t kPerCta = kThreads * kPlainNvfp4Blocks<Score::kNone, true>;
+      const unsigned two_block_grid = static_cast<unsigned>((q.tiles + kPerCta - 1) / kPerCta);
+      quantize_plain_nvfp4<Score::kNone, false, true><<<two_block_grid, kThreads, 0, stream>>>(q);
+    } else {
+      quantize_plain_nvfp4<Score::kNone><<<grid, kThreads, 0, stream>>>(q);
+    }
     return true;
   }
   if (r.sum_order != SumOrder::kSequential && r.sum_order != SumOrder::kRowsThenTree) return false;
   const bool scaled = r.error_arithmetic == ErrorArithmetic::kScaledFp32;
   switch (r.error_metric) {
-    case ErrorMetric::kSumSquares:
-      if (scaled) quantize_plain_nvfp4<Score::kSquares, true><<<grid, kThreads, 0, stream>>>(q);
-      else quantize_plain_nvfp4<Score::kSquares><<<grid, kThreads, 0, stream>>>(q);
-      break;
-    case ErrorMetric::kSumAbs:
-      if (scaled) quantize_plain_nvfp4<Score::kAbs, true><<<grid, kThreads, 0, stream>>>(q);
-      else quantize_plain_nvfp4<Score::kAbs><<<grid, kThreads, 0, stream>>>(q);
-      break;
-    case ErrorMetric::kMaxAbs:
-      if (scaled) quantize_plain_nvfp4<Score::kMax, true><<<grid, kThreads, 0, stream>>>(q);
-      else quantize_plain_nvfp4<Score::kMax><<<grid, kThreads, 0, stream>>>(q);
-      break;
+    case ErrorMetric::kSumSquares: launch_scored_nvfp4<Score::kSquares>(q, scaled, grid, stream); break;
+    case ErrorMetric::kSumAbs: launch_scored_nvfp4<Score::kAbs>(q, scaled, grid, stream); break;
+    case ErrorMetric::kMaxAbs: launch_scored_nvfp4<Score::kMax>(q, scaled, grid, stream); break;
   }
   return true;
 }
