@@ -320,7 +320,9 @@ json synthesize_extrapolated(const Context& ctx, const json& v) {
     json pv = v;
     pv.erase("extrapolate");
     at.push_back(p.at("value").get<double>());
-    pv["name"] = v.at("name").get<std::string>() + "-" + param + std::to_string(p.at("value").get<long>());
+    // Named by unit and point, not by variant: variants with the same point
+    // share its cache directory (the key tells the parameters apart).
+    pv["name"] = v.at("unit").get<std::string>() + "_" + param + std::to_string(p.at("value").get<long>());
     pv["params"].update(p.at("params"));
     points.push_back(synthesize_as_is(ctx, pv));
   }

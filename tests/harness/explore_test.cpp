@@ -22,8 +22,8 @@ using nlohmann::json;
 namespace fs = std::filesystem;
 
 // The tolerances rtl_models/synth/README.md states ("Validation").
-constexpr double kHierAreaTolerance = 0.05, kHierDepthTolerance = 0.10;
-constexpr double kExtrapolatedAreaTolerance = 0.05, kExtrapolatedDepthTolerance = 0.15;
+constexpr double kHierAreaTolerance = 0.02, kHierDepthTolerance = 0.05;
+constexpr double kExtrapolatedAreaTolerance = 0.02, kExtrapolatedDepthTolerance = 0.10;
 
 bool have_yosys() { return std::system("yosys -V > /dev/null 2>&1") == 0; }
 
