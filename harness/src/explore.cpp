@@ -82,7 +82,7 @@ std::string capture(const std::string& cmd) {
 struct Context {
   ExploreOptions options;
   fs::path synth_dir, rtl_dir;
-  std::string script, wrapper, costs_text, yosys_version;
+  std::string script, hier_script, wrapper, costs_text, yosys_version;
   json costs, units;
   std::map<std::string, json> seeded;  // key -> recorded entry
 };
@@ -114,6 +114,19 @@ std::string wrapper_for(const Context& ctx, const json& v, const std::string& to
   return w;
 }
 
+// The variant's flow (variants.json "flow"): "flat" (synth.ys.in) or
+// "hierarchical" (synth_hier.ys.in); README "Hierarchical flow".
+std::string flow_of(const json& v) {
+  const std::string flow = v.value("flow", std::string("flat"));
+  if (flow != "flat" && flow != "hierarchical")
+    throw std::invalid_argument("variant " + v.at("name").get<std::string>() + ": unknown flow '" + flow + "'");
+  return flow;
+}
+
+const std::string& script_template(const Context& ctx, const json& v) {
+  return flow_of(v) == "hierarchical" ? ctx.hier_script : ctx.script;
+}
+
 std::string script_for(const Context& ctx, const json& v, const std::vector<std::string>& sources,
                        const std::string& top) {
   std::string read = "read_verilog -sv";
@@ -125,7 +138,7 @@ std::string script_for(const Context& ctx, const json& v, const std::vector<std:
   }
   chparam += " " + top;
   const int cycles = 2 + kSimBeats + 24;
-  std::string s = replace_all(ctx.script, "@READ@", read);
+  std::string s = replace_all(script_template(ctx, v), "@READ@", read);
   s = replace_all(s, "@CHPARAM@", chparam);
   s = replace_all(s, "@TOP@", top);
   return replace_all(s, "@CYCLES@", std::to_string(cycles));
@@ -135,7 +148,7 @@ std::string script_for(const Context& ctx, const json& v, const std::vector<std:
 std::string variant_key(const Context& ctx, const json& v, const std::vector<std::string>& sources,
                         const std::string& top) {
   uint64_t h = 1469598103934665603ull;
-  h = fnv1a(h, ctx.script);
+  h = fnv1a(h, script_template(ctx, v));
   h = fnv1a(h, ctx.wrapper);
   h = fnv1a(h, ctx.costs_text);
   h = fnv1a(h, ctx.yosys_version);
@@ -225,8 +238,9 @@ json read_figures(const Context& ctx, const fs::path& dir) {
   return out;
 }
 
-// Synthesis and simulation of one variant: from the cache, the seed, or Yosys.
-json synthesize(const Context& ctx, const json& v) {
+// Synthesis and simulation of one variant as it is: from the cache, the
+// seed, or Yosys.
+json synthesize_as_is(const Context& ctx, const json& v) {
   const json& unit = ctx.units.at(v.at("unit").get<std::string>());
   const std::string top = unit.at("top");
   const auto sources = unit.at("sources").get<std::vector<std::string>>();
@@ -278,9 +292,69 @@ json synthesize(const Context& ctx, const json& v) {
     r["synth_cpu_s"] = user + sys;
   }
   r["script"] = (dir.filename() / "synth.ys").string();  // under the cache directory
+  r["flow"] = flow_of(v);
   if (!ctx.options.cache_dir.empty()) fileio::write_file(dir / "result.json", r.dump(1));
   r["source"] = "yosys";
   return r;
+}
+
+// The straight line through two points (x1, y1), (x2, y2), read at x.
+double on_line(double x1, double y1, double x2, double y2, double x) { return y1 + (x - x1) / (x2 - x1) * (y2 - y1); }
+
+// A variant too large to synthesize whole (variants.json "extrapolate"; README
+// "Lane extrapolation"): the same unit synthesized at two lane counts (or
+// block sizes: the parameter "param"), each
+// point a variant of its own (its own key, cache and seed), and every area,
+// cell count and the depth read off the straight line through the two at the
+// variant's lane count. Latency and cycles per beat do not depend on the lane
+// count: the two points must agree, and their value is the variant's.
+json synthesize_extrapolated(const Context& ctx, const json& v) {
+  const json& x = v.at("extrapolate");
+  const std::string param = x.at("param");
+  const double to = x.at("to");
+  const json& spec = x.at("points");
+  if (spec.size() != 2) throw std::invalid_argument("extrapolate: two points");
+  std::vector<json> points;
+  std::vector<double> at;
+  for (const auto& p : spec) {
+    json pv = v;
+    pv.erase("extrapolate");
+    at.push_back(p.at("value").get<double>());
+    // Named by unit and point, not by variant: variants with the same point
+    // share its cache directory (the key tells the parameters apart).
+    pv["name"] = v.at("unit").get<std::string>() + "_" + param + std::to_string(p.at("value").get<long>());
+    pv["params"].update(p.at("params"));
+    points.push_back(synthesize_as_is(ctx, pv));
+  }
+  const json &a = points[0], &b = points[1];
+  if (a.at("latency_cycles") != b.at("latency_cycles") || a.at("cycles_per_beat") != b.at("cycles_per_beat"))
+    throw std::runtime_error("extrapolate: latency or cycles per beat differ between " + param + " points");
+  auto line = [&](const json& ya, const json& yb) { return on_line(at[0], ya.get<double>(), at[1], yb.get<double>(), to); };
+  json r;
+  for (const char* k : {"area_nand2", "logic_area_nand2", "ff_area_nand2"}) r[k] = line(a.at(k), b.at(k));
+  for (const char* k : {"gates", "flip_flops", "depth"}) r[k] = std::lround(line(a.at(k), b.at(k)));
+  json cells = json::object();
+  for (const auto& [type, n] : b.at("cells_by_type").items())
+    cells[type] = std::lround(line(a.at("cells_by_type").value(type, json(0)), n));
+  for (const auto& [type, n] : a.at("cells_by_type").items())
+    if (!cells.contains(type)) cells[type] = std::lround(line(n, json(0)));
+  r["cells_by_type"] = cells;
+  r["latency_cycles"] = a.at("latency_cycles");
+  r["cycles_per_beat"] = a.at("cycles_per_beat");
+  r["sim_beats"] = a.at("sim_beats");
+  r["synth_cpu_s"] = a.value("synth_cpu_s", 0.0) + b.value("synth_cpu_s", 0.0);
+  r["key"] = hex64(fnv1a(fnv1a(1469598103934665603ull, a.at("key").get<std::string>()), b.at("key").get<std::string>()));
+  r["flow"] = "extrapolated";
+  r["source"] = "extrapolated from " + param + " " + std::to_string(std::lround(at[0])) + " (" +
+                a.at("source").get<std::string>() + ") and " + std::to_string(std::lround(at[1])) + " (" +
+                b.at("source").get<std::string>() + ")";
+  r["extrapolation"] = {{"param", param}, {"to", to}, {"points", json::array()}};
+  for (size_t i = 0; i < 2; ++i) r["extrapolation"]["points"].push_back({{"value", at[i]}, {"synthesis", points[i]}});
+  return r;
+}
+
+json synthesize(const Context& ctx, const json& v) {
+  return v.contains("extrapolate") ? synthesize_extrapolated(ctx, v) : synthesize_as_is(ctx, v);
 }
 
 double sqnr_db(double signal, double noise) {
@@ -539,6 +613,7 @@ json run_explore(const ExploreOptions& options) {
   const json table = explore_variant_table(options.root);
   ctx.units = table.at("units");
   ctx.script = fileio::read_text_file(ctx.synth_dir / "synth.ys.in");
+  ctx.hier_script = fileio::read_text_file(ctx.synth_dir / "synth_hier.ys.in");
   ctx.wrapper = fileio::read_text_file(ctx.synth_dir / "sim_tb.sv.in");
   ctx.costs_text = fileio::read_text_file(ctx.synth_dir / "nand2_costs.json");
   ctx.costs = json::parse(ctx.costs_text);
@@ -546,8 +621,13 @@ json run_explore(const ExploreOptions& options) {
   if (!options.seed_results.empty()) {
     const json seed = json::parse(fileio::read_text_file(options.seed_results));
     for (const auto& v : seed.at("variants"))
-      if (v.contains("synthesis") && v.at("synthesis").contains("key"))
+      if (v.contains("synthesis") && v.at("synthesis").contains("key")) {
         ctx.seeded[v.at("synthesis").at("key")] = v.at("synthesis");
+        // An extrapolated variant's points are seeds of their own.
+        if (v.at("synthesis").contains("extrapolation"))
+          for (const auto& p : v.at("synthesis").at("extrapolation").at("points"))
+            ctx.seeded[p.at("synthesis").at("key")] = p.at("synthesis");
+      }
   }
 
   // Read before any synthesis: a bad file fails at once.
@@ -574,7 +654,7 @@ json run_explore(const ExploreOptions& options) {
     }
   } else if (options.sweep == "full" || options.sweep == "reduced") {
     for (const auto& v : table.at("variants"))
-      if (options.sweep == "full" ? v.at("name") != "mma_tiny" : v.value("reduced", false)) chosen.push_back(v);
+      if (options.sweep == "full" ? !v.value("test_only", false) : v.value("reduced", false)) chosen.push_back(v);
   } else {
     throw std::invalid_argument("unknown sweep '" + options.sweep + "' (reduced, full, list)");
   }
@@ -613,6 +693,12 @@ json run_explore(const ExploreOptions& options) {
   results["flow"] = {
       {"area", "synth -flatten -noabc; dffunmap; abc -fast -g AND,NAND,OR,NOR,XOR,XNOR,ANDNOT,ORNOT,MUX; cells costed by "
                "rtl_models/synth/nand2_costs.json (NAND2 equivalents)"},
+      {"area_hierarchical", "variants with flow hierarchical (rtl_models/synth/synth_hier.ys.in): synth -noabc without "
+                            "-flatten and abc per distinct module, then the mapped gates flattened (no optimization across "
+                            "modules) and costed and measured as above"},
+      {"area_extrapolated", "variants with extrapolate (the 16x16 tiles): the same unit synthesized flat at two lane counts, "
+                            "areas, cell counts and depth read off the straight line through the two at the tile's lanes; "
+                            "latency and cycles from the points' simulations, which must agree"},
       {"depth", "ltp -noff on the gate netlist: the longest path in gates between flip-flops and ports"},
       {"cycles", "yosys sim of the RTL in fp4v_explore_tb: 8 beats back to back, out_ready high; latency = cycle of "
                  "the first output beat minus that of the first input beat; cycles per beat = output spacing"},

@@ -278,7 +278,8 @@ std::string explore_html(const json& r) {
          "</td><td class=\"num\">" + fmt(get(s, "latency_cycles"), 0) + "</td><td class=\"num\">" +
          fmtg(get(s, "cycles_per_beat")) + "</td><td class=\"num\">" + fmt(get(v, "elements_per_beat"), 0) +
          "</td><td class=\"num\">" + fmt(get(v, "blocks_per_beat"), 0) + "</td><td class=\"num\">" + fmt(get(s, "depth"), 0) +
-         "</td><td>" + esc(s.value("source", std::string())) + "</td><td>" + verilated_cell(v) + "</td></tr>";
+         "</td><td>" + esc(s.value("source", std::string())) + ", " + esc(s.value("flow", std::string("flat"))) +
+         " flow</td><td>" + verilated_cell(v) + "</td></tr>";
   }
   o += "</tbody></table>";
   if (r.contains("cycles_cross_check")) {

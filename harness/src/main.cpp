@@ -760,7 +760,7 @@ int run_explore_command(int argc, char** argv) {
     const nlohmann::json table = fp4v::harness::explore_variant_table(o.root);
     for (const auto& v : table.at("variants"))
       std::printf("%-24s %-6s %-8s %s\n", v.at("name").get<std::string>().c_str(), v.at("unit").get<std::string>().c_str(),
-                  v.value("reduced", false) ? "reduced" : "full", v.value("note", std::string()).c_str());
+                  v.value("reduced", false) ? "reduced" : v.value("test_only", false) ? "test" : "full", v.value("note", std::string()).c_str());
     return 0;
   }
   if (o.sweep != "reduced" && o.sweep != "full") throw UsageError("--sweep is reduced, full or list, not '" + o.sweep + "'");

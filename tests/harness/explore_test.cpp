@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <unistd.h>
 
@@ -19,6 +20,10 @@ namespace {
 
 using nlohmann::json;
 namespace fs = std::filesystem;
+
+// The tolerances rtl_models/synth/README.md states ("Validation").
+constexpr double kHierAreaTolerance = 0.02, kHierDepthTolerance = 0.05;
+constexpr double kExtrapolatedAreaTolerance = 0.02, kExtrapolatedDepthTolerance = 0.10;
 
 bool have_yosys() { return std::system("yosys -V > /dev/null 2>&1") == 0; }
 
@@ -157,6 +162,67 @@ TEST(Explore, TinyVariantEndToEnd) {
   EXPECT_EQ(full.find(">nan"), std::string::npos);
   EXPECT_EQ(full.find("-nan"), std::string::npos);
   fs::remove_all(tmp);
+}
+
+// Runs the named variants in a fresh cache; the result's variants by name.
+std::map<std::string, json> run_variants(const std::vector<std::string>& names) {
+  const fs::path tmp = fs::temp_directory_path() / ("fp4v-explore-flow-" + std::to_string(getpid()));
+  fs::remove_all(tmp);
+  fp4v::harness::ExploreOptions o;
+  o.root = FP4V_SOURCE_DIR;
+  o.variants = names;
+  o.cache_dir = (tmp / "cache").string();
+  o.rows = 16;
+  o.cols = 128;
+  const json r = fp4v::harness::run_explore(o);
+  fs::remove_all(tmp);
+  EXPECT_FALSE(r.at("failed").get<bool>()) << r.dump(1);
+  std::map<std::string, json> by_name;
+  for (const auto& v : r.at("variants")) by_name[v.at("name")] = v;
+  return by_name;
+}
+
+double relative(double a, double b) { return std::abs(a / b - 1); }
+
+// The hierarchical flow (synth_hier.ys.in: synth's word-level passes per
+// module, ABC on the flattened gates) against the flat one on a unit that
+// finishes flat in seconds: the same registers and cycles, and area and
+// depth within the tolerance rtl_models/synth/README.md states from the
+// validation runs (what optimization across module boundaries is worth).
+TEST(Explore, HierarchicalFlowNearFlat) {
+  if (!have_yosys()) GTEST_SKIP() << "yosys not found";
+  auto v = run_variants({"mxfp4_oas", "mxfp4_oas_hier"});
+  const json& flat = v.at("mxfp4_oas").at("synthesis");
+  const json& hier = v.at("mxfp4_oas_hier").at("synthesis");
+  EXPECT_EQ(flat.at("flow"), "flat");
+  EXPECT_EQ(hier.at("flow"), "hierarchical");
+  EXPECT_NE(flat.at("key"), hier.at("key"));  // a different script: its own cache entry
+  EXPECT_EQ(hier.at("flip_flops"), flat.at("flip_flops"));
+  EXPECT_EQ(hier.at("latency_cycles"), flat.at("latency_cycles"));
+  EXPECT_EQ(hier.at("cycles_per_beat"), flat.at("cycles_per_beat"));
+  EXPECT_LE(relative(hier.at("area_nand2"), flat.at("area_nand2")), kHierAreaTolerance);
+  EXPECT_LE(relative(hier.at("depth"), flat.at("depth")), kHierDepthTolerance);
+}
+
+// Lane extrapolation on a unit small enough to synthesize whole: MXFP4 OCP
+// with blocks of 16 read off the line through blocks of 4 and 8, against its
+// own flat synthesis. Registers grow exactly linearly with the block; area
+// and depth within the README's tolerance.
+TEST(Explore, ExtrapolationNearSynthesis) {
+  if (!have_yosys()) GTEST_SKIP() << "yosys not found";
+  auto v = run_variants({"mxfp4_ocp16", "mxfp4_ocp16_x"});
+  const json& whole = v.at("mxfp4_ocp16").at("synthesis");
+  const json& line = v.at("mxfp4_ocp16_x").at("synthesis");
+  EXPECT_EQ(line.at("flow"), "extrapolated");
+  const json& points = line.at("extrapolation").at("points");
+  ASSERT_EQ(points.size(), 2u);
+  const double a4 = points[0].at("synthesis").at("area_nand2"), a8 = points[1].at("synthesis").at("area_nand2");
+  EXPECT_GT(a8, a4);
+  EXPECT_NEAR(line.at("area_nand2").get<double>(), a8 + 2 * (a8 - a4), 1e-6);  // 16 = 8 + 2 (8 - 4)
+  EXPECT_EQ(line.at("flip_flops"), whole.at("flip_flops"));
+  EXPECT_EQ(line.at("latency_cycles"), whole.at("latency_cycles"));
+  EXPECT_LE(relative(line.at("area_nand2"), whole.at("area_nand2")), kExtrapolatedAreaTolerance);
+  EXPECT_LE(relative(line.at("depth"), whole.at("depth")), kExtrapolatedDepthTolerance);
 }
 
 }  // namespace
