@@ -406,13 +406,12 @@ __global__ void __launch_bounds__(kThreads, 1) tiled_kernel(mma::MmaRecipe r, in
     }
     // FP32: S, the four terms' sum from MMAs with a zero accumulator, is
     // exact when every partial sum (at most sum_bound) is a multiple of
-    // 2^lmin below 2^(lmin + 24); with C's exponent field b in [lo, hi]
+    // 2^lmin below 2^(lmin + 24); with C's exponent field in fp32_window
     // neither C nor a term is truncated at E - F and |C + S| < 2^128 (no Inf
     // where RZ saturates): the model is one rounding of C + S, one FP32 add.
     bool fast = operands_exact &&
                 sum_bound < __uint_as_float(static_cast<unsigned>(min(lmin, 100) + 24 + 127) << 23);
-    const int lo = max(emax + 150 - r.fraction_bits, 0), hi = min(lmin + 127 + r.fraction_bits, 253);
-    const unsigned lo_bits = static_cast<unsigned>(lo) << 24, width = hi >= lo ? static_cast<unsigned>(hi - lo + 1) << 24 : 0u;
+    const mma::ExponentWindow fp32_window{max(emax + 150 - r.fraction_bits, 0), min(lmin + 127 + r.fraction_bits, 253)};
     // Paired: nothing truncated and the TwoSum chain exact (paired_window).
     const mma::ExponentWindow window = mma::paired_window(r, emax, lmin, sum_bound);
     bool paired = operands_exact && window.lo <= window.hi;
@@ -422,10 +421,7 @@ __global__ void __launch_bounds__(kThreads, 1) tiled_kernel(mma::MmaRecipe r, in
 #pragma unroll
         for (int j = 0; j < kFn; ++j)
 #pragma unroll
-          for (int e = 0; e < 4; ++e) {
-            const unsigned u = __float_as_uint(acc[i][j][e]) << 1;
-            fast = fast && (u == 0 || u - lo_bits < width);
-          }
+          for (int e = 0; e < 4; ++e) fast = fast && mma::in_window(fp32_window, acc[i][j][e]);
     }
     if (paired && !__all_sync(0xFFFFFFFFu, fast)) {
 #pragma unroll

@@ -302,10 +302,13 @@ FP4V_HD ExponentWindow paired_window(const MmaRecipe& r, int emax, int lt, float
   return {lo, hi};
 }
 
-// Whether C's exponent field lies in the window (or C is +-0).
+// Whether C's exponent field lies in the window (or C is +-0); w.hi <= 254.
+// One subtraction and one compare on the bits shifted left by one (the
+// sign dropped, the field in the top byte).
 FP4V_HD bool in_window(ExponentWindow w, float c) {
-  const uint32_t twice = float_to_bits(c) << 1;  // the sign dropped
-  return twice == 0 || (w.hi >= w.lo && (twice >> 24) - static_cast<uint32_t>(w.lo) <= static_cast<uint32_t>(w.hi - w.lo));
+  const uint32_t twice = float_to_bits(c) << 1;
+  const uint32_t width = w.hi >= w.lo ? static_cast<uint32_t>(w.hi - w.lo + 1) << 24 : 0u;
+  return twice == 0 || twice - (static_cast<uint32_t>(w.lo) << 24) < width;
 }
 
 // round(C + t_0 + ... + t_{groups-1}) by the fused model's rounding (RZ or
