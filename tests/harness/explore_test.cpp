@@ -79,17 +79,17 @@ TEST(Explore, VerilatedCyclesFromReplayStreams) {
   const json q = fp4v::harness::explore_verilated_cycles(replay, "quant");
   EXPECT_EQ(q.at("sets"), 2);
   EXPECT_TRUE(q.at("consistent").get<bool>());
-  EXPECT_EQ(q.at("latency_cycles"), 2);
-  EXPECT_EQ(q.at("cycles_per_beat").get<double>(), 1.0);
-  const json e = fp4v::harness::explore_verilated_cycles(replay, "exact");
-  EXPECT_EQ(e.at("latency_cycles"), 3);
-  EXPECT_EQ(e.at("cycles_per_beat").get<double>(), 1.0);
-  const json f = fp4v::harness::explore_verilated_cycles(replay, "fused");
-  EXPECT_EQ(f.at("latency_cycles"), 2);
-  EXPECT_EQ(f.at("cycles_per_beat").get<double>(), 1.0);
-  const json s = fp4v::harness::explore_verilated_cycles(replay, "seq");
-  EXPECT_EQ(s.at("latency_cycles"), 35);
-  EXPECT_EQ(s.at("cycles_per_beat").get<double>(), 17.0);
+  struct Expected {
+    const char* config;
+    int latency_cycles;
+    double cycles_per_beat;
+  };
+  for (const Expected& x : {Expected{"quant", 2, 1.0}, {"exact", 3, 1.0}, {"fused", 2, 1.0}, {"seq", 35, 17.0}}) {
+    SCOPED_TRACE(x.config);
+    const json c = fp4v::harness::explore_verilated_cycles(replay, x.config);
+    EXPECT_EQ(c.at("latency_cycles"), x.latency_cycles);
+    EXPECT_EQ(c.at("cycles_per_beat").get<double>(), x.cycles_per_beat);
+  }
   // Sets that disagree with each other are not one figure.
   const json k = fp4v::harness::explore_verilated_cycles(replay, "shaky");
   EXPECT_FALSE(k.at("consistent").get<bool>());
