@@ -6,15 +6,15 @@
 # architecture's code has the stochastic E2M1 conversion (SASS
 # F2FP.SATFINITE.E2M1.F32...RS, cvt.rs.satfinite.e2m1x4.f32): its rbits mapping
 # is not established (docs/gpu.md), so PTX-style stochastic rounding stays in
-# software everywhere. Needs no GPU.   fp4_sass_test.sh CUOBJDUMP LIBRARY
+# software everywhere. Needs no GPU.   fp4_sass_test.sh SASS_DIR (the gpu_sass_dump fixture)
 set -uo pipefail
-. "$(dirname "$0")/sass_dump.sh" "$1" "$2"
+. "$(dirname "$0")/sass_read.sh" "$1"
 status=0
 for arch in sm_90a sm_100a sm_120a; do
-  sass=$(dump_sass "$arch") || exit 1
-  e2m1=$(grep -c "F2FP\.SATFINITE\.E2M1\.F32" <<<"$sass")
-  e8=$(grep -c "F2FP\.SATFINITE\.E8\.F32.*\.RZ" <<<"$sass")
-  e2m1_rs=$(grep -c "F2FP\.SATFINITE\.E2M1\.F32[A-Z_.]*\.RS " <<<"$sass")
+  sass=$(sass_file "$arch") || exit 1
+  e2m1=$(grep -c "F2FP\.SATFINITE\.E2M1\.F32" "$sass")
+  e8=$(grep -c "F2FP\.SATFINITE\.E8\.F32.*\.RZ" "$sass")
+  e2m1_rs=$(grep -c "F2FP\.SATFINITE\.E2M1\.F32[A-Z_.]*\.RS " "$sass")
   echo "$arch: $e2m1 F2FP.SATFINITE.E2M1.F32, $e8 F2FP.SATFINITE.E8.F32...RZ, $e2m1_rs F2FP.SATFINITE.E2M1.F32...RS"
   [ "$e2m1_rs" -eq 0 ] || { echo "FAIL: $arch has the stochastic E2M1 conversion (unverified rbits mapping)"; status=1; }
   if [ "$arch" = sm_90a ]; then

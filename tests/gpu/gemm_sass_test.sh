@@ -10,20 +10,20 @@
 #     emulation only);
 #   - every architecture has the emulation's tensor-core MMAs: the tiled
 #     kernel's FP16/BF16 HMMA.16816.F32 and the IMMA kernel's IMMA.16816.S8.S8.
-#   gemm_sass_test.sh CUOBJDUMP LIBRARY
+#   gemm_sass_test.sh SASS_DIR (the gpu_sass_dump fixture)
 set -uo pipefail
-. "$(dirname "$0")/sass_dump.sh" "$1" "$2"
+. "$(dirname "$0")/sass_read.sh" "$1"
 status=0
 for arch in sm_90a sm_100a sm_120a; do
-  sass=$(dump_sass "$arch") || exit 1
-  nv=$(grep -c "OMMA\.SF\.16864\.F32\.E2M1\.E2M1\.UE4M3\.4X" <<<"$sass")
-  mx=$(grep -c "OMMA\.SF\.16864\.F32\.E2M1\.E2M1\.E8" <<<"$sass")
-  omma=$(grep -c " OMMA" <<<"$sass")
-  utc4x=$(grep -c "UTCOMMA\.4X " <<<"$sass")
-  utc=$(grep -c "UTCOMMA" <<<"$sass")
-  utccp=$(grep -c "UTCCP" <<<"$sass")
-  imma=$(grep -c "IMMA\.16816\.S8\.S8" <<<"$sass")
-  hmma=$(grep -c "HMMA\.16816\.F32" <<<"$sass")
+  sass=$(sass_file "$arch") || exit 1
+  nv=$(grep -c "OMMA\.SF\.16864\.F32\.E2M1\.E2M1\.UE4M3\.4X" "$sass")
+  mx=$(grep -c "OMMA\.SF\.16864\.F32\.E2M1\.E2M1\.E8" "$sass")
+  omma=$(grep -c " OMMA" "$sass")
+  utc4x=$(grep -c "UTCOMMA\.4X " "$sass")
+  utc=$(grep -c "UTCOMMA" "$sass")
+  utccp=$(grep -c "UTCCP" "$sass")
+  imma=$(grep -c "IMMA\.16816\.S8\.S8" "$sass")
+  hmma=$(grep -c "HMMA\.16816\.F32" "$sass")
   echo "$arch: $nv OMMA...UE4M3.4X, $mx OMMA...E8, $omma OMMA in all; $utc4x UTCOMMA.4X, $utc UTCOMMA in all, $utccp UTCCP;" \
        "$imma IMMA.16816.S8.S8, $hmma HMMA.16816.F32"
   [ "$imma" -ge 1 ] || { echo "FAIL: $arch lacks the IMMA kernel's IMMA"; status=1; }

@@ -1,12 +1,19 @@
-# Sourced by the SASS tests: skips without cuobjdump, else defines
-# dump_sass ARCH, the SASS of the library's code for that architecture.
-#   . sass_dump.sh CUOBJDUMP LIBRARY
-cuobjdump=$1 library=$2
+#!/usr/bin/env bash
+# The fat binary's SASS, dumped once per architecture for the SASS tests
+# (CTest fixture gpu_sass): OUTDIR/ARCH.sass, or OUTDIR/skipped with the
+# reason where cuobjdump is absent. One dump serves both tests: each is some
+# 80 MB and takes seconds of CPU.   sass_dump.sh CUOBJDUMP LIBRARY OUTDIR
+set -euo pipefail
+cuobjdump=$1 library=$2 out=$3
+rm -rf "$out" && mkdir -p "$out"
 if [ ! -x "$cuobjdump" ]; then
-  echo "SKIPPED: cuobjdump not found (bash scripts/setup.sh installs it into .venv from python/requirements-test.txt)"
+  echo "cuobjdump not found (bash scripts/setup.sh installs it into .venv from python/requirements-test.txt)" > "$out/skipped"
+  echo "SKIPPED: $(cat "$out/skipped")"
   exit 0
 fi
 export PATH="$(dirname "$cuobjdump"):$PATH"  # its nvdisasm lies beside it
-dump_sass() {
-  "$cuobjdump" --dump-sass -arch "$1" "$library" || { echo "FAIL: cuobjdump -arch $1 $library" >&2; exit 1; }
-}
+for arch in sm_90a sm_100a sm_120a; do
+  "$cuobjdump" --dump-sass -arch "$arch" "$library" > "$out/$arch.sass.part" \
+    || { echo "FAIL: cuobjdump -arch $arch $library" >&2; exit 1; }
+  mv "$out/$arch.sass.part" "$out/$arch.sass"
+done
