@@ -17,8 +17,9 @@
 // warp from per-row and per-column scale bounds (a prepass), in this order:
 // - chained (the common one): L is at most the lowest set bit of every
 //   accumulator (tracked from C on) and every product; if every |C| < 2^(L +
-//   24) - B, B = 64 * 36 * max sa * max sb bounding the instruction's sum of
-//   product magnitudes, and max(e_g, L + 23) - F <= L, the four MMAs
+//   24) - B, B = max ||x_i|| * max ||y_j|| (the operands' 2-norms over the
+//   instruction's K, step_bounds) bounding the instruction's sum of product
+//   magnitudes, and max(e_g, L + 23) - F <= L, the four MMAs
 //   accumulate into C directly: one compare per output and instruction.
 // - FP32 (real NVFP4/MXFP4 data): the terms' sum S from MMAs with a zero
 //   accumulator (exact when B < 2^(min lsb_g + 24)), then C + S rounded once
@@ -70,24 +71,59 @@ constexpr int kUnknownLsb = -2000;
 constexpr int kAlignedMaxF = 38;
 // A group past k: no term, and (-128 in both operands) below any exponent.
 constexpr int kNoGroupExponent = -128;
-// The largest |E2M1 x E2M1| product.
-constexpr float kMaxCodeProduct = 36.0f;
 
 size_t round_up(size_t x, size_t to) { return (x + to - 1) / to * to; }
 
+// An instrumented build (-DFP4V_TILED_PATH_COUNTS; not the shipped one)
+// counts the warp steps of each path and why the FP32 path did not hold, and
+// prints them after each launch.
+#ifdef FP4V_TILED_PATH_COUNTS
+constexpr bool kCountPaths = true;
+#else
+constexpr bool kCountPaths = false;
+#endif
+enum PathCount {
+  kChainedSteps, kFp32Steps, kPairedSteps, kAlignedSteps, kSlowSteps, kFp32BoundFailed, kFp32WindowFailed,
+  kPairedWindowEmpty, kPathCounts
+};
+__device__ unsigned long long path_counts[kPathCounts];
+
+__device__ __forceinline__ void count_path(int which, unsigned long long n = 1) {
+  if constexpr (kCountPaths) {
+    if (threadIdx.x % 32 == 0) atomicAdd(&path_counts[which], n);
+  }
+}
+
+__global__ void print_path_counts() {
+  const char* names[kPathCounts] = {"chained steps", "FP32 steps", "paired steps", "aligned steps", "slow steps",
+                                    "FP32 sum bound failed", "FP32 window failed (bound held)",
+                                    "paired window empty"};
+  for (int i = 0; i < kPathCounts; ++i) {
+    printf("path count: %s %llu\n", names[i], path_counts[i]);
+    path_counts[i] = 0;
+  }
+}
+
 // Per row (or column) and step: the largest scale exponent among the step's
-// groups, the smallest lsb among its nonzero scales, the largest scale value
-// (FP32 bits) and the four groups' scale exponents (signed bytes, group g in
-// bits 8g..8g+7; kNoGroupExponent past k); a NaN scale or an E8M0 scale that
-// overflows BF16 gives kNanExponent (the slow path).
+// groups, the smallest lsb among its nonzero scales, an upper bound on the
+// 2-norm of the step's 64 operand values x_k = code_k * scale (FP32 bits)
+// and the four groups' scale exponents (signed bytes, group g in bits
+// 8g..8g+7; kNoGroupExponent past k); a NaN scale or an E8M0 scale that
+// overflows BF16 gives kNanExponent (the slow path). By Cauchy-Schwarz the
+// instruction's sum of product magnitudes, sum_k |x_ik y_jk|, is at most
+// ||x_i|| ||y_j||: the kernel's sum bound over a warp is the largest row
+// norm times the largest column norm. It replaces 64 * 36 * max sa * max sb,
+// which on N(0,1)-quantized NVFP4 data sent more than half the warp steps
+// off the chained path (reports/gpu/2026-11-30-gemm4-h200.md). The norm: the square root,
+// rounded up, of the dequantize pass's sum of squares (rounded up at each
+// step, dequantize_operand), at or above ||x||.
 __global__ void step_bounds(mma::MmaRecipe r, int rows, int k, int rows_pad, int steps,
-                            const uint8_t* __restrict__ scales, int4* __restrict__ bounds,
-                            uint8_t* __restrict__ has_nan) {
+                            const uint8_t* __restrict__ scales, const float* __restrict__ step_squares,
+                            int4* __restrict__ bounds, uint8_t* __restrict__ has_nan) {
   const int row = blockIdx.x * blockDim.x + threadIdx.x;
   const int step = blockIdx.y;
   if (row >= rows_pad) return;
   int emax = kNoExponent, lmin = kNoLsb;
-  float smax = 0.0f;
   uint32_t group_exponents = 0x01010101u * static_cast<uint8_t>(kNoGroupExponent);
   if (row < rows) {
     bool nan = false, overflows = false;
@@ -100,13 +136,14 @@ __global__ void step_bounds(mma::MmaRecipe r, int rows, int k, int rows_pad, int
       overflows = overflows || s.exponent >= 125;
       emax = max(emax, s.exponent);
       if (s.mantissa != 0) lmin = min(lmin, s.lsb);
-      if (!s.nan) smax = fmaxf(smax, mma::scale_float(r.e8m0_scales, byte));
       group_exponents = (group_exponents & ~(0xFFu << (8 * g))) | (static_cast<uint32_t>(s.exponent & 0xFF) << (8 * g));
     }
     if (nan || overflows) emax = kNanExponent;
     if (nan) has_nan[row] = 1;  // zeroed before
   }
-  bounds[static_cast<size_t>(step) * rows_pad + row] = make_int4(emax, lmin, __float_as_int(smax), static_cast<int>(group_exponents));
+  const size_t at = static_cast<size_t>(step) * rows_pad + row;
+  const float norm = __fsqrt_ru(step_squares[at]);  // NaN for a NaN scale: that row is on the slow path
+  bounds[at] = make_int4(emax, lmin, __float_as_int(norm), static_cast<int>(group_exponents));
 }
 
 __device__ __forceinline__ void cp_async16(void* shared, const void* global) {
@@ -375,9 +412,9 @@ __global__ void __launch_bounds__(kThreads, 1) tiled_kernel(mma::MmaRecipe r, in
     // Operands and products FP16/BF16/FP32 normals.
     const bool operands_exact = row_lmin >= -120 && col_lmin >= -120 && lmin >= -120 && emax <= 100;
     // The instruction's sum of product magnitudes is at most sum_bound.
-    const float row_smax = __int_as_float(__reduce_max_sync(0xFFFFFFFFu, ra.z));
-    const float col_smax = __int_as_float(__reduce_max_sync(0xFFFFFFFFu, cb.z));
-    const float sum_bound = __fmul_ru(__fmul_ru(kStepK * kMaxCodeProduct, row_smax), col_smax);
+    const float row_norm = __int_as_float(__reduce_max_sync(0xFFFFFFFFu, ra.z));
+    const float col_norm = __int_as_float(__reduce_max_sync(0xFFFFFFFFu, cb.z));
+    const float sum_bound = __fmul_ru(row_norm, col_norm);
     // Chained: every partial sum a multiple of 2^low below 2^(low + 24), and
     // no addend truncated at E - F (E <= max(low + 23, emax)). low <= lmin:
     // if the condition fails at lmin (sum_bound alone too large), acc_low,
@@ -400,6 +437,7 @@ __global__ void __launch_bounds__(kThreads, 1) tiled_kernel(mma::MmaRecipe r, in
           for (int e = 0; e < 4; ++e) chained &= fabsf(acc[i][j][e]) < limit;
     }
     if (__all_sync(0xFFFFFFFFu, chained)) {
+      count_path(kChainedSteps);
       stage_mma(stage, wr, wc, lane, acc);
       acc_low = low;
       continue;
@@ -433,7 +471,15 @@ __global__ void __launch_bounds__(kThreads, 1) tiled_kernel(mma::MmaRecipe r, in
     }
     const int4* stage_bounds = StageCopy<T>::stage_bounds(stage_bytes);
     const bool paired_all = __all_sync(0xFFFFFFFFu, paired);
+    if constexpr (kCountPaths) {
+      if (!__all_sync(0xFFFFFFFFu, fast)) {
+        const bool bound_held = operands_exact && sum_bound < __uint_as_float(static_cast<unsigned>(min(lmin, 100) + 24 + 127) << 23);
+        count_path(bound_held ? kFp32WindowFailed : kFp32BoundFailed);
+      }
+      if (window.lo > window.hi) count_path(kPairedWindowEmpty);
+    }
     if (__all_sync(0xFFFFFFFFu, fast)) {
+      count_path(kFp32Steps);
       WarpTile sum = {};
       stage_mma(stage, wr, wc, lane, sum);
 #pragma unroll
@@ -443,9 +489,10 @@ __global__ void __launch_bounds__(kThreads, 1) tiled_kernel(mma::MmaRecipe r, in
 #pragma unroll
           for (int e = 0; e < 4; ++e) {
             const float c = (__float_as_uint(acc[i][j][e]) << 1) == 0 ? 0.0f : acc[i][j][e];
-            acc[i][j][e] = r.round_to_zero ? __fadd_rz(c, sum[i][j][e]) : __fadd_rn(c, sum[i][j][e]);
+            acc[i][j][e] = mma::fused_add(r, c, sum[i][j][e]);
           }
     } else if (paired_all || (operands_exact && r.fraction_bits <= kAlignedMaxF)) {
+      count_path(paired_all ? kPairedSteps : kAlignedSteps);
       group_terms_stage(stage, stage_bounds, wr, wc, lane, acc,
                            [&r, paired_all](float c, const float (&t)[4], uint32_t row_exponents, uint32_t col_exponents) {
                              return paired_all ? mma::fused_from_exact_terms(r, c, t, 4)
@@ -453,6 +500,7 @@ __global__ void __launch_bounds__(kThreads, 1) tiled_kernel(mma::MmaRecipe r, in
                            });
     } else {
       // The slow path: this instruction of every output of the warp from the codes.
+      count_path(kSlowSteps);
       store_tile(acc, d_warp, ld, lane);
       __syncwarp();
       slow_instruction(r, m, n, k, step * kStepK, row0 + wr, col0 + wc, lane, ld, a_codes, b_codes, a_scales, b_scales,
@@ -502,17 +550,19 @@ void run_tiled(const mma::MmaRecipe& r, size_t m, size_t n, size_t k, const uint
   }
   auto* a16 = static_cast<T*>(w.a16);
   auto* b16 = static_cast<T*>(w.b16);
-  launch_dequantize(r, m, k, mp, kp, a, sa, a16);
-  launch_dequantize(r, n, k, np, kp, b, sb, b16);
+  auto* a_squares = static_cast<float*>(w.step_squares);
+  float* b_squares = a_squares + mp * steps;
+  launch_dequantize(r, m, k, mp, kp, a, sa, a16, a_squares);
+  launch_dequantize(r, n, k, np, kp, b, sb, b16, b_squares);
   check_cuda(cudaMemsetAsync(w.row_nan, 0, mp + np), "zero NaN flags");
   auto* row_nan = static_cast<uint8_t*>(w.row_nan);
   auto* a_bounds = static_cast<int4*>(w.bounds);
   int4* b_bounds = a_bounds + mp * steps;
   if (steps > 0) {
     step_bounds<<<dim3(static_cast<unsigned>((mp + 127) / 128), static_cast<unsigned>(steps)), 128>>>(
-        r, static_cast<int>(m), static_cast<int>(k), static_cast<int>(mp), static_cast<int>(steps), sa, a_bounds, row_nan);
+        r, static_cast<int>(m), static_cast<int>(k), static_cast<int>(mp), static_cast<int>(steps), sa, a_squares, a_bounds, row_nan);
     step_bounds<<<dim3(static_cast<unsigned>((np + 127) / 128), static_cast<unsigned>(steps)), 128>>>(
-        r, static_cast<int>(n), static_cast<int>(k), static_cast<int>(np), static_cast<int>(steps), sb, b_bounds, row_nan + mp);
+        r, static_cast<int>(n), static_cast<int>(k), static_cast<int>(np), static_cast<int>(steps), sb, b_squares, b_bounds, row_nan + mp);
   }
   int device = 0, shared_limit = 0;
   check_cuda(cudaGetDevice(&device), "cudaGetDevice");
@@ -526,6 +576,7 @@ void run_tiled(const mma::MmaRecipe& r, size_t m, size_t n, size_t k, const uint
       r, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), static_cast<int>(kp), static_cast<int>(ld), c != nullptr, a16, b16,
       a_bounds, b_bounds, static_cast<int>(mp), static_cast<int>(np), a, b, sa, sb, io);
   check_cuda(cudaGetLastError(), "tiled_kernel launch");
+  if constexpr (kCountPaths) print_path_counts<<<1, 1>>>();
   special_values<<<static_cast<unsigned>((m * n + 255) / 256), 256>>>(static_cast<int>(m), static_cast<int>(n),
                                                                      static_cast<int>(ld), row_nan, row_nan + mp, c, io);
   if (!direct) check_cuda(cudaMemcpy2DAsync(d, n * 4, io, ld * 4, n * 4, m, cudaMemcpyDeviceToDevice), "copy D");
@@ -548,12 +599,13 @@ TiledWorkspace::TiledWorkspace(size_t m, size_t n, size_t k) {
   check_cuda(cudaMalloc(&a16, mp * kp * 2), "cudaMalloc");
   check_cuda(cudaMalloc(&b16, np * kp * 2), "cudaMalloc");
   check_cuda(cudaMalloc(&bounds, (mp + np) * (kp / kStepK) * sizeof(int4)), "cudaMalloc");
+  check_cuda(cudaMalloc(&step_squares, (mp + np) * (kp / kStepK) * sizeof(float)), "cudaMalloc");
   check_cuda(cudaMalloc(&row_nan, mp + np), "cudaMalloc");
   check_cuda(cudaMalloc(&d_pad, mp == m && np == n ? 1 : mp * np * 4), "cudaMalloc");
 }
 
 TiledWorkspace::~TiledWorkspace() {
-  for (void* p : {a16, b16, bounds, row_nan, d_pad}) cudaFree(p);
+  for (void* p : {a16, b16, bounds, step_squares, row_nan, d_pad}) cudaFree(p);
 }
 
 void block_mma_tiled_device(const mma::MmaRecipe& r, size_t m, size_t n, size_t k, const uint8_t* a_codes,

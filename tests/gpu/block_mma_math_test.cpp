@@ -332,16 +332,20 @@ TEST(BlockMmaMath, GroupTermsAtOverflowAndZero) {
 // mantissa), C's exponent field drawn over the window and just outside it,
 // C near -(sum of terms) for cancellation to zero and a low part of the
 // opposite sign; the kernel's operand condition (products FP32 normals).
-// Coverage counted: results rounded, pairs whose low part has the opposite
-// sign, exact ties under RNE, zero results, C at the window's edges. Above
+// The scales' spread within an instruction is sometimes wide (up to 9
+// binades: the terms' sum far beyond 24 bits); some instructions have all
+// codes of A zero and C subnormal (E8M0 scales near 2^-58: the window
+// reaches field 0). Coverage counted: results rounded, pairs whose low part
+// has the opposite sign, exact ties under RNE, zero and subnormal results,
+// C at the window's edges. Above
 // the window (C's field just above hi, where the model truncates the terms)
 // the same arithmetic must sometimes differ from golden: the window's upper
 // edge is a real boundary.
 TEST(BlockMmaMath, PairedRouteAgainstGolden) {
   std::mt19937_64 rng(46);
   int reported = 0;
-  size_t taken = 0, mismatches = 0, rounded = 0, opposite = 0, ties = 0, zeros = 0, edges = 0, outside = 0,
-         outside_differ = 0;
+  size_t taken = 0, mismatches = 0, rounded = 0, opposite = 0, ties = 0, zeros = 0, subnormals = 0, edges = 0,
+         outside = 0, outside_differ = 0;
   for (const golden::MmaRecipe* g : supported()) {
     if (!on_group_terms_route(*g)) continue;
     const bool e8 = g->scale_format->name == golden::kE8M0.name;
@@ -352,15 +356,21 @@ TEST(BlockMmaMath, PairedRouteAgainstGolden) {
       const gpu::mma::MmaRecipe r = harness::cuda_mma_recipe(variant, why);
       for (int trial = 0; trial < 40000; ++trial) {
         std::vector<uint8_t> a(64), b(64), sa(64 / g->block), sb(64 / g->block);
-        const bool cancel = trial % 5 == 0;
+        const bool cancel = trial % 5 == 0, zero_codes = trial % 13 == 4;
         for (int i = 0; i < 64; ++i) {
-          a[i] = static_cast<uint8_t>(rng() % 16);
+          a[i] = zero_codes ? static_cast<uint8_t>(rng() % 2 * 8) : static_cast<uint8_t>(rng() % 16);
           b[i] = static_cast<uint8_t>(rng() % 16);
         }
-        const int base = e8 ? static_cast<int>(rng() % 200) + 20 : static_cast<int>(rng() % 0x60) + 0x08;
+        const bool wide = trial % 3 == 1;
+        int base = e8 ? static_cast<int>(rng() % 200) + 20 : static_cast<int>(rng() % 0x60) + 0x08;
+        int spread = e8 ? (wide ? 10 : 4) : (wide ? 72 : 24);
+        if (e8 && zero_codes) {  // scales 2^-59, 2^-58: the window reaches field 0 (C subnormal)
+          base = 68;
+          spread = 2;
+        }
         for (size_t j = 0; j < sa.size(); ++j) {
-          sa[j] = static_cast<uint8_t>(base + static_cast<int>(rng() % (e8 ? 4 : 24)));
-          sb[j] = static_cast<uint8_t>(base + static_cast<int>(rng() % (e8 ? 4 : 24)));
+          sa[j] = static_cast<uint8_t>(std::min(base + static_cast<int>(rng() % spread), e8 ? 254 : 0x7E));
+          sb[j] = static_cast<uint8_t>(std::min(base + static_cast<int>(rng() % spread), e8 ? 254 : 0x7E));
         }
         float terms[4];
         int emax = -1000, lt = 1000, lsb_a = 1000, lsb_b = 1000;
@@ -388,6 +398,7 @@ TEST(BlockMmaMath, PairedRouteAgainstGolden) {
         int field = w.lo - 3 + static_cast<int>(rng() % static_cast<unsigned>(w.hi - w.lo + 7));
         if (trial % 7 == 2) field = w.hi + 1 + static_cast<int>(rng() % 6);  // above: terms truncated
         if (trial % 7 == 1) field = w.lo + static_cast<int>(rng() % 2) * (w.hi - w.lo);
+        if (zero_codes && trial % 2 == 0) field = w.lo + static_cast<int>(rng() % 2);  // subnormal C where lo <= 1
         field = std::clamp(field, 0, 254);
         c = std::bit_cast<float>((static_cast<uint32_t>(field) << 23) | static_cast<uint32_t>(rng() & 0x7FFFFF) |
                                  (rng() % 2 ? 0x80000000u : 0u));
@@ -412,7 +423,9 @@ TEST(BlockMmaMath, PairedRouteAgainstGolden) {
         const double exact = static_cast<double>(c) + sum;
         rounded += static_cast<double>(want) != exact;
         zeros += want == 0.0f;
+        subnormals += want != 0.0f && std::fabs(want) < FLT_MIN;
         edges += field == w.lo || field == w.hi;
+
         {
           float x = c + 0.0f;
           for (const float t : terms) x = x + t;  // the chain's high part (rounded to nearest)
@@ -433,15 +446,16 @@ TEST(BlockMmaMath, PairedRouteAgainstGolden) {
       }
     }
   }
-  std::printf("paired: %zu instructions (%zu rounded, %zu low part of opposite sign, %zu RNE ties, %zu zero, %zu at "
-              "the window's edges), %zu mismatches; %zu above the window, %zu of them differ\n",
-              taken, rounded, opposite, ties, zeros, edges, mismatches, outside, outside_differ);
+  std::printf("paired: %zu instructions (%zu rounded, %zu low part of opposite sign, %zu RNE ties, %zu zero, %zu "
+              "subnormal, %zu at the window's edges), %zu mismatches; %zu above the window, %zu of them differ\n",
+              taken, rounded, opposite, ties, zeros, subnormals, edges, mismatches, outside, outside_differ);
   EXPECT_EQ(mismatches, 0u);
   EXPECT_GT(taken, 100000u);
   EXPECT_GT(rounded, 1000u);
   EXPECT_GT(opposite, 1000u);
   EXPECT_GT(ties, 10u);
   EXPECT_GT(zeros, 10u);
+  EXPECT_GT(subnormals, 10u);
   EXPECT_GT(edges, 1000u);
   EXPECT_GT(outside_differ, 20u) << "no term is truncated above the window: its upper edge is not tested";
 }

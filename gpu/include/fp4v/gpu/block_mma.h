@@ -43,7 +43,8 @@ struct TiledWorkspace {
   ~TiledWorkspace();
   TiledWorkspace(const TiledWorkspace&) = delete;
   TiledWorkspace& operator=(const TiledWorkspace&) = delete;
-  void *a16 = nullptr, *b16 = nullptr, *bounds = nullptr, *row_nan = nullptr, *d_pad = nullptr;
+  void *a16 = nullptr, *b16 = nullptr, *bounds = nullptr, *step_squares = nullptr, *row_nan = nullptr,
+       *d_pad = nullptr;
 };
 
 // The tiled kernel, device pointers (c may be null), asynchronous on the

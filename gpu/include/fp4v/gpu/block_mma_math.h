@@ -311,10 +311,22 @@ FP4V_HD bool in_window(ExponentWindow w, float c) {
   return twice == 0 || twice - (static_cast<uint32_t>(w.lo) << 24) < width;
 }
 
+// x + y rounded once by the fused model's rounding (RZ or RNE), where x + y
+// is exact in FP64 (the callers': at most 47 bits): one FP32 addition on the
+// device. The callers' x is never -0, so a zero result is +0 (the model's)
+// on the device as on the host.
+FP4V_HD float fused_add(const MmaRecipe& r, float x, float y) {
+#if defined(__CUDA_ARCH__)
+  return r.round_to_zero ? __fadd_rz(x, y) : __fadd_rn(x, y);
+#else
+  return fused_round(static_cast<double>(x) + static_cast<double>(y), r.round_to_zero);
+#endif
+}
+
 // round(C + t_0 + ... + t_{groups-1}) by the fused model's rounding (RZ or
 // RNE), exact terms, where paired_window holds: a TwoSum chain keeps the sum
 // as x + y exactly (FP32 additions, rounding to nearest), then one rounding
-// of x + y. C + 0 makes -0 +0 (the model's zero).
+// of x + y (at most 47 bits). C + 0 makes -0 +0 (the model's zero).
 FP4V_HD float fused_from_exact_terms(const MmaRecipe& r, float c, const float* terms, int groups) {
   float x = c + 0.0f, y = 0.0f;
   for (int g = 0; g < groups; ++g) {
@@ -324,12 +336,7 @@ FP4V_HD float fused_from_exact_terms(const MmaRecipe& r, float c, const float* t
     x = s;
     y = g == 0 ? error : y + error;
   }
-#if defined(__CUDA_ARCH__)
-  return r.round_to_zero ? __fadd_rz(x, y) : __fadd_rn(x, y);
-#else
-  // x + y spans at most 47 bits: exact in FP64.
-  return fused_round(static_cast<double>(x) + static_cast<double>(y), r.round_to_zero);
-#endif
+  return fused_add(r, x, y);
 }
 
 // A 576-bit two's-complement fixed-point sum, unit 2^-256.
