@@ -194,6 +194,18 @@ inline float default_nan_value(DefaultNan nan) {
   return std::bit_cast<float>(nan == DefaultNan::kNegative ? 0xFFC00000u : 0x7FFFFFFFu);
 }
 
+// How a kernel takes the FP32 reciprocals of its scales.
+enum class Reciprocal : uint8_t {
+  kIeee,           // correctly rounded (division, __fdiv_rn): every recipe but below
+  // rcp.approx.ftz.f32 (MUFU.RCP) with its bits as measured on an H200
+  // (rcp_approx.h; Blackwell's not measured): FlashInfer's 4/6 kernel with its
+  // default fast math. S_dec = rcp(S_enc); the 6-candidate's s_hp =
+  // fl(S_enc * fl(a * rcp(6))) (nvcc folds rcp(6) to 0x3E2AAAAB, the value
+  // MUFU.RCP gives); the element scale rcp(fl(s * S_dec)), no FLT_MAX clamp (a
+  // zero or flushed product gives +Inf: 0 * Inf is the GPU's NaN).
+  kApproxFtzSm90,
+};
+
 // Implementation variants that no reference recipe uses. Each models a
 // realistic deviation of a kernel (a shortcut or a bug) that `fp4v mutate`
 // injects to measure how strong the suites are (docs/mutation.md). The
@@ -269,9 +281,12 @@ struct BlockRecipe {
   // multiplied by f = 1 + m/256 first, m = bits 22..15 of fl(6 / macro amax);
   // 0 disables it.
   int macro_block_cols;
-  // A block whose amax is 0 gets scale code 0 and codes 0, -0.0 included,
-  // whatever the tensor scale (FlashInfer returns before scaling it).
+  // A block whose amax is 0 or subnormal gets scale code 0 and codes 0, -0.0
+  // included, whatever the tensor scale (FlashInfer returns before scaling it;
+  // its test of the amax against 0 flushes subnormals: built with
+  // -use_fast_math, FSETP.NEU.FTZ, measured on an H200).
   bool zero_block_zero_codes = false;
+  Reciprocal reciprocal = Reciprocal::kIeee;
   RecipeVariant variant{};
 
   bool is_mx() const { return scale_format->name == "e8m0"; }
