@@ -108,7 +108,6 @@ BlockRecipe flashinfer_four_over_six(std::string_view name, ErrorMetric metric, 
     sources.push_back(source);
     r.source = sources.back();
     r.reciprocal = Reciprocal::kApproxFtzSm90;
-    r.default_nan = DefaultNan::kPositive;  // 0 * rcp(0) on the GPU
   }
   if (eight_per_thread) {
     sources.push_back(std::string(r.source) + "; built with CUDA < 12.9: CVT_FP16_TO_FP4_ELTS_PER_THREAD = 8 "
