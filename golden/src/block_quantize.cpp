@@ -100,7 +100,7 @@ struct CandidateScales {
       break;
     default: break;
   }
-  const bool guard = r.element_scaling == ElementScaling::kFosReciprocal;
+  const bool guard = r.element_scaling == ElementScaling::kFosReciprocal || r.block_scale == BlockScaleRule::kVllmProduct;
   for (size_t b = 0; b < blocks; ++b) c.zero_guard[b] = guard && s[b] == 0.0f;
 }
 
@@ -154,6 +154,11 @@ constexpr bool divides(ElementScaling e) {
       case BlockScaleRule::kTeProduct:
         for (size_t b = 0; b < blocks; ++b) s_hp[b] = amax[b] * t.te_block_factor;
         break;
+      case BlockScaleRule::kVllmProduct: {
+        const float reciprocal = rcp_approx_ftz_sm90(element_max);
+        for (size_t b = 0; b < blocks; ++b) s_hp[b] = (amax[b] * reciprocal) * t.s_enc;
+        break;
+      }
       case BlockScaleRule::kFosProduct:
         if (r.reciprocal == Reciprocal::kApproxFtzSm90) {
           const float reciprocal = rcp_approx_ftz_sm90(element_max);
@@ -277,7 +282,11 @@ template <int N, int BlockCols>
     for (size_t tc = 0; tc < tiles_per_row; ++tc) amax[tc] = block_amax(&row_blocks[tc * N], N);
     block_scales_hp(r, job.t, amax.data(), tiles_per_row, s_hp.data());
     candidate_scales(r, job.t, job.scale_policy, s_hp.data(), tiles_per_row, six);
-    if (four_over_six) {
+    if (four_over_six && r.block_scale == BlockScaleRule::kVllmProduct) {
+      const float reciprocal = rcp_approx_ftz_sm90(4.0f);
+      for (size_t tc = 0; tc < tiles_per_row; ++tc) s_hp[tc] = (amax[tc] * reciprocal) * job.t.s_enc;
+      candidate_scales(r, job.t, job.scale_policy, s_hp.data(), tiles_per_row, four);
+    } else if (four_over_six) {
       for (size_t tc = 0; tc < tiles_per_row; ++tc) s_hp[tc] *= 1.5f;
       candidate_scales(r, job.t, job.scale_policy, s_hp.data(), tiles_per_row, four);
     }
@@ -474,6 +483,8 @@ TensorScale tensor_scale(const BlockRecipe& r, float amax) {
     case TensorScaleRule::kReciprocalOfDecode:
       t.s_enc = amax == 0.0f ? 1.0f : 1.0f / (amax / n);
       break;
+    case TensorScaleRule::kOneUnlessGiven:
+      break;
   }
   return t;
 }
@@ -506,6 +517,9 @@ QuantizedTensor quantize(const BlockRecipe& r, std::span<const float> input, siz
   q.block_cols = static_cast<size_t>(r.block_cols);
   q.block_rows = o.two_d_blocks ? 16 : 1;
   if (o.two_d_blocks && (r.is_mx() || r.block_cols != 16)) bad_input(where + "16x16 blocks are an NVFP4 option");
+  if (o.two_d_blocks && r.error_arithmetic == ErrorArithmetic::kVllmPairsFma) {
+    bad_input(where + "vLLM's KV cache has 1x16 blocks only");
+  }
   if (q.cols % q.block_cols != 0) {
     bad_input(where + "row length " + std::to_string(q.cols) + " is not a multiple of the block width " +
               std::to_string(q.block_cols));
@@ -532,6 +546,9 @@ QuantizedTensor quantize(const BlockRecipe& r, std::span<const float> input, siz
   }
   if (o.tensor_amax) {
     if (r.tensor_scale == TensorScaleRule::kNone) bad_input(where + "has no tensor scale for a calibrated amax");
+    if (r.tensor_scale == TensorScaleRule::kOneUnlessGiven) {
+      bad_input(where + "takes its tensor scale from the caller (1 / k_scale), not from an amax");
+    }
     if (!std::isfinite(*o.tensor_amax) || *o.tensor_amax < 0.0f) {
       bad_input(where + "the calibrated tensor amax must be finite and >= 0");
     }

@@ -265,6 +265,19 @@ std::vector<BlockRecipe> make_recipes() {
                   "under FLASHINFER_DISABLE_FP4_QUANT_FAST_MATH=1, global scale 1 / (amax / 2688)";
   sglang.tensor_scale = TensorScaleRule::kReciprocalOfDecode;
   v.push_back(sglang);
+  // vLLM's NVFP4 KV cache with nvfp4_4over6: its own 4/6 search, always
+  // with rcp.approx.ftz.f32 (no exact-math switch), MSE, ties keep 6.
+  BlockRecipe vllm = flashinfer_four_over_six("nvfp4.vllm.kernel.kv46", ErrorMetric::kSumSquares, kE4M3Max,
+                                              false, false, true);
+  vllm.source = "vLLM (vllm-project/vllm PR #45187) csrc/libtorch_stable/nvfp4_kv_cache_kernels.cu "
+                "cvt_warp_fp16_to_fp4_4over6, the version whose round_to_nearest_e2m1 matches the cvt "
+                "(ties to even); rcp.approx.ftz.f32 as measured on an H200 (sm_90), Blackwell's MUFU not "
+                "verified; FMAs as nvcc forms them for sm_100a; S = 1 / k_scale, 1 without checkpoint scales";
+  vllm.tensor_scale = TensorScaleRule::kOneUnlessGiven;
+  vllm.block_scale = BlockScaleRule::kVllmProduct;
+  vllm.error_arithmetic = ErrorArithmetic::kVllmPairsFma;
+  vllm.zero_block_zero_codes = false;
+  v.push_back(vllm);
   v.push_back(modelopt());
   v.push_back(torchao("nvfp4.torchao", TensorScaleRule::kTorchao));
   v.push_back(torchao("nvfp4.torchao.block_scale_only", TensorScaleRule::kNone));

@@ -300,43 +300,59 @@ TEST(WildReferences, GoldenEqualsTheReferenceBitForBit) {
   EXPECT_GE(split_sum_apart, 8u);        // each .elts8 recipe parts from its 16-per-thread twin somewhere
 }
 
+// Blocks of 16 of a GPU run (input, tensor_scale, <recipe>.codes, .scales)
+// where golden, given the block's tensor scale, stores other bits.
+size_t blocks_golden_differs(const SafetensorsFile& f, const std::string& recipe) {
+  const std::vector<float> x = f.copy<float>("input", DType::kF32);
+  const std::vector<float> s = f.copy<float>("tensor_scale", DType::kF32);
+  const std::vector<uint8_t> codes = f.copy<uint8_t>(recipe + ".codes", DType::kU8);
+  const std::vector<uint8_t> scales = f.copy<uint8_t>(recipe + ".scales", DType::kU8);
+  EXPECT_EQ(x.size(), s.size() * 16);
+  size_t wrong = 0;
+  for (size_t b = 0; b < s.size(); ++b) {
+    golden::QuantizeOptions o;
+    o.tensor_scale = s[b];
+    const golden::QuantizedTensor q =
+        golden::quantize(golden::find_block_recipe(recipe), std::span<const float>(&x[b * 16], 16), 1, 16, o);
+    const std::vector<uint8_t> packed = q.packed_codes();
+    wrong += q.scales[0] != scales[b] || !std::equal(packed.begin(), packed.end(), &codes[b * 8]);
+  }
+  return wrong;
+}
+
 // FlashInfer 0.7.2.post1's own 4/6 function (cvt_warp_fp16_to_fp4) run on an
 // H200 (vectors/reference/gpu/flashinfer_46_driver.cu; its FP4 cvt emulated,
 // since that instruction needs SM100; reports/gpu/2026-11-30-wild3-h200.md):
 // all 32 builds (448/256, MSE/MAE, FP16 scoring or not, fast math or not, 16
 // or 8 elements per thread) on BF16 blocks with their tensor scale. The
-// fixture holds the blocks where the builds part, subnormal-amax blocks and
-// the first 32 blocks of each input group.
+// fixture holds the blocks where the builds part, subnormal-amax blocks, the
+// BF16 `fp4v diff` reproducers and the first 32 blocks of each input group.
 TEST(FlashinferOnH200, GoldenEqualsTheKernelBitForBit) {
   const SafetensorsFile f = SafetensorsFile::read(kFixtures / "flashinfer_h200" / "blocks.safetensors");
-  const std::vector<float> x = f.copy<float>("input", DType::kF32);
-  const std::vector<float> s = f.copy<float>("tensor_scale", DType::kF32);
-  ASSERT_EQ(x.size(), s.size() * 16);
   size_t recipes = 0, fast_math_apart = 0;
   for (const std::string& name : f.tensor_names()) {
     if (!name.ends_with(".codes")) continue;
     const std::string recipe = name.substr(0, name.size() - 6);
-    const std::vector<uint8_t> codes = f.copy<uint8_t>(name, DType::kU8);
-    const std::vector<uint8_t> scales = f.copy<uint8_t>(recipe + ".scales", DType::kU8);
-    size_t wrong = 0;
-    for (size_t b = 0; b < s.size(); ++b) {
-      golden::QuantizeOptions o;
-      o.tensor_scale = s[b];
-      const golden::QuantizedTensor q = golden::quantize(golden::find_block_recipe(recipe),
-                                                         std::span<const float>(&x[b * 16], 16), 1, 16, o);
-      const std::vector<uint8_t> packed = q.packed_codes();
-      wrong += q.scales[0] != scales[b] || !std::equal(packed.begin(), packed.end(), &codes[b * 8]);
-    }
-    EXPECT_EQ(wrong, 0u) << recipe;
+    EXPECT_EQ(blocks_golden_differs(f, recipe), 0u) << recipe;
     if (recipe.find(".fastmath") != std::string::npos) {
       std::string exact = recipe;
       exact.erase(exact.find(".fastmath"), 9);
-      fast_math_apart += codes != f.copy<uint8_t>(exact + ".codes", DType::kU8);
+      fast_math_apart += f.copy<uint8_t>(name, DType::kU8) != f.copy<uint8_t>(exact + ".codes", DType::kU8);
     }
     ++recipes;
   }
   EXPECT_EQ(recipes, 32u);
   EXPECT_EQ(fast_math_apart, 16u);  // every fast-math build parts from its exact-math twin somewhere
+}
+
+// vLLM's NVFP4 KV-cache 4/6 functions run on the H200 (vllm_kv46_driver.cu,
+// the FP4 cvt emulated). The fixture keeps the blocks where golden without
+// the FMAs nvcc forms in the error, or with their roles swapped, would differ
+// (394 and 1 of 28,760 on the GPU), and the first 32 of each input group.
+TEST(VllmKvOnH200, GoldenEqualsTheKernelBitForBit) {
+  const SafetensorsFile f = SafetensorsFile::read(kFixtures / "vllm_h200" / "blocks.safetensors");
+  EXPECT_EQ(blocks_golden_differs(f, "nvfp4.vllm.kernel.kv46"), 0u);
+  EXPECT_GE(f.copy<float>("tensor_scale", DType::kF32).size(), 1000u);
 }
 
 // rcp.approx.ftz.f32 on the H200 at 8192 inputs of every exponent and the

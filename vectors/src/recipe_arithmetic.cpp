@@ -33,6 +33,7 @@ bool has_tensor_scale(const golden::BlockRecipe& r) {
 double block_scale_hp(const golden::BlockRecipe& r, const TensorScale& t, float a) {
   switch (r.block_scale) {
     case BlockScaleRule::kTeProduct: return a * (t.s_enc * (1.0f / 6.0f));
+    case BlockScaleRule::kVllmProduct: return (a * golden::rcp_approx_ftz_sm90(element_max(r))) * t.s_enc;
     case BlockScaleRule::kFosProduct:
       if (approximate_reciprocals(r)) return (a * golden::rcp_approx_ftz_sm90(element_max(r))) * t.s_enc;
       return t.zero_scales ? 0.0f : (a / element_max(r)) * t.s_enc;
@@ -56,6 +57,7 @@ double scaled_element(const golden::BlockRecipe& r, const TensorScale& t, float 
   const float sf = static_cast<float>(s);
   switch (r.element_scaling) {
     case ElementScaling::kTeReciprocal:
+      if (r.block_scale == BlockScaleRule::kVllmProduct && sf == 0.0f) return 0.0f;
       if (approximate_reciprocals(r)) return x * golden::rcp_approx_ftz_sm90(sf * golden::rcp_approx_ftz_sm90(t.s_enc));
       return x * std::min(1.0f / (sf * (1.0f / t.s_enc)), kFltMax);
     case ElementScaling::kFosReciprocal:

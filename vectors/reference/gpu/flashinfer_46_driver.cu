@@ -22,31 +22,8 @@
 #include <cstdlib>
 #include <vector>
 
-// cvt.rn.satfinite.e2m1x2.f32 for one value (PTX ISA: round to nearest even,
-// saturate to +-6, NaN gives +6), as a 4-bit code.
-__device__ __forceinline__ uint32_t emu_e2m1(float v) {
-  if (v != v) return 0x7;
-  const uint32_t sign = __float_as_uint(v) >> 31 << 3;
-  const float a = fabsf(v);
-  // Midpoints between 0, .5, 1, 1.5, 2, 3, 4, 6; ties go to the even code.
-  uint32_t m;
-  if (a < 0.25f) m = 0;
-  else if (a == 0.25f) m = 0;
-  else if (a < 0.75f) m = 1;
-  else if (a == 0.75f) m = 2;
-  else if (a < 1.25f) m = 2;
-  else if (a == 1.25f) m = 2;
-  else if (a < 1.75f) m = 3;
-  else if (a == 1.75f) m = 4;
-  else if (a < 2.5f) m = 4;
-  else if (a == 2.5f) m = 4;
-  else if (a < 3.5f) m = 5;
-  else if (a == 3.5f) m = 6;
-  else if (a < 5.0f) m = 6;
-  else if (a == 5.0f) m = 6;
-  else m = 7;
-  return sign | m;
-}
+#include "driver_io.h"
+#include "emulated_fp4_cvt.cuh"
 
 __device__ __forceinline__ uint32_t emu_fp32_vec_to_e2m1(float2 (&array)[4]) {
   uint32_t val = 0;
@@ -142,20 +119,10 @@ int main(int argc, char** argv) {
     fprintf(stderr, "usage: flashinfer_46_driver INPUT OUTPUT\n");
     return 2;
   }
-  FILE* in = fopen(argv[1], "rb");
-  if (!in) { fprintf(stderr, "cannot read %s\n", argv[1]); return 2; }
-  uint32_t blocks = 0;
-  if (fread(&blocks, 4, 1, in) != 1 || blocks == 0 || blocks % 32 != 0) {
-    fprintf(stderr, "bad input header\n");
-    return 2;
-  }
-  std::vector<float> s(blocks);
-  std::vector<uint16_t> x(blocks * 16);
-  if (fread(s.data(), 4, blocks, in) != blocks || fread(x.data(), 2, blocks * 16, in) != blocks * 16) {
-    fprintf(stderr, "short input\n");
-    return 2;
-  }
-  fclose(in);
+  std::vector<float> s;
+  std::vector<uint16_t> x;
+  if (!read_blocks(argv[1], s, x)) return 2;
+  const uint32_t blocks = static_cast<uint32_t>(s.size());
   __nv_bfloat16* dx; float* ds;
   cudaMalloc(&dx, x.size() * 2);
   cudaMalloc(&ds, s.size() * 4);

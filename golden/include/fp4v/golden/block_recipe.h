@@ -31,6 +31,9 @@ enum class TensorScaleRule : uint8_t {
   // S_enc = fl(1 / fl(A / N)), A == 0 gives 1: SGLang's weight_scale_2 = A / N
   // handed to FlashInfer as its reciprocal.
   kReciprocalOfDecode,
+  // S_enc = 1 unless the caller gives one: vLLM's NVFP4 KV cache, whose S is
+  // 1 / k_scale (or v_scale), 1 without checkpoint scales.
+  kOneUnlessGiven,
 };
 
 // The high-precision block scale s_hp from the block amax a (before the scale
@@ -63,6 +66,11 @@ enum class BlockScaleRule : uint8_t {
   // NVFP4 again: ModelOpt NVFP4QTensor: fl(a / fl(6 * per_tensor_scale)), 0 read as 1.0,
   // then clamped to [scale_min, scale_max] (2^-9, 448).
   kModeloptQuotient,
+  // vLLM's KV-cache 4/6: fl(fl(a * rcp(d)) * S_enc) for each candidate, d = 6
+  // and 4 (nvcc folds rcp(6) to 0x3E2AAAAB and rcp(4) to 0.25; the 4-candidate
+  // is not s6 * 1.5). Elements scaled by rcp(fl(s * rcp(S_enc))), 0 where s
+  // is 0. Reciprocal::kApproxFtzSm90.
+  kVllmProduct,
 };
 
 // How an element x enters the E2M1 domain, given its block scale s (the
@@ -147,6 +155,12 @@ enum class ErrorArithmetic : uint8_t {
   // err_use_fast_math=False): deq = fl(fl(q * s) * fl(1 / S_enc)), e = deq - x.
   // Algebraically kFosFp32's error (S_enc = N / A), rounded differently.
   kDecodeScaleFp32,
+  // vLLM's KV-cache 4/6 (nvfp4_reconstruction_error, SASS for sm_100a read):
+  // with o the candidate's element scale and dq = rcp(o) (0 where o is 0),
+  // per element pair (x, y) with codes' values (qx, qy): dx = fma(qx, dq, -x),
+  // dy likewise, term = fma(dx, dx, fl(dy * dy)); where o is 0, term =
+  // fma(x, x, fl(y * y)). The 8 pair terms are added in order from 0. MSE only.
+  kVllmPairsFma,
 };
 
 enum class SumOrder : uint8_t {
