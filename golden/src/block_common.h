@@ -13,6 +13,7 @@
 namespace fp4v::golden::detail {
 
 constexpr float kFltMax = std::numeric_limits<float>::max();
+constexpr float kFltMin = std::numeric_limits<float>::min();  // the smallest normal
 
 // Before a fixed-length loop over a block: GCC would otherwise unroll it
 // completely before the loop vectorizer runs, leaving scalar code.

@@ -17,6 +17,7 @@
 #include "fp4v/golden/decode.h"
 #include "fp4v/golden/encode.h"
 #include "fp4v/golden/layout.h"
+#include "fp4v/golden/rcp_approx.h"
 #include "block_common.h"
 #include "block_elements.h"
 #include "four_over_six.h"
@@ -31,13 +32,13 @@ using namespace detail;
 
 [[noreturn]] void bad_input(const std::string& what) { throw std::invalid_argument(what); }
 
-TensorContext make_context(float amax, const TensorScale& scale) {
+TensorContext make_context(const BlockRecipe& r, float amax, const TensorScale& scale) {
   TensorContext t;
   t.amax = amax;
   t.s_enc = scale.s_enc;
   t.per_tensor_scale = scale.per_tensor_scale;
   t.zero_scales = scale.zero_scales;
-  t.s_dec = 1.0f / t.s_enc;
+  t.s_dec = r.reciprocal == Reciprocal::kApproxFtzSm90 ? rcp_approx_ftz_sm90(t.s_enc) : 1.0f / t.s_enc;
   t.te_block_factor = t.s_enc * (1.0f / 6.0f);
   t.per_tensor_reciprocal = 1.0f / t.per_tensor_scale;
   return t;
@@ -78,7 +79,11 @@ struct CandidateScales {
   const float* s = c.scale.data();
   switch (r.element_scaling) {
     case ElementScaling::kTeReciprocal:
-      for (size_t b = 0; b < blocks; ++b) m[b] = std::min(1.0f / (s[b] * t.s_dec), kFltMax);
+      if (r.reciprocal == Reciprocal::kApproxFtzSm90) {
+        for (size_t b = 0; b < blocks; ++b) m[b] = rcp_approx_ftz_sm90(s[b] * t.s_dec);
+      } else {
+        for (size_t b = 0; b < blocks; ++b) m[b] = std::min(1.0f / (s[b] * t.s_dec), kFltMax);
+      }
       break;
     case ElementScaling::kFosReciprocal:
     case ElementScaling::kFosCudaReciprocal:
@@ -95,7 +100,7 @@ struct CandidateScales {
       break;
     default: break;
   }
-  const bool guard = r.element_scaling == ElementScaling::kFosReciprocal;
+  const bool guard = r.element_scaling == ElementScaling::kFosReciprocal || r.block_scale == BlockScaleRule::kVllmProduct;
   for (size_t b = 0; b < blocks; ++b) c.zero_guard[b] = guard && s[b] == 0.0f;
 }
 
@@ -121,7 +126,7 @@ constexpr bool divides(ElementScaling e) {
     fos_nearest_fast(x, n, m, codes, fake);
     return;
   }
-  if (coder.nearest_even_fast()) {
+  if (coder.nearest_even_fast() && std::isfinite(m)) {
     nearest_even_codes(coder, x, n, m, codes, fake);
     return;
   }
@@ -149,8 +154,18 @@ constexpr bool divides(ElementScaling e) {
       case BlockScaleRule::kTeProduct:
         for (size_t b = 0; b < blocks; ++b) s_hp[b] = amax[b] * t.te_block_factor;
         break;
+      case BlockScaleRule::kVllmProduct: {
+        const float reciprocal = rcp_approx_ftz_sm90(element_max);
+        for (size_t b = 0; b < blocks; ++b) s_hp[b] = (amax[b] * reciprocal) * t.s_enc;
+        break;
+      }
       case BlockScaleRule::kFosProduct:
-        for (size_t b = 0; b < blocks; ++b) s_hp[b] = t.zero_scales ? 0.0f : (amax[b] / element_max) * t.s_enc;
+        if (r.reciprocal == Reciprocal::kApproxFtzSm90) {
+          const float reciprocal = rcp_approx_ftz_sm90(element_max);
+          for (size_t b = 0; b < blocks; ++b) s_hp[b] = t.zero_scales ? 0.0f : (amax[b] * reciprocal) * t.s_enc;
+        } else {
+          for (size_t b = 0; b < blocks; ++b) s_hp[b] = t.zero_scales ? 0.0f : (amax[b] / element_max) * t.s_enc;
+        }
         break;
       case BlockScaleRule::kTorchaoQuotient:
         for (size_t b = 0; b < blocks; ++b) {
@@ -267,7 +282,11 @@ template <int N, int BlockCols>
     for (size_t tc = 0; tc < tiles_per_row; ++tc) amax[tc] = block_amax(&row_blocks[tc * N], N);
     block_scales_hp(r, job.t, amax.data(), tiles_per_row, s_hp.data());
     candidate_scales(r, job.t, job.scale_policy, s_hp.data(), tiles_per_row, six);
-    if (four_over_six) {
+    if (four_over_six && r.block_scale == BlockScaleRule::kVllmProduct) {
+      const float reciprocal = rcp_approx_ftz_sm90(4.0f);
+      for (size_t tc = 0; tc < tiles_per_row; ++tc) s_hp[tc] = (amax[tc] * reciprocal) * job.t.s_enc;
+      candidate_scales(r, job.t, job.scale_policy, s_hp.data(), tiles_per_row, four);
+    } else if (four_over_six) {
       for (size_t tc = 0; tc < tiles_per_row; ++tc) s_hp[tc] *= 1.5f;
       candidate_scales(r, job.t, job.scale_policy, s_hp.data(), tiles_per_row, four);
     }
@@ -283,7 +302,10 @@ template <int N, int BlockCols>
       uint8_t* codes6 = &row_codes[tc * N];
       candidate_codes(job.coder, block, N, amax[tc], six.multiplier[tc], six.zero_guard[tc], random6,
                       codes6, fake6);
-      if (r.zero_block_zero_codes && amax[tc] == 0.0f) {
+      // FlashInfer's vecMax == 0 test runs flushed to zero (-use_fast_math):
+      // a subnormal amax counts as 0.
+      const bool zero_block = r.zero_block_zero_codes && amax[tc] < kFltMin;
+      if (zero_block) {
         std::fill_n(codes6, N, uint8_t{0});
         six.code[tc] = 0;
         if (four_over_six) four.code[tc] = 0;
@@ -294,7 +316,7 @@ template <int N, int BlockCols>
       }
       candidate_codes(job.coder, block, N, amax[tc], four.multiplier[tc], four.zero_guard[tc],
                       random4, &row_codes[(tiles_per_row + tc) * N], fake4);
-      if (r.zero_block_zero_codes && amax[tc] == 0.0f) std::fill_n(&row_codes[(tiles_per_row + tc) * N], N, uint8_t{0});
+      if (zero_block) std::fill_n(&row_codes[(tiles_per_row + tc) * N], N, uint8_t{0});
       float e6[N], e4[N];
       fos_error_terms(r, job.t, block, fake6, six.scale[tc], N, e6);
       fos_error_terms(r, job.t, block, fake4, four.scale[tc], N, e4);
@@ -461,6 +483,8 @@ TensorScale tensor_scale(const BlockRecipe& r, float amax) {
     case TensorScaleRule::kReciprocalOfDecode:
       t.s_enc = amax == 0.0f ? 1.0f : 1.0f / (amax / n);
       break;
+    case TensorScaleRule::kOneUnlessGiven:
+      break;
   }
   return t;
 }
@@ -493,6 +517,9 @@ QuantizedTensor quantize(const BlockRecipe& r, std::span<const float> input, siz
   q.block_cols = static_cast<size_t>(r.block_cols);
   q.block_rows = o.two_d_blocks ? 16 : 1;
   if (o.two_d_blocks && (r.is_mx() || r.block_cols != 16)) bad_input(where + "16x16 blocks are an NVFP4 option");
+  if (o.two_d_blocks && r.error_arithmetic == ErrorArithmetic::kVllmPairsFma) {
+    bad_input(where + "vLLM's KV cache has 1x16 blocks only");
+  }
   if (q.cols % q.block_cols != 0) {
     bad_input(where + "row length " + std::to_string(q.cols) + " is not a multiple of the block width " +
               std::to_string(q.block_cols));
@@ -519,6 +546,9 @@ QuantizedTensor quantize(const BlockRecipe& r, std::span<const float> input, siz
   }
   if (o.tensor_amax) {
     if (r.tensor_scale == TensorScaleRule::kNone) bad_input(where + "has no tensor scale for a calibrated amax");
+    if (r.tensor_scale == TensorScaleRule::kOneUnlessGiven) {
+      bad_input(where + "takes its tensor scale from the caller (1 / k_scale), not from an amax");
+    }
     if (!std::isfinite(*o.tensor_amax) || *o.tensor_amax < 0.0f) {
       bad_input(where + "the calibrated tensor amax must be finite and >= 0");
     }
@@ -596,7 +626,7 @@ QuantizedTensor quantize(const BlockRecipe& r, std::span<const float> input, siz
                            : input_amax;
   if (r.variant.amax_signed && count) q.amax = *std::max_element(matrix.begin(), matrix.end());
   if (o.tensor_amax) q.amax = *o.tensor_amax;
-  const TensorContext t = make_context(q.amax, o.tensor_scale ? given_tensor_scale(r, *o.tensor_scale)
+  const TensorContext t = make_context(r, q.amax, o.tensor_scale ? given_tensor_scale(r, *o.tensor_scale)
                                                                  : tensor_scale(r, q.amax));
   q.tensor_scale = r.tensor_scale == TensorScaleRule::kTorchao ? t.per_tensor_scale : t.s_enc;
 

@@ -85,9 +85,12 @@ BlockRecipe te_four_over_six_fast(std::string_view name, ErrorMetric metric, flo
 // arithmetic in its CuTe-DSL kernel) with FLASHINFER_DISABLE_FP4_QUANT_FAST_MATH=1:
 // TE's block scales and element scaling, PTX satfinite casts, the 16 error
 // terms summed left to right; fast: err_use_fast_math (FP16 scoring, as TE's);
-// eight_per_thread: built with CUDA < 12.9, two threads of 8 terms each.
+// eight_per_thread: built with CUDA < 12.9, two threads of 8 terms each;
+// fast_math: FLASHINFER_DISABLE_FP4_QUANT_FAST_MATH unset (its default), the
+// reciprocals from rcp.approx.ftz.f32 as measured on an H200.
 BlockRecipe flashinfer_four_over_six(std::string_view name, ErrorMetric metric, float e4m3_max,
-                                     bool fast_scoring, bool eight_per_thread = false) {
+                                     bool fast_scoring, bool eight_per_thread = false,
+                                     bool fast_math = false) {
   BlockRecipe r = te_four_over_six(name, metric, e4m3_max);
   r.source = fast_scoring
                  ? "FlashInfer 0.7.2.post1 csrc/nv_internal/tensorrt_llm/kernels/quantization_utils.cuh "
@@ -96,8 +99,17 @@ BlockRecipe flashinfer_four_over_six(std::string_view name, ErrorMetric metric, 
                  : "FlashInfer 0.7.2.post1 csrc/nv_internal/tensorrt_llm/kernels/quantization_utils.cuh "
                    "cvt_warp_fp16_to_fp4, NVFP44Over6Config(err_use_fast_math=False), "
                    "FLASHINFER_DISABLE_FP4_QUANT_FAST_MATH=1 (modelled from source; needs SM100)";
+  static std::deque<std::string> sources;  // stable storage for the composed sources
+  if (fast_math) {
+    std::string source(r.source);
+    source.replace(source.find("FLASHINFER_DISABLE_FP4_QUANT_FAST_MATH=1"), 40,
+                   "default fast math (FLASHINFER_DISABLE_FP4_QUANT_FAST_MATH unset): rcp.approx.ftz.f32 "
+                   "as measured on an H200 (sm_90), Blackwell's MUFU not verified");
+    sources.push_back(source);
+    r.source = sources.back();
+    r.reciprocal = Reciprocal::kApproxFtzSm90;
+  }
   if (eight_per_thread) {
-    static std::deque<std::string> sources;  // stable storage for the composed sources
     sources.push_back(std::string(r.source) + "; built with CUDA < 12.9: CVT_FP16_TO_FP4_ELTS_PER_THREAD = 8 "
                                               "(quantization.cuh), each error the sum of two 8-term halves");
     r.source = sources.back();
@@ -234,10 +246,13 @@ std::vector<BlockRecipe> make_recipes() {
   for (auto [max_name, e4m3_max] : {std::pair{"46", kE4M3Max}, std::pair{"46_256", 256.0f}}) {
     for (auto [metric_name, metric] : {std::pair{"mse", ErrorMetric::kSumSquares}, std::pair{"mae", ErrorMetric::kSumAbs}}) {
       for (bool fast : {false, true}) {
-        for (bool eight_per_thread : {false, true}) {
-          names.push_back(std::string("nvfp4.flashinfer.kernel.") + max_name + "." + metric_name +
-                          (fast ? ".fast" : "") + (eight_per_thread ? ".elts8" : ""));
-          v.push_back(flashinfer_four_over_six(names.back(), metric, e4m3_max, fast, eight_per_thread));
+        for (bool fast_math : {false, true}) {
+          for (bool eight_per_thread : {false, true}) {
+            names.push_back(std::string("nvfp4.flashinfer.kernel.") + max_name + "." + metric_name +
+                            (fast ? ".fast" : "") + (fast_math ? ".fastmath" : "") +
+                            (eight_per_thread ? ".elts8" : ""));
+            v.push_back(flashinfer_four_over_six(names.back(), metric, e4m3_max, fast, eight_per_thread, fast_math));
+          }
         }
       }
     }
@@ -250,6 +265,19 @@ std::vector<BlockRecipe> make_recipes() {
                   "under FLASHINFER_DISABLE_FP4_QUANT_FAST_MATH=1, global scale 1 / (amax / 2688)";
   sglang.tensor_scale = TensorScaleRule::kReciprocalOfDecode;
   v.push_back(sglang);
+  // vLLM's NVFP4 KV cache with nvfp4_4over6: its own 4/6 search, always
+  // with rcp.approx.ftz.f32 (no exact-math switch), MSE, ties keep 6.
+  BlockRecipe vllm = flashinfer_four_over_six("nvfp4.vllm.kernel.kv46", ErrorMetric::kSumSquares, kE4M3Max,
+                                              false, false, true);
+  vllm.source = "vLLM (vllm-project/vllm PR #45187) csrc/libtorch_stable/nvfp4_kv_cache_kernels.cu "
+                "cvt_warp_fp16_to_fp4_4over6, the version whose round_to_nearest_e2m1 matches the cvt "
+                "(ties to even); rcp.approx.ftz.f32 as measured on an H200 (sm_90), Blackwell's MUFU not "
+                "verified; FMAs as nvcc forms them for sm_100a; S = 1 / k_scale, 1 without checkpoint scales";
+  vllm.tensor_scale = TensorScaleRule::kOneUnlessGiven;
+  vllm.block_scale = BlockScaleRule::kVllmProduct;
+  vllm.error_arithmetic = ErrorArithmetic::kVllmPairsFma;
+  vllm.zero_block_zero_codes = false;
+  v.push_back(vllm);
   v.push_back(modelopt());
   v.push_back(torchao("nvfp4.torchao", TensorScaleRule::kTorchao));
   v.push_back(torchao("nvfp4.torchao.block_scale_only", TensorScaleRule::kNone));

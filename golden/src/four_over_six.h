@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 
+#include "fp4v/golden/rcp_approx.h"
 #include "block_common.h"
 #include "fp4v/golden/block_recipe.h"
 #include "fp4v/golden/decode.h"
@@ -39,6 +40,19 @@ __extension__ typedef __int128 Int128;  // GCC/Clang: exact 4/6 error sums
 [[gnu::always_inline]] inline void fos_error_terms(const BlockRecipe& r, const TensorContext& t,
                                                    const float* x, const float* fake, float scale,
                                                    int n, float* e) {
+  if (r.error_arithmetic == ErrorArithmetic::kVllmPairsFma) {
+    // Pair terms in e[0, n/2), zeros after: the sequential sum is the kernel's.
+    const float o = scale == 0.0f ? 0.0f : rcp_approx_ftz_sm90(scale * t.s_dec);
+    const float dq = o == 0.0f ? 0.0f : rcp_approx_ftz_sm90(o);
+    for (int i = 0; i < n / 2; ++i) {
+      const float xa = x[2 * i], xb = x[2 * i + 1];
+      const float da = o == 0.0f ? xa : std::fma(fake[2 * i], dq, -xa);
+      const float db = o == 0.0f ? xb : std::fma(fake[2 * i + 1], dq, -xb);
+      e[i] = std::fma(da, da, db * db);
+    }
+    std::fill(e + n / 2, e + n, 0.0f);
+    return;
+  }
   if (r.error_arithmetic == ErrorArithmetic::kScaledFp32) {
     // TE fast scoring: (q * s) - x * S_enc, the product exact (see block_recipe.h).
     FP4V_VECTOR_LOOP

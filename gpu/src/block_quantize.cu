@@ -931,7 +931,9 @@ __device__ __forceinline__ uint32_t quantize_block(const Params& p, size_t b) {
     keep_codes<N>(four, codes4, codes);
     store<N, BlockCols>(p, b, tile_row, tile_col, codes, four ? code4 : code6);
   } else {  // NVFP4 in FP32 arithmetic
-    if (r.zero_block_zero_codes && a == 0.0f) {  // FlashInfer returns before scaling: -0.0 gives code 0 too
+    // FlashInfer returns before scaling (-0.0 gives code 0 too); its amax test
+    // flushes subnormals (-use_fast_math).
+    if (r.zero_block_zero_codes && a < FLT_MIN) {
 #pragma unroll
       for (int i = 0; i < N; ++i) codes[i] = 0;
       store<N, BlockCols>(p, b, tile_row, tile_col, codes, 0u);

@@ -53,6 +53,7 @@ gpu::Recipe cuda_recipe(const golden::BlockRecipe& g, std::string& why) {
   gpu::Recipe r;
   if (g.variant != golden::RecipeVariant{}) why = "implementation variants (RecipeVariant) are not in the kernels";
   if (g.element_scaling == golden::ElementScaling::kTeQuotient) why = "element scaling te_quotient is not in the kernels";
+  if (g.reciprocal != golden::Reciprocal::kIeee) why = "rcp.approx.ftz.f32 reciprocals are not in the kernels";
   if (g.scale_format->name == "e4m3") {
     r.scale_format = gpu::ScaleFormat::kE4M3;
   } else if (g.is_mx()) {

@@ -163,7 +163,11 @@ bool element_multiplier_overflows(const BlockRecipe& r, const QuantizedTensor& t
 // Special values of one recipe's result on block k of x: a NaN scale byte, an
 // all-zero block, an overflowed element multiplier.
 bool special_block(const BlockRecipe& r, const QuantizedTensor& t, std::span<const float> x, size_t cols, size_t k) {
-  return is_special_scale(r, t.scales[k]) || block_amax(x, cols, static_cast<size_t>(r.block_cols), k) == 0.0f ||
+  // A zero block amax, or a subnormal one where the recipe flushes it to zero
+  // (FlashInfer's zero-block test).
+  const float amax = block_amax(x, cols, static_cast<size_t>(r.block_cols), k);
+  return is_special_scale(r, t.scales[k]) || amax == 0.0f ||
+         (r.zero_block_zero_codes && amax < std::numeric_limits<float>::min()) ||
          element_multiplier_overflows(r, t, k);
 }
 

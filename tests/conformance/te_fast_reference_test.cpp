@@ -19,6 +19,7 @@
 
 #include "fp4v/golden/block_quantize.h"
 #include "fp4v/golden/block_recipe.h"
+#include "fp4v/golden/rcp_approx.h"
 #include "fp4v/vectors/safetensors.h"
 
 namespace {
@@ -297,6 +298,99 @@ TEST(WildReferences, GoldenEqualsTheReferenceBitForBit) {
   EXPECT_GE(scaled, 8u * 3u * 3u);  // FlashInfer, SGLang, ModelOpt, three scales each
   EXPECT_GT(blocks_choosing_four, 0u);  // the fixtures exercise both 4/6 candidates
   EXPECT_GE(split_sum_apart, 8u);        // each .elts8 recipe parts from its 16-per-thread twin somewhere
+}
+
+// Blocks of 16 of a GPU run (input, tensor_scale, <recipe>.codes, .scales)
+// where golden, given the block's tensor scale, stores other bits.
+size_t blocks_golden_differs(const SafetensorsFile& f, const std::string& recipe) {
+  const std::vector<float> x = f.copy<float>("input", DType::kF32);
+  const std::vector<float> s = f.copy<float>("tensor_scale", DType::kF32);
+  const std::vector<uint8_t> codes = f.copy<uint8_t>(recipe + ".codes", DType::kU8);
+  const std::vector<uint8_t> scales = f.copy<uint8_t>(recipe + ".scales", DType::kU8);
+  EXPECT_EQ(x.size(), s.size() * 16);
+  size_t wrong = 0;
+  for (size_t b = 0; b < s.size(); ++b) {
+    golden::QuantizeOptions o;
+    o.tensor_scale = s[b];
+    const golden::QuantizedTensor q =
+        golden::quantize(golden::find_block_recipe(recipe), std::span<const float>(&x[b * 16], 16), 1, 16, o);
+    const std::vector<uint8_t> packed = q.packed_codes();
+    wrong += q.scales[0] != scales[b] || !std::equal(packed.begin(), packed.end(), &codes[b * 8]);
+  }
+  return wrong;
+}
+
+// FlashInfer 0.7.2.post1's own 4/6 function (cvt_warp_fp16_to_fp4) run on an
+// H200 (vectors/reference/gpu/flashinfer_46_driver.cu; its FP4 cvt emulated,
+// since that instruction needs SM100; reports/gpu/2026-11-30-wild3-h200.md):
+// all 32 builds (448/256, MSE/MAE, FP16 scoring or not, fast math or not, 16
+// or 8 elements per thread) on BF16 blocks with their tensor scale. The
+// fixture holds the blocks where the builds part, subnormal-amax blocks, the
+// BF16 `fp4v diff` reproducers and the first 32 blocks of each input group.
+TEST(FlashinferOnH200, GoldenEqualsTheKernelBitForBit) {
+  const SafetensorsFile f = SafetensorsFile::read(kFixtures / "flashinfer_h200" / "blocks.safetensors");
+  size_t recipes = 0, fast_math_apart = 0;
+  for (const std::string& name : f.tensor_names()) {
+    if (!name.ends_with(".codes")) continue;
+    const std::string recipe = name.substr(0, name.size() - 6);
+    EXPECT_EQ(blocks_golden_differs(f, recipe), 0u) << recipe;
+    if (recipe.find(".fastmath") != std::string::npos) {
+      std::string exact = recipe;
+      exact.erase(exact.find(".fastmath"), 9);
+      fast_math_apart += f.copy<uint8_t>(name, DType::kU8) != f.copy<uint8_t>(exact + ".codes", DType::kU8);
+    }
+    ++recipes;
+  }
+  EXPECT_EQ(recipes, 32u);
+  EXPECT_EQ(fast_math_apart, 16u);  // every fast-math build parts from its exact-math twin somewhere
+}
+
+// vLLM's NVFP4 KV-cache 4/6 functions run on the H200 (vllm_kv46_driver.cu,
+// the FP4 cvt emulated). The fixture keeps the blocks where golden without
+// the FMAs nvcc forms in the error, or with their roles swapped, would differ
+// (394 and 1 of 28,760 on the GPU), and the first 32 of each input group.
+TEST(VllmKvOnH200, GoldenEqualsTheKernelBitForBit) {
+  const SafetensorsFile f = SafetensorsFile::read(kFixtures / "vllm_h200" / "blocks.safetensors");
+  EXPECT_EQ(blocks_golden_differs(f, "nvfp4.vllm.kernel.kv46"), 0u);
+  EXPECT_GE(f.copy<float>("tensor_scale", DType::kF32).size(), 1000u);
+}
+
+// rcp.approx.ftz.f32 on the H200 at 8192 inputs of every exponent and the
+// special values (vectors/reference/gpu/rcp_measure.cu): the stored table and
+// its scaling rule give the same bits.
+TEST(RcpApproxOnH200, GoldenEqualsTheGpuAtSampledInputs) {
+  const SafetensorsFile f = SafetensorsFile::read(kFixtures / "flashinfer_h200" / "rcp_approx_samples.safetensors");
+  const std::vector<uint32_t> in = f.copy<uint32_t>("x_bits", DType::kU32);
+  const std::vector<uint32_t> out = f.copy<uint32_t>("rcp_bits", DType::kU32);
+  ASSERT_EQ(in.size(), 8192u);
+  ASSERT_EQ(golden::rcp_approx_table_bytes(), 1u << 20);
+  size_t wrong = 0;
+  for (size_t i = 0; i < in.size(); ++i) {
+    wrong += std::bit_cast<uint32_t>(golden::rcp_approx_ftz_sm90(std::bit_cast<float>(in[i]))) != out[i];
+  }
+  EXPECT_EQ(wrong, 0u);
+}
+
+// Independent of the GPU: every mantissa's result lies within 1 ulp of the
+// exact reciprocal (the bound PTX gives), and the rule for the other inputs.
+TEST(RcpApproxOnH200, WithinOneUlpAndTheSpecialValues) {
+  size_t outside = 0;
+  for (uint32_t m = 0; m < (1u << 23); ++m) {
+    const float x = std::bit_cast<float>(0x3F800000u | m);
+    const float r = golden::rcp_approx_ftz_sm90(x);
+    const double exact = 1.0 / static_cast<double>(x);  // within 2^-53 relative
+    outside += std::fabs(static_cast<double>(r) - exact) >= std::ldexp(1.0, m == 0 ? -23 : -24);
+  }
+  EXPECT_EQ(outside, 0u);
+  EXPECT_EQ(golden::rcp_approx_ftz_sm90(4.0f), 0.25f);
+  EXPECT_EQ(golden::rcp_approx_ftz_sm90(-0x1p-126f), -0x1p126f);
+  EXPECT_EQ(std::bit_cast<uint32_t>(golden::rcp_approx_ftz_sm90(0x1p127f)), 0u);  // 2^-127 flushed
+  EXPECT_EQ(std::bit_cast<uint32_t>(golden::rcp_approx_ftz_sm90(-0x1p127f)), 0x80000000u);
+  EXPECT_EQ(golden::rcp_approx_ftz_sm90(0x1p126f), 0x1p-126f);
+  EXPECT_EQ(golden::rcp_approx_ftz_sm90(std::bit_cast<float>(1u)), INFINITY);    // subnormal in: flushed
+  EXPECT_EQ(golden::rcp_approx_ftz_sm90(-0.0f), -INFINITY);
+  EXPECT_EQ(std::bit_cast<uint32_t>(golden::rcp_approx_ftz_sm90(-INFINITY)), 0x80000000u);
+  EXPECT_EQ(std::bit_cast<uint32_t>(golden::rcp_approx_ftz_sm90(std::bit_cast<float>(0xFFC00001u))), 0x7FFFFFFFu);
 }
 
 }  // namespace

@@ -16,7 +16,7 @@ namespace {
 
 // recipe = format "." origin { "." variant }, origin = project [ "." where ] | rule.
 const std::regex kQuantizeName(
-    R"((nvfp4|mxfp4)\.(?:(fos|te|torchao|microxcaling|flashinfer|sglang|modelopt)(?:\.(gpu|kernel))?|(46|ocp|rceil|oas|mbs))((?:\.[a-z0-9_]+)*))");
+    R"((nvfp4|mxfp4)\.(?:(fos|te|torchao|microxcaling|flashinfer|sglang|modelopt|vllm)(?:\.(gpu|kernel))?|(46|ocp|rceil|oas|mbs))((?:\.[a-z0-9_]+)*))");
 const std::regex kMmaName(R"((exact|blackwell|fp32_sequential)(\.[a-z0-9_]+)?\.(ue4m3|ue8m0)x[0-9]+)");
 
 std::string message_of(std::string_view name) {

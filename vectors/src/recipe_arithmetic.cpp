@@ -5,6 +5,8 @@
 #include <cmath>
 #include <limits>
 
+#include "fp4v/golden/rcp_approx.h"
+
 namespace fp4v::vectors {
 namespace {
 
@@ -13,6 +15,10 @@ using golden::ElementScaling;
 using golden::TensorScaleRule;
 
 constexpr float kFltMax = std::numeric_limits<float>::max();
+
+bool approximate_reciprocals(const golden::BlockRecipe& r) {
+  return r.reciprocal == golden::Reciprocal::kApproxFtzSm90;
+}
 
 }  // namespace
 
@@ -27,7 +33,10 @@ bool has_tensor_scale(const golden::BlockRecipe& r) {
 double block_scale_hp(const golden::BlockRecipe& r, const TensorScale& t, float a) {
   switch (r.block_scale) {
     case BlockScaleRule::kTeProduct: return a * (t.s_enc * (1.0f / 6.0f));
-    case BlockScaleRule::kFosProduct: return t.zero_scales ? 0.0f : (a / element_max(r)) * t.s_enc;
+    case BlockScaleRule::kVllmProduct: return (a * golden::rcp_approx_ftz_sm90(element_max(r))) * t.s_enc;
+    case BlockScaleRule::kFosProduct:
+      if (approximate_reciprocals(r)) return (a * golden::rcp_approx_ftz_sm90(element_max(r))) * t.s_enc;
+      return t.zero_scales ? 0.0f : (a / element_max(r)) * t.s_enc;
     case BlockScaleRule::kTorchaoQuotient:
       return std::clamp((a / 6.0f) / t.per_tensor_scale, r.scale_min, r.scale_max);
     case BlockScaleRule::kExact:
@@ -47,7 +56,10 @@ double four_candidate_scale_hp(const golden::BlockRecipe& r, double six) {
 double scaled_element(const golden::BlockRecipe& r, const TensorScale& t, float x, double s) {
   const float sf = static_cast<float>(s);
   switch (r.element_scaling) {
-    case ElementScaling::kTeReciprocal: return x * std::min(1.0f / (sf * (1.0f / t.s_enc)), kFltMax);
+    case ElementScaling::kTeReciprocal:
+      if (r.block_scale == BlockScaleRule::kVllmProduct && sf == 0.0f) return 0.0f;
+      if (approximate_reciprocals(r)) return x * golden::rcp_approx_ftz_sm90(sf * golden::rcp_approx_ftz_sm90(t.s_enc));
+      return x * std::min(1.0f / (sf * (1.0f / t.s_enc)), kFltMax);
     case ElementScaling::kFosReciprocal:
       return sf == 0.0f ? 0.0f : x * (1.0f / ((1.0f / t.s_enc) * sf));
     case ElementScaling::kFosCudaReciprocal: return x * (1.0f / ((1.0f / t.s_enc) * sf));

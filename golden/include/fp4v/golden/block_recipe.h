@@ -31,6 +31,9 @@ enum class TensorScaleRule : uint8_t {
   // S_enc = fl(1 / fl(A / N)), A == 0 gives 1: SGLang's weight_scale_2 = A / N
   // handed to FlashInfer as its reciprocal.
   kReciprocalOfDecode,
+  // S_enc = 1 unless the caller gives one: vLLM's NVFP4 KV cache, whose S is
+  // 1 / k_scale (or v_scale), 1 without checkpoint scales.
+  kOneUnlessGiven,
 };
 
 // The high-precision block scale s_hp from the block amax a (before the scale
@@ -63,6 +66,11 @@ enum class BlockScaleRule : uint8_t {
   // NVFP4 again: ModelOpt NVFP4QTensor: fl(a / fl(6 * per_tensor_scale)), 0 read as 1.0,
   // then clamped to [scale_min, scale_max] (2^-9, 448).
   kModeloptQuotient,
+  // vLLM's KV-cache 4/6: fl(fl(a * rcp(d)) * S_enc) for each candidate, d = 6
+  // and 4 (nvcc folds rcp(6) to 0x3E2AAAAB and rcp(4) to 0.25; the 4-candidate
+  // is not s6 * 1.5). Elements scaled by rcp(fl(s * rcp(S_enc))), 0 where s
+  // is 0. Reciprocal::kApproxFtzSm90.
+  kVllmProduct,
 };
 
 // How an element x enters the E2M1 domain, given its block scale s (the
@@ -147,6 +155,12 @@ enum class ErrorArithmetic : uint8_t {
   // err_use_fast_math=False): deq = fl(fl(q * s) * fl(1 / S_enc)), e = deq - x.
   // Algebraically kFosFp32's error (S_enc = N / A), rounded differently.
   kDecodeScaleFp32,
+  // vLLM's KV-cache 4/6 (nvfp4_reconstruction_error, SASS for sm_100a read):
+  // with o the candidate's element scale and dq = rcp(o) (0 where o is 0),
+  // per element pair (x, y) with codes' values (qx, qy): dx = fma(qx, dq, -x),
+  // dy likewise, term = fma(dx, dx, fl(dy * dy)); where o is 0, term =
+  // fma(x, x, fl(y * y)). The 8 pair terms are added in order from 0. MSE only.
+  kVllmPairsFma,
 };
 
 enum class SumOrder : uint8_t {
@@ -193,6 +207,18 @@ enum class DefaultNan : uint8_t {
 inline float default_nan_value(DefaultNan nan) {
   return std::bit_cast<float>(nan == DefaultNan::kNegative ? 0xFFC00000u : 0x7FFFFFFFu);
 }
+
+// How a kernel takes the FP32 reciprocals of its scales.
+enum class Reciprocal : uint8_t {
+  kIeee,           // correctly rounded (division, __fdiv_rn): every recipe but below
+  // rcp.approx.ftz.f32 (MUFU.RCP) with its bits as measured on an H200
+  // (rcp_approx.h; Blackwell's not measured): FlashInfer's 4/6 kernel with its
+  // default fast math. S_dec = rcp(S_enc); the 6-candidate's s_hp =
+  // fl(S_enc * fl(a * rcp(6))) (nvcc folds rcp(6) to 0x3E2AAAAB, the value
+  // MUFU.RCP gives); the element scale rcp(fl(s * S_dec)), no FLT_MAX clamp (a
+  // zero or flushed product gives +Inf: 0 * Inf is the GPU's NaN).
+  kApproxFtzSm90,
+};
 
 // Implementation variants that no reference recipe uses. Each models a
 // realistic deviation of a kernel (a shortcut or a bug) that `fp4v mutate`
@@ -269,9 +295,12 @@ struct BlockRecipe {
   // multiplied by f = 1 + m/256 first, m = bits 22..15 of fl(6 / macro amax);
   // 0 disables it.
   int macro_block_cols;
-  // A block whose amax is 0 gets scale code 0 and codes 0, -0.0 included,
-  // whatever the tensor scale (FlashInfer returns before scaling it).
+  // A block whose amax is 0 or subnormal gets scale code 0 and codes 0, -0.0
+  // included, whatever the tensor scale (FlashInfer returns before scaling it;
+  // its test of the amax against 0 flushes subnormals: built with
+  // -use_fast_math, FSETP.NEU.FTZ, measured on an H200).
   bool zero_block_zero_codes = false;
+  Reciprocal reciprocal = Reciprocal::kIeee;
   RecipeVariant variant{};
 
   bool is_mx() const { return scale_format->name == "e8m0"; }
