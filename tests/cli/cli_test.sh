@@ -4,6 +4,7 @@
 # error line and exit status 2, no partial output.
 set -uo pipefail
 fp4v="$1"
+smoke_run="$2"  # the cli_smoke fixture (smoke_replayed.sh): read, never written
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
@@ -19,15 +20,11 @@ for c in gen replay check report merge; do expect_status 0 "$c --help" "$fp4v" "
 expect_status 0 "list" "$fp4v" list
 grep -q "golden" "$work/out" && grep -Eq "present|absent" "$work/out" || fail "list shows backends"
 
-# The smoke suite generated as two shards, replayed as two shards and merged.
-expect_status 0 "gen shard 0" "$fp4v" gen --suite smoke --out "$work/smoke" --shard 0/2
-expect_status 0 "gen shard 1" "$fp4v" gen --suite smoke --out "$work/smoke" --shard 1/2
-ls "$work"/smoke/*.safetensors > /dev/null || fail "gen wrote vector sets"
-sets=( "$work"/smoke/*.safetensors )
-expect_status 0 "replay shard 0" "$fp4v" replay --backend golden --suite "$work/smoke" --shard 0/2 --json "$work/a.json"
-grep -q '"passed": true' "$work/a.json" || fail "replay passed"
-expect_status 0 "replay shard 1" "$fp4v" replay --backend golden --suite "$work/smoke" --shard 1/2 --json "$work/b.json"
-expect_status 0 "merge" "$fp4v" merge --out "$work/m.json" "$work/a.json" "$work/b.json"
+# The smoke suite generated as two shards, replayed as two shards (the
+# fixture) and merged.
+sets=( "$smoke_run"/smoke/*.safetensors )
+[ -e "${sets[0]}" ] || fail "the cli_smoke fixture wrote no vector sets"
+expect_status 0 "merge" "$fp4v" merge --out "$work/m.json" "$smoke_run/a.json" "$smoke_run/b.json"
 grep -Eq "\"vector_sets\": ${#sets[@]}(,|$)" "$work/m.json" || fail "the merge holds the whole suite (${#sets[@]} sets)"
 expect_status 0 "report" "$fp4v" report "$work/m.json" --html "$work/r.html" --junit "$work/r.xml"
 grep -q "<svg" "$work/r.html" || fail "report has plots"
@@ -100,15 +97,15 @@ grep -q '<error message=".*truncated' "$work/r/c/r.xml" && grep -q '<skipped mes
   || fail "JUnit shows error and skipped"
 grep -q 'ERROR' "$work/r/b/r.html" && grep -q 'NOT RUN' "$work/r/b/r.html" || fail "HTML shows the statuses"
 # Filters over a suite (shard 0/40: the sets generated above).
-expect_status 0 "filter by recipe" "$fp4v" replay --backend golden --suite "$work/smoke" --shard 0/40 --recipe 'nvfp4.t*' --generator normal --json "$work/filtered.json"
-python3 - "$work/filtered.json" "$work/smoke" <<'PY' || fail "the filter kept exactly the matching sets: $(cat "$work/out")"
+expect_status 0 "filter by recipe" "$fp4v" replay --backend golden --suite "$smoke_run/smoke" --shard 0/40 --recipe 'nvfp4.t*' --generator normal --json "$work/filtered.json"
+python3 - "$work/filtered.json" "$smoke_run/smoke" <<'PY' || fail "the filter kept exactly the matching sets: $(cat "$work/out")"
 import fnmatch, json, sys
 kept = json.load(open(sys.argv[1]))["vector_sets"]
 shard = json.load(open(sys.argv[2] + "/suite.json"))["sets"][0::40]
 assert 1 <= len(kept) < len(shard), (len(kept), len(shard))
 assert all(fnmatch.fnmatchcase(s["recipe"], "nvfp4.t*") and s["generator"] == "normal" for s in kept), kept
 PY
-expect_status 2 "a filter matching nothing" "$fp4v" replay --backend golden --suite "$work/smoke" --shard 0/40 --recipe nvfp4.te,nvfp4.tee
+expect_status 2 "a filter matching nothing" "$fp4v" replay --backend golden --suite "$smoke_run/smoke" --shard 0/40 --recipe nvfp4.te,nvfp4.tee
 grep -q "\-\-recipe 'nvfp4.tee' matches no vector set" "$work/err" || fail "the filter is named: $(cat "$work/err")"
 expect_status 2 "--scale-layout needs the file backend" "$fp4v" replay --backend golden --set "${sets[0]}" --scale-layout 128x4
 expect_status 2 "unknown output" "$fp4v" check --set "${sets[0]}" --observed "${sets[0]}" --outputs codes,amux
@@ -141,8 +138,7 @@ grep -q '"killed": 2' "$work/mut.json" || fail "mutate JSON counts the killed mu
 expect_status 1 "mutate, a survivor" "$fp4v" mutate --suite smoke --mutant nvfp4.te.scale_rna --min-generators 1000
 grep -q "survivor nvfp4.te.scale_rna" "$work/out" || fail "mutate names the survivor"
 expect_status 2 "mutate, zero generators" "$fp4v" mutate --suite smoke --min-generators 0
-expect_status 0 "gen smoke" "$fp4v" gen --suite smoke --out "$work/full"
-expect_status 0 "mutate a suite directory" "$fp4v" mutate --suite "$work/full" --mutant nvfp4.te.scale_rz
+expect_status 0 "mutate a suite directory" "$fp4v" mutate --suite "$smoke_run/smoke" --mutant nvfp4.te.scale_rz
 expect_status 1 "replay a mutant" "$fp4v" replay --backend mutant:nvfp4.te.s_enc_4x448 --set "${sets[0]}"
 expect_status 2 "unknown mutant" "$fp4v" mutate --suite smoke --mutant no.such.mutant
 [ "$(wc -l < "$work/err")" -eq 1 ] || fail "one error line: $(cat "$work/err")"
