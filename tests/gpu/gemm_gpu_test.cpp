@@ -7,7 +7,8 @@
 //     send warps to its slow path, edge scales, and shapes that are not
 //     multiples of its tiles, must match golden::block_mma bit for bit; the
 //     tiled kernel's paths (chained at and across its limit, FP32, aligned in
-//     FP64), -0, fine and near-FLT_MAX C;
+//     FP64), -0, fine and near-FLT_MAX C, sums just across the chained
+//     limit that a sum bound too small by 2 or more would chain;
 //   - the BF16 fast path: prints how far it is from each golden model (max
 //     ulps, share of exact matches); no pass/fail on the values;
 //   - sm_120 mma.sync, sm_100 tcgen05 and cuBLASLt (sm_100/sm_120): compared with the
@@ -32,6 +33,7 @@
 #include "fp4v/gpu/block_mma_cublaslt.h"
 #include "fp4v/gpu/block_mma_native.h"
 #include "fp4v/gpu/block_quantize.h"
+#include "fp4v/vectors/generators.h"
 
 namespace fp4v::test {
 namespace {
@@ -93,6 +95,18 @@ size_t mismatches(const std::vector<float>& want, const std::vector<float>& got)
   size_t bad = 0;
   for (size_t i = 0; i < want.size(); ++i) bad += std::bit_cast<uint32_t>(want[i]) != std::bit_cast<uint32_t>(got[i]);
   return bad;
+}
+
+// The presets the tiled kernel runs, with their CUDA recipes.
+std::vector<std::pair<const golden::MmaRecipe*, gpu::mma::MmaRecipe>> tiled_recipes() {
+  std::vector<std::pair<const golden::MmaRecipe*, gpu::mma::MmaRecipe>> out;
+  for (const golden::MmaRecipe& g : golden::mma_recipes()) {
+    std::string why;
+    const gpu::mma::MmaRecipe r = harness::cuda_mma_recipe(g, why);
+    EXPECT_EQ(why, "") << g.name;
+    if (gpu::tiled_unsupported(r).empty()) out.emplace_back(&g, r);
+  }
+  return out;
 }
 
 class GpuGemm : public ::testing::Test {
@@ -188,24 +202,42 @@ TEST_F(GpuGemm, TiledPathsAreBitExact) {
       {Scales::kModerate, Accumulator::kNegativeZero, Codes::kGrowingInAQuarter, 128, 128, 1024,
        "moderate scales (aligned path), growing sums"},
       {Scales::kLarge, Accumulator::kNearFltMax, Codes::kGrowingInAQuarter, 128, 128, 256, "C near +-FLT_MAX, large scales"}};
-  int tested = 0;
-  for (const golden::MmaRecipe& g : golden::mma_recipes()) {
-    std::string why;
-    const gpu::mma::MmaRecipe r = harness::cuda_mma_recipe(g, why);
-    ASSERT_EQ(why, "") << g.name;
-    if (!gpu::tiled_unsupported(r).empty()) continue;
+  const auto recipes = tiled_recipes();
+  ASSERT_FALSE(recipes.empty()) << "no recipe runs on the tiled kernel";
+  for (const auto& [g, r] : recipes) {
     uint64_t seed = 23;
     for (const auto& c : cases) {
-      Problem p = make_problem(g, seed++, c.scales, c.m, c.n, c.k);
+      Problem p = make_problem(*g, seed++, c.scales, c.m, c.n, c.k);
       set_codes(p, c.codes, seed++);
       set_accumulator(p, r.e8m0_scales, c.c, seed++);
       const std::vector<float> d = gpu::block_mma(r, p.m, p.n, p.k, p.a.data(), p.b.data(), p.sa.data(),
                                                   p.sb.data(), p.c.data());
-      EXPECT_EQ(mismatches(golden_d(g, p), d), 0u) << g.name << ": " << c.what;
-      ++tested;
+      EXPECT_EQ(mismatches(golden_d(*g, p), d), 0u) << g->name << ": " << c.what;
     }
   }
-  EXPECT_GT(tested, 0) << "no recipe runs on the tiled kernel";
+}
+
+// The chained path's sum bound B must not be too small: vectors::
+// generate_mma_inputs("chain_limit") (its comment has the derivation) puts
+// every C within B / 2 of 2^(L + 24) and every C + S across it, with bits at
+// 2^L, so a kernel whose B is 2, 4 or 16 times too small chains them and the
+// tensor core's roundings differ from the model's one (on the H200, builds
+// with the norms x 0.7071, 0.5 and 0.25 fail here on every tiled recipe:
+// reports/gpu/2026-11-30-gemm5-h200.md).
+TEST_F(GpuGemm, TiledChainedBoundTooSmallWouldDiffer) {
+  const auto recipes = tiled_recipes();
+  ASSERT_FALSE(recipes.empty()) << "no recipe runs on the tiled kernel";
+  for (const auto& [g, r] : recipes) {
+    const vectors::MmaInputs in = vectors::generate_mma_inputs("chain_limit", *g, 128, 96, 128, 29);
+    const std::vector<float> want =
+        golden::block_mma(*g, in.m, in.n, in.k, in.a_codes, in.b_codes, in.a_scales, in.b_scales, in.c);
+    // The case is what it claims: every result at or above 2^(L + 24).
+    const float limit = r.e8m0_scales ? 0x1p22f : 0x1p16f;
+    for (float d : want) ASSERT_GE(std::fabs(d), limit) << g->name;
+    const std::vector<float> d = gpu::block_mma(r, in.m, in.n, in.k, in.a_codes.data(), in.b_codes.data(),
+                                                in.a_scales.data(), in.b_scales.data(), in.c.data());
+    EXPECT_EQ(mismatches(want, d), 0u) << g->name;
+  }
 }
 
 TEST_F(GpuGemm, ImmaEmulationIsBitExactForTheBlackwellPresets) {

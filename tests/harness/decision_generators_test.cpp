@@ -432,6 +432,49 @@ TEST(DecisionGenerators, MmaSubnormalCHasNoTermAboveIt) {
   }
 }
 
+// chain_limit: every |C| at least B / 2 + 2^L below 2^(L + 24) (B the
+// Cauchy-Schwarz bound of the instruction's sum, ||a_i|| ||b_j||), every
+// model result at or above it, and a tensor core that accumulates the four
+// K = 16 steps into C, each rounded toward zero to FP32 (the chained path,
+// as the H200 does it), differs from the model on at least a third of them.
+TEST(DecisionGenerators, MmaChainLimitCrossesTheChainedLimit) {
+  for (const golden::MmaRecipe& r : golden::mma_recipes()) {
+    if (r.accumulation != golden::MmaAccumulation::kFusedDotProduct || r.group_size != 16) continue;
+    const bool e8m0 = r.scale_format->name == golden::kE8M0.name;
+    const DecodedMma m = decoded("chain_limit", r);
+    const std::vector<float> d = golden::block_mma(r, m.in.m, m.in.n, m.in.k, m.in.a_codes, m.in.b_codes,
+                                                   m.in.a_scales, m.in.b_scales, m.in.c);
+    const double lsb = e8m0 ? 0x1p-2 : 0x1p-8, limit = 0x1p24 * lsb;
+    const auto value = [&](const std::vector<uint8_t>& codes, const std::vector<uint8_t>& scales, size_t row, size_t k) {
+      const uint8_t c = codes[row * m.in.k + k];
+      return (c & 8 ? -1 : 1) * kE2M1[c & 7] * m.scale(e8m0, scales[row * m.groups + k / static_cast<size_t>(r.block)]);
+    };
+    const int saved = std::fegetround();
+    std::fesetround(FE_TOWARDZERO);
+    size_t differ = 0;
+    for (size_t i = 0; i < m.in.m; ++i) {
+      for (size_t j = 0; j < m.in.n; ++j) {
+        double aa = 0, bb = 0;
+        volatile float chained = m.in.c[i * m.in.n + j];
+        for (size_t k16 = 0; k16 < m.in.k; k16 += 16) {
+          double step = chained;
+          for (size_t k = k16; k < k16 + 16; ++k) {
+            const double a = value(m.in.a_codes, m.in.a_scales, i, k), b = value(m.in.b_codes, m.in.b_scales, j, k);
+            aa += a * a, bb += b * b, step += a * b;  // exact: every value a multiple of 2^L below 2^40
+          }
+          chained = static_cast<float>(step);  // rounded toward zero
+        }
+        const double c = std::fabs(m.in.c[i * m.in.n + j]);
+        ASSERT_LE(c, limit - std::sqrt(aa * bb) / 2 - lsb) << r.name << " C[" << i << ", " << j << "]";
+        ASSERT_GE(std::fabs(d[i * m.in.n + j]), limit) << r.name << " D[" << i << ", " << j << "]";
+        differ += chained != d[i * m.in.n + j];
+      }
+    }
+    std::fesetround(saved);
+    EXPECT_GE(differ, m.in.m * m.in.n / 3) << r.name;
+  }
+}
+
 // kExact NVFP4, FP32 blocks: the significand product P of the block amax and
 // S_enc = fl(N / A) (FP32, here) is 3 W + 1 or 3 W + 2, W an E4M3 midpoint
 // pattern 1.mmm1 x 2^t whose last m is 0 (so a tie would round down), and s6

@@ -309,12 +309,58 @@ void mma_subnormal_c(const golden::MmaRecipe& recipe, MmaInputs& in, Random& rng
   }
 }
 
+// chain_limit: the tiled GPU kernel's chained path (its MMAs accumulate
+// into C) is exact only while every partial sum stays below 2^(L + 24), L
+// the products' lowest possible bit; it decides that with B, an upper bound
+// on the instruction's sum of product magnitudes (max row norm x max column
+// norm, Cauchy-Schwarz). These vectors put every sum just across the limit
+// with bits at 2^L, so a B too small by 2 (or more) sends them down the
+// chained path and the tensor core rounds where the model does not. In units
+// u = 2^L, with m the scale's mantissa (UE4M3 1.125 = 9 x 2^-3: m = 9, L =
+// -8; E8M0 1.0: m = 1, L = -2; odd, so products have bits at 2^L): B's codes
+// 0.5 over the first K = 64, A's 0.5 with one 1.0 per group of 16, so each
+// group sums 15 m^2 + 2 m^2 = 17 m^2 (odd), the instruction S = 68 m^2 and
+// B = sqrt(76 x 64) m^2 = 69.7 m^2 (S / B = 0.975). C = 2^(L + 24) - D u,
+// D in (B / 2 + 1, 3 x 17 m^2): C + S crosses 2^(L + 24) after the third
+// group; D > B / 2 + 1 keeps |C| below 2^(L + 24) - B' for any B' <= B / 2
+// (with the limit rounded down to u), so a kernel with such a bound chains,
+// its tensor core rounds the third group's sum to 2u, and for odd 51 m^2 - D
+// the last group's odd sum loses another u: RZ ends 2u (one ulp) below the
+// model's one rounding, on half the outputs. Odd rows negated; k >= 64.
+void mma_chain_limit(const golden::MmaRecipe& recipe, MmaInputs& in) {
+  constexpr size_t kInstructionK = 64, kGroup = 16;
+  if (in.k < kInstructionK) throw std::invalid_argument("mma generator chain_limit: needs k >= 64");
+  const bool e8m0 = recipe.scale_format->name == golden::kE8M0.name;
+  const int mantissa = e8m0 ? 1 : 9, lsb = e8m0 ? -2 : -8;
+  std::fill(in.a_scales.begin(), in.a_scales.end(), e8m0 ? uint8_t{127} : uint8_t{0x39});
+  std::fill(in.b_scales.begin(), in.b_scales.end(), e8m0 ? uint8_t{127} : uint8_t{0x39});
+  const uint8_t half = 1, one = 2, negative = 8;  // E2M1 codes 0.5, 1.0, the sign bit
+  for (size_t i = 0; i < in.m; ++i) {
+    for (size_t kk = 0; kk < kInstructionK; ++kk) {
+      const uint8_t code = kk % kGroup == (i + 5 * (kk / kGroup)) % kGroup ? one : half;
+      in.a_codes[i * in.k + kk] = static_cast<uint8_t>(code | (i % 2 ? negative : 0));
+    }
+  }
+  for (size_t j = 0; j < in.n; ++j) std::fill_n(in.b_codes.begin() + j * in.k, kInstructionK, half);
+  const double square = mantissa * mantissa, bound = std::sqrt(76.0 * 64.0) * square;
+  // D at least B / 2 + u: a bound of B / 2 rounded down at u still chains.
+  const int lo = static_cast<int>(std::floor(bound / 2)) + 2, hi = 51 * static_cast<int>(square) - 1;
+  for (size_t i = 0; i < in.m; ++i) {
+    for (size_t j = 0; j < in.n; ++j) {
+      const int d = lo + static_cast<int>((i * 7 + j * 3) % static_cast<size_t>(hi - lo + 1));
+      const double c = std::ldexp(std::ldexp(1.0, 24) - d, lsb);
+      in.c[i * in.n + j] = static_cast<float>(i % 2 ? -c : c);
+    }
+  }
+}
+
 }  // namespace
 
 const std::vector<std::string>& mma_generators() {
   static const std::vector<std::string> names = {"random", "all_products", "all_scale_pairs",
                                                  "truncation", "specials", "alignment",
-                                                 "final_rounding", "cancellation", "subnormal_c"};
+                                                 "final_rounding", "cancellation", "subnormal_c",
+                                                 "chain_limit"};
   return names;
 }
 
@@ -384,6 +430,8 @@ MmaInputs generate_mma_inputs(std::string_view g, const golden::MmaRecipe& recip
     mma_decision(g, recipe, in);
   } else if (g == "subnormal_c") {
     mma_subnormal_c(recipe, in, r);
+  } else if (g == "chain_limit") {
+    mma_chain_limit(recipe, in);
   } else {
     unknown("mma", g, mma_generators());
   }

@@ -222,7 +222,7 @@ Suite make_suite(const std::string& name, uint64_t seed) {
       for (const char* g : {"random", "truncation", "specials"}) {
         suite.sets.push_back(mma_set(std::string(r.name), g, 16, 16, 128, seed));
       }
-      for (const char* g : {"alignment", "final_rounding", "cancellation", "subnormal_c"}) {
+      for (const char* g : {"alignment", "final_rounding", "cancellation", "subnormal_c", "chain_limit"}) {
         suite.sets.push_back(mma_set(std::string(r.name), g, 28, 40, 128, seed));
       }
     }
@@ -248,7 +248,7 @@ Suite make_suite(const std::string& name, uint64_t seed) {
       suite.sets.push_back(mma_set(std::string(r.name), "random", 384, 384, 128, seed));
       suite.sets.push_back(mma_set(std::string(r.name), "truncation", 128, 128, 128, seed));
       suite.sets.push_back(mma_set(std::string(r.name), "specials", 64, 64, 64, seed));
-      for (const char* g : {"alignment", "final_rounding", "cancellation", "subnormal_c"}) {
+      for (const char* g : {"alignment", "final_rounding", "cancellation", "subnormal_c", "chain_limit"}) {
         suite.sets.push_back(mma_set(std::string(r.name), g, 56, 80, 128, seed));
       }
     }

@@ -70,6 +70,10 @@ struct MmaInputs {
 //     cancels beside residues at the truncation bit (needs k >= 4 blocks).
 //   subnormal_c (random codes): subnormal C with zero UE4M3 scales or tiny E8M0
 //     ones, so no term is above C's exponent and C keeps its bits (DAZ).
+//   chain_limit (k >= 64): sums that cross 2^(L + 24) with bits at 2^L, L the
+//     products' lowest bit: a GPU kernel that accumulates them in the tensor
+//     core on a sum bound too small by 2 or more rounds where the model does
+//     not (the tiled kernel's chained path).
 const std::vector<std::string>& mma_generators();
 MmaInputs generate_mma_inputs(std::string_view generator, const golden::MmaRecipe& recipe,
                               size_t m, size_t n, size_t k, uint64_t seed);
