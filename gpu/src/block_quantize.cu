@@ -277,6 +277,14 @@ __device__ uint8_t mx_scale_byte(const Recipe& r, float a) {
   }
 }
 
+// rcp.approx.ftz.f32: on the GPU this is the instruction the recipes' kernels
+// run (MUFU.RCP), not a model of it.
+__device__ float rcp_approx_ftz(float x) {
+  float r;
+  asm("rcp.approx.ftz.f32 %0, %1;" : "=f"(r) : "f"(x));
+  return r;
+}
+
 // Tensor-wide quantities, from the tensor amax.
 struct Tensor {
   float amax, s_enc = 1.0f, s_dec = 1.0f, per_tensor_scale = 1.0f, per_tensor_reciprocal = 1.0f;
@@ -308,9 +316,10 @@ __device__ Tensor tensor_of(const Recipe& r, float amax, float given_scale) {
       case TensorScale::kTorchao: t.per_tensor_scale = amax / n; break;
       case TensorScale::kFlashinfer: t.s_enc = amax == 0.0f ? FLT_MAX : n / amax; break;  // a tiny amax gives Inf
       case TensorScale::kReciprocalOfDecode: t.s_enc = amax == 0.0f ? 1.0f : 1.0f / (amax / n); break;
+      case TensorScale::kOneUnlessGiven: break;
     }
   }
-  t.s_dec = 1.0f / t.s_enc;
+  t.s_dec = r.approx_reciprocal ? rcp_approx_ftz(t.s_enc) : 1.0f / t.s_enc;
   t.per_tensor_reciprocal = 1.0f / t.per_tensor_scale;
   return t;
 }
@@ -343,6 +352,10 @@ __device__ Candidate candidate_of_code(const Recipe& r, const Tensor& t, uint32_
   const float s = c.scale;
   switch (r.element_scaling) {
     case ElementScaling::kTeReciprocal: {
+      if (r.approx_reciprocal) {  // no clamp: a zero product gives +Inf; vLLM guards a zero scale
+        c.multiplier = r.block_scale == BlockScale::kVllmProduct && s == 0.0f ? 0.0f : rcp_approx_ftz(s * t.s_dec);
+        break;
+      }
       const float m = 1.0f / (s * t.s_dec);
       c.multiplier = FLT_MAX < m ? FLT_MAX : m;  // NaN stays NaN
       break;
@@ -498,7 +511,10 @@ __device__ float six_scale(const Recipe& r, const Tensor& t, float a) {
   float s_hp;
   switch (r.block_scale) {
     case BlockScale::kTeProduct: s_hp = a * (t.s_enc * (1.0f / 6.0f)); break;
-    case BlockScale::kFosProduct: s_hp = t.zero_scales ? 0.0f : (a / element_max) * t.s_enc; break;
+    case BlockScale::kFosProduct:
+      s_hp = t.zero_scales ? 0.0f : (r.approx_reciprocal ? a * rcp_approx_ftz(element_max) : a / element_max) * t.s_enc;
+      break;
+    case BlockScale::kVllmProduct: s_hp = (a * rcp_approx_ftz(element_max)) * t.s_enc; break;
     case BlockScale::kModeloptQuotient: {
       const float q = a / (6.0f * t.per_tensor_scale);  // 0 / 0 (an all-zero tensor) stays NaN, as in torch.clamp
       const float v = q == 0.0f ? 1.0f : q;
@@ -511,6 +527,29 @@ __device__ float six_scale(const Recipe& r, const Tensor& t, float a) {
     }
   }
   return isnan(s_hp) ? default_nan(r) : s_hp;  // 0 * Inf (S_enc overflowed), 0 / 0 (torchao, amax 0)
+}
+
+// The high-precision scale of the 4-candidate: 1.5 times the 6-candidate's;
+// vLLM computes it from the amax as the other (nvcc folds rcp(4) to 0.25).
+__device__ float four_scale(const Recipe& r, const Tensor& t, float a, float s_hp6) {
+  return r.block_scale == BlockScale::kVllmProduct ? (a * rcp_approx_ftz(4.0f)) * t.s_enc : s_hp6 * 1.5f;
+}
+
+// vLLM's 4/6 error of a candidate (nvfp4_reconstruction_error, the FMAs nvcc
+// forms): with o the element scale and dq = rcp(o) (0 where o is 0), per pair
+// (x, y): dx = fma(qx, dq, -x), dy likewise, term fma(dx, dx, fl(dy * dy)); where
+// o is 0, dx = x. The pair terms added in order from 0.
+template <int N>
+__device__ float vllm_pairs_error(const float* x, const float* q, float o) {
+  const float dq = o == 0.0f ? 0.0f : rcp_approx_ftz(o);
+  float s = 0.0f;
+#pragma unroll(N <= 32 ? N / 2 : 1)
+  for (int i = 0; i < N / 2; ++i) {
+    const float dx = o == 0.0f ? x[2 * i] : __fmaf_rn(q[2 * i], dq, -x[2 * i]);
+    const float dy = o == 0.0f ? x[2 * i + 1] : __fmaf_rn(q[2 * i + 1], dq, -x[2 * i + 1]);
+    s += __fmaf_rn(dx, dx, __fmul_rn(dy, dy));
+  }
+  return s;
 }
 
 // ------------------------------------------------------------ the kernels
@@ -953,7 +992,9 @@ __device__ __forceinline__ uint32_t quantize_block(const Params& p, size_t b) {
     // TE's fast scoring: e = q * s - x * S_enc (the product is exact);
     // FlashInfer's exact math: e = (q * s) * fl(1 / S_enc) - x.
     float e[N];
-    const auto error = [&](const float* q, float scale) {
+    const auto error = [&](const float* q, const Candidate& c) {
+      if (r.error_arithmetic == ErrorArithmetic::kVllmPairsFma) return vllm_pairs_error<N>(x, q, c.multiplier);
+      const float scale = c.scale;
 #pragma unroll kUnroll
       for (int i = 0; i < N; ++i) {
         float d;
@@ -970,12 +1011,12 @@ __device__ __forceinline__ uint32_t quantize_block(const Params& p, size_t b) {
       for (int i = 0; i < N; ++i) s = s < e[i] ? e[i] : s;
       return s;
     };
-    const float error6 = error(fake, six.scale);
-    const Candidate four = candidate(r, t, s_hp * 1.5f);
+    const float error6 = error(fake, six);
+    const Candidate four = candidate(r, t, four_scale(r, t, a, s_hp));
     const uint32_t* random4 = random6 ? random6 + p.rows * p.cols : nullptr;
     uint8_t codes4[N];
     candidate_codes<N>(r, x, four.multiplier, divides, four.multiplier, random4, codes4, fake);
-    const float error4 = error(fake, four.scale);
+    const float error4 = error(fake, four);
     const bool keep_four = error4 < error6;
     keep_codes<N>(keep_four, codes4, codes);
     store<N, BlockCols>(p, b, tile_row, tile_col, codes, keep_four ? four.code : six.code);
@@ -1268,8 +1309,9 @@ __global__ void __launch_bounds__(kScaleCodes) tensor_context(Recipe r, const ui
   }
   if (gridDim.x > 1) {
     const uint32_t magnitude = blockIdx.x * kScaleCodes + threadIdx.x;
-    const float s_hp = six_scale(r, t, __uint_as_float(magnitude << 16));
-    const Candidate six = candidate(r, t, s_hp), four = candidate(r, t, s_hp * 1.5f);
+    const float a = __uint_as_float(magnitude << 16);
+    const float s_hp = six_scale(r, t, a);
+    const Candidate six = candidate(r, t, s_hp), four = candidate(r, t, four_scale(r, t, a, s_hp));
     tables->of_bf16_amax[magnitude] = {six.code, four.code, six.multiplier, four.multiplier};
   }
 }
@@ -1335,7 +1377,8 @@ void launch(const Params& p, uint8_t* macro, Scratch* scratch, cudaStream_t stre
   const bool plain = !p.two_d && !p.transpose && !p.stochastic && !p.r.macro_block_cols &&
                      p.r.element_rounding == ElementRounding::kCast && p.r.block_scale != BlockScale::kMxCeilOfQuotient &&
                      !p.r.zero_block_zero_codes && p.r.error_arithmetic != ErrorArithmetic::kDecodeScaleFp32 &&
-                     p.r.element_scaling != ElementScaling::kModeloptQuotient;  // these three: the general kernel only
+                     p.r.error_arithmetic != ErrorArithmetic::kVllmPairsFma &&
+                     p.r.element_scaling != ElementScaling::kModeloptQuotient;  // these four: the general kernel only
   if (p.r.scale_format == ScaleFormat::kE8M0) {  // no tensor scale: the amax comes from the block kernel
     const bool bf16 = p.input == InputType::kBF16;
     if (plain && p.r.block_cols == 32 && bf16) quantize_plain_mx<32, true><<<grid, kThreads, 0, stream>>>(q);
@@ -1407,7 +1450,7 @@ std::string unsupported(const Recipe& r, const Options& o) {
   if (r.block_cols != 16 && r.block_cols != 32) return "block width " + std::to_string(r.block_cols) + " (16 or 32)";
   if (r.macro_block_cols != 0 && r.macro_block_cols != 128) return "macro blocks of 128 only";
   const bool mx = r.scale_format == ScaleFormat::kE8M0;
-  const bool mx_rule = r.block_scale >= BlockScale::kMxFloor && r.block_scale != BlockScale::kModeloptQuotient;
+  const bool mx_rule = r.block_scale >= BlockScale::kMxFloor && r.block_scale <= BlockScale::kMxEven;
   if (mx != mx_rule || mx != (r.element_scaling == ElementScaling::kPowerOfTwo))
     return "scale format, block scale rule and element scaling do not belong together";
   if ((r.element_scaling == ElementScaling::kExact) != (r.block_scale == BlockScale::kExact))
@@ -1418,6 +1461,11 @@ std::string unsupported(const Recipe& r, const Options& o) {
   if (r.element_scaling != ElementScaling::kExact && !mx && r.selection == Selection::kFourOverSix &&
       r.error_arithmetic == ErrorArithmetic::kExact)
     return "exact 4/6 errors with FP32 element scaling";
+  if ((r.error_arithmetic == ErrorArithmetic::kVllmPairsFma) !=
+      (r.block_scale == BlockScale::kVllmProduct && r.approx_reciprocal && r.element_scaling == ElementScaling::kTeReciprocal &&
+       r.error_metric == ErrorMetric::kSumSquares))
+    return "vLLM's 4/6 error needs its block scales, rcp.approx reciprocals, TE's element scaling and MSE";
+  if (o.two_d && r.error_arithmetic == ErrorArithmetic::kVllmPairsFma) return "vLLM's KV cache has 1x16 blocks only";
   if (r.stochastic == Stochastic::kFosUniform && r.element_rounding != ElementRounding::kFosUnbounded && o.stochastic)
     return "fouroversix stochastic rounding needs its unbounded element rounding";
   if (r.stochastic == Stochastic::kPtx && r.element_rounding != ElementRounding::kCast && o.stochastic)

@@ -38,10 +38,9 @@ To same_enumerator(From v) {
 
 gpu::Recipe cuda_recipe(const golden::BlockRecipe& g, std::string& why) {
   // Enumerators copied by position: these lists are the same, in the same order.
-  static_assert(static_cast<int>(golden::TensorScaleRule::kReciprocalOfDecode) ==
-                static_cast<int>(gpu::TensorScale::kReciprocalOfDecode));
-  static_assert(static_cast<int>(golden::BlockScaleRule::kModeloptQuotient) ==
-                static_cast<int>(gpu::BlockScale::kModeloptQuotient));
+  static_assert(static_cast<int>(golden::TensorScaleRule::kOneUnlessGiven) ==
+                static_cast<int>(gpu::TensorScale::kOneUnlessGiven));
+  static_assert(static_cast<int>(golden::BlockScaleRule::kVllmProduct) == static_cast<int>(gpu::BlockScale::kVllmProduct));
   static_assert(static_cast<int>(golden::ElementScaling::kPowerOfTwo) == static_cast<int>(gpu::ElementScaling::kPowerOfTwo));
   static_assert(static_cast<int>(golden::MxTinyScale::kUnscaled) == static_cast<int>(gpu::MxTinyScale::kUnscaled));
   static_assert(static_cast<int>(golden::ElementRounding::kMicroxcalingFloor) ==
@@ -53,7 +52,6 @@ gpu::Recipe cuda_recipe(const golden::BlockRecipe& g, std::string& why) {
   gpu::Recipe r;
   if (g.variant != golden::RecipeVariant{}) why = "implementation variants (RecipeVariant) are not in the kernels";
   if (g.element_scaling == golden::ElementScaling::kTeQuotient) why = "element scaling te_quotient is not in the kernels";
-  if (g.reciprocal != golden::Reciprocal::kIeee) why = "rcp.approx.ftz.f32 reciprocals are not in the kernels";
   if (g.scale_format->name == "e4m3") {
     r.scale_format = gpu::ScaleFormat::kE4M3;
   } else if (g.is_mx()) {
@@ -84,10 +82,13 @@ gpu::Recipe cuda_recipe(const golden::BlockRecipe& g, std::string& why) {
                        : g.error_arithmetic == golden::ErrorArithmetic::kScaledFp32 ? gpu::ErrorArithmetic::kScaledFp32
                        : g.error_arithmetic == golden::ErrorArithmetic::kDecodeScaleFp32
                            ? gpu::ErrorArithmetic::kDecodeScaleFp32
-                           : gpu::ErrorArithmetic::kFp32;
+                       : g.error_arithmetic == golden::ErrorArithmetic::kVllmPairsFma ? gpu::ErrorArithmetic::kVllmPairsFma
+                                                                                      : gpu::ErrorArithmetic::kFp32;
   r.sum_order = same_enumerator<gpu::SumOrder>(g.sum_order);
   r.macro_block_cols = g.macro_block_cols;
   r.zero_block_zero_codes = g.zero_block_zero_codes;
+  // The GPU's own rcp.approx.ftz.f32, which golden models with the H200's bits.
+  r.approx_reciprocal = g.reciprocal == golden::Reciprocal::kApproxFtzSm90;
   return r;
 }
 

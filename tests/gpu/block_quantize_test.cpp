@@ -1,21 +1,26 @@
 // The CUDA kernels (gpu/block_quantize.h) against golden where the smoke and
 // regression replays reach few inputs: the MX exponent rules that round
 // log2 to FP32 (microxcaling, RCEIL) at every binade edge, the 128x4
-// swizzled scale layout, and FlashInfer's zero blocks and overflowed tensor
-// scale. Skips, with the reason, where no GPU is present.
+// swizzled scale layout, FlashInfer's zero blocks and overflowed tensor
+// scale, and the rcp.approx.ftz.f32 recipes against the outputs of FlashInfer's
+// and vLLM's own 4/6 code run on an H200. Skips, with the reason, where no GPU
+// is present.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "cuda_recipe.h"
 #include "fp4v/golden/block_quantize.h"
 #include "fp4v/golden/layout.h"
 #include "fp4v/gpu/block_quantize.h"
+#include "fp4v/vectors/safetensors.h"
 
 namespace fp4v::test {
 namespace {
@@ -132,6 +137,43 @@ TEST_F(GpuBlockQuantize, FlashinferZeroBlocksAndOverflowedTensorScale) {
       }
     }
   }
+}
+
+// Blocks of 16 that FlashInfer's cvt_warp_fp16_to_fp4 (all its builds) and
+// vLLM's KV-cache 4/6 functions quantized on an H200 (FP4 cvt emulated;
+// reports/gpu/2026-11-30-wild3-h200.md), each with its tensor scale: the
+// kernels, with the recipe of each build, store the same codes and scale. The
+// fast-math builds and vLLM take their reciprocals from the GPU's own
+// rcp.approx.ftz.f32 (golden: the H200's bits, stored).
+TEST_F(GpuBlockQuantize, FlashinferAndVllmBuildsRunOnTheH200) {
+  using vectors::DType;
+  const std::filesystem::path fixtures = FP4V_FIXTURE_DIR;
+  size_t recipes = 0, fast_math_recipes = 0;
+  for (const char* file : {"flashinfer_h200", "vllm_h200"}) {
+    const vectors::SafetensorsFile f = vectors::SafetensorsFile::read(fixtures / file / "blocks.safetensors");
+    const std::vector<float> x = f.copy<float>("input", DType::kF32);
+    const std::vector<float> s = f.copy<float>("tensor_scale", DType::kF32);
+    ASSERT_EQ(x.size(), s.size() * 16);
+    for (const std::string& name : f.tensor_names()) {
+      if (!name.ends_with(".codes")) continue;
+      const std::string recipe = name.substr(0, name.size() - 6);
+      const std::vector<uint8_t> codes = f.copy<uint8_t>(name, DType::kU8);
+      const std::vector<uint8_t> scales = f.copy<uint8_t>(recipe + ".scales", DType::kU8);
+      const gpu::Recipe r = kernel_recipe(recipe.c_str());
+      size_t wrong = 0;
+      for (size_t b = 0; b < s.size(); ++b) {
+        gpu::Options o;
+        o.tensor_scale = s[b];
+        const gpu::Result q = gpu::quantize(r, o, &x[b * 16], 1, 16);
+        wrong += q.scales[0] != scales[b] || !std::equal(q.codes.begin(), q.codes.end(), &codes[b * 8]);
+      }
+      EXPECT_EQ(wrong, 0u) << recipe << " of " << s.size() << " blocks";
+      fast_math_recipes += r.approx_reciprocal;
+      ++recipes;
+    }
+  }
+  EXPECT_EQ(recipes, 33u);
+  EXPECT_EQ(fast_math_recipes, 17u);
 }
 
 }  // namespace

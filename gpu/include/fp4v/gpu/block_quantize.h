@@ -30,11 +30,15 @@ struct CastRule {
 };
 
 enum class ScaleFormat : uint8_t { kE4M3, kE8M0 };
-enum class TensorScale : uint8_t { kNone, kTe, kFos, kFosFinite, kTorchao, kFlashinfer, kReciprocalOfDecode };
+enum class TensorScale : uint8_t {
+  kNone, kTe, kFos, kFosFinite, kTorchao, kFlashinfer, kReciprocalOfDecode,
+  kOneUnlessGiven,  // vLLM's KV cache: 1 unless the caller gives S
+};
 enum class BlockScale : uint8_t {
   kTeProduct, kFosProduct, kTorchaoQuotient, kExact,
   kMxFloor, kMxFloorOfLog2, kMxCeilOfQuotient, kMxCeilOfLog2, kMxOverflowAware, kMxCeilOfBits, kMxEven,
   kModeloptQuotient,  // NVFP4 again
+  kVllmProduct,       // fl(fl(a * rcp(d)) * S_enc) for d = 6 and 4 (vLLM's KV cache)
 };
 enum class ElementScaling : uint8_t {
   kTeReciprocal, kFosReciprocal, kFosCudaReciprocal, kTorchaoQuotient, kExact, kPowerOfTwo,
@@ -45,7 +49,10 @@ enum class ElementRounding : uint8_t { kCast, kFosUnbounded, kMicroxcaling, kMic
 enum class Stochastic : uint8_t { kNone, kPtx, kFosUniform };
 enum class Selection : uint8_t { kMaxToSix, kMaxToFour, kFourOverSix };
 enum class ErrorMetric : uint8_t { kSumSquares, kSumAbs, kMaxAbs };
-enum class ErrorArithmetic : uint8_t { kFp32, kExact, kScaledFp32, kDecodeScaleFp32 };
+enum class ErrorArithmetic : uint8_t {
+  kFp32, kExact, kScaledFp32, kDecodeScaleFp32,
+  kVllmPairsFma,  // vLLM's KV cache: per element pair fma(dx, dx, fl(dy * dy)), dx = fma(q, rcp(o), -x)
+};
 enum class SumOrder : uint8_t { kSequential, kTorchCpu, kTorchCuda, kRowsThenTree, kTwoHalves };
 
 // Every choice of one recipe; the semantics of each enumerator are those of
@@ -71,6 +78,10 @@ struct Recipe {
   SumOrder sum_order = SumOrder::kSequential;
   int macro_block_cols = 0;  // MBS: 128, or 0
   bool zero_block_zero_codes = false;  // an all-zero block: scale code 0, codes 0 (FlashInfer)
+  // Reciprocals by rcp.approx.ftz.f32 (MUFU.RCP; FlashInfer's fast math,
+  // vLLM): S_dec, the element scale without the FLT_MAX clamp, and fl(a *
+  // rcp(6)) for the 6-candidate's scale. false: correctly rounded divisions.
+  bool approx_reciprocal = false;
 };
 
 enum class InputType : uint8_t { kF32, kBF16, kF16 };
