@@ -106,10 +106,12 @@ json compare_quantize(const VectorSet& set, const std::string& reproduce, const 
                       const std::set<std::string>& checked, const ReplayOptions& o, size_t* compared,
                       size_t* mismatches) {
   json records = json::array();
-  const auto keep = [&](size_t index, json record) {
+  // Counts a mismatch; builds its record only if it is kept: a failing set
+  // (a mutant's, above all) has thousands, and a record costs strings and JSON.
+  const auto keep = [&](size_t index, const auto& record) {
     ++*mismatches;
     if ((o.only_index < 0 || static_cast<long>(index) == o.only_index) && records.size() < o.max_errors) {
-      records.push_back(std::move(record));
+      records.push_back(record());
     }
   };
   const Tensor& exp_codes = set.tensor("codes");
@@ -121,15 +123,18 @@ json compare_quantize(const VectorSet& set, const std::string& reproduce, const 
   const size_t block = cols / scale_cols;
   const std::vector<float> x = set.tensor("x").as<float>();
   const bool transposed = set_option(set, "transpose");
+  const bool hadamard = set_option(set, "hadamard");
   const bool mx = is_mx(set);
   for (size_t i = 0; scales_checked && i < e_scales.size(); ++i) {
     ++*compared;
     if (e_scales[i] == o_scales[i]) continue;
     const bool nan = mx ? (e_scales[i] == 0xFF || o_scales[i] == 0xFF)
                         : ((e_scales[i] & 0x7F) == 0x7F || (o_scales[i] & 0x7F) == 0x7F);
-    keep(i, mismatch(i, i, 0, "scales", "block " + std::to_string(i), e_scales[i], o_scales[i],
-                     scale_value(set, e_scales[i]), scale_value(set, o_scales[i]),
-                     nan ? "NaN policy" : "scale", reproduce + " --only " + std::to_string(i)));
+    keep(i, [&] {
+      return mismatch(i, i, 0, "scales", "block " + std::to_string(i), e_scales[i], o_scales[i],
+                      scale_value(set, e_scales[i]), scale_value(set, o_scales[i]),
+                      nan ? "NaN policy" : "scale", reproduce + " --only " + std::to_string(i));
+    });
   }
   if (checked.count("codes")) {
     const std::vector<uint8_t> e_codes = golden::unpack_codes(exp_codes.as<uint8_t>(), rows * cols);
@@ -138,26 +143,30 @@ json compare_quantize(const VectorSet& set, const std::string& reproduce, const 
       ++*compared;
       const uint8_t e = e_codes[i], ob = o_codes[i];
       if (e == ob) continue;
-      const size_t row = i / cols, col = i % cols;
-      const size_t scale_index = row * scale_cols + col / block;
-      const size_t in_index = transposed ? col * rows + row : i;
-      std::string cls;
-      if (e_scales[scale_index] != o_scales[scale_index]) cls = "scale";
-      else if ((e & 7) == 0 && (ob & 7) == 0) cls = "sign of zero";
-      else if ((e & 8) == (ob & 8) && std::abs((e & 7) - (ob & 7)) == 1) cls = "off-by-one code";
-      else cls = "code";
-      const std::string inputs = set_option(set, "hadamard") ? "x[" + std::to_string(in_index) + "] (before the transform) = " + describe_float(x[in_index])
-                                                         : "x = " + describe_float(x[in_index]);
-      keep(i, mismatch(i, scale_index, col % block, "codes", inputs, e, ob, golden::kE2M1Values[e],
-                       golden::kE2M1Values[ob], cls, reproduce + " --only " + std::to_string(i)));
+      keep(i, [&] {
+        const size_t row = i / cols, col = i % cols;
+        const size_t scale_index = row * scale_cols + col / block;
+        const size_t in_index = transposed ? col * rows + row : i;
+        std::string cls;
+        if (e_scales[scale_index] != o_scales[scale_index]) cls = "scale";
+        else if ((e & 7) == 0 && (ob & 7) == 0) cls = "sign of zero";
+        else if ((e & 8) == (ob & 8) && std::abs((e & 7) - (ob & 7)) == 1) cls = "off-by-one code";
+        else cls = "code";
+        const std::string inputs = hadamard ? "x[" + std::to_string(in_index) + "] (before the transform) = " + describe_float(x[in_index])
+                                            : "x = " + describe_float(x[in_index]);
+        return mismatch(i, scale_index, col % block, "codes", inputs, e, ob, golden::kE2M1Values[e],
+                        golden::kE2M1Values[ob], cls, reproduce + " --only " + std::to_string(i));
+      });
     }
   }
   if (checked.count("amax")) {
     const float e_amax = set.tensor("amax").as<float>()[0], o_amax = observed.at("amax").as<float>()[0];
     ++*compared;
     if (std::bit_cast<uint32_t>(e_amax) != std::bit_cast<uint32_t>(o_amax)) {
-      keep(0, mismatch(0, 0, 0, "amax", "tensor amax", std::bit_cast<uint32_t>(e_amax),
-                       std::bit_cast<uint32_t>(o_amax), e_amax, o_amax, "scale", reproduce));
+      keep(0, [&] {
+        return mismatch(0, 0, 0, "amax", "tensor amax", std::bit_cast<uint32_t>(e_amax),
+                        std::bit_cast<uint32_t>(o_amax), e_amax, o_amax, "scale", reproduce);
+      });
     }
   }
   if (checked.count("macro_scales")) {
@@ -166,8 +175,10 @@ json compare_quantize(const VectorSet& set, const std::string& reproduce, const 
     for (size_t i = 0; i < e_m.size(); ++i) {
       ++*compared;
       if (e_m[i] != o_m[i]) {
-        keep(i, mismatch(i, i, 0, "macro_scales", "macro block " + std::to_string(i), e_m[i], o_m[i],
-                         1.0 + e_m[i] / 256.0, 1.0 + o_m[i] / 256.0, "scale", reproduce));
+        keep(i, [&] {
+          return mismatch(i, i, 0, "macro_scales", "macro block " + std::to_string(i), e_m[i], o_m[i],
+                          1.0 + e_m[i] / 256.0, 1.0 + o_m[i] / 256.0, "scale", reproduce);
+        });
       }
     }
   }
