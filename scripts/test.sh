@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # README command 2: set up, build with warnings as errors, run every test
 # (CTest: unit, conformance, exhaustive; pytest; the CTest suites again under
-# ASan and UBSan, less the exhaustive sweeps and the mutation scores (the
-# preset's list); bounded
+# ASan and UBSan, less the exhaustive sweeps and the regression-suite twins
+# (the preset's list); bounded
 # libFuzzer runs). Each step ends with its wall and CPU seconds
 # (reports/bench/ci-time.md).
 set -euo pipefail
@@ -31,7 +31,7 @@ echo "test: GPU tests (label gpu) skip without a CUDA device; their reason:"
 gpu_skip_reasons
 echo "test: pytest tests/python"
 step pytest run_pytest
-echo "test: the same C++ tests under ASan and UBSan (ctest --preset asan: less the exhaustive sweeps, the two mutation-score replays, the SASS checks of the unsanitized GPU binary, the regression-suite twins of smoke tests, the Yosys-bound checks, and the RTL, which the asan build leaves out)"
+echo "test: the same C++ tests under ASan and UBSan (ctest --preset asan: less the exhaustive sweeps, the regression-suite twins of smoke tests and the Yosys-bound checks; the asan build leaves out the RTL and CUDA)"
 step "build asan" bash scripts/build.sh asan
 step "ctest asan" ctest --preset asan -j 2
 echo "test: fuzzing what fp4v reads (libFuzzer, bounded)"
