@@ -279,6 +279,36 @@ TEST(DecisionGenerators, FourOverSixOrderTiesTieExactlyAndFp32Decides) {
   }
 }
 
+// Each block (but the tensor-amax one) separates some two of the FP32
+// summation orders implementations use: golden, run in each order, does not
+// make the same 4/6 choice on it in all of them. Sums of absolute errors
+// round rarely, so fewer of their candidates qualify in the tries allowed.
+// FP32 input only: BF16 and FP16 terms sum exactly in any order (the suites
+// have no such sets).
+TEST(DecisionGenerators, FourOverSixOrderSplitsSeparateTwoSummationOrders) {
+  constexpr golden::SumOrder kOrders[] = {golden::SumOrder::kSequential, golden::SumOrder::kTorchCpu,
+                                          golden::SumOrder::kTorchCuda, golden::SumOrder::kTwoHalves};
+  for (const char* name : {"nvfp4.fos.mse", "nvfp4.flashinfer.kernel.46.mse.elts8", "nvfp4.te.46_256.mae"}) {
+    {
+      const InputDtype d = InputDtype::kFp32;
+      BlockRecipe r = golden::find_block_recipe(name);
+      const std::vector<float> x = generate("four_over_six_order_splits", r, d, 32, 256);
+      std::vector<std::vector<uint8_t>> chose;
+      for (const golden::SumOrder order : kOrders) {
+        r.sum_order = order;
+        chose.push_back(golden::quantize(r, x, 32, 256, {}).chose_four);
+      }
+      size_t split = 0;
+      const size_t blocks = x.size() / 16 - 1;
+      for (size_t b = 1; b <= blocks; ++b) {
+        split += std::any_of(chose.begin(), chose.end(), [&](const auto& c) { return c[b] != chose[0][b]; });
+      }
+      std::printf("%s %s: %zu of %zu blocks split the orders\n", name, label(r, d).c_str(), split, blocks);
+      EXPECT_GE(split, r.error_metric == golden::ErrorMetric::kSumSquares ? blocks * 9 / 10 : blocks / 2) << label(r, d);
+    }
+  }
+}
+
 // The tensor amax is the dtype's smallest normal (N / A beyond FP32 for FP32
 // and BF16), one of its subnormals, or its largest value.
 TEST(DecisionGenerators, TensorAmaxEdgesAreTheDtypesEdges) {

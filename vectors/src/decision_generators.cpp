@@ -312,9 +312,8 @@ void fill_four_over_six_ties(const BlockRecipe& r, InputDtype d, size_t rows, si
 // odd multiples of input ulps over many binades, in a different arrangement
 // per block, so the recipe's summation order (and no other) gives its
 // roundings. Every block is scaled alike, so 16x16 tiles of it tie too.
-void fill_four_over_six_order_ties(const BlockRecipe& r, InputDtype d, size_t rows, size_t cols, Random& rng,
-                                   std::vector<float>& x) {
-  put_tensor_amax(x, r.tensor_scale_numerator);
+// One block of fill_four_over_six_order_ties (input dtype d).
+void order_tie_block(InputDtype d, Random& rng, std::span<float> v) {
   const int finest = d == InputDtype::kFp32 ? 24 : d == InputDtype::kBf16 ? 8 : 11;  // ulp of 0.75 is 2^-finest
   // An odd multiple (1, 3, 5, 7) of 2^-e, e from 5 (below 0.25) to fine (a
   // multiple of the dtype's ulp 2^-fine there).
@@ -322,18 +321,64 @@ void fill_four_over_six_order_ties(const BlockRecipe& r, InputDtype d, size_t ro
     const int e = 5 + static_cast<int>(rng.below(static_cast<size_t>(fine - 4)));
     return static_cast<float>(std::ldexp(1.0 + 2.0 * static_cast<double>(rng.below(4)), -e));
   };
-  fill_blocks(r, rows, cols, x, 1, 1, [&](size_t, size_t, std::span<float> v) {
-    std::fill(v.begin(), v.end(), 0.0f);
-    v[0] = 6.0f;
-    const float dd = small(finest);
-    const size_t pairs = 1 + rng.below(5), commons = rng.below(v.size() - 2 * pairs);
-    for (size_t i = 0; i < pairs; ++i) {
-      v[1 + 2 * i] = 0.75f + dd;
-      v[2 + 2 * i] = 1.0f - dd;
+  std::fill(v.begin(), v.end(), 0.0f);
+  v[0] = 6.0f;
+  const float dd = small(finest);
+  const size_t pairs = 1 + rng.below(5), commons = rng.below(v.size() - 2 * pairs);
+  for (size_t i = 0; i < pairs; ++i) {
+    v[1 + 2 * i] = 0.75f + dd;
+    v[2 + 2 * i] = 1.0f - dd;
+  }
+  // 1.5 + e: the ulp at 1.5 is twice that at 0.75.
+  for (size_t i = 1 + 2 * pairs; i < 1 + 2 * pairs + commons; ++i) v[i] = 1.5f + small(finest - 1);
+  for (size_t i = v.size() - 1; i > 0; --i) std::swap(v[i], v[rng.below(i + 1)]);
+}
+
+void fill_four_over_six_order_ties(const BlockRecipe& r, InputDtype d, size_t rows, size_t cols, Random& rng,
+                                   std::vector<float>& x) {
+  put_tensor_amax(x, r.tensor_scale_numerator);
+  fill_blocks(r, rows, cols, x, 1, 1, [&](size_t, size_t, std::span<float> v) { order_tie_block(d, rng, v); });
+}
+
+// Result-constrained: blocks built as in four_over_six_order_ties (a real
+// tie), kept only where the FP32 summation orders implementations use
+// (sequential, torch's CPU cascade, a halving tree as torch's CUDA sum and
+// warp reductions, two halves of 8 as FlashInfer's CUDA < 12.9 build) do not
+// all make the same 4/6 choice: each such block separates some two orders,
+// whichever one the recipe uses. The terms are the errors at scale 1, which
+// the metric squares or not (S_enc = 1, so every error arithmetic of the
+// FP32 recipes gives them). At most kTries candidates per block.
+void fill_four_over_six_order_splits(const BlockRecipe& r, InputDtype d, size_t rows, size_t cols,
+                                     Random& rng, std::vector<float>& x) {
+  put_tensor_amax(x, r.tensor_scale_numerator);
+  constexpr int kTries = 400;
+  constexpr golden::SumOrder kOrders[] = {golden::SumOrder::kSequential, golden::SumOrder::kTorchCpu,
+                                          golden::SumOrder::kTorchCuda, golden::SumOrder::kTwoHalves};
+  const bool squares = r.error_metric == golden::ErrorMetric::kSumSquares;
+  // The E2M1 grids of the two candidates at amax 6: scale 1 and scale 1.5.
+  const auto error_on = [](float v, float scale) {
+    float best = std::numeric_limits<float>::infinity();
+    for (const float q : golden::kE2M1Values) best = std::min(best, std::fabs(v - q * scale));
+    return best;
+  };
+  const auto choices_differ = [&](std::span<const float> v) {
+    std::vector<float> six(v.size()), four(v.size());
+    for (size_t i = 0; i < v.size(); ++i) {
+      const float e6 = error_on(std::fabs(v[i]), 1.0f), e4 = error_on(std::fabs(v[i]), 1.5f);
+      six[i] = squares ? e6 * e6 : e6;
+      four[i] = squares ? e4 * e4 : e4;
     }
-    // 1.5 + e: the ulp at 1.5 is twice that at 0.75.
-    for (size_t i = 1 + 2 * pairs; i < 1 + 2 * pairs + commons; ++i) v[i] = 1.5f + small(finest - 1);
-    for (size_t i = v.size() - 1; i > 0; --i) std::swap(v[i], v[rng.below(i + 1)]);
+    int fours = 0;
+    for (const golden::SumOrder order : kOrders) {
+      fours += golden::sum_in_order(order, four, 1024) < golden::sum_in_order(order, six, 1024);
+    }
+    return fours != 0 && fours != static_cast<int>(std::size(kOrders));
+  };
+  fill_blocks(r, rows, cols, x, 1, 1, [&](size_t, size_t, std::span<float> v) {
+    for (int t = 0; t < kTries; ++t) {
+      order_tie_block(d, rng, v);
+      if (v.size() == 16 && choices_differ(v)) return;
+    }
   });
 }
 
@@ -399,6 +444,7 @@ constexpr DecisionGenerator kTable[] = {
     {"e8m0_boundaries", mx, fill_e8m0_boundaries},
     {"four_over_six_ties", four_over_six, fill_four_over_six_ties},
     {"four_over_six_order_ties", summed_fp32_errors, fill_four_over_six_order_ties},
+    {"four_over_six_order_splits", summed_fp32_errors, fill_four_over_six_order_splits},
     {"tensor_amax_tiny", tensor_scaled, fill_tensor_amax_tiny},
     {"tensor_amax_subnormal", tensor_scaled, fill_tensor_amax_subnormal},
     {"tensor_amax_huge", tensor_scaled, fill_tensor_amax_huge},

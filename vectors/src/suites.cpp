@@ -100,6 +100,9 @@ void add_decision_sets(std::vector<SetSpec>& sets, InputDtype d, bool regression
   for (const golden::BlockRecipe& r : golden::block_recipes()) {
     for (const std::string& g : quantize_decision_generators()) {
       if (!quantize_generator_applies(g, r)) continue;
+      // BF16 and FP16 terms are too short for any FP32 sum of 16 to round
+      // differently in another order: the splits exist in FP32 input only.
+      if (g == "four_over_six_order_splits" && d != InputDtype::kFp32) continue;
       const auto [rows, cols] = decision_shape(g, regression);
       SetSpec s = quantize_set(std::string(r.name), g, rows, cols, seed);
       s.input_dtype = d;

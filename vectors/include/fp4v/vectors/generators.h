@@ -36,6 +36,8 @@ namespace fp4v::vectors {
 //     the recipe's error metric (Four Over Six);
 //   four_over_six_order_ties: 4/6 errors tied in real arithmetic, so that the
 //     recipe's FP32 summation order decides (Four Over Six, FP32 sums);
+//   four_over_six_order_splits: such ties kept only where the FP32 summation
+//     orders implementations use disagree on the choice (result-constrained);
 //   tensor_amax_tiny, tensor_amax_subnormal, tensor_amax_huge: S_enc = N / amax
 //     at its edges (overflow to Inf / FLT_MAX; NVFP4 with a tensor scale);
 //   mbs_macro_bytes: fl(6 / macro amax) at each step of the MBS macro byte.
