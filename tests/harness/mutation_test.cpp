@@ -224,6 +224,11 @@ float torch_cpu_sum(const std::vector<float>& e) {  // 16 terms: two 8-lane vect
   return s;
 }
 
+float two_halves_sum(const std::vector<float>& e) {  // 16 terms: each 8 left to right, then the two added
+  return sequential_sum(std::vector<float>(e.begin(), e.begin() + 8)) +
+         sequential_sum(std::vector<float>(e.begin() + 8, e.end()));
+}
+
 float rows_then_tree_sum(const std::vector<float>& e) {  // 256 terms: 16 row sums, then a tree
   float rows[16];
   for (int r = 0; r < 16; ++r) rows[r] = sequential_sum(std::vector<float>(e.begin() + r * 16, e.begin() + r * 16 + 16));
@@ -364,6 +369,11 @@ std::map<std::string, std::function<VectorSet()>> hand_built_cases() {
   c["nvfp4.46.static_6"] = [=] { return metric_row("nvfp4.46"); };
   c["nvfp4.fos.mse.sum_sequential"] = [] {
     return row_case("nvfp4.fos.mse", 16, {{1536}, order_sensitive_tie(16, torch_cpu_sum, sequential_sum)});
+  };
+  // FlashInfer: S_enc = fl(2688 / 2688) = 1.
+  c["nvfp4.flashinfer.kernel.46.mse.elts8.sum_sequential"] = [] {
+    return row_case("nvfp4.flashinfer.kernel.46.mse.elts8", 16,
+                    {{2688}, order_sensitive_tie(16, two_halves_sum, sequential_sum)});
   };
   // A 16 x 32 matrix: tile 0 holds the amax 2688 (S_enc = 1), tile 1 the tie.
   c["nvfp4.te.46.mse.sum_sequential"] = [] {
