@@ -389,6 +389,10 @@ Raw<float> dequantize_parallel(const BlockRecipe& r, const DequantizeInput& in, 
     for (size_t p = b; p < e; p += part_rows) {
       const size_t pe = std::min(e, p + part_rows);
       part.rows = pe - p;
+      if (!q.row_tensor_scales.empty()) {  // row scaling: each row's own tensor scale
+        part.row_tensor_scales.assign(q.row_tensor_scales.begin() + static_cast<ptrdiff_t>(p),
+                                      q.row_tensor_scales.begin() + static_cast<ptrdiff_t>(pe));
+      }
       codes_of(p, pe, part.codes);
       const auto rows_of = [&](std::span<const uint8_t> a, size_t per_row) {
         return a.subspan(p * per_row, (pe - p) * per_row);
@@ -466,9 +470,10 @@ py::dict quantize_array(const std::string& recipe_name, const py::buffer& values
                         bool bf16_input, const std::optional<py::buffer>& random,
                         const std::optional<py::buffer>& forced_four, unsigned threads, bool portable,
                         bool dequantized, bool errors, bool swizzled, bool pack,
-                        std::optional<float> tensor_amax, std::optional<float> tensor_scale) {
+                        std::optional<float> tensor_amax, std::optional<float> tensor_scale, bool row_scaled) {
   const BlockRecipe& r = find_block_recipe(recipe_name);
   QuantizeOptions o;
+  o.row_scaled = row_scaled;
   o.tensor_amax = tensor_amax;
   o.tensor_scale = tensor_scale;
   o.two_d_blocks = two_d;
@@ -551,6 +556,8 @@ py::dict quantize_array(const std::string& recipe_name, const py::buffer& values
   out["error_four"] = own(std::move(q.error_four));
   out["amax"] = q.amax;
   out["tensor_scale"] = q.tensor_scale;
+  out["row_amax"] = own(std::move(q.row_amax));
+  out["row_tensor_scales"] = own(std::move(q.row_tensor_scales));
   out["kernel_rows"] = q.kernel_rows;
   if (dequantized) out["dequantized"] = own(std::move(deq));
   if (report) {
@@ -864,7 +871,7 @@ std::string replay(const std::vector<std::filesystem::path>& files, const std::s
     const auto& q = vec::output_names("quantize");
     const auto& m = vec::output_names("mma");
     if (std::find(q.begin(), q.end(), name) == q.end() && std::find(m.begin(), m.end(), name) == m.end()) {
-      throw std::invalid_argument("outputs: unknown output '" + name + "' (known: codes scales amax macro_scales d)");
+      throw std::invalid_argument("outputs: unknown output '" + name + "' (known: codes scales amax macro_scales row_amax row_tensor_scales d)");
     }
   }
   har::ReplayOptions o;
@@ -949,7 +956,8 @@ PYBIND11_MODULE(_native, m) {
         py::arg("hadamard") = false, py::arg("bf16_input") = false, py::arg("random") = py::none(),
         py::arg("forced_four") = py::none(), py::arg("threads") = 0u, py::arg("portable") = false,
         py::arg("dequantized") = false, py::arg("errors") = false, py::arg("swizzled") = false,
-        py::arg("pack") = true, py::arg("tensor_amax") = py::none(), py::arg("tensor_scale") = py::none());
+        py::arg("pack") = true, py::arg("tensor_amax") = py::none(), py::arg("tensor_scale") = py::none(),
+        py::arg("row_scaled") = false);
   m.def("dequantize", &dequantize_array, py::arg("recipe"), py::arg("codes"), py::arg("scales"), py::arg("rows"),
         py::arg("cols"), py::arg("two_d") = false, py::arg("tensor_scale") = 1.0f,
         py::arg("macro_scales") = py::none(), py::arg("threads") = 0u);

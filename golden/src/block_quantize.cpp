@@ -491,6 +491,31 @@ TensorScale tensor_scale(const BlockRecipe& r, float amax) {
 
 namespace {
 
+// The tensor scale a recipe stores (QuantizedTensor::tensor_scale).
+float stored_tensor_scale(const BlockRecipe& r, const TensorContext& t) {
+  return r.tensor_scale == TensorScaleRule::kTorchao ? t.per_tensor_scale : t.s_enc;
+}
+
+// TransformerEngine's row_scaled_nvfp4: each row's amax (q.row_amax) and the
+// tensor context it gives (its scale into q.row_tensor_scales). The row
+// fields of RecipeVariant model kernels that get this wrong (fp4v mutate).
+std::vector<TensorContext> row_contexts(const BlockRecipe& r, std::span<const float> matrix, QuantizedTensor& q) {
+  q.row_amax.resize(q.rows);
+  for (size_t row = 0; row < q.rows; ++row) {
+    const float a = block_amax(matrix.data() + row * q.cols, q.cols);
+    q.row_amax[row] = a == 0.0f ? r.variant.zero_row_amax : a;
+  }
+  std::vector<TensorContext> contexts(q.rows);
+  q.row_tensor_scales.resize(q.rows);
+  for (size_t row = 0; row < q.rows; ++row) {
+    const size_t from = r.variant.row_scale_previous_row && row > 0 ? row - 1 : row;
+    const float a = r.variant.row_scale_tensor_amax ? q.amax : q.row_amax[from];
+    contexts[row] = make_context(r, a, tensor_scale(r, a));
+    q.row_tensor_scales[row] = stored_tensor_scale(r, contexts[row]);
+  }
+  return contexts;
+}
+
 // A caller's tensor scale as the recipe stores it (see QuantizeOptions).
 TensorScale given_tensor_scale(const BlockRecipe& r, float scale) {
   TensorScale t;
@@ -563,6 +588,15 @@ QuantizedTensor quantize(const BlockRecipe& r, std::span<const float> input, siz
       bad_input(where + "its 4/6 error reads the tensor amax, not only the scale: give a calibrated tensor amax");
     }
   }
+  if (o.row_scaled) {
+    if (r.tensor_scale == TensorScaleRule::kNone || r.tensor_scale == TensorScaleRule::kOneUnlessGiven) {
+      bad_input(where + "row scaling needs a tensor scale derived from an amax (NVFP4 recipes with one)");
+    }
+    if (o.two_d_blocks) bad_input(where + "row scaling has 1x16 blocks only (TE refuses 16x16 tiles)");
+    if (o.tensor_amax || o.tensor_scale) {
+      bad_input(where + "row scaling derives each row's tensor scale: no calibrated amax or tensor scale with it");
+    }
+  }
   const size_t count = input.size();
   const int candidates = r.selection == ScaleSelection::kFourOverSix ? 2 : 1;
   if (o.stochastic && o.random.size() != count * static_cast<size_t>(candidates)) {
@@ -628,7 +662,9 @@ QuantizedTensor quantize(const BlockRecipe& r, std::span<const float> input, siz
   if (o.tensor_amax) q.amax = *o.tensor_amax;
   const TensorContext t = make_context(r, q.amax, o.tensor_scale ? given_tensor_scale(r, *o.tensor_scale)
                                                                  : tensor_scale(r, q.amax));
-  q.tensor_scale = r.tensor_scale == TensorScaleRule::kTorchao ? t.per_tensor_scale : t.s_enc;
+  q.tensor_scale = stored_tensor_scale(r, t);
+  const std::vector<TensorContext> rows_context = o.row_scaled ? row_contexts(r, matrix, q) : std::vector<TensorContext>{};
+  if (o.row_scaled) q.tensor_scale = 1.0f;  // the rows' scales are in row_tensor_scales
 
   const size_t scale_cols = q.scale_cols();
   const size_t tile_rows = q.rows / q.block_rows;
@@ -647,7 +683,7 @@ QuantizedTensor quantize(const BlockRecipe& r, std::span<const float> input, siz
 
   const Job job{r, t, ElementCoder(r, o.stochastic), resolve<kE4M3>(r.scale_policy), matrix, q, o, count};
   std::unique_ptr<FosRowKernel> kernel;
-  if (!o.portable && fos_row_kernel_applies(r, q.block_rows, q.cols, o.stochastic)) {
+  if (!o.portable && !o.row_scaled && fos_row_kernel_applies(r, q.block_rows, q.cols, o.stochastic)) {
     kernel = std::make_unique<FosRowKernel>();
     init_fos_row_kernel(r, t, *kernel);
   }
@@ -655,7 +691,14 @@ QuantizedTensor quantize(const BlockRecipe& r, std::span<const float> input, siz
   const unsigned row_threads = static_cast<unsigned>(std::clamp<size_t>(tile_rows / 4, 1, threads));
   std::vector<size_t> kernel_rows(row_threads);
   run_parts(row_threads, tile_rows, [&](size_t b, size_t e, unsigned k) {
-    kernel_rows[k] = quantize_rows(job, kernel.get(), b, e);
+    if (rows_context.empty()) {
+      kernel_rows[k] = quantize_rows(job, kernel.get(), b, e);
+      return;
+    }
+    for (size_t row = b; row < e; ++row) {  // row scaling: each row (1x16 blocks) in its own context
+      const Job row_job{r, rows_context[row], job.coder, job.scale_policy, matrix, q, o, count};
+      quantize_tile_rows(row_job, row, row + 1);
+    }
   });
   for (size_t n : kernel_rows) q.kernel_rows += n;
   return q;
@@ -689,7 +732,7 @@ std::vector<float> dequantize(const BlockRecipe& r, const QuantizedTensor& q) {
       } else if (r.tensor_scale == TensorScaleRule::kTorchao) {
         v = e * (q.tensor_scale * kE4M3Values[s]);
       } else {
-        v = (e * kE4M3Values[s]) / q.tensor_scale;
+        v = (e * kE4M3Values[s]) / (q.row_tensor_scales.empty() ? q.tensor_scale : q.row_tensor_scales[row]);
       }
       out[row * q.cols + col] = v;
     }

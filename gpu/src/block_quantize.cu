@@ -583,6 +583,7 @@ struct Params {
   const uint8_t* macro;     // MBS factors (rows x cols / 128), or null
   const uint32_t* amax_bits;
   const Tensor* tensor;     // NVFP4: from the amax, computed once
+  const Tensor* row_tensors;  // row scaling: each row's, from its amax (else null)
   const ScaleTables* tables;  // NVFP4: likewise
   uint32_t* partial_amax;   // MX: one maximum per CTA (the amax pass is fused)
   uint8_t* codes;           // packed
@@ -802,6 +803,26 @@ __global__ void __launch_bounds__(kAmaxThreads) tensor_amax(Params p, uint32_t* 
   }
 }
 
+// Row scaling (TE's row_scaled_nvfp4): CTA `row` takes the amax of its row
+// of the quantized matrix and the tensor context the recipe's rule gives it.
+__global__ void __launch_bounds__(kAmaxThreads) row_contexts(Params p, Tensor* out) {
+  const size_t row = blockIdx.x;
+  uint32_t m = 0;
+  for (size_t col = threadIdx.x; col < p.cols; col += blockDim.x) m = max(m, magnitude_bits(element(p, row, col)));
+  for (int offset = 16; offset > 0; offset /= 2) m = max(m, __shfl_down_sync(0xFFFFFFFFu, m, offset));
+  __shared__ uint32_t row_max;
+  if (threadIdx.x == 0) row_max = 0;
+  __syncthreads();
+  if ((threadIdx.x & 31) == 0) atomicMax(&row_max, m);
+  __syncthreads();
+  if (threadIdx.x == 0) out[row] = tensor_of(p.r, __uint_as_float(row_max), 0.0f);
+}
+
+// The context of a tile row's blocks: its row's under row scaling (1D blocks).
+__device__ Tensor tensor_of_row(const Params& p, size_t tile_row) {
+  return p.row_tensors ? p.row_tensors[tile_row] : *p.tensor;
+}
+
 __device__ size_t swizzled_offset(size_t row, size_t col, size_t cols) {
   const size_t tile = (row / 128) * ((cols + 3) / 4) + col / 4;
   return tile * 512 + (row % 32) * 16 + ((row % 128) / 32) * 4 + col % 4;
@@ -946,7 +967,7 @@ __device__ __forceinline__ uint32_t quantize_block(const Params& p, size_t b) {
     candidate_codes<N>(r, x, mx_multiplier(r, byte), divide, divisor, random6, codes, fake);  // 0/0 (all-zero block): default NaN
     store<N, BlockCols>(p, b, tile_row, tile_col, codes, byte);
   } else if constexpr (kPath == Path::kNvfp4Exact) {
-    const Tensor t = *p.tensor;
+    const Tensor t = tensor_of_row(p, tile_row);
     double y[N], value6[N], value4[N];
     uint8_t codes4[N];
     const double z = static_cast<double>(a) * t.s_enc;  // exact: 24 x 24 bits
@@ -978,7 +999,7 @@ __device__ __forceinline__ uint32_t quantize_block(const Params& p, size_t b) {
       store<N, BlockCols>(p, b, tile_row, tile_col, codes, 0u);
       return amax_bits;
     }
-    const Tensor t = *p.tensor;
+    const Tensor t = tensor_of_row(p, tile_row);
     const float s_hp = six_scale(r, t, a);
     const Candidate six = candidate(r, t, s_hp);
     const bool divides = r.element_scaling == ElementScaling::kModeloptQuotient;  // by the candidate's multiplier
@@ -1361,7 +1382,8 @@ bool launch_plain_nvfp4(const Params& q, unsigned grid, cudaStream_t stream) {
   return true;
 }
 
-// amax_bits must be 0 (or the calibrated amax) before the call.
+// amax_bits must be 0 (or the calibrated amax) before the call; p.row_tensors
+// (row scaling) rows entries, filled here.
 void launch(const Params& p, uint8_t* macro, Scratch* scratch, cudaStream_t stream) {
   if (p.r.macro_block_cols) {
     const size_t n = p.rows * (p.cols / 128);
@@ -1378,7 +1400,8 @@ void launch(const Params& p, uint8_t* macro, Scratch* scratch, cudaStream_t stre
                      p.r.element_rounding == ElementRounding::kCast && p.r.block_scale != BlockScale::kMxCeilOfQuotient &&
                      !p.r.zero_block_zero_codes && p.r.error_arithmetic != ErrorArithmetic::kDecodeScaleFp32 &&
                      p.r.error_arithmetic != ErrorArithmetic::kVllmPairsFma &&
-                     p.r.element_scaling != ElementScaling::kModeloptQuotient;  // these four: the general kernel only
+                     p.r.element_scaling != ElementScaling::kModeloptQuotient &&  // these four: the general kernel only
+                     !p.row_tensors;  // and row scaling
   if (p.r.scale_format == ScaleFormat::kE8M0) {  // no tensor scale: the amax comes from the block kernel
     const bool bf16 = p.input == InputType::kBF16;
     if (plain && p.r.block_cols == 32 && bf16) quantize_plain_mx<32, true><<<grid, kThreads, 0, stream>>>(q);
@@ -1391,6 +1414,7 @@ void launch(const Params& p, uint8_t* macro, Scratch* scratch, cudaStream_t stre
     return;
   }
   if (!p.calibrated_amax) tensor_amax<<<4096, kAmaxThreads, 0, stream>>>(q, &scratch->amax_bits);
+  if (p.row_tensors) row_contexts<<<static_cast<unsigned>(p.rows), kAmaxThreads, 0, stream>>>(q, const_cast<Tensor*>(p.row_tensors));
   const bool bf16_codes = plain && p.input == InputType::kBF16;  // the plain kernel's per-amax scale codes
   tensor_context<<<bf16_codes ? kBf16Magnitudes / kScaleCodes : 1, kScaleCodes, 0, stream>>>(
       p.r, &scratch->amax_bits, &scratch->tensor, p.given_tensor_scale, &scratch->tables);
@@ -1466,6 +1490,9 @@ std::string unsupported(const Recipe& r, const Options& o) {
        r.error_metric == ErrorMetric::kSumSquares))
     return "vLLM's 4/6 error needs its block scales, rcp.approx reciprocals, TE's element scaling and MSE";
   if (o.two_d && r.error_arithmetic == ErrorArithmetic::kVllmPairsFma) return "vLLM's KV cache has 1x16 blocks only";
+  if (o.row_scaled && (r.tensor_scale == TensorScale::kNone || r.tensor_scale == TensorScale::kOneUnlessGiven))
+    return "row scaling needs a tensor scale derived from an amax";
+  if (o.row_scaled && o.two_d) return "row scaling has 1x16 blocks only";
   if (r.stochastic == Stochastic::kFosUniform && r.element_rounding != ElementRounding::kFosUnbounded && o.stochastic)
     return "fouroversix stochastic rounding needs its unbounded element rounding";
   if (r.stochastic == Stochastic::kPtx && r.element_rounding != ElementRounding::kCast && o.stochastic)
@@ -1516,6 +1543,8 @@ Result quantize(const Recipe& r, const Options& o, const void* x, size_t in_rows
     throw std::invalid_argument("the tensor scale must be finite and > 0");
   if (o.tensor_scale && r.selection == Selection::kFourOverSix && r.error_arithmetic == ErrorArithmetic::kFp32)
     throw std::invalid_argument("the recipe's 4/6 error reads the tensor amax, not only the scale");
+  if (o.row_scaled && (o.tensor_amax || o.tensor_scale))
+    throw std::invalid_argument("row scaling derives each row's tensor scale: no calibrated amax or tensor scale with it");
   const int candidates = r.selection == Selection::kFourOverSix ? 2 : 1;
   if (o.stochastic && random_words != count * static_cast<size_t>(candidates))
     throw std::invalid_argument("stochastic rounding needs " + std::to_string(count * candidates) + " random words, got " +
@@ -1526,7 +1555,8 @@ Result quantize(const Recipe& r, const Options& o, const void* x, size_t in_rows
   const size_t tiles = rows / block_rows * scale_cols;
 
   DeviceBuffer input(count * element_bytes), random_device(random_words * 4), codes(count / 2), scales(scale_bytes),
-      macro(r.macro_block_cols ? rows * (cols / 128) : 0), scratch(Scratch::bytes(tiles));
+      macro(r.macro_block_cols ? rows * (cols / 128) : 0), scratch(Scratch::bytes(tiles)),
+      row_tensors(o.row_scaled ? rows * sizeof(Tensor) : 0);
   Scratch* const shared = scratch.as<Scratch>();
   check(cudaMemcpy(input.p, x, count * element_bytes, cudaMemcpyHostToDevice), "cudaMemcpy input");
   if (random_words) check(cudaMemcpy(random_device.p, random, random_words * 4, cudaMemcpyHostToDevice), "cudaMemcpy random");
@@ -1547,6 +1577,7 @@ Result quantize(const Recipe& r, const Options& o, const void* x, size_t in_rows
   p.swizzled = o.swizzled_scales;
   p.calibrated_amax = o.tensor_amax.has_value();
   p.given_tensor_scale = o.tensor_scale.value_or(0.0f);
+  p.row_tensors = o.row_scaled ? row_tensors.as<Tensor>() : nullptr;
   p.random = o.stochastic ? random_device.as<uint32_t>() : nullptr;
   p.codes = codes.as<uint8_t>();
   p.scales = scales.as<uint8_t>();
@@ -1582,6 +1613,14 @@ Result quantize(const Recipe& r, const Options& o, const void* x, size_t in_rows
     check(cudaMemcpy(result.macro_scales.data(), macro.p, result.macro_scales.size(), cudaMemcpyDeviceToHost), "cudaMemcpy macro");
   check(cudaMemcpy(&amax_bits, &shared->amax_bits, 4, cudaMemcpyDeviceToHost), "cudaMemcpy amax");
   std::memcpy(&result.amax, &amax_bits, 4);
+  if (o.row_scaled) {
+    std::vector<Tensor> each(rows);
+    check(cudaMemcpy(each.data(), row_tensors.p, rows * sizeof(Tensor), cudaMemcpyDeviceToHost), "cudaMemcpy rows");
+    for (const Tensor& t : each) {
+      result.row_amax.push_back(t.amax);
+      result.row_tensor_scales.push_back(r.tensor_scale == TensorScale::kTorchao ? t.per_tensor_scale : t.s_enc);
+    }
+  }
   return result;
 }
 
@@ -1591,10 +1630,10 @@ namespace fp4v::gpu {
 
 double time_quantize(const Recipe& r, const Options& o, size_t rows, size_t cols, int iterations) {
   if (const std::string why = unsupported(r, o); !why.empty()) throw std::invalid_argument(why);
-  if (o.stochastic || o.transpose || o.hadamard || o.tensor_amax || o.tensor_scale || cols % 128 != 0 || rows % 16 != 0 ||
+  if (o.stochastic || o.transpose || o.hadamard || o.tensor_amax || o.tensor_scale || o.row_scaled || cols % 128 != 0 || rows % 16 != 0 ||
       iterations < 1)
     throw std::invalid_argument(
-        "time_quantize: no stochastic, transpose, hadamard, calibrated amax or tensor scale; rows a multiple of 16, cols of 128");
+        "time_quantize: no stochastic, transpose, hadamard, calibrated amax, tensor scale or row scaling; rows a multiple of 16, cols of 128");
   const size_t count = rows * cols, element_bytes = o.input == InputType::kF32 ? 4 : 2;
   const size_t scale_cols = cols / static_cast<size_t>(r.block_cols);
   const size_t tiles = rows / (o.two_d ? 16 : 1) * scale_cols;

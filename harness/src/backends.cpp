@@ -127,6 +127,10 @@ class CudaBackend : public Backend {
     out["scales"] = Tensor::of(DType::kU8, {rows, cols / r.block_cols}, q.scales);
     out["amax"] = Tensor::of(DType::kF32, {1}, std::vector<float>{q.amax});
     if (!q.macro_scales.empty()) out["macro_scales"] = Tensor::of(DType::kU8, {rows, cols / 128}, q.macro_scales);
+    if (o.row_scaled) {
+      out["row_amax"] = Tensor::of(DType::kF32, {rows}, q.row_amax);
+      out["row_tensor_scales"] = Tensor::of(DType::kF32, {rows}, q.row_tensor_scales);
+    }
     return out;
   }
 

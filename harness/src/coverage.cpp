@@ -284,6 +284,8 @@ std::vector<float> mbs_factors(const golden::BlockRecipe& r, const golden::Quant
 // The decisions of the recipe (vectors/decision_bins.h) this quantize set reaches.
 void decision_coverage(const VectorSet& set, const golden::QuantizedTensor& q, const std::vector<float>& x,
                        Hits& hits) {
+  // The decision bins assume one tensor scale: row-scaled sets are not counted.
+  if (!q.row_amax.empty()) return;
   const golden::BlockRecipe& r = golden::find_block_recipe(set.recipe());
   // Values after the Hadamard transform are BF16 for BF16 input, else FP32.
   const InputDtype d = set_option(set, "hadamard") && input_dtype(set) != InputDtype::kBf16 ? InputDtype::kFp32 : input_dtype(set);
@@ -372,7 +374,8 @@ std::map<std::string, uint64_t> quantize_coverage(const VectorSet& set, const go
     const uint8_t sbyte = q.scales[row * scale_cols + col / block];
     double s = r.is_mx() ? golden::kE8M0Values[sbyte] : golden::kE4M3Values[sbyte];
     if (!r.is_mx()) {
-      s = r.tensor_scale == golden::TensorScaleRule::kTorchao ? s * q.tensor_scale : s / q.tensor_scale;
+      const float tensor_scale = q.row_tensor_scales.empty() ? q.tensor_scale : q.row_tensor_scales[row];
+      s = r.tensor_scale == golden::TensorScaleRule::kTorchao ? s * tensor_scale : s / tensor_scale;
     }
     if (!(s > 0)) continue;
     element_reached = true;
@@ -425,6 +428,7 @@ std::map<std::string, uint64_t> quantize_coverage(const VectorSet& set, const go
   hits["options/transpose"] += set_option(set, "transpose");
   hits["options/calibrated tensor amax"] += set_option(set, "calibrated_amax");
   hits["options/caller tensor scale"] += set_option(set, "tensor_scale");
+  hits["options/row scaling"] += set_option(set, "row_scaled");
   decision_coverage(set, q, x, hits);
   return hits.counts();
 }

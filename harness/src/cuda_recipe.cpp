@@ -104,6 +104,7 @@ gpu::Options cuda_options(const vectors::VectorSet& set) {
   o.stochastic = set_option(set, "stochastic");
   if (set_option(set, "calibrated_amax")) o.tensor_amax = set.tensor("calibrated_amax").as<float>()[0];
   if (set_option(set, "tensor_scale")) o.tensor_scale = set.tensor("tensor_scale").as<float>()[0];
+  o.row_scaled = set_option(set, "row_scaled");
   return o;
 }
 

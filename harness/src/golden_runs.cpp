@@ -36,6 +36,7 @@ golden::QuantizedTensor golden_quantize(const vectors::VectorSet& set, const gol
   o.forced_four = forced_four;
   if (set_option(set, "calibrated_amax")) o.tensor_amax = set.tensor("calibrated_amax").as<float>()[0];
   if (set_option(set, "tensor_scale")) o.tensor_scale = set.tensor("tensor_scale").as<float>()[0];
+  o.row_scaled = set_option(set, "row_scaled");
   std::vector<uint32_t> random;
   if (set_option(set, "stochastic")) {
     random = set.tensor("random").as<uint32_t>();
@@ -82,6 +83,10 @@ Outputs quantize_outputs(const golden::QuantizedTensor& q) {
   out["amax"] = Tensor::of(DType::kF32, {1}, std::vector<float>{q.amax});
   if (!q.macro_scales.empty()) {
     out["macro_scales"] = Tensor::of(DType::kU8, {rows, cols / 128}, q.macro_scales);
+  }
+  if (!q.row_amax.empty()) {
+    out["row_amax"] = Tensor::of(DType::kF32, {rows}, q.row_amax);
+    out["row_tensor_scales"] = Tensor::of(DType::kF32, {rows}, q.row_tensor_scales);
   }
   return out;
 }

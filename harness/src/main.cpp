@@ -86,8 +86,10 @@ constexpr const char* kReplayUsage =
     "  --recipe, --generator, --input-dtype (bf16 fp16 fp32): keep the sets that match;\n"
     "      comma-separated patterns (* and ?), repeatable; a pattern matching no set is an error\n"
     "  --options LIST   keep the sets that use only these options (two_d transpose hadamard\n"
-    "                   stochastic); none: only sets without options\n"
-    "  --outputs LIST   the outputs your kernel writes (codes scales amax macro_scales d);\n"
+    "                   stochastic calibrated_amax tensor_scale row_scaled); none: only sets\n"
+    "                   without options\n"
+    "  --outputs LIST   the outputs your kernel writes (codes scales amax macro_scales row_amax\n"
+    "                   row_tensor_scales d);\n"
     "                   only these are compared, the report lists the others as not checked\n"
     "  --scale-layout   file:PATH scales in cuBLASLt's 128x4 tiles instead of row-major\n"
     "  --missing        a set without an observed file stops the run (stop, the default)\n"
@@ -497,7 +499,7 @@ void read_output_options(const Args& a, fp4v::harness::ReplayOptions& o, fp4v::h
     const auto& q = fp4v::vectors::output_names("quantize");
     const auto& m = fp4v::vectors::output_names("mma");
     if (std::find(q.begin(), q.end(), name) == q.end() && std::find(m.begin(), m.end(), name) == m.end()) {
-      throw UsageError("--outputs: unknown output '" + name + "' (known: codes scales amax macro_scales d)");
+      throw UsageError("--outputs: unknown output '" + name + "' (known: codes scales amax macro_scales row_amax row_tensor_scales d)");
     }
   }
   const std::string layout = a.one("scale-layout", "row-major");

@@ -169,6 +169,22 @@ json compare_quantize(const VectorSet& set, const std::string& reproduce, const 
       });
     }
   }
+  // Row scaling: each row's amax and tensor scale, a mismatch named by its row.
+  for (const char* field : {"row_amax", "row_tensor_scales"}) {
+    if (!checked.count(field)) continue;
+    const std::vector<float> e_rows = set.tensor(field).as<float>(), o_rows = observed.at(field).as<float>();
+    const bool amax = std::string_view(field) == "row_amax";
+    for (size_t row = 0; row < e_rows.size(); ++row) {
+      ++*compared;
+      const uint32_t e = std::bit_cast<uint32_t>(e_rows[row]), ob = std::bit_cast<uint32_t>(o_rows[row]);
+      if (e == ob) continue;
+      keep(row, [&] {
+        return mismatch(row, row, 0, field, "row " + std::to_string(row) + (amax ? " amax" : " tensor scale"), e, ob,
+                        e_rows[row], o_rows[row], amax ? "row amax" : "row tensor scale",
+                        reproduce + " --only " + std::to_string(row));
+      });
+    }
+  }
   if (checked.count("macro_scales")) {
     const auto e_m = set.tensor("macro_scales").as<uint8_t>();
     const auto o_m = observed.at("macro_scales").as<uint8_t>();
@@ -537,7 +553,7 @@ Verdict match_value(const std::vector<std::string>& patterns, const std::string&
 // "none" matches a set that uses no option.
 Verdict match_options(const std::vector<std::string>& patterns, const VectorSet& set) {
   std::vector<std::string> used;
-  for (const char* option : {"two_d", "transpose", "hadamard", "stochastic", "calibrated_amax", "tensor_scale"}) {
+  for (const char* option : {"two_d", "transpose", "hadamard", "stochastic", "calibrated_amax", "tensor_scale", "row_scaled"}) {
     if (set_option(set, option)) used.push_back(option);
   }
   const auto allows = [](const std::string& p, const std::string& option) { return p != "none" && glob_match(p, option); };

@@ -84,6 +84,7 @@ QuantizeInput quantize_input(const VectorSet& set) {
   in.job.recipe = set.recipe();
   in.job.x = in.x;
   in.job.two_d = set_option(set, "two_d");
+  in.job.row_scaled = set_option(set, "row_scaled");
   switch (input_dtype(set)) {
     case vectors::InputDtype::kBf16: in.job.input_dtype = rtl::InputDtype::kBf16; break;
     case vectors::InputDtype::kFp16: in.job.input_dtype = rtl::InputDtype::kFp16; break;
@@ -258,6 +259,10 @@ class RtlBackend : public Backend {
       out["scales"] = Tensor::of(DType::kU8, {rows, static_cast<int64_t>(r.scales.size() / in.job.rows)}, r.scales);
       out["amax"] = Tensor::of(DType::kF32, {1}, std::vector<float>{r.amax});
       if (!r.macro_scales.empty()) out["macro_scales"] = Tensor::of(DType::kU8, {rows, cols / 128}, r.macro_scales);
+      if (!r.row_amax.empty()) {
+        out["row_amax"] = Tensor::of(DType::kF32, {rows}, r.row_amax);
+        out["row_tensor_scales"] = Tensor::of(DType::kF32, {rows}, r.row_tensor_scales);
+      }
       run_stats = r.stats;
     } else if (unit == Unit::kMma) {
       const MmaInput in = mma_input(set);

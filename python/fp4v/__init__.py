@@ -154,7 +154,7 @@ class Quantized(dict):
 
 def quantize(recipe, x, *, two_d=False, transpose=False, hadamard=False, bf16_input=False, random=None,
              forced_four=None, input_dtype=None, scale_layout="row-major", dequantized=False, errors=False,
-             threads=0, portable=False, pack=True, tensor_amax=None, tensor_scale=None):
+             threads=0, portable=False, pack=True, tensor_amax=None, tensor_scale=None, row_scaled=False):
     """Block-quantize a 2-D array with a named recipe (`block_recipes()`).
 
     x: float32, float16 or ml_dtypes.bfloat16 (or torch tensors), uint16 bits
@@ -173,7 +173,10 @@ def quantize(recipe, x, *, two_d=False, transpose=False, hadamard=False, bf16_in
     recipes with a tensor scale only), tensor_scale (a caller-supplied tensor
     scale, the recipe's own: S_enc, or torchao's and ModelOpt's
     per_tensor_scale; used as given, as FlashInfer's global_scale is; not
-    with tensor_amax, nor for 4/6 recipes whose error reads the amax).
+    with tensor_amax, nor for 4/6 recipes whose error reads the amax),
+    row_scaled (TransformerEngine's row_scaled_nvfp4: each row its own amax
+    and S_enc, returned as row_amax and row_tensor_scales; NVFP4 recipes
+    whose tensor scale comes from an amax, 1x16).
     Returns a `Quantized` dict."""
     a, kind = _input(x, input_dtype)
     if a.ndim != 2:
@@ -185,7 +188,7 @@ def quantize(recipe, x, *, two_d=False, transpose=False, hadamard=False, bf16_in
     ff = None if forced_four is None else np.ascontiguousarray(forced_four, dtype=np.uint8).reshape(-1)
     r = _native.quantize(recipe, a.reshape(-1), a.shape[0], a.shape[1], kind, two_d, transpose, hadamard,
                          bf16_input, rnd, ff, threads, portable, dequantized, errors, scale_layout == "128x4",
-                         pack, tensor_amax, tensor_scale)
+                         pack, tensor_amax, tensor_scale, row_scaled)
     rows, cols = r["rows"], r["cols"]
     q = Quantized(recipe=recipe, rows=rows, cols=cols, scale_layout=scale_layout, scale_format=info["scale_format"],
                   packed=pack,
@@ -196,6 +199,9 @@ def quantize(recipe, x, *, two_d=False, transpose=False, hadamard=False, bf16_in
     q["scales"] = scales if scale_layout == "128x4" else scales.reshape(rows, -1)
     macro = np.asarray(r["macro_scales"])
     q["macro_scales"] = macro.reshape(rows, -1) if macro.size else macro
+    if row_scaled:
+        q["row_amax"] = np.asarray(r["row_amax"])
+        q["row_tensor_scales"] = np.asarray(r["row_tensor_scales"])
     q["chose_four"] = np.asarray(r["chose_four"])
     q["error_six"] = np.asarray(r["error_six"])
     q["error_four"] = np.asarray(r["error_four"])
@@ -230,6 +236,9 @@ def dequantize(recipe, codes, scales=None, *, tensor_scale=1.0, macro_scales=Non
     threads: 0 for all; any count gives the same values."""
     if isinstance(codes, dict):
         q = codes
+        if np.size(q.get("row_tensor_scales", ())):
+            raise ValueError("dequantize: a row-scaled result has a tensor scale per row: "
+                             "quantize(..., row_scaled=True, dequantized=True) gives its values")
         codes = q.packed_codes() if isinstance(q, Quantized) else q["codes"]
         return dequantize(recipe, codes, q["scales"], tensor_scale=float(q["tensor_scale"]),
                           macro_scales=q["macro_scales"] if np.size(q["macro_scales"]) else None,

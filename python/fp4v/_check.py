@@ -194,11 +194,12 @@ def _quantize_outputs(result, vs, scale_layout):
     else:
         raise TypeError("the quantizer must return a dict with codes, scales (and amax, macro_scales) "
                         "or a tuple (codes, scales[, amax])")
-    known = {"codes", "scales", "amax", "macro_scales"}
+    known = {"codes", "scales", "amax", "macro_scales", "row_amax", "row_tensor_scales"}
     out = {}
     for name, value in items.items():
         if name not in known:
-            raise ValueError(f"the quantizer returned '{name}' (known: codes scales amax macro_scales)")
+            raise ValueError(f"the quantizer returned '{name}' "
+                             "(known: codes scales amax macro_scales row_amax row_tensor_scales)")
         if value is None:
             continue
         if name == "codes":
@@ -207,7 +208,7 @@ def _quantize_outputs(result, vs, scale_layout):
             if a.dtype.itemsize == 1 and a.ndim == 2 and full and list(a.shape) == list(full):
                 a = pack_codes(a)  # one code per element (float4_e2m1fn, or uint8 as quantize(pack=False))
             out[name] = _byte_tensor(a, name)
-        elif name == "amax":
+        elif name in ("amax", "row_amax", "row_tensor_scales"):
             out[name] = np.asarray(from_array(value), dtype=np.float32).reshape(-1)
         else:
             out[name] = _byte_tensor(value, name)
@@ -231,11 +232,13 @@ def check(quantizer, suite="smoke", recipe=None, *, seed=1, generator=None, inpu
     input dtype (float32, ml_dtypes.bfloat16 or float16), with keyword
     arguments for the options the set uses (two_d=True, transpose=True,
     hadamard=True, random=uint32 words, tensor_amax=the calibrated tensor
-    amax, a float; tensor_scale=the caller-supplied tensor scale, a float) and recipe=NAME if it accepts
+    amax, a float; tensor_scale=the caller-supplied tensor scale, a float;
+    row_scaled=True: one tensor amax per row) and recipe=NAME if it accepts
     `recipe`. It returns a dict with codes (uint8 [rows, cols/2] packed, or
     float4_e2m1fn [rows, cols]), scales (uint8 or float8, row-major or, with
     scale_layout='128x4', cuBLASLt's tiles), optionally amax and
-    macro_scales; or a tuple (codes, scales[, amax]). NumPy arrays or torch tensors.
+    macro_scales, and for row_scaled sets row_amax and row_tensor_scales (float32 [rows]);
+    or a tuple (codes, scales[, amax]). NumPy arrays or torch tensors.
 
     suite: a suite name (generated in a temporary directory with `seed`) or
     a directory written by `fp4v gen`. recipe, generator, input_dtype,

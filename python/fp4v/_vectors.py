@@ -70,7 +70,7 @@ class VectorSet:
 
     @property
     def options(self):
-        """The options the set uses (two_d, transpose, hadamard, stochastic, calibrated_amax)."""
+        """The options the set uses (two_d, transpose, hadamard, stochastic, calibrated_amax, tensor_scale, row_scaled)."""
         import json
         o = json.loads(self.metadata.get("options", "{}") or "{}")
         return [k for k, v in o.items() if v]

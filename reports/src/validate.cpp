@@ -171,14 +171,15 @@ Mismatch parse_mismatch(const json& j, const std::string& path) {
   m.index = o.count("index");
   m.block = o.count("block");
   m.element = o.count("element");
-  m.field = o.one_of("field", {"codes", "scales", "macro_scales", "amax", "d"});
+  m.field = o.one_of("field", {"codes", "scales", "macro_scales", "amax", "row_amax", "row_tensor_scales", "d"});
   m.inputs = o.string("inputs");
   m.expected_bits = o.string("expected_bits");
   m.observed_bits = o.string("observed_bits");
   m.expected_value = o.number_or_null("expected_value");
   m.observed_value = o.number_or_null("observed_value");
   m.classification =
-      o.one_of("classification", {"scale", "code", "off-by-one code", "sign of zero", "NaN policy", "accumulation", "shape"});
+      o.one_of("classification", {"scale", "code", "off-by-one code", "sign of zero", "row amax", "row tensor scale",
+                                       "NaN policy", "accumulation", "shape"});
   m.reproduce = o.string("reproduce");
   return m;
 }

@@ -105,6 +105,7 @@ std::string nvfp4_cannot_run(const QuantizeJob& job) {
   if (job.x.size() != job.rows * job.cols) return "x holds " + std::to_string(job.x.size()) + " values, not rows x cols";
   if (job.cols % 16 != 0) return "row length " + std::to_string(job.cols) + " is not a multiple of 16";
   if (job.two_d && job.rows % 16 != 0) return std::to_string(job.rows) + " rows do not make 16x16 tiles";
+  if (job.row_scaled && job.two_d) return "row scaling has 1x16 blocks only";
   if (!job.random.empty() && job.random.size() != job.x.size()) {
     return "stochastic rounding needs one random word per element";
   }
@@ -132,14 +133,25 @@ QuantizeResult nvfp4_quantize(const ModelFactory& models, const QuantizeJob& job
   // quantizer. The matrix is the one quantized (the harness transposed it),
   // so its amax is the tensor's.
   result.amax = rtl_tensor_amax(models, job.x, result.stats);
-  const uint32_t amax_bits = std::bit_cast<uint32_t>(result.amax);
+  // Row scaling: the same amax unit on each row, then a tensor scale per row.
+  std::vector<Beat> ts_in = {Beat{std::bit_cast<uint32_t>(result.amax)}};
+  if (job.row_scaled) {
+    ts_in.clear();
+    RunStats row_stats;
+    for (size_t row = 0; row < job.rows; ++row) {
+      result.row_amax.push_back(rtl_tensor_amax(models, job.x.subspan(row * job.cols, job.cols), row_stats));
+      ts_in.push_back(Beat{std::bit_cast<uint32_t>(result.row_amax.back())});
+    }
+    result.stats.cycles += row_stats.cycles;
+  }
 
-  // Tensor-scale unit: one beat in, one out.
+  // Tensor-scale unit: one beat in, one out (per row with row scaling).
   const std::string ts_name = tensor_scale_config(r);
   StreamStats ts_stats;
-  const std::vector<Beat> ts_out = models(ts_name)->run({Beat{amax_bits}}, 1, &ts_stats);
-  const uint32_t s_enc = ts_out.at(0).at(0), s_dec = ts_out.at(0).at(1), block_factor = ts_out.at(0).at(2);
-  result.tensor_scale = as_float(s_enc);
+  const std::vector<Beat> ts_out = models(ts_name)->run(ts_in, ts_in.size(), &ts_stats);
+  for (const Beat& b : ts_out) result.row_tensor_scales.push_back(as_float(b.at(0)));
+  result.tensor_scale = job.row_scaled ? 1.0f : result.row_tensor_scales.at(0);
+  if (!job.row_scaled) result.row_tensor_scales.clear();
   result.stats.cycles += ts_stats.cycles;
   result.stats.configs.push_back(ts_name);
 
@@ -172,6 +184,8 @@ QuantizeResult nvfp4_quantize(const ModelFactory& models, const QuantizeJob& job
         }
       }
       const size_t tensor_pos = lanes * lane_w;
+      const Beat& ts = ts_out.at(job.row_scaled ? tr : 0);  // the tile row's tensor scale
+      const uint32_t s_enc = ts.at(0), s_dec = ts.at(1), block_factor = ts.at(2);
       if (r.te) {
         put_word(beat, tensor_pos, block_factor);
         put_word(beat, tensor_pos + 32, s_dec);

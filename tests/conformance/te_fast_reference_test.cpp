@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <bit>
 #include <filesystem>
+#include <limits>
 #include <cctype>
 #include <cmath>
 #include <optional>
@@ -141,7 +142,7 @@ TEST(TorchaoMx, GoldenEqualsTheReferenceBitForBit) {
 // .calibrated_amax, against golden with QuantizeOptions::tensor_amax; and
 // fouroversix's MXFP4 static_4, TE's pow_2_scales and microxcaling's even and
 // floor rounding (its values), against their recipes; TE's row_scaled_nvfp4
-// (one amax per row) against its recipe run per row with that amax.
+// (one amax per row) against golden with QuantizeOptions::row_scaled.
 namespace {
 
 // "<recipe>[.2d][.a<i>]" or "<recipe>.row_scaled" -> recipe, 16x16 tiles,
@@ -192,21 +193,21 @@ TEST(PeerReferences, GoldenEqualsTheReferenceBitForBit) {
       }
       const golden::BlockRecipe& recipe = golden::find_block_recipe(run.recipe);
       if (run.row_scaled) {
-        // TE's row_scaled_nvfp4 is the recipe row by row, each row's amax
-        // given as the calibrated tensor amax.
-        std::vector<uint8_t> codes, scales;
+        // TE's row_scaled_nvfp4 is QuantizeOptions::row_scaled; each row's
+        // amax is its largest magnitude and its S_enc min(N / amax, FLT_MAX).
+        o.row_scaled = true;
+        const golden::QuantizedTensor q = golden::quantize(recipe, x, rows, cols, o);
+        EXPECT_EQ(out.copy<uint8_t>(name, DType::kU8), q.packed_codes()) << f << " " << key;
+        EXPECT_EQ(out.copy<uint8_t>(key + ".scales", DType::kU8), q.scales) << f << " " << key;
+        ASSERT_EQ(q.row_amax.size(), rows) << f << " " << key;
         for (size_t row = 0; row < rows; ++row) {
-          const std::span<const float> r(x.data() + row * cols, cols);
           float row_amax = 0.0f;
-          for (float v : r) row_amax = std::max(row_amax, std::fabs(v));
-          o.tensor_amax = row_amax;
-          const golden::QuantizedTensor q = golden::quantize(recipe, r, 1, cols, o);
-          const std::vector<uint8_t> c = q.packed_codes();
-          codes.insert(codes.end(), c.begin(), c.end());
-          scales.insert(scales.end(), q.scales.begin(), q.scales.end());
+          for (size_t c = 0; c < cols; ++c) row_amax = std::max(row_amax, std::fabs(x[row * cols + c]));
+          EXPECT_EQ(q.row_amax[row], row_amax) << f << " " << key << " row " << row;
+          const double s_enc = static_cast<double>(recipe.tensor_scale_numerator) / row_amax;
+          EXPECT_EQ(q.row_tensor_scales[row], static_cast<float>(std::min<double>(s_enc, std::numeric_limits<float>::max())))
+              << f << " " << key << " row " << row;
         }
-        EXPECT_EQ(out.copy<uint8_t>(name, DType::kU8), codes) << f << " " << key;
-        EXPECT_EQ(out.copy<uint8_t>(key + ".scales", DType::kU8), scales) << f << " " << key;
         ++row_scaled;
         ++runs;
         continue;

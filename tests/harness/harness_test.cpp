@@ -138,6 +138,40 @@ TEST_F(Harness, CalibratedAmaxSetsFollowTheGivenAmax) {
   expect_format_error(write("missing_amax.safetensors", missing), "calibrated_amax");
 }
 
+// A row-scaled set (TE's row_scaled_nvfp4) expects each row's amax and
+// tensor scale; golden replays it, a wrong scale in one row is reported as
+// that row's, and a set without the per-row outputs is rejected on read.
+TEST_F(Harness, RowScaledSetsCompareEachRowsTensorScale) {
+  SetSpec spec = quantize_spec("nvfp4.te", "row_amaxes");
+  spec.row_scaled = true;
+  const VectorSet set = vectors::make_vector_set(spec, "test");
+  const std::vector<float> row_amax = set.tensor("row_amax").as<float>();
+  ASSERT_EQ(row_amax.size(), spec.rows);
+  EXPECT_EQ(row_amax[0], 0.0f);  // row_amaxes: row 0 is all zero
+  EXPECT_EQ(set.tensor("row_tensor_scales").as<float>()[1], std::numeric_limits<float>::max());  // tiny row
+  SetSpec plain = spec;
+  plain.row_scaled = false;
+  EXPECT_NE(vectors::make_vector_set(plain, "test").tensor("scales").as<uint8_t>(), set.tensor("scales").as<uint8_t>());
+  const fs::path file = write("row_scaled.safetensors", set);
+  EXPECT_EQ(replay({file}, *make_backend("golden"), "test", {}, {})["summary"]["mismatches"], 0);
+  // A backend whose row 5 scale is off by one ulp: one mismatch, named by its row.
+  VectorSet observed = set;
+  std::vector<float> scales = set.tensor("row_tensor_scales").as<float>();
+  scales[5] = std::nextafter(scales[5], 0.0f);
+  observed.tensors["row_tensor_scales"] = Tensor::of(DType::kF32, {static_cast<int64_t>(scales.size())}, scales);
+  const fs::path observed_file = dir_ / "observed_rows.safetensors";
+  vectors::write_vector_set(observed_file, observed);
+  const nlohmann::json r = replay({file}, *make_backend("file:" + observed_file.string()), "test", {}, {});
+  ASSERT_EQ(r["summary"]["mismatches"], 1);
+  const auto& m = r["vector_sets"][0]["first_mismatches"][0];
+  EXPECT_EQ(m["field"], "row_tensor_scales");
+  EXPECT_EQ(m["inputs"], "row 5 tensor scale");
+  EXPECT_EQ(m["classification"], "row tensor scale");
+  VectorSet missing = set;
+  missing.tensors.erase("row_tensor_scales");
+  expect_format_error(write("missing_rows.safetensors", missing), "row_tensor_scales");
+}
+
 TEST_F(Harness, MmaMismatchesAreAccumulationOrNanPolicy) {
   const VectorSet set = vectors::make_vector_set(mma_spec("exact.ue4m3x16", "random"), "test");
   const fs::path set_file = write("mma.safetensors", set);

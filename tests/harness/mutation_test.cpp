@@ -67,6 +67,18 @@ VectorSet row_case(const std::string& recipe, size_t width, const std::vector<st
   return quantize_case(recipe, 1, x.size(), x, false, hadamard);
 }
 
+// Rows of one 16-block each, row-scaled (TE's row_scaled_nvfp4).
+VectorSet row_scaled_case(const std::string& recipe, const std::vector<std::vector<float>>& rows) {
+  VectorSet set;
+  const nlohmann::json options = {{"two_d", false}, {"transpose", false}, {"hadamard", false},
+                                  {"stochastic", false}, {"row_scaled", true}};
+  set.metadata = {{"operation", "quantize"}, {"recipe", recipe}, {"generator", "hand_built"},
+                  {"name", recipe + "/hand_built.row_scaled"}, {"options", options.dump()}};
+  const std::vector<float> x = blocks_row(16, rows);
+  set.tensors["x"] = Tensor::of(DType::kF32, {static_cast<int64_t>(rows.size()), 16}, x);
+  return with_golden_outputs(set);
+}
+
 std::vector<float> repeated(float v, size_t n) { return std::vector<float>(n, v); }
 
 // n random words, each byte different (Weyl sequence of the golden ratio).
@@ -399,6 +411,13 @@ std::map<std::string, std::function<VectorSet()>> hand_built_cases() {
   c["nvfp4.te.tensor_scale_unclamped"] = [] { return row_case("nvfp4.te", 16, {{1e-37f}}); };
   // After the transform the amax is 1, not 4.
   c["nvfp4.te.amax_before_rht"] = [] { return row_case("nvfp4.te", 16, {{4}}, true); };
+  // Rows of amax 2688 (S_enc 1) and 3 (S_enc 896): with either's S_enc the
+  // other row's 2 and 1 get other scales.
+  c["nvfp4.te.row_scale_tensor_amax"] = [] { return row_scaled_case("nvfp4.te", {{2688, 1000}, {3, 1}}); };
+  c["nvfp4.te.46.mse.row_scale_tensor_amax"] = [] { return row_scaled_case("nvfp4.te.46.mse", {{2688, 1000}, {3, 1}}); };
+  c["nvfp4.te.row_scale_previous_row"] = [] { return row_scaled_case("nvfp4.te", {{2688, 1000}, {3, 1}}); };
+  // An all-zero row: codes and scale 0 either way; its amax and S_enc differ.
+  c["nvfp4.te.zero_row_amax_one"] = [] { return row_scaled_case("nvfp4.te", {{1}, {}}); };
   // MX, block 32: amax 6 gives scale 1.
   c["mxfp4.ocp.element_rna"] = [] { return row_case("mxfp4.ocp", 32, {{6, 0.25f}}); };
   c["mxfp4.ocp.element_bf16"] = [] { return row_case("mxfp4.ocp", 32, {{6, 0.25f + 0x1p-20f}}); };

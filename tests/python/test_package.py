@@ -425,6 +425,46 @@ def test_caller_tensor_scale():
     assert any(s is not None for s in seen)
 
 
+def test_row_scaled():
+    # TE's row_scaled_nvfp4: each row equals the recipe on that row alone with
+    # its amax as the calibrated tensor amax; the per-row amaxes and scales
+    # come back; fp4v.check passes row_scaled to the quantizer and compares them.
+    x = np.random.default_rng(16).laplace(size=(16, 64)).astype(np.float32)
+    x *= np.float32(2.0) ** np.arange(-8, 8, dtype=np.float32)[:, None]
+    x[3] = 0.0
+    for recipe in ("nvfp4.te", "nvfp4.te.46.mse"):
+        q = fp4v.quantize(recipe, x, row_scaled=True)
+        assert np.array_equal(q["row_amax"], np.abs(x).max(axis=1))
+        assert q["row_tensor_scales"][3] == np.finfo(np.float32).max
+        for i in range(16):
+            alone = fp4v.quantize(recipe, x[i:i + 1], tensor_amax=float(np.abs(x[i]).max()))
+            assert np.array_equal(q["codes"][i:i + 1], alone["codes"]), (recipe, i)
+            assert np.array_equal(q["scales"][i:i + 1], alone["scales"]), (recipe, i)
+            assert q["row_tensor_scales"][i] == alone["tensor_scale"], (recipe, i)
+    deq = fp4v.quantize("nvfp4.te", x, row_scaled=True, dequantized=True)
+    for i in (0, 3, 15):
+        alone = fp4v.quantize("nvfp4.te", x[i:i + 1], tensor_amax=float(np.abs(x[i]).max()), dequantized=True)
+        assert np.array_equal(deq["dequantized"][i:i + 1], alone["dequantized"]), i
+    with pytest.raises(ValueError):
+        fp4v.dequantize("nvfp4.te", deq)
+    for bad in (dict(recipe="mxfp4.ocp"), dict(recipe="nvfp4.te", two_d=True)):
+        with pytest.raises(ValueError):
+            fp4v.quantize(bad.pop("recipe"), x, row_scaled=True, **bad)
+    seen = []
+
+    def quantize(x, recipe, row_scaled=False, transpose=False):
+        seen.append(row_scaled)
+        q = fp4v.quantize(recipe, x, row_scaled=row_scaled, transpose=transpose)
+        out = {"codes": q["codes"], "scales": q["scales"], "amax": q["amax"]}
+        if row_scaled:
+            out.update(row_amax=q["row_amax"], row_tensor_scales=q["row_tensor_scales"])
+        return out
+
+    r = fp4v.check(quantize, suite="smoke", recipe="nvfp4.te", options="row_scaled,transpose")
+    assert r.passed, r.mismatches[:3]
+    assert any(seen)
+
+
 def test_check_mma():
     def golden(a, b, sa, sb, c, recipe):
         return fp4v.mma(recipe, a, b, sa, sb, c, packed=True)

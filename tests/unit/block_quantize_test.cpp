@@ -997,6 +997,81 @@ std::vector<float> transposed(const std::vector<float>& x, size_t rows, size_t c
   return t;
 }
 
+// TransformerEngine's row_scaled_nvfp4: each row against the written-out TE
+// reference with its own S_enc = min(2688 / row amax, FLT_MAX), on rows of
+// amaxes far apart, an all-zero row and a row whose S_enc overflows.
+TEST(Nvfp4TeRowScaled, EachRowMatchesTheWrittenOutReferenceWithItsOwnAmax) {
+  std::mt19937 rng(15);
+  const size_t rows = 6, cols = 64;
+  std::vector<float> x = log_uniform_tensor(rng, rows * cols, -10.0f, 10.0f, -20.0f);
+  for (size_t i = 0; i < cols; ++i) {
+    x[2 * cols + i] = i % 2 ? -0.0f : 0.0f;                   // an all-zero row
+    x[3 * cols + i] = 0x1p-130f * static_cast<float>(i % 7);  // S_enc = 2688 / 6 2^-130 overflows
+    x[4 * cols + i] *= 0x1p40f;                               // far above the others
+  }
+  QuantizeOptions o;
+  o.row_scaled = true;
+  const QuantizedTensor q = quantize(find_block_recipe("nvfp4.te"), x, rows, cols, o);
+  ASSERT_EQ(q.row_amax.size(), rows);
+  EXPECT_EQ(q.tensor_scale, 1.0f);
+  for (size_t row = 0; row < rows; ++row) {
+    const std::span<const float> r = std::span(x).subspan(row * cols, cols);
+    const float amax = tensor_amax(r);
+    const TeReference te{std::min(2688.0f / amax, std::numeric_limits<float>::max())};
+    ASSERT_EQ(q.row_amax[row], amax) << "row " << row;
+    ASSERT_EQ(q.row_tensor_scales[row], te.s_enc) << "row " << row;
+    for (size_t b = 0; b < cols / 16; ++b) {
+      const uint8_t scale = te.scale_code(tensor_amax(r.subspan(b * 16, 16)));
+      ASSERT_EQ(q.scales[row * (cols / 16) + b], scale) << "row " << row << " block " << b;
+      for (size_t i = b * 16; i < b * 16 + 16; ++i) {
+        ASSERT_EQ(q.codes[row * cols + i], te.element_code(r[i], scale)) << "row " << row << " col " << i;
+      }
+    }
+  }
+  EXPECT_EQ(q.row_amax[2], 0.0f);
+  EXPECT_EQ(q.row_tensor_scales[2], std::numeric_limits<float>::max());  // amax 0: N / 0 clamped
+  EXPECT_EQ(q.row_tensor_scales[3], std::numeric_limits<float>::max());  // tiny amax: overflow clamped
+  // Dequantized with each row's own scale.
+  const std::vector<float> d = dequantize(find_block_recipe("nvfp4.te"), q);
+  for (size_t i = 0; i < d.size(); ++i) {
+    const float expected = (kE2M1Values[q.codes[i]] * decode<kE4M3>(q.scales[i / 16])) / q.row_tensor_scales[i / cols];
+    ASSERT_EQ(std::bit_cast<uint32_t>(d[i]), std::bit_cast<uint32_t>(expected)) << i;
+  }
+}
+
+// Row scaling of x^T scales each column of x (TE's columnwise amax), and
+// the 4/6 recipes read the row's amax in their error: each row equals the
+// recipe on that row alone with its amax as the calibrated tensor amax.
+TEST(Nvfp4TeRowScaled, RowsEqualTheRecipeOnEachRowAlone) {
+  std::mt19937 rng(16);
+  const size_t rows = 32, cols = 48;
+  std::vector<float> x = laplace_tensor(rng, rows * cols);
+  for (size_t i = 0; i < rows * cols; ++i) x[i] *= std::ldexp(1.0f, static_cast<int>((i / cols) % 9) * 5 - 20);
+  for (const char* name : {"nvfp4.te", "nvfp4.te.46.mse", "nvfp4.te.46_256.mae", "nvfp4.te.46.mae.fast"}) {
+    const BlockRecipe& r = find_block_recipe(name);
+    for (const bool transpose : {false, true}) {
+      QuantizeOptions o;
+      o.row_scaled = true;
+      o.transpose = transpose;
+      const QuantizedTensor q = quantize(r, x, rows, cols, o);
+      const std::vector<float> m = transpose ? transposed(x, rows, cols) : x;
+      for (size_t row = 0; row < q.rows; ++row) {
+        const std::span<const float> one = std::span(m).subspan(row * q.cols, q.cols);
+        QuantizeOptions alone;
+        alone.tensor_amax = tensor_amax(one);
+        const QuantizedTensor p = quantize(r, one, 1, q.cols, alone);
+        ASSERT_EQ(q.row_tensor_scales[row], p.tensor_scale) << name << " row " << row;
+        ASSERT_TRUE(std::equal(p.codes.begin(), p.codes.end(), q.codes.begin() + static_cast<long>(row * q.cols)))
+            << name << " transpose " << transpose << " row " << row;
+        ASSERT_TRUE(std::equal(p.scales.begin(), p.scales.end(),
+                               q.scales.begin() + static_cast<long>(row * q.scale_cols())))
+            << name << " transpose " << transpose << " row " << row;
+      }
+    }
+  }
+}
+
+
 void expect_same_result(const QuantizedTensor& a, const QuantizedTensor& b, const std::string& label) {
   EXPECT_EQ(a.rows, b.rows) << label;
   EXPECT_EQ(a.cols, b.cols) << label;
@@ -1349,6 +1424,23 @@ TEST(BlockQuantizeBadInput, CallerTensorScaleOutsideItsDomainIsRejected) {
     expect_invalid_argument_mentioning([&] { quantize(find_block_recipe("nvfp4.te"), x, 1, 32, o); },
                                        "finite and > 0");
   }
+}
+
+TEST(BlockQuantizeBadInput, RowScalingOutsideItsDomainIsRejected) {
+  const std::vector<float> x(32 * 16, 1.0f);
+  QuantizeOptions o;
+  o.row_scaled = true;
+  for (const char* r : {"mxfp4.ocp", "nvfp4.torchao.block_scale_only", "nvfp4.vllm.kernel.kv46"}) {
+    expect_invalid_argument_mentioning([&] { quantize(find_block_recipe(r), x, 16, 32, o); }, "derived from an amax");
+  }
+  o.two_d_blocks = true;
+  expect_invalid_argument_mentioning([&] { quantize(find_block_recipe("nvfp4.te"), x, 16, 32, o); }, "1x16 blocks only");
+  o.two_d_blocks = false;
+  o.tensor_amax = 1.0f;
+  expect_invalid_argument_mentioning([&] { quantize(find_block_recipe("nvfp4.te"), x, 16, 32, o); }, "no calibrated amax");
+  o.tensor_amax.reset();
+  o.tensor_scale = 1.0f;
+  expect_invalid_argument_mentioning([&] { quantize(find_block_recipe("nvfp4.te"), x, 16, 32, o); }, "no calibrated amax");
 }
 
 TEST(BlockQuantizeBadInput, ShapeErrorsAreRejected) {

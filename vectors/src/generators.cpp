@@ -35,6 +35,11 @@ const std::vector<std::string>& quantize_distribution_generators() {
   return names;
 }
 
+const std::vector<std::string>& quantize_row_generators() {
+  static const std::vector<std::string> names = {"row_amaxes", "row_edges"};
+  return names;
+}
+
 namespace {
 
 const detail::DecisionGenerator* find_decision(std::string_view g) {
@@ -51,6 +56,7 @@ std::vector<float> distribution(std::string_view g, size_t rows, size_t cols, ui
 const std::vector<std::string>& quantize_generators() {
   static const std::vector<std::string> names = [] {
     std::vector<std::string> v = quantize_distribution_generators();
+    for (const std::string& g : quantize_row_generators()) v.push_back(g);
     for (const std::string& d : quantize_decision_generators()) v.push_back(d);
     return v;
   }();
@@ -129,6 +135,45 @@ std::vector<float> distribution(std::string_view g, size_t rows, size_t cols, ui
     for (double& x : v) {
       const float p = std::ldexp(1.0f, static_cast<int>(r.below(40)) - 20);
       x = r.sign() * (r.below(2) ? std::nextafter(p, 0.0f) : std::nextafter(p, INFINITY));
+    }
+  } else if (g == "row_amaxes") {
+    // Per row of 8: an all-zero row (+0 and -0), a tiny row (amax 2^-128 to
+    // 2^-109: S_enc = N / amax overflows or nearly), a huge row (amax about
+    // 2^100: S_enc about 2^-89), and rows at 2^-20 to 2^20 times 1 to 2.
+    for (size_t row = 0; row < rows; ++row) {
+      double m;
+      switch (row % 8) {
+        case 0: m = 0.0; break;
+        case 1: m = std::ldexp(1.0, -130 + static_cast<int>((row / 8) % 20)); break;
+        case 2: m = 0x1p98; break;
+        default: m = std::ldexp(1.0 + r.uniform(), static_cast<int>(r.below(41)) - 20);
+      }
+      for (size_t i = row * cols; i < (row + 1) * cols; ++i) v[i] = m == 0.0 ? r.sign() * 0.0 : r.normal() * m;
+    }
+  } else if (g == "row_edges") {
+    // Per row of 4: an all-zero row (+0 and -0); a row whose amax is k FP32
+    // ulps (k = -4..4) from N / FLT_MAX (N = 6 * 448 and 6 * 256), where
+    // S_enc = N / amax overflows or not; a row of one nonzero element; a
+    // normal row at 2^-10 to 2^10.
+    constexpr double kFltMax = std::numeric_limits<float>::max();
+    for (size_t row = 0; row < rows; ++row) {
+      double* x = &v[row * cols];
+      std::fill(x, x + cols, 0.0);
+      if (row % 4 == 0) {
+        for (size_t i = 0; i < cols; ++i) x[i] = r.sign() * 0.0;
+      } else if (row % 4 == 1) {
+        float a = static_cast<float>(((row / 4) % 2 ? 1536.0 : 2688.0) / kFltMax);
+        for (int k = static_cast<int>((row / 8) % 9) - 4; k != 0; k += k > 0 ? -1 : 1) {
+          a = std::nextafter(a, k > 0 ? INFINITY : 0.0f);
+        }
+        for (size_t i = 0; i < cols; ++i) x[i] = r.normal() * a / 4.0;
+        x[r.below(cols)] = r.sign() * a;
+      } else if (row % 4 == 2) {
+        x[r.below(cols)] = r.normal();
+      } else {
+        const double m = std::ldexp(1.0, static_cast<int>(r.below(21)) - 10);
+        for (size_t i = 0; i < cols; ++i) x[i] = r.normal() * m;
+      }
     }
   } else if (g == "all_bf16") {
     // Every finite BF16 value in turn, and 6 at the start of each 16: the

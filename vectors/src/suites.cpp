@@ -67,6 +67,21 @@ void add_option_sets(std::vector<SetSpec>& sets, size_t rows, size_t cols, uint6
       add(c);
     }
   }
+  // TE's row_scaled_nvfp4: rows of amaxes far apart (a zero row, rows whose
+  // S_enc overflows or is tiny), so one shared S_enc, a neighbour's or a
+  // wrong zero-row amax changes scales, codes or 4/6 choices; transposed too
+  // (x^T's rows are x's columns: laplace_outliers, whose columns differ).
+  for (const char* recipe : {"nvfp4.te", "nvfp4.te.46.mse", "nvfp4.te.46.mae", "nvfp4.te.46_256.mse",
+                             "nvfp4.te.46_256.mae", "nvfp4.te.46.mse.fast"}) {
+    for (const char* g : {"row_amaxes", "row_edges", "laplace_outliers"}) {
+      SetSpec r = quantize_set(recipe, g, rows, cols, seed + 7);
+      r.row_scaled = true;
+      add(r);
+    }
+  }
+  SetSpec transposed_rows = quantize_set("nvfp4.te", "laplace_outliers", rows, cols, seed + 8);
+  transposed_rows.row_scaled = transposed_rows.transpose = true;
+  add(transposed_rows);
   // TE's 4/6 sums a 16x16 tile's error in its own order (rows, then a tree).
   for (const char* recipe : {"nvfp4.te.46.mse", "nvfp4.te.46_256.mae"}) {
     for (const char* g : {"four_over_six_order_ties", "four_over_six_ties"}) {
@@ -137,7 +152,8 @@ std::vector<CoverageGoal> quantize_goals(uint64_t scale) {
           {"options", "stochastic rounding", 1},
           {"options", "Hadamard transform", 1},
           {"options", "transpose", 1},
-          {"options", "calibrated tensor amax", 1}};
+          {"options", "calibrated tensor amax", 1},
+          {"options", "row scaling", 1}};
 }
 
 std::vector<CoverageGoal> mma_goals(uint64_t scale) {
@@ -193,6 +209,7 @@ std::string SetSpec::name() const {
     factor << tensor_scale_factor;
     s += ".scale_x" + factor.str();
   }
+  if (row_scaled) s += ".row_scaled";
   if (input_dtype != InputDtype::kFp32) s += "." + std::string(input_dtype_name(input_dtype));
   return s;
 }
@@ -288,7 +305,8 @@ VectorSet make_vector_set(const SetSpec& s, const std::string& suite) {
   nlohmann::json options = {{"two_d", s.two_d}, {"transpose", s.transpose},
                             {"hadamard", s.hadamard}, {"stochastic", s.stochastic},
                             {"calibrated_amax", s.calibrated_amax_factor != 0.0f},
-                            {"tensor_scale", s.tensor_scale_factor != 0.0f}};
+                            {"tensor_scale", s.tensor_scale_factor != 0.0f},
+                            {"row_scaled", s.row_scaled}};
   set.metadata = {{"operation", s.operation}, {"recipe", s.recipe}, {"generator", s.generator},
                   {"seed", std::to_string(s.seed)}, {"suite", suite}, {"name", s.name()},
                   {"fp4v_version", FP4V_VERSION}, {"options", options.dump()}};
@@ -304,6 +322,7 @@ VectorSet make_vector_set(const SetSpec& s, const std::string& suite) {
     o.two_d_blocks = s.two_d;
     o.transpose = s.transpose;
     o.hadamard = s.hadamard;
+    o.row_scaled = s.row_scaled;
     std::vector<uint32_t> random;
     if (s.stochastic) {
       random = generate_random_words(x.size() * (r.selection == golden::ScaleSelection::kFourOverSix ? 2 : 1), s.seed);
@@ -334,6 +353,10 @@ VectorSet make_vector_set(const SetSpec& s, const std::string& suite) {
     set.tensors["tensor_scale"] = Tensor::of(DType::kF32, {1}, std::vector<float>{q.tensor_scale});
     if (!q.macro_scales.empty()) {
       set.tensors["macro_scales"] = Tensor::of(DType::kU8, {rows, cols / 128}, q.macro_scales);
+    }
+    if (s.row_scaled) {
+      set.tensors["row_amax"] = Tensor::of(DType::kF32, {rows}, q.row_amax);
+      set.tensors["row_tensor_scales"] = Tensor::of(DType::kF32, {rows}, q.row_tensor_scales);
     }
   } else {
     const golden::MmaRecipe& r = golden::find_mma_recipe(s.recipe);

@@ -102,7 +102,9 @@ std::vector<OutputSpec> output_specs(const std::string& source, const std::map<s
     return {{"codes", DType::kU8, {rows, cols / 2}, false},
             {"scales", DType::kU8, {rows, cols / block}, false},
             {"amax", DType::kF32, {1}, false},
-            {"macro_scales", DType::kU8, {rows, cols / 128}, true}};
+            {"macro_scales", DType::kU8, {rows, cols / 128}, true},
+            {"row_amax", DType::kF32, {rows}, true},
+            {"row_tensor_scales", DType::kF32, {rows}, true}};
   }
   if (op == "mma") {
     const int64_t m = metadata_int(source, meta, "m"), n = metadata_int(source, meta, "n");
@@ -127,6 +129,11 @@ void check_layout(const std::string& source, const std::map<std::string, std::st
       const float a = tensors.at("calibrated_amax").as<float>()[0];
       if (!(a >= 0.0f && a <= std::numeric_limits<float>::max())) {
         fail(source, "calibrated_amax must be finite and >= 0");
+      }
+    }
+    if (o.is_object() && o.value("row_scaled", false)) {  // the per-row outputs are expected
+      for (const char* name : {"row_amax", "row_tensor_scales"}) {
+        if (!tensors.count(name)) fail(source, std::string("a row_scaled set needs the output '") + name + "'");
       }
     }
     if (o.is_object() && o.value("tensor_scale", false)) {
@@ -214,7 +221,8 @@ const Tensor& VectorSet::tensor(const std::string& name) const {
 }
 
 const std::vector<std::string>& output_names(const std::string& operation) {
-  static const std::vector<std::string> quantize = {"codes", "scales", "amax", "macro_scales"};
+  static const std::vector<std::string> quantize = {"codes", "scales", "amax", "macro_scales", "row_amax",
+                                                     "row_tensor_scales"};
   static const std::vector<std::string> mma = {"d"};
   if (operation == "mma") return mma;
   return quantize;

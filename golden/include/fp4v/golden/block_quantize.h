@@ -41,6 +41,13 @@ struct QuantizeOptions {
   // of being derived from an amax. Finite and > 0; not with tensor_amax, nor
   // for recipes whose 4/6 error reads the amax itself (fouroversix, TE).
   std::optional<float> tensor_scale;
+  // One tensor amax per row, as TransformerEngine's row_scaled_nvfp4: each row
+  // of the quantized matrix (after transpose and transform) gets its own amax
+  // and from it, by the recipe's TensorScaleRule, its own S_enc; the 4/6 error
+  // reads the row's amax. 1x16 NVFP4 blocks only, recipes whose tensor scale
+  // comes from an amax (TE's is the one peer that has it; for the others it
+  // is their own rule per row); not with tensor_amax or tensor_scale.
+  bool row_scaled = false;
   unsigned threads = 0;       // 0: all hardware threads
   // Return the two per-block errors of the FP32 4/6 recipes (error_six and
   // error_four): 8 bytes of output per block that the decision does not need.
@@ -62,7 +69,10 @@ struct QuantizedTensor {
   // The two errors the FP32 4/6 recipes compare, per block (empty otherwise).
   std::vector<float> error_six, error_four;
   float amax = 0.0f;                  // tensor amax after transpose / transform, or the calibrated one
-  float tensor_scale = 1.0f;          // S_enc (torchao: per_tensor_scale); 1 without one
+  float tensor_scale = 1.0f;          // S_enc (torchao: per_tensor_scale); 1 without one, or row_scaled
+  // row_scaled: each row's amax and its tensor scale (as tensor_scale), rows
+  // entries; empty otherwise. amax is then the largest of them.
+  std::vector<float> row_amax, row_tensor_scales;
   std::vector<float> transformed;     // the Hadamard-transformed input, when asked for
   size_t kernel_rows = 0;             // rows the AVX-512 kernel computed; the portable loop did the rest
 

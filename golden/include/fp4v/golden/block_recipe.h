@@ -252,6 +252,12 @@ struct RecipeVariant {
   // The tensor amax is taken from the input before the Hadamard transform or
   // the MBS factor (a kernel that reuses the input's amax).
   bool amax_before_transform = false;
+  // Row scaling (QuantizeOptions::row_scaled): every row's S_enc from the
+  // tensor amax (a kernel that ignores the row), or row i's from row i - 1's
+  // amax (an off-by-one row index); the amax an all-zero row is given.
+  bool row_scale_tensor_amax = false;
+  bool row_scale_previous_row = false;
+  float zero_row_amax = 0.0f;
   // MX floor rules (kMxFloor, kMxFloorOfLog2, kMxOverflowAware): the scale
   // exponent is floor(log2 a) - mx_element_emax (2, E2M1's emax, in OCP).
   int mx_element_emax = 2;

@@ -99,6 +99,9 @@ struct Options {
   // A caller-supplied tensor scale (finite, > 0; not with tensor_amax): S_enc
   // itself, or torchao's per_tensor_scale. The amax is still measured.
   std::optional<float> tensor_scale;
+  // One tensor amax per row of the quantized matrix (TE's row_scaled_nvfp4;
+  // a tensor scale from an amax, 1D blocks): each row's S_enc from its own amax.
+  bool row_scaled = false;
 };
 
 struct Result {
@@ -107,6 +110,7 @@ struct Result {
   std::vector<uint8_t> scales;        // rows x cols/block_cols, row-major (or 128x4 tiles)
   std::vector<uint8_t> macro_scales;  // MBS: rows x cols/128
   float amax = 0.0f;                  // of the quantized matrix, computed on the GPU (or the calibrated one)
+  std::vector<float> row_amax, row_tensor_scales;  // row_scaled: each row's amax and S_enc, from the GPU
   float kernel_ms = 0.0f;             // device time of the amax and quantize kernels
 };
 

@@ -36,6 +36,7 @@ struct QuantizeJob {
   bool two_d = false;             // NVFP4 16x16 tiles
   InputDtype input_dtype = InputDtype::kFp32;
   std::span<const uint32_t> random;  // stochastic rounding words (vector_set.h order); empty: none
+  bool row_scaled = false;        // NVFP4: one tensor amax and scale per row (TE's row_scaled_nvfp4)
 };
 
 struct QuantizeResult {
@@ -44,6 +45,7 @@ struct QuantizeResult {
   std::vector<uint8_t> macro_scales;  // MBS: rows x (cols / 128)
   float amax = 0.0f;                  // tensor amax
   float tensor_scale = 1.0f;          // S_enc (1 without one)
+  std::vector<float> row_amax, row_tensor_scales;  // row_scaled: each row's amax and S_enc
   RunStats stats;
 };
 

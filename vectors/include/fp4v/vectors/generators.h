@@ -22,6 +22,11 @@ namespace fp4v::vectors {
 //   normal, laplace_outliers, student_t3, log_uniform_blocks, tiny_blocks,
 //   zero_blocks (blocks and elements of +0 and -0), all_equal_blocks, one_outlier_per_block,
 //   near_powers_of_two, all_bf16 (every finite BF16 value, amax 6 per 16).
+// Row generators (quantize_row_generators; any recipe, made for row scaling):
+//   row_amaxes: rows whose amaxes lie far apart: all-zero rows, tiny rows
+//     (S_enc = N / amax overflows), huge rows, rows at 2^-20 to 2^21;
+//   row_edges: all-zero rows, rows whose amax is a few ulps from N / FLT_MAX
+//     (S_enc overflows or not), rows of one nonzero element, normal rows.
 // Decision generators (quantize_decision_generators; only for the recipes that
 // make the decision, see quantize_generator_applies), each landing on one of
 // the recipe's decisions and a few input-dtype ulps either side:
@@ -43,6 +48,7 @@ namespace fp4v::vectors {
 //   mbs_macro_bytes: fl(6 / macro amax) at each step of the MBS macro byte.
 const std::vector<std::string>& quantize_generators();  // all of them
 const std::vector<std::string>& quantize_distribution_generators();
+const std::vector<std::string>& quantize_row_generators();
 const std::vector<std::string>& quantize_decision_generators();
 bool quantize_generator_applies(std::string_view generator, const golden::BlockRecipe& recipe);
 // std::invalid_argument (one line) for an unknown generator or one that does

@@ -28,8 +28,11 @@ struct SetSpec {
   // recipe's own scale from the input's amax times this factor, stored as
   // the input `tensor_scale`. 0: derived from the amax.
   float tensor_scale_factor = 0.0f;
+  // QuantizeOptions::row_scaled (TE's row_scaled_nvfp4): one tensor amax per
+  // row; the set expects each row's amax and tensor scale too.
+  bool row_scaled = false;
 
-  std::string name() const;  // "nvfp4.fos.mse/normal[.2d][.amax_x0.5][.scale_x2][.bf16]" (the dtype unless fp32)
+  std::string name() const;  // "nvfp4.fos.mse/normal[.2d][.amax_x0.5][.scale_x2][.row_scaled][.bf16]" (the dtype unless fp32)
 };
 
 // A quantize set of rows x cols inputs, and an mma set of m x n x k.

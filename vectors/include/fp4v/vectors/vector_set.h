@@ -5,7 +5,8 @@
 // quantize: x F32 [rows, cols] (and random U32 for stochastic rounding) ->
 //   codes U8 [rows, cols/2] (packed, even element in the low nibble),
 //   scales U8 [rows, cols/block] (row-major), amax F32 [1], tensor_scale F32 [1],
-//   macro_scales U8 [rows, cols/128] (MBS only).
+//   macro_scales U8 [rows, cols/128] (MBS only), row_amax F32 [rows] and
+//   row_tensor_scales F32 [rows] (option row_scaled only: each row's amax and S_enc).
 // mma: a_codes U8 [m, k/2], b_codes U8 [n, k/2] (packed), a_scales U8
 //   [m, k/block], b_scales U8 [n, k/block], c F32 [m, n] -> d F32 [m, n].
 #pragma once
@@ -49,7 +50,7 @@ struct VectorSet {
 };
 
 // The tensor names each operation writes as its outputs (macro_scales only
-// for MBS recipes).
+// for MBS recipes, row_amax and row_tensor_scales only for row_scaled sets).
 const std::vector<std::string>& output_names(const std::string& operation);
 
 // How an observed file stores its block scales: row-major [rows, cols/block]
