@@ -39,5 +39,20 @@ TEST(Conventions, E2M1NanDiffersBetweenCudaAndMlDtypes) {
   EXPECT_EQ(find_policy("te", "e2m1").policy.nan, NanResult::kPositiveZero);
 }
 
+// Policies compare field by field, the stochastic rule's width included
+// (clang deleted the defaulted == while StochasticRule had none).
+TEST(ConversionPolicyEquality, EveryFieldCounts) {
+  const ConversionPolicy p;
+  EXPECT_TRUE(p == ConversionPolicy{});
+  EXPECT_FALSE(p == p.with(Rounding::kTowardZero));
+  ConversionPolicy stochastic = p;
+  stochastic.stochastic.random_bits = 8;
+  EXPECT_FALSE(p == stochastic);
+  ConversionPolicy quirk = p;
+  quirk.subnormal_input_rounds_up = true;
+  EXPECT_FALSE(p == quirk);
+}
+
 }  // namespace
 }  // namespace fp4v::golden
+

@@ -57,6 +57,8 @@ enum class ZeroWithoutZeroCode : uint8_t {
 // Discarded bits below those are ignored (truncated), as in hardware adders.
 struct StochasticRule {
   uint8_t random_bits = 0;
+  // ConversionPolicy's defaulted == compares it (clang deletes that == without this one).
+  constexpr bool operator==(const StochasticRule&) const = default;
 };
 
 struct ConversionPolicy {
