@@ -868,10 +868,8 @@ std::string replay(const std::vector<std::filesystem::path>& files, const std::s
     throw std::invalid_argument("scale_layout: unknown layout '" + scale_layout + "' (known: row-major 128x4)");
   }
   for (const std::string& name : outputs) {
-    const auto& q = vec::output_names("quantize");
-    const auto& m = vec::output_names("mma");
-    if (std::find(q.begin(), q.end(), name) == q.end() && std::find(m.begin(), m.end(), name) == m.end()) {
-      throw std::invalid_argument("outputs: unknown output '" + name + "' (known: codes scales amax macro_scales row_amax row_tensor_scales d)");
+    if (!vec::is_output_name(name)) {
+      throw std::invalid_argument("outputs: unknown output '" + name + "' (known: " + vec::all_output_names() + ")");
     }
   }
   har::ReplayOptions o;

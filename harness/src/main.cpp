@@ -496,10 +496,8 @@ std::vector<std::string> list_option(const Args& a, const std::string& name) {
 void read_output_options(const Args& a, fp4v::harness::ReplayOptions& o, fp4v::harness::BackendOptions& b) {
   o.outputs = list_option(a, "outputs");
   for (const std::string& name : o.outputs) {
-    const auto& q = fp4v::vectors::output_names("quantize");
-    const auto& m = fp4v::vectors::output_names("mma");
-    if (std::find(q.begin(), q.end(), name) == q.end() && std::find(m.begin(), m.end(), name) == m.end()) {
-      throw UsageError("--outputs: unknown output '" + name + "' (known: codes scales amax macro_scales row_amax row_tensor_scales d)");
+    if (!fp4v::vectors::is_output_name(name)) {
+      throw UsageError("--outputs: unknown output '" + name + "' (known: " + fp4v::vectors::all_output_names() + ")");
     }
   }
   const std::string layout = a.one("scale-layout", "row-major");

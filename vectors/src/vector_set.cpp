@@ -1,5 +1,6 @@
 #include "fp4v/vectors/vector_set.h"
 
+#include <algorithm>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -226,6 +227,22 @@ const std::vector<std::string>& output_names(const std::string& operation) {
   static const std::vector<std::string> mma = {"d"};
   if (operation == "mma") return mma;
   return quantize;
+}
+
+bool is_output_name(const std::string& name) {
+  for (const char* op : {"quantize", "mma"}) {
+    const auto& names = output_names(op);
+    if (std::find(names.begin(), names.end(), name) != names.end()) return true;
+  }
+  return false;
+}
+
+std::string all_output_names() {
+  std::string s;
+  for (const char* op : {"quantize", "mma"}) {
+    for (const std::string& name : output_names(op)) s += (s.empty() ? "" : " ") + name;
+  }
+  return s;
 }
 
 namespace {

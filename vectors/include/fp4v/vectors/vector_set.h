@@ -52,6 +52,10 @@ struct VectorSet {
 // The tensor names each operation writes as its outputs (macro_scales only
 // for MBS recipes, row_amax and row_tensor_scales only for row_scaled sets).
 const std::vector<std::string>& output_names(const std::string& operation);
+// Whether some operation writes an output of this name, and all the names,
+// space-separated (for a one-line error naming the known ones).
+bool is_output_name(const std::string& name);
+std::string all_output_names();
 
 // How an observed file stores its block scales: row-major [rows, cols/block]
 // as the set does, or in cuBLASLt's 128x4 tiles (golden/layout.h).
