@@ -149,9 +149,10 @@ QuantizeResult nvfp4_quantize(const ModelFactory& models, const QuantizeJob& job
   const std::string ts_name = tensor_scale_config(r);
   StreamStats ts_stats;
   const std::vector<Beat> ts_out = models(ts_name)->run(ts_in, ts_in.size(), &ts_stats);
-  for (const Beat& b : ts_out) result.row_tensor_scales.push_back(as_float(b.at(0)));
-  result.tensor_scale = job.row_scaled ? 1.0f : result.row_tensor_scales.at(0);
-  if (!job.row_scaled) result.row_tensor_scales.clear();
+  if (job.row_scaled) {
+    for (const Beat& b : ts_out) result.row_tensor_scales.push_back(as_float(b.at(0)));
+  }
+  result.tensor_scale = job.row_scaled ? 1.0f : as_float(ts_out.at(0).at(0));
   result.stats.cycles += ts_stats.cycles;
   result.stats.configs.push_back(ts_name);
 
